@@ -1,0 +1,351 @@
+//! The listing: the history of a host, as seen from one job, in the compact
+//! text form stored in that job's `<ident>_lifecycle` runvar.
+//!
+//! Both passes are linear in the number of rows: `later_notprep` is one
+//! backward sweep with a set, and the listing keeps the index of the entry
+//! a bare step would continue instead of searching back for it.
+
+use std::collections::HashSet;
+
+use super::text::{continues, is_passed_over};
+use super::{DEFAULT_IDENT, ScanRow, Sigil};
+
+/// Who is asking: the job whose runvar the listing becomes, and what kind
+/// of host it is about.
+#[derive(Debug, Clone, Copy)]
+pub struct ListingContext<'a> {
+    pub flight: i32,
+    pub job: &'a str,
+    /// The host is shared with a share type starting `build-`: earlier,
+    /// non-concurrent build jobs are then elided into a `[n]` placeholder.
+    pub build_host: bool,
+}
+
+/// Per-row facts the listing derived, for views that explain a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListingFlags {
+    pub later_notprep: bool,
+    pub concurrent: bool,
+    pub own: bool,
+}
+
+/// A computed listing: the runvar items in order, and per scanned row the
+/// flags that decided its entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub items: Vec<String>,
+    pub flags: Vec<ListingFlags>,
+}
+
+impl Listing {
+    /// The runvar value: the items, then the sigil if any, joined by
+    /// single spaces.
+    pub fn runvar(&self, sigil: Option<Sigil>) -> String {
+        let mut out = self.items.join(" ");
+        if let Some(sigil) = sigil {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push(sigil.as_char());
+        }
+        out
+    }
+}
+
+/// For each row, whether it is a prep row followed (greater lcseq) by a
+/// non-prep row of the same flight, job, ident and task. Out-of-job rows
+/// are never prep rows and never match.
+pub fn later_notprep(rows: &[ScanRow]) -> Vec<bool> {
+    let mut used: HashSet<(i32, &str, &str, i32)> = HashSet::new();
+    let mut out = vec![false; rows.len()];
+    for (i, row) in rows.iter().enumerate().rev() {
+        let Some(j) = &row.job else { continue };
+        let key = (j.flight, j.job.as_str(), j.ident.as_str(), row.taskid);
+        if j.isprep {
+            out[i] = used.contains(&key);
+        } else {
+            used.insert(key);
+        }
+    }
+    out
+}
+
+/// Compute the listing of `rows` (one host's rows in lcseq order) as seen
+/// by the job in `ctx`.
+pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
+    let lnp = later_notprep(rows);
+    let mut items: Vec<String> = Vec::with_capacity(rows.len().min(1024));
+    let mut flags = Vec::with_capacity(rows.len());
+    // Keys already given an entry: `[@]<who>`.
+    let mut seen: HashSet<String> = HashSet::new();
+    // The placeholder for elided build jobs: its index and count.
+    let mut elided: Option<(usize, u32)> = None;
+    // The last item that is not passed over (see `text::is_passed_over`):
+    // the only one a bare step may continue.
+    let mut last_full: Option<usize> = None;
+    let mut seen_us = false;
+
+    for (row, &later_notprep) in rows.iter().zip(&lnp) {
+        // Any row after our own first row ran while we held the host, so it
+        // counts as concurrent even if its task is dead by now.
+        let concurrent = (seen_us || row.live) && !later_notprep;
+        let own = row
+            .job
+            .as_ref()
+            .is_some_and(|j| j.flight == ctx.flight && j.job == ctx.job);
+        if own {
+            seen_us = true;
+        }
+        flags.push(ListingFlags {
+            later_notprep,
+            concurrent,
+            own,
+        });
+        let prep = row.job.as_ref().is_some_and(|j| j.isprep);
+
+        let mut marks = String::new();
+        if concurrent && !own {
+            marks.push('+');
+        }
+        if prep {
+            marks.push('@');
+        }
+
+        let who = match &row.job {
+            None => format!("?{}", row.taskid),
+            Some(j) => {
+                let mut who = String::new();
+                if j.flight != ctx.flight {
+                    who.push_str(&j.flight.to_string());
+                    who.push('.');
+                }
+                if j.job != ctx.job {
+                    who.push_str(&j.job);
+                }
+                who
+            }
+        };
+
+        let key = if prep { format!("@{who}") } else { who.clone() };
+        if !seen.insert(key) {
+            continue;
+        }
+
+        let Some(job) = &row.job else {
+            // Out-of-job use: a task token, never elided or compressed.
+            items.push(marks + &who);
+            continue;
+        };
+
+        if marks.is_empty()
+            && !concurrent
+            && ctx.build_host
+            // Do not elide a use whose prep we showed.
+            && !seen.contains(&format!("@{who}"))
+        {
+            match &mut elided {
+                Some((at, n)) => {
+                    *n += 1;
+                    items[*at] = format!("[{n}]");
+                }
+                None => {
+                    elided = Some((items.len(), 1));
+                    last_full = Some(items.len());
+                    items.push("[1]".to_owned());
+                }
+            }
+            continue;
+        }
+
+        let suffix = if job.ident == DEFAULT_IDENT {
+            String::new()
+        } else {
+            format!(",{}", job.ident)
+        };
+        let item = if last_full.is_some_and(|at| continues(&items[at], &who, &suffix)) {
+            format!("{marks}{}", job.stepno)
+        } else {
+            format!("{marks}{who}:{}{suffix}", job.stepno)
+        };
+        if !is_passed_over(&item) {
+            last_full = Some(items.len());
+        }
+        items.push(item);
+    }
+    Listing { items, flags }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::RowJob;
+    use super::*;
+
+    fn row(
+        lcseq: i32,
+        taskid: i32,
+        live: bool,
+        job: Option<(i32, &str, i32, &str, bool)>,
+    ) -> ScanRow {
+        ScanRow {
+            lcseq,
+            taskid,
+            live,
+            job: job.map(|(flight, job, stepno, ident, isprep)| RowJob {
+                flight,
+                job: job.to_owned(),
+                stepno,
+                ident: ident.to_owned(),
+                isprep,
+            }),
+        }
+    }
+
+    fn ctx(flight: i32, job: &str, build_host: bool) -> ListingContext<'_> {
+        ListingContext {
+            flight,
+            job,
+            build_host,
+        }
+    }
+
+    fn text(rows: &[ScanRow], c: ListingContext<'_>) -> String {
+        listing(rows, c).items.join(" ")
+    }
+
+    #[test]
+    fn spec_worked_example() {
+        let rows = [
+            row(1, 7, false, Some((100, "build-a", 2, "host", true))),
+            row(2, 7, false, Some((100, "build-a", 5, "host", false))),
+            row(3, 8, false, Some((100, "build-b", 3, "host", false))),
+            row(4, 9, true, Some((100, "build-c", 3, "host", true))),
+        ];
+        let l = listing(&rows, ctx(100, "build-d", true));
+        assert_eq!(
+            l.runvar(Some(Sigil::Prep)),
+            "@build-a:2 5 [1] +@build-c:3 @"
+        );
+    }
+
+    #[test]
+    fn prep_superseded_by_use_is_not_concurrent() {
+        let rows = [
+            row(1, 7, true, Some((100, "a", 2, "host", true))),
+            row(2, 7, true, Some((100, "a", 5, "host", false))),
+        ];
+        assert_eq!(text(&rows, ctx(100, "b", false)), "@a:2 +5");
+        let f = listing(&rows, ctx(100, "b", false)).flags;
+        assert!(f[0].later_notprep && !f[0].concurrent);
+        assert!(!f[1].later_notprep && f[1].concurrent);
+    }
+
+    #[test]
+    fn later_notprep_needs_same_task_and_ident() {
+        let rows = [
+            row(1, 7, true, Some((100, "a", 2, "host", true))),
+            row(2, 8, true, Some((100, "a", 3, "host", false))),
+            row(3, 7, true, Some((100, "a", 4, "src_host", false))),
+        ];
+        assert_eq!(later_notprep(&rows), vec![false, false, false]);
+    }
+
+    #[test]
+    fn own_rows_get_no_concurrent_mark_and_set_seen_us() {
+        let rows = [
+            row(1, 5, false, Some((100, "x", 2, "host", false))),
+            row(2, 6, true, Some((100, "me", 2, "host", true))),
+            row(3, 7, false, Some((100, "y", 3, "host", false))),
+        ];
+        // x ran before us and is dead: not concurrent; y came after our
+        // first row: concurrent although its task is dead now.
+        assert_eq!(text(&rows, ctx(100, "me", false)), "x:2 @:2 +y:3");
+    }
+
+    #[test]
+    fn dedup_keeps_first_row_of_each_key() {
+        let rows = [
+            row(1, 5, true, Some((100, "x", 2, "host", true))),
+            row(2, 5, true, Some((100, "x", 3, "host", true))),
+            row(3, 5, true, Some((100, "x", 4, "host", false))),
+            row(4, 5, true, Some((100, "x", 5, "host", false))),
+        ];
+        assert_eq!(text(&rows, ctx(100, "me", false)), "@x:2 +4");
+    }
+
+    #[test]
+    fn task_tokens() {
+        let rows = [
+            row(1, 29, false, None),
+            row(2, 5, true, None),
+            row(3, 5, true, None),
+        ];
+        assert_eq!(text(&rows, ctx(100, "me", true)), "?29 +?5");
+    }
+
+    #[test]
+    fn elision_placeholder_counts_in_place() {
+        let rows = [
+            row(1, 5, false, Some((200, "b1", 2, "host", false))),
+            row(2, 6, false, Some((201, "b2", 2, "host", true))),
+            row(3, 6, false, Some((201, "b2", 3, "host", false))),
+            row(4, 7, false, Some((202, "b3", 2, "host", false))),
+        ];
+        assert_eq!(text(&rows, ctx(203, "b4", true)), "[2] @201.b2:2 3");
+        // Not a build host: nothing is elided.
+        assert_eq!(
+            text(&rows, ctx(203, "b4", false)),
+            "200.b1:2 @201.b2:2 3 202.b3:2"
+        );
+    }
+
+    #[test]
+    fn compression_respects_ident_suffix_and_dedup_ignores_it() {
+        let rows = [
+            row(1, 2, true, Some((300, "pair", 2, "src_host", true))),
+            row(2, 2, true, Some((300, "pair", 3, "dst_host", true))),
+            row(3, 2, true, Some((300, "pair", 4, "dst_host", false))),
+            row(4, 2, true, Some((300, "pair", 4, "src_host", false))),
+        ];
+        // The dst_host prep and the src_host use repeat keys already given
+        // an entry (the key has no ident), so they are skipped.
+        assert_eq!(
+            text(&rows, ctx(300, "xl", false)),
+            "@pair:2,src_host +pair:4,dst_host"
+        );
+        let rows = [
+            row(1, 2, true, Some((300, "pair", 2, "src_host", true))),
+            row(2, 2, true, Some((300, "pair", 4, "src_host", false))),
+        ];
+        assert_eq!(text(&rows, ctx(300, "xl", false)), "@pair:2,src_host +4");
+    }
+
+    #[test]
+    fn own_entries_are_passed_over_for_compression() {
+        let rows = [
+            row(1, 2, true, Some((100, "build-amd64", 2, "host", true))),
+            row(2, 3, true, Some((100, "build-i386", 2, "host", false))),
+            row(3, 2, true, Some((100, "build-amd64", 3, "host", false))),
+        ];
+        // `:2` is ours; `+3` continues build-amd64, the entry before it.
+        assert_eq!(
+            text(&rows, ctx(100, "build-i386", false)),
+            "@build-amd64:2 :2 +3"
+        );
+    }
+
+    #[test]
+    fn cross_flight_who() {
+        let rows = [
+            row(1, 24, false, Some((699, "build-arm64", 2, "host", true))),
+            row(2, 24, false, Some((699, "build-arm64", 3, "host", false))),
+        ];
+        assert_eq!(text(&rows, ctx(701, "build-arm64", true)), "@699.:2 3");
+    }
+
+    #[test]
+    fn empty_listing_and_sigils() {
+        let l = listing(&[], ctx(1, "j", false));
+        assert_eq!(l.runvar(None), "");
+        assert_eq!(l.runvar(Some(Sigil::Use)), "+");
+    }
+}

@@ -1,0 +1,106 @@
+//! The pure core: what a lifecycle row is, how a listing is computed from
+//! a host's rows, and the grammar of the `<ident>_lifecycle` runvar.
+//!
+//! Nothing in here performs I/O, so every rule of the specification can be
+//! unit- and property-tested without a database. `db` feeds it rows it has
+//! read; `app` and the CLI feed it runvars they have fetched.
+
+mod listing;
+mod runvar;
+mod text;
+mod view;
+
+pub use listing::{Listing, ListingContext, ListingFlags, later_notprep, listing};
+pub use runvar::{DecodeError, Entry, Marks, Resolved, ResolvedKind, Runvar, Token, decode};
+pub use text::{is_valid_name, sigil_of_last_token};
+pub use view::{JobRelation, Relation, job_view};
+
+use serde::Serialize;
+
+/// The ident osstest gives a job's main host; it is left out of runvars.
+pub const DEFAULT_IDENT: &str = "host";
+
+/// One of the three recording modes (the fourth, `wiped`, deletes rows
+/// instead of adding one, and lives in `db::wipe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The host was selected in order to install it (`@`).
+    SelectPrep,
+    /// The host was selected in order to use it (`+`).
+    Select,
+    /// Log capture at the end of the job (no sigil).
+    Final,
+}
+
+impl Mode {
+    /// The sigil this mode leaves at the end of the runvar, if any.
+    pub fn sigil(self) -> Option<Sigil> {
+        match self {
+            Mode::SelectPrep => Some(Sigil::Prep),
+            Mode::Select => Some(Sigil::Use),
+            Mode::Final => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::SelectPrep => "selectprep",
+            Mode::Select => "select",
+            Mode::Final => "final",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "selectprep" => Ok(Mode::SelectPrep),
+            "select" => Ok(Mode::Select),
+            "final" => Ok(Mode::Final),
+            other => Err(format!(
+                "unknown mode `{other}` (expected selectprep, select or final)"
+            )),
+        }
+    }
+}
+
+/// The mark a runvar ends with while its job has not called `final`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Sigil {
+    /// `@`: the last call was selectprep.
+    Prep,
+    /// `+`: the last call was select.
+    Use,
+}
+
+impl Sigil {
+    pub fn as_char(self) -> char {
+        match self {
+            Sigil::Prep => '@',
+            Sigil::Use => '+',
+        }
+    }
+}
+
+/// The job part of a lifecycle row: set for every row written from inside
+/// a job, absent (all NULL in the table) for an out-of-job use.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct RowJob {
+    pub flight: i32,
+    pub job: String,
+    pub stepno: i32,
+    pub ident: String,
+    pub isprep: bool,
+}
+
+/// A `host_lifecycle` row as the recorder scans it: in lcseq order, with the
+/// liveness of its task (a deleted task is not live).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanRow {
+    pub lcseq: i32,
+    pub taskid: i32,
+    pub live: bool,
+    pub job: Option<RowJob>,
+}

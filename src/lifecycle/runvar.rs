@@ -1,0 +1,481 @@
+//! The `<ident>_lifecycle` runvar: decoding it into tokens, encoding tokens
+//! back (byte for byte), and resolving tokens into absolute entries.
+//!
+//! Decoding keeps the written form of every token (full or compressed,
+//! which parts were spelled out), so `decode(s)?.to_string() == s` for
+//! every accepted `s`. Resolution is a separate step because the meaning of
+//! omitted parts depends on the job the runvar belongs to.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::text::{is_passed_over, is_valid_name};
+use super::{DEFAULT_IDENT, Sigil};
+
+/// The `+` (concurrent) and `@` (prep) marks, always written in that order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Marks {
+    pub concurrent: bool,
+    pub prep: bool,
+}
+
+/// A full entry: `[+][@][<flight>.][<job>]:<stepno>[,<ident>]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Entry {
+    pub marks: Marks,
+    /// Spelled-out flight; `None` means the runvar's own.
+    pub flight: Option<i32>,
+    /// Spelled-out job; `None` means the runvar's own.
+    pub job: Option<String>,
+    pub stepno: i32,
+    /// Spelled-out ident; `None` means `host`.
+    pub ident: Option<String>,
+}
+
+/// One space-separated token of a runvar (the trailing sigil aside).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Token {
+    Full(Entry),
+    /// `[+][@]<stepno>`: same flight, job and ident as the last earlier
+    /// token that is not passed over.
+    Step {
+        marks: Marks,
+        stepno: i32,
+    },
+    /// `[<n>]`: n non-concurrent build jobs left out.
+    Elided {
+        count: u32,
+    },
+    /// `[+]?<taskid>`; `colon` for the early form `?<taskid>:`.
+    Task {
+        concurrent: bool,
+        taskid: i32,
+        colon: bool,
+    },
+}
+
+/// A decoded runvar.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Runvar {
+    pub tokens: Vec<Token>,
+    /// Present when the job's last call was selectprep or select, so the
+    /// listing may be incomplete.
+    pub sigil: Option<Sigil>,
+}
+
+/// Why a runvar could not be decoded: the offending token and where it
+/// starts (a byte offset into the runvar).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("malformed runvar token `{token}` at byte {offset}: {reason}")]
+pub struct DecodeError {
+    pub token: String,
+    pub offset: usize,
+    pub reason: &'static str,
+}
+
+/// What a resolved entry stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ResolvedKind {
+    /// A step of a job; `own` when the job is the runvar's own.
+    Step {
+        flight: i32,
+        job: String,
+        stepno: i32,
+        ident: String,
+        prep: bool,
+        own: bool,
+    },
+    /// A task outside any flight.
+    Task { taskid: i32 },
+    /// Jobs left out.
+    Elided { count: u32 },
+}
+
+/// A token with omitted parts filled in from its context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resolved {
+    pub concurrent: bool,
+    #[serde(flatten)]
+    pub kind: ResolvedKind,
+}
+
+fn fmt_marks(f: &mut fmt::Formatter<'_>, m: Marks) -> fmt::Result {
+    if m.concurrent {
+        f.write_str("+")?;
+    }
+    if m.prep {
+        f.write_str("@")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Token::Full(e) => {
+                fmt_marks(f, e.marks)?;
+                if let Some(flight) = e.flight {
+                    write!(f, "{flight}.")?;
+                }
+                if let Some(job) = &e.job {
+                    f.write_str(job)?;
+                }
+                write!(f, ":{}", e.stepno)?;
+                if let Some(ident) = &e.ident {
+                    write!(f, ",{ident}")?;
+                }
+                Ok(())
+            }
+            Token::Step { marks, stepno } => {
+                fmt_marks(f, *marks)?;
+                write!(f, "{stepno}")
+            }
+            Token::Elided { count } => write!(f, "[{count}]"),
+            Token::Task {
+                concurrent,
+                taskid,
+                colon,
+            } => {
+                if *concurrent {
+                    f.write_str("+")?;
+                }
+                write!(f, "?{taskid}")?;
+                if *colon {
+                    f.write_str(":")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Runvar {
+    /// Encodes the runvar: tokens and sigil joined by single spaces.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for token in &self.tokens {
+            if !first {
+                f.write_str(" ")?;
+            }
+            first = false;
+            write!(f, "{token}")?;
+        }
+        if let Some(sigil) = self.sigil {
+            if !first {
+                f.write_str(" ")?;
+            }
+            write!(f, "{}", sigil.as_char())?;
+        }
+        Ok(())
+    }
+}
+
+/// A decimal number as the format writes it: ASCII digits, no leading
+/// zero, no sign.
+fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
+    let canonical = !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && (s.len() == 1 || !s.starts_with('0'));
+    if canonical { s.parse().ok() } else { None }
+}
+
+fn token(text: &str) -> Result<Token, &'static str> {
+    if let Some(inner) = text.strip_prefix('[') {
+        let count = inner
+            .strip_suffix(']')
+            .and_then(number::<u32>)
+            .filter(|&n| n > 0)
+            .ok_or("a placeholder is `[n]` with n a positive count")?;
+        return Ok(Token::Elided { count });
+    }
+    let mut rest = text;
+    let mut marks = Marks::default();
+    if let Some(r) = rest.strip_prefix('+') {
+        marks.concurrent = true;
+        rest = r;
+    }
+    if let Some(r) = rest.strip_prefix('@') {
+        marks.prep = true;
+        rest = r;
+    }
+    if let Some(task) = rest.strip_prefix('?') {
+        if marks.prep {
+            return Err("a task token cannot carry the prep mark `@`");
+        }
+        let (digits, colon) = match task.strip_suffix(':') {
+            Some(d) => (d, true),
+            None => (task, false),
+        };
+        let taskid = number(digits).ok_or("a task token is `?` and a task id")?;
+        return Ok(Token::Task {
+            concurrent: marks.concurrent,
+            taskid,
+            colon,
+        });
+    }
+    if rest.is_empty() {
+        return Err("marks with no entry (or marks out of order: `+` comes before `@`)");
+    }
+    if rest.bytes().all(|b| b.is_ascii_digit()) {
+        let stepno = number(rest).ok_or("a step number has no leading zero and fits 32 bits")?;
+        return Ok(Token::Step { marks, stepno });
+    }
+    let Some((who, after)) = rest.split_once(':') else {
+        return Err("expected `[<flight>.][<job>]:<stepno>[,<ident>]`");
+    };
+    let (step, ident) = match after.split_once(',') {
+        Some((s, i)) => (s, Some(i)),
+        None => (after, None),
+    };
+    let stepno = number(step).ok_or("the step number after `:` is missing or malformed")?;
+    if let Some(ident) = ident {
+        if !is_valid_name(ident) {
+            return Err("an ident is letters, digits, `-`, `_` and `.`");
+        }
+    }
+    let (flight, job) = match who.split_once('.') {
+        Some((f, j)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
+            let flight = number(f).ok_or("a flight number has no leading zero and fits 32 bits")?;
+            (Some(flight), j)
+        }
+        _ => (None, who),
+    };
+    if !job.is_empty() && !is_valid_name(job) {
+        return Err("a job name is letters, digits, `-`, `_` and `.`");
+    }
+    Ok(Token::Full(Entry {
+        marks,
+        flight,
+        job: (!job.is_empty()).then(|| job.to_owned()),
+        stepno,
+        ident: ident.map(str::to_owned),
+    }))
+}
+
+/// Decode a runvar. Every token must be well formed, a trailing sigil may
+/// only stand last, and a bare step must have an entry to continue.
+pub fn decode(text: &str) -> Result<Runvar, DecodeError> {
+    let mut runvar = Runvar::default();
+    if text.is_empty() {
+        return Ok(runvar);
+    }
+    // Whether the last token that is not passed over can be continued by a
+    // bare step (only a full entry can).
+    let mut continuable = false;
+    let mut offset = 0;
+    let mut parts = text.split(' ').peekable();
+    while let Some(part) = parts.next() {
+        let err = |reason| DecodeError {
+            token: part.to_owned(),
+            offset,
+            reason,
+        };
+        if part.is_empty() {
+            return Err(err("empty token: tokens are separated by single spaces"));
+        }
+        match part {
+            "@" | "+" if parts.peek().is_none() => {
+                runvar.sigil = Some(if part == "@" { Sigil::Prep } else { Sigil::Use });
+            }
+            "@" | "+" => {
+                return Err(err("a sigil may only stand last"));
+            }
+            _ => {
+                let tok = token(part).map_err(err)?;
+                if matches!(tok, Token::Step { .. }) && !continuable {
+                    return Err(err("a bare step number has no earlier entry to continue"));
+                }
+                if !is_passed_over(part) {
+                    continuable = matches!(tok, Token::Full(_));
+                }
+                runvar.tokens.push(tok);
+            }
+        }
+        offset += part.len() + 1;
+    }
+    Ok(runvar)
+}
+
+impl Runvar {
+    /// Fill in omitted parts: the runvar belongs to job `job` of `flight`.
+    pub fn resolve(&self, flight: i32, job: &str) -> Vec<Resolved> {
+        let mut out = Vec::with_capacity(self.tokens.len());
+        // The full entry a bare step continues.
+        let mut base: Option<(i32, String, String)> = None;
+        for token in &self.tokens {
+            let step = |marks: Marks, f: i32, j: &str, stepno: i32, ident: &str| Resolved {
+                concurrent: marks.concurrent,
+                kind: ResolvedKind::Step {
+                    flight: f,
+                    job: j.to_owned(),
+                    stepno,
+                    ident: ident.to_owned(),
+                    prep: marks.prep,
+                    own: f == flight && j == job,
+                },
+            };
+            match token {
+                Token::Full(e) => {
+                    let f = e.flight.unwrap_or(flight);
+                    let j = e.job.as_deref().unwrap_or(job);
+                    let ident = e.ident.as_deref().unwrap_or(DEFAULT_IDENT);
+                    out.push(step(e.marks, f, j, e.stepno, ident));
+                    if !is_passed_over(&token.to_string()) {
+                        base = Some((f, j.to_owned(), ident.to_owned()));
+                    }
+                }
+                Token::Step { marks, stepno } => {
+                    // decode() guarantees a base; a hand-built Runvar
+                    // without one resolves against its own job.
+                    let (f, j, ident) =
+                        base.clone()
+                            .unwrap_or((flight, job.to_owned(), DEFAULT_IDENT.to_owned()));
+                    out.push(step(*marks, f, &j, *stepno, &ident));
+                }
+                Token::Elided { count } => {
+                    base = None;
+                    out.push(Resolved {
+                        concurrent: false,
+                        kind: ResolvedKind::Elided { count: *count },
+                    });
+                }
+                Token::Task {
+                    concurrent,
+                    taskid,
+                    colon,
+                } => {
+                    if *colon {
+                        base = None;
+                    }
+                    out.push(Resolved {
+                        concurrent: *concurrent,
+                        kind: ResolvedKind::Task { taskid: *taskid },
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(s: &str) -> Runvar {
+        let r = decode(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+        assert_eq!(r.to_string(), s);
+        r
+    }
+
+    #[test]
+    fn decodes_the_worked_example() {
+        let r = roundtrip("@build-a:2 5 [1] +@build-c:3 @");
+        assert_eq!(r.sigil, Some(Sigil::Prep));
+        let res = r.resolve(100, "build-d");
+        let steps: Vec<_> = res
+            .iter()
+            .map(|x| match &x.kind {
+                ResolvedKind::Step {
+                    flight,
+                    job,
+                    stepno,
+                    prep,
+                    ..
+                } => format!("{flight}/{job}/{stepno}/{prep}/{}", x.concurrent),
+                ResolvedKind::Elided { count } => format!("[{count}]"),
+                ResolvedKind::Task { taskid } => format!("?{taskid}"),
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                "100/build-a/2/true/false",
+                "100/build-a/5/false/false",
+                "[1]",
+                "100/build-c/3/true/true"
+            ]
+        );
+    }
+
+    #[test]
+    fn bare_step_after_own_entry_continues_the_entry_before() {
+        let r = roundtrip("@build-amd64:2 :2 +3");
+        let res = r.resolve(100, "build-i386");
+        match &res[2].kind {
+            ResolvedKind::Step {
+                job, stepno, own, ..
+            } => {
+                assert_eq!((job.as_str(), *stepno, *own), ("build-amd64", 3, false));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn own_entry_with_ident_is_continued() {
+        let r = roundtrip("@:2,src_host 4");
+        let res = r.resolve(300, "pair");
+        assert_eq!(
+            res[1].kind,
+            ResolvedKind::Step {
+                flight: 300,
+                job: "pair".into(),
+                stepno: 4,
+                ident: "src_host".into(),
+                prep: false,
+                own: true
+            }
+        );
+    }
+
+    #[test]
+    fn accepted_forms() {
+        for s in [
+            "",
+            "@",
+            "+",
+            ":2",
+            "@:2 :3",
+            "?29 @",
+            "+?5 @",
+            "?5: :3",
+            "@699.:2 3 @",
+            "@100.build-amd64:2 3 [1] +?1 :2 +101.build-i386:2",
+            "@test-amd64-amd64-pair:2,src_host +test-amd64-amd64-pair:4,dst_host @",
+        ] {
+            roundtrip(s);
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_with_token_and_offset() {
+        let cases = [
+            ("@+x:2", "@+x:2", 0),
+            ("x:2 ", "", 4),
+            ("x:2  y:3", "", 4),
+            ("+ x:2", "+", 0),
+            ("5", "5", 0),
+            ("[1] 5", "5", 4),
+            ("?5: 3", "3", 4),
+            ("x:02", "x:02", 0),
+            ("[0]", "[0]", 0),
+            ("@?5", "@?5", 0),
+            ("x:2,", "x:2,", 0),
+            ("a b:2", "a", 0),
+            ("x:99999999999", "x:99999999999", 0),
+            ("x:2 @ +", "@", 4),
+        ];
+        for (input, token, offset) in cases {
+            let e = decode(input).expect_err(input);
+            assert_eq!(
+                (e.token.as_str(), e.offset),
+                (token, offset),
+                "{input}: {e}"
+            );
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Small text predicates that pin down the runvar format exactly.
+//!
+//! The format was defined by pattern matches over "word" characters
+//! (letters, digits, underscore). These functions spell those matches out
+//! so that hostlife compresses and decodes exactly where osstest does.
+
+/// A "word" character: alphanumeric or underscore.
+pub(crate) fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Whether `item` is non-word characters followed by one or more ASCII
+/// digits and nothing else: a compressed step (`5`, `+@7`), an own entry
+/// (`:2`, `@:2`) or a task token (`?9`, `+?9`). Such items are passed over
+/// when looking for the entry that a compressed step continues.
+pub(crate) fn is_passed_over(item: &str) -> bool {
+    let rest = item.trim_start_matches(|c: char| !is_word(c));
+    !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `item` is non-word characters, then `who`, `:`, one or more
+/// digits, then `suffix`, and nothing else: the test for whether a new
+/// entry with that `who` and `suffix` may be written as a bare step.
+pub(crate) fn continues(item: &str, who: &str, suffix: &str) -> bool {
+    let Some(rest) = item.strip_suffix(suffix) else {
+        return false;
+    };
+    let digits = rest.len() - rest.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return false;
+    }
+    let Some(rest) = rest[..rest.len() - digits].strip_suffix(':') else {
+        return false;
+    };
+    let Some(prefix) = rest.strip_suffix(who) else {
+        return false;
+    };
+    prefix.chars().all(|c| !is_word(c))
+}
+
+/// The sigil a runvar's last space-separated token records, if that token
+/// is a single non-word character. Trailing empty fields are ignored, as
+/// the early-return check always has.
+pub fn sigil_of_last_token(runvar: &str) -> Option<char> {
+    let last = runvar.split(' ').rev().find(|t| !t.is_empty())?;
+    let mut chars = last.chars();
+    let c = chars.next()?;
+    (chars.next().is_none() && !is_word(c)).then_some(c)
+}
+
+/// Whether `s` is usable as an osstest job name or ident: non-empty,
+/// letters, digits, `-`, `_` and `.` only.
+pub fn is_valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passed_over_items() {
+        for item in ["5", "+5", "+@7", ":2", "@:2", "?9", "+?9", "0"] {
+            assert!(is_passed_over(item), "{item}");
+        }
+        for item in [
+            "",
+            "+",
+            "@",
+            "[1]",
+            "a:2",
+            "@:2,src_host",
+            "?9:",
+            "699.:2",
+            "5a",
+        ] {
+            assert!(!is_passed_over(item), "{item}");
+        }
+    }
+
+    #[test]
+    fn continuation() {
+        assert!(continues("@build-a:2", "build-a", ""));
+        assert!(continues("+@build-a:25", "build-a", ""));
+        assert!(continues("@:2,src_host", "", ",src_host"));
+        assert!(continues("@699.:2", "699.", ""));
+        assert!(!continues("@build-a:2", "build-b", ""));
+        assert!(!continues("@build-a:2,src_host", "build-a", ""));
+        assert!(!continues("@build-a:2", "build-a", ",src_host"));
+        assert!(!continues("100.build-a:2", "build-a", ""));
+        assert!(!continues("[1]", "", ""));
+        assert!(!continues("build-a:", "build-a", ""));
+    }
+
+    #[test]
+    fn last_token_sigil() {
+        assert_eq!(sigil_of_last_token("@:2 +"), Some('+'));
+        assert_eq!(sigil_of_last_token("@"), Some('@'));
+        assert_eq!(sigil_of_last_token("@:2 :3"), None);
+        assert_eq!(sigil_of_last_token(""), None);
+        assert_eq!(sigil_of_last_token("x:2 + "), Some('+'));
+        assert_eq!(sigil_of_last_token("5"), None);
+    }
+}
