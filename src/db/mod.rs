@@ -1,1 +1,20 @@
-pub mod placeholder {}
+//! Everything that talks to PostgreSQL. Nothing here knows of terminals.
+//!
+//! - [`schema`]: DDL for a fresh database and for upgrading osstest's.
+//! - [`record`]: selectprep / select / final, one transaction each.
+//! - [`wipe`]: `wiped`, with the holder check.
+//! - [`task`]: resolving and describing tasks.
+//! - [`txn`]: serializable transactions with retry.
+//! - [`cluster`], [`testdb`]: throwaway servers and databases.
+//! - [`error`]: refusals and failures.
+
+pub mod cluster;
+pub mod error;
+pub mod record;
+pub mod schema;
+pub mod task;
+pub mod testdb;
+pub mod txn;
+pub mod wipe;
+
+pub use error::{Error, Refusal, Result};

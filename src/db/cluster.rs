@@ -1,0 +1,251 @@
+//! A throwaway PostgreSQL cluster made from the installed server binaries,
+//! for the demo, the tests and the benchmarks.
+//!
+//! `initdb` refuses to run as root, so when hostlife runs as root the
+//! cluster belongs to the `postgres` system user. The server listens only
+//! on a unix socket in the cluster's own directory. A watchdog process
+//! removes the cluster if this process dies without cleaning up (a panic
+//! in a test binary, SIGKILL); `Drop` removes it on a normal exit.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use nix::unistd::{Gid, Uid, User};
+
+/// The port only names the socket file; the directory is private.
+const PORT: u16 = 5432;
+/// The superuser the cluster is made with.
+const SUPERUSER: &str = "postgres";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(
+        "PostgreSQL server binaries not found ({0} is not on PATH): install them (Debian: apt-get install postgresql) and put their directory on PATH"
+    )]
+    MissingBinaries(&'static str),
+    #[error(
+        "running as root, but there is no `postgres` system user to own the cluster (initdb refuses to run as root)"
+    )]
+    NoPostgresUser,
+    #[error("{what} failed: {detail}")]
+    Command { what: String, detail: String },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Postgres(#[from] postgres::Error),
+}
+
+/// A running throwaway cluster.
+pub struct Cluster {
+    dir: PathBuf,
+    owner: Option<(Uid, Gid)>,
+    watchdog: Option<Child>,
+    keep: bool,
+}
+
+fn find_binary(name: &'static str) -> Result<PathBuf, ClusterError> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or(ClusterError::MissingBinaries(name))
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<(), ClusterError> {
+    let out = cmd.stdin(Stdio::null()).output()?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(ClusterError::Command {
+            what: what.to_owned(),
+            detail: format!(
+                "{}: {}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim(),
+                String::from_utf8_lossy(&out.stdout).trim()
+            ),
+        })
+    }
+}
+
+impl Cluster {
+    /// Start a cluster in a new temporary directory.
+    pub fn start() -> Result<Cluster, ClusterError> {
+        static SERIAL: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "hostlife-pg-{}-{}",
+            std::process::id(),
+            SERIAL.fetch_add(1, Ordering::Relaxed)
+        ));
+        Self::start_in(&dir, false)
+    }
+
+    /// Start a cluster in `dir` (which must not exist). With `keep`, the
+    /// cluster is stopped but not removed when dropped.
+    pub fn start_in(dir: &Path, keep: bool) -> Result<Cluster, ClusterError> {
+        let initdb = find_binary("initdb")?;
+        let pg_ctl = find_binary("pg_ctl")?;
+        find_binary("postgres")?;
+
+        let owner = if Uid::effective().is_root() {
+            let user = User::from_name("postgres")
+                .ok()
+                .flatten()
+                .ok_or(ClusterError::NoPostgresUser)?;
+            Some((user.uid, user.gid))
+        } else {
+            None
+        };
+        fs::create_dir(dir)?;
+        let mut cluster = Cluster {
+            dir: dir.to_owned(),
+            owner,
+            watchdog: None,
+            keep,
+        };
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        if let Some((uid, gid)) = owner {
+            std::os::unix::fs::chown(dir, Some(uid.as_raw()), Some(gid.as_raw()))?;
+        }
+        if !keep {
+            cluster.watchdog = Some(cluster.spawn_watchdog()?);
+        }
+
+        let data = cluster.data_dir();
+        run(
+            cluster.command(&initdb).arg("-D").arg(&data).args([
+                "-U",
+                SUPERUSER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]),
+            "initdb",
+        )?;
+        // fsync and friends are off: this cluster holds nothing worth a
+        // crash-safe write, and tests and the demo want speed.
+        let options = format!(
+            "-k {} -c listen_addresses='' -p {PORT} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB",
+            cluster.dir.display()
+        );
+        run(
+            cluster
+                .command(&pg_ctl)
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(cluster.dir.join("server.log"))
+                .args(["-o", &options, "-w", "-s", "start"]),
+            "pg_ctl start",
+        )?;
+        Ok(cluster)
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        if let Some((uid, gid)) = self.owner {
+            cmd.uid(uid.as_raw()).gid(gid.as_raw());
+        }
+        // Own process group: a Ctrl-C at the terminal must not reach the
+        // server behind our back; we stop it ourselves.
+        cmd.process_group(0).current_dir(&self.dir);
+        cmd
+    }
+
+    /// A shell that waits for this process to exit, then kills the server
+    /// (SIGQUIT: immediate shutdown) and removes the directory.
+    fn spawn_watchdog(&self) -> Result<Child, ClusterError> {
+        let script = r#"
+            while kill -0 "$1" 2>/dev/null; do sleep 0.5; done
+            if [ -f "$2/data/postmaster.pid" ]; then
+                kill -QUIT "$(head -n 1 "$2/data/postmaster.pid")" 2>/dev/null
+                sleep 1
+            fi
+            rm -rf "$2"
+        "#;
+        Ok(Command::new("sh")
+            .args(["-c", script, "hostlife-watchdog"])
+            .arg(std::process::id().to_string())
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()?)
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// The cluster's directory (also its socket directory).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A connection configuration for database `dbname`.
+    pub fn config(&self, dbname: &str) -> postgres::Config {
+        let mut c = postgres::Config::new();
+        c.host_path(&self.dir)
+            .port(PORT)
+            .user(SUPERUSER)
+            .dbname(dbname)
+            .application_name("hostlife");
+        c
+    }
+
+    /// A libpq connection string for database `dbname` (for psql).
+    pub fn conninfo(&self, dbname: &str) -> String {
+        format!(
+            "host={} port={PORT} user={SUPERUSER} dbname={dbname}",
+            self.dir.display()
+        )
+    }
+
+    /// Connect to database `dbname`.
+    pub fn connect(&self, dbname: &str) -> Result<postgres::Client, ClusterError> {
+        Ok(self.config(dbname).connect(postgres::NoTls)?)
+    }
+
+    /// Create an empty database.
+    pub fn create_database(&self, dbname: &str) -> Result<(), ClusterError> {
+        let mut c = self.connect("postgres")?;
+        c.batch_execute(&format!("CREATE DATABASE \"{dbname}\""))?;
+        Ok(())
+    }
+
+    fn stop(&mut self) {
+        if let Ok(pg_ctl) = find_binary("pg_ctl") {
+            let _ = run(
+                self.command(&pg_ctl).arg("-D").arg(self.data_dir()).args([
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "-s",
+                    "stop",
+                ]),
+                "pg_ctl stop",
+            );
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.stop();
+        if !self.keep {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+        if let Some(mut w) = self.watchdog.take() {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The library's error type: refusals (the call was understood and said no,
+//! nothing was written) kept apart from database failures.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A task as shown in messages: enough for an operator to find it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskLabel {
+    pub taskid: i32,
+    /// `None` when the task no longer exists.
+    pub kind: Option<String>,
+    pub refkey: Option<String>,
+    pub username: Option<String>,
+    pub live: bool,
+}
+
+impl fmt::Display for TaskLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {}", self.taskid)?;
+        match (&self.kind, &self.refkey) {
+            (Some(kind), Some(refkey)) => write!(f, " ({kind} {refkey}")?,
+            _ => return write!(f, " (deleted)"),
+        }
+        if let Some(user) = &self.username {
+            write!(f, ", user {user}")?;
+        }
+        if !self.live {
+            write!(f, ", not live")?;
+        }
+        write!(f, ")")
+    }
+}
+
+/// Why a call was refused. Nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "refusal", rename_all = "snake_case")]
+pub enum Refusal {
+    #[error(
+        "invalid host name {0:?}: it must be non-empty, without whitespace or control characters"
+    )]
+    BadHostName(String),
+    #[error("invalid ident {0:?}: use letters, digits, `-`, `_` and `.`")]
+    BadIdent(String),
+    #[error("invalid job name {0:?}: use letters, digits, `-`, `_` and `.`")]
+    BadJobName(String),
+    #[error("task {0} does not exist")]
+    TaskUnknown(String),
+    #[error("task {taskid} is {actual}, not {given}")]
+    TaskMismatch {
+        taskid: i32,
+        given: String,
+        actual: String,
+    },
+    #[error("{0} is not live")]
+    TaskNotLive(TaskLabel),
+    #[error("host {0} has no resources row (restype host): not a known host")]
+    HostUnknown(String),
+    #[error("flight {0} does not exist")]
+    FlightUnknown(i32),
+    #[error("flight {flight} has blessing {blessing:?}; lifecycle records need a running flight")]
+    FlightNotRunning { flight: i32, blessing: String },
+    #[error("job {flight}.{job} does not exist")]
+    JobUnknown { flight: i32, job: String },
+    #[error("job {flight}.{job} has no step {stepno}")]
+    StepUnknown {
+        flight: i32,
+        job: String,
+        stepno: i32,
+    },
+    #[error("job {flight}.{job} has no step with testid {testid:?}")]
+    TestidUnknown {
+        flight: i32,
+        job: String,
+        testid: String,
+    },
+    #[error("runvar {name} of {flight}.{job} exists and is not synthetic; not overwriting it")]
+    RunvarNotSynth {
+        flight: i32,
+        job: String,
+        name: String,
+    },
+    #[error("host {host} is held by {holder}, not by the caller")]
+    HeldByOther { host: String, holder: TaskLabel },
+    #[error("host {host} is held by {holder}, which is not live")]
+    HolderDead { host: String, holder: TaskLabel },
+    #[error("host {host} is shared and the caller, task {taskid}, holds none of its shares")]
+    NoShare { host: String, taskid: i32 },
+    #[error(
+        "host {host} is shared and other tasks hold shares of it: {}",
+        list(others)
+    )]
+    OthersHoldShares {
+        host: String,
+        others: Vec<TaskLabel>,
+    },
+}
+
+fn list(tasks: &[TaskLabel]) -> String {
+    tasks
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Everything a library call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("{}", describe_pg(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error(
+        "gave up after {attempts} attempts: the transaction kept conflicting with concurrent ones ({last})"
+    )]
+    Contended { attempts: u32, last: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// Whether the call was refused (as opposed to failing).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Error::Refused(_))
+    }
+}
+
+/// PostgreSQL's message with its detail and hint, which are usually what
+/// an operator needs.
+pub fn describe_pg(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut s = format!("{}: {}", db.severity(), db.message());
+            if let Some(detail) = db.detail() {
+                s.push_str(&format!(" (detail: {detail})"));
+            }
+            if let Some(hint) = db.hint() {
+                s.push_str(&format!(" (hint: {hint})"));
+            }
+            s
+        }
+        None => e.to_string(),
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

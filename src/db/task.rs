@@ -1,0 +1,179 @@
+//! Who is acting: resolving the caller's task, and describing tasks.
+
+use postgres::GenericClient;
+use serde::Serialize;
+
+use super::error::{Refusal, Result, TaskLabel};
+
+/// How a caller names its task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum TaskRef {
+    /// By id alone.
+    Id { taskid: i32 },
+    /// `taskid type refkey`, as osstest passes it in OSSTEST_TASK; all
+    /// three must agree with the tasks table.
+    Spec {
+        taskid: i32,
+        kind: String,
+        refkey: String,
+    },
+    /// An operator's static task `user@node`, created (live) if missing.
+    Static { refkey: String },
+}
+
+impl TaskRef {
+    /// Parse osstest's `OSSTEST_TASK` form: `taskid type refkey`.
+    pub fn parse_spec(s: &str) -> std::result::Result<TaskRef, String> {
+        let mut parts = s.splitn(3, ' ');
+        let (Some(id), Some(kind), Some(refkey)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!("task {s:?}: expected `TASKID TYPE REFKEY`"));
+        };
+        let taskid = id
+            .parse()
+            .map_err(|_| format!("task {s:?}: {id:?} is not a task id"))?;
+        Ok(TaskRef::Spec {
+            taskid,
+            kind: kind.to_owned(),
+            refkey: refkey.to_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for TaskRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TaskRef::Id { taskid } => write!(f, "{taskid}"),
+            TaskRef::Spec {
+                taskid,
+                kind,
+                refkey,
+            } => write!(f, "{taskid} {kind} {refkey}"),
+            TaskRef::Static { refkey } => write!(f, "static {refkey}"),
+        }
+    }
+}
+
+/// A task row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Task {
+    pub taskid: i32,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub refkey: String,
+    pub username: Option<String>,
+    pub comment: Option<String>,
+    pub live: bool,
+}
+
+impl Task {
+    pub fn label(&self) -> TaskLabel {
+        TaskLabel {
+            taskid: self.taskid,
+            kind: Some(self.kind.clone()),
+            refkey: Some(self.refkey.clone()),
+            username: self.username.clone(),
+            live: self.live,
+        }
+    }
+
+    pub fn is_magic(&self, refkey: &str) -> bool {
+        self.kind == "magic" && self.refkey == refkey
+    }
+}
+
+fn from_row(row: &postgres::Row) -> Task {
+    Task {
+        taskid: row.get("taskid"),
+        kind: row.get("type"),
+        refkey: row.get("refkey"),
+        username: row.get("username"),
+        comment: row.get("comment"),
+        live: row.get("live"),
+    }
+}
+
+const COLUMNS: &str = "taskid, type, refkey, username, comment, live";
+
+/// Fetch a task by id.
+pub fn get(client: &mut impl GenericClient, taskid: i32) -> Result<Option<Task>> {
+    Ok(client
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM tasks WHERE taskid = $1"),
+            &[&taskid],
+        )?
+        .map(|r| from_row(&r)))
+}
+
+/// A label for a task id that may no longer exist.
+pub fn label(client: &mut impl GenericClient, taskid: i32) -> Result<TaskLabel> {
+    Ok(match get(client, taskid)? {
+        Some(t) => t.label(),
+        None => TaskLabel {
+            taskid,
+            kind: None,
+            refkey: None,
+            username: None,
+            live: false,
+        },
+    })
+}
+
+/// Find the caller's task. Static tasks are created when missing, live,
+/// as osstest does for an operator's first use.
+pub fn resolve(client: &mut impl GenericClient, task: &TaskRef) -> Result<Task> {
+    match task {
+        TaskRef::Id { taskid } => {
+            get(client, *taskid)?.ok_or_else(|| Refusal::TaskUnknown(taskid.to_string()).into())
+        }
+        TaskRef::Spec {
+            taskid,
+            kind,
+            refkey,
+        } => {
+            let t = get(client, *taskid)?.ok_or_else(|| Refusal::TaskUnknown(task.to_string()))?;
+            if &t.kind != kind || &t.refkey != refkey {
+                return Err(Refusal::TaskMismatch {
+                    taskid: *taskid,
+                    given: format!("{kind} {refkey}"),
+                    actual: format!("{} {}", t.kind, t.refkey),
+                }
+                .into());
+            }
+            Ok(t)
+        }
+        TaskRef::Static { refkey } => {
+            let sql = format!("SELECT {COLUMNS} FROM tasks WHERE type = 'static' AND refkey = $1");
+            if let Some(row) = client.query_opt(&sql, &[refkey])? {
+                return Ok(from_row(&row));
+            }
+            let user = refkey.split('@').next().unwrap_or(refkey);
+            let row = client.query_one(
+                &format!(
+                    "INSERT INTO tasks (type, refkey, username, comment, live)
+                     VALUES ('static', $1, $2, 'static task (created by hostlife)', true)
+                     RETURNING {COLUMNS}"
+                ),
+                &[refkey, &user],
+            )?;
+            Ok(from_row(&row))
+        }
+    }
+}
+
+/// The default static task refkey: `user@<short host name>`.
+pub fn default_static_refkey() -> String {
+    let user = nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".to_owned());
+    let short = host.split('.').next().unwrap_or(&host).to_owned();
+    format!("{user}@{short}")
+}

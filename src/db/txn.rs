@@ -1,0 +1,67 @@
+//! Serializable transactions, redone from scratch when PostgreSQL reports a
+//! serialization failure or a deadlock.
+
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::{Client, IsolationLevel, Transaction};
+
+use super::error::{Error, Result};
+
+/// How many times a conflicting transaction is tried in all.
+pub const MAX_ATTEMPTS: u32 = 12;
+
+fn is_conflict(e: &Error) -> Option<String> {
+    let Error::Postgres(pg) = e else { return None };
+    let code = pg.code()?;
+    (code == &SqlState::T_R_SERIALIZATION_FAILURE || code == &SqlState::T_R_DEADLOCK_DETECTED)
+        .then(|| super::error::describe_pg(pg))
+}
+
+/// Run `body` in a serializable transaction and commit it. On a conflict
+/// the transaction is rolled back and `body` runs again, with exponential
+/// backoff (1 ms doubling, capped at 200 ms) and jitter from the process
+/// clock so that two colliding writers do not retry in lockstep.
+pub fn serializable<T>(
+    client: &mut Client,
+    mut body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut delay = Duration::from_millis(1);
+    let mut last = String::new();
+    for attempt in 1..=MAX_ATTEMPTS {
+        let outcome = (|| {
+            let mut tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::Serializable)
+                .start()?;
+            let value = body(&mut tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        match outcome {
+            Ok(v) => return Ok(v),
+            Err(e) => match is_conflict(&e) {
+                Some(msg) if attempt < MAX_ATTEMPTS => {
+                    last = msg;
+                    let jitter = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.subsec_nanos() % 1000)
+                        .unwrap_or(0);
+                    std::thread::sleep(delay + Duration::from_micros(u64::from(jitter)));
+                    delay = (delay * 2).min(Duration::from_millis(200));
+                }
+                Some(msg) => {
+                    return Err(Error::Contended {
+                        attempts: attempt,
+                        last: msg,
+                    });
+                }
+                None => return Err(e),
+            },
+        }
+    }
+    Err(Error::Contended {
+        attempts: MAX_ATTEMPTS,
+        last,
+    })
+}
