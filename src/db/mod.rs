@@ -3,6 +3,7 @@
 //! - [`schema`]: DDL for a fresh database and for upgrading osstest's.
 //! - [`record`]: selectprep / select / final, one transaction each.
 //! - [`wipe`]: `wiped`, with the holder check.
+//! - [`read`]: the read-only queries behind every view.
 //! - [`task`]: resolving and describing tasks.
 //! - [`txn`]: serializable transactions with retry.
 //! - [`cluster`], [`testdb`]: throwaway servers and databases.
@@ -10,6 +11,7 @@
 
 pub mod cluster;
 pub mod error;
+pub mod read;
 pub mod record;
 pub mod schema;
 pub mod task;

@@ -310,7 +310,7 @@ fn record_in(tx: &mut Transaction<'_>, call: &RecordCall) -> Result<RecordOutcom
     let listing = lifecycle::listing(
         &rows,
         ListingContext {
-            flight: job.flight,
+            flight: Some(job.flight),
             job: &job.job,
             build_host,
         },

@@ -14,7 +14,9 @@ use super::{DEFAULT_IDENT, ScanRow, Sigil};
 /// of host it is about.
 #[derive(Debug, Clone, Copy)]
 pub struct ListingContext<'a> {
-    pub flight: i32,
+    /// The caller's flight; `None` for an outside observer (no row is
+    /// then its own, and every entry names its flight).
+    pub flight: Option<i32>,
     pub job: &'a str,
     /// The host is shared with a share type starting `build-`: earlier,
     /// non-concurrent build jobs are then elided into a `[n]` placeholder.
@@ -92,7 +94,7 @@ pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
         let own = row
             .job
             .as_ref()
-            .is_some_and(|j| j.flight == ctx.flight && j.job == ctx.job);
+            .is_some_and(|j| Some(j.flight) == ctx.flight && j.job == ctx.job);
         if own {
             seen_us = true;
         }
@@ -115,7 +117,7 @@ pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
             None => format!("?{}", row.taskid),
             Some(j) => {
                 let mut who = String::new();
-                if j.flight != ctx.flight {
+                if Some(j.flight) != ctx.flight {
                     who.push_str(&j.flight.to_string());
                     who.push('.');
                 }
@@ -202,7 +204,7 @@ mod tests {
 
     fn ctx(flight: i32, job: &str, build_host: bool) -> ListingContext<'_> {
         ListingContext {
-            flight,
+            flight: Some(flight),
             job,
             build_host,
         }
@@ -340,6 +342,21 @@ mod tests {
             row(2, 24, false, Some((699, "build-arm64", 3, "host", false))),
         ];
         assert_eq!(text(&rows, ctx(701, "build-arm64", true)), "@699.:2 3");
+    }
+
+    #[test]
+    fn outside_observer_spells_out_every_flight() {
+        let rows = [
+            row(1, 7, false, Some((100, "a", 2, "host", true))),
+            row(2, 7, true, Some((100, "a", 5, "host", false))),
+            row(3, 9, true, None),
+        ];
+        let observer = ListingContext {
+            flight: None,
+            job: "",
+            build_host: false,
+        };
+        assert_eq!(text(&rows, observer), "@100.a:2 +5 +?9");
     }
 
     #[test]
