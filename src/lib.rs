@@ -8,9 +8,11 @@
 //!   schema, the recorder and `wiped` transactions, read queries, the
 //!   throwaway-cluster harness and the worker thread the TUI uses. It knows
 //!   nothing of the terminal.
+//! - [`timefmt`]: epoch seconds as UTC text.
 //!
 //! Dependencies point one way: `render -> app -> lifecycle <- db`, with the
 //! binary wiring them together.
 
 pub mod db;
 pub mod lifecycle;
+pub mod timefmt;

@@ -237,10 +237,10 @@ fn validate(call: &RecordCall) -> Result<()> {
     if !lifecycle::is_valid_name(&call.ident) {
         return Err(Refusal::BadIdent(call.ident.clone()).into());
     }
-    if let Some(j) = &call.job {
-        if !lifecycle::is_valid_name(&j.job) {
-            return Err(Refusal::BadJobName(j.job.clone()).into());
-        }
+    if let Some(j) = &call.job
+        && !lifecycle::is_valid_name(&j.job)
+    {
+        return Err(Refusal::BadJobName(j.job.clone()).into());
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ const TEMPLATE: &str = "hostlife_template";
 
 enum Server {
     Cluster(Cluster),
-    External(postgres::Config),
+    External(Box<postgres::Config>),
 }
 
 impl Server {
@@ -26,7 +26,7 @@ impl Server {
         match self {
             Server::Cluster(c) => c.config(dbname),
             Server::External(c) => {
-                let mut c = c.clone();
+                let mut c = (**c).clone();
                 c.dbname(dbname);
                 c
             }
@@ -48,7 +48,7 @@ fn server() -> &'static Result<Server, String> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     SERVER.get_or_init(|| match std::env::var(TEST_DB_VAR) {
         Ok(spec) => postgres::Config::from_str(&spec)
-            .map(Server::External)
+            .map(|c| Server::External(Box::new(c)))
             .map_err(|e| format!("{TEST_DB_VAR}: {e}")),
         Err(_) => {
             let cluster = Cluster::start().map_err(|e| e.to_string())?;
@@ -78,6 +78,10 @@ impl TestDb {
     /// A new database with the minimal osstest schema (magic tasks
     /// included). Panics with a clear message if no server can be had:
     /// tests must not silently skip.
+    #[expect(
+        clippy::new_without_default,
+        reason = "creating a database is not a default value"
+    )]
     pub fn new() -> TestDb {
         Self::try_new().unwrap_or_else(|e| panic!("test database: {e}"))
     }
@@ -151,13 +155,13 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Ok(server) = server() {
-            if let Ok(mut admin) = server.admin() {
-                let _ = admin.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ));
-            }
+        if let Ok(server) = server()
+            && let Ok(mut admin) = server.admin()
+        {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }

@@ -201,6 +201,9 @@ fn token(text: &str) -> Result<Token, &'static str> {
         marks.prep = true;
         rest = r;
     }
+    if rest.starts_with(['+', '@']) {
+        return Err("marks out of order or repeated: at most one `+`, then at most one `@`");
+    }
     if let Some(task) = rest.strip_prefix('?') {
         if marks.prep {
             return Err("a task token cannot carry the prep mark `@`");
@@ -231,10 +234,10 @@ fn token(text: &str) -> Result<Token, &'static str> {
         None => (after, None),
     };
     let stepno = number(step).ok_or("the step number after `:` is missing or malformed")?;
-    if let Some(ident) = ident {
-        if !is_valid_name(ident) {
-            return Err("an ident is letters, digits, `-`, `_` and `.`");
-        }
+    if let Some(ident) = ident
+        && !is_valid_name(ident)
+    {
+        return Err("an ident is letters, digits, `-`, `_` and `.`");
     }
     let (flight, job) = match who.split_once('.') {
         Some((f, j)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {

@@ -1,0 +1,486 @@
+//! Command-line arguments, parsed raw by clap and then turned into a
+//! validated [`Command`] that the rest of the binary reads.
+//!
+//! osstest's environment (OSSTEST_FLIGHT, OSSTEST_JOB, OSSTEST_TESTID,
+//! OSSTEST_TASK) fills in what the arguments leave out; an explicit
+//! argument always wins, which is why the environment is read here and not
+//! through clap's `env` attribute (that would make `--step` conflict with
+//! an inherited OSSTEST_TESTID).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use hostlife::db::record::{JobRef, RecordCall, StepRef};
+use hostlife::db::task::{self, TaskRef};
+use hostlife::db::wipe::WipeCall;
+use hostlife::lifecycle::{DEFAULT_IDENT, Mode};
+
+/// Host lifecycle tracking for osstest test labs.
+///
+/// Without a subcommand, opens the interactive browser on the database.
+#[derive(Debug, Parser)]
+#[command(name = "hostlife", version, about, long_about = None)]
+pub struct Cli {
+    /// Database: a libpq connection string (`host=... dbname=...`) or a
+    /// postgres:// URL. Default: $HOSTLIFE_DB, then the PG* environment,
+    /// then the osstest configuration, then libpq's defaults.
+    #[arg(long, global = true, value_name = "CONN")]
+    pub db: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TuiArgs {
+    /// Refuse every write from the interactive browser.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Seconds between automatic refreshes in the browser.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub refresh: f64,
+    /// Start the browser with mouse capture on (off keeps text selection).
+    #[arg(long)]
+    pub mouse: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Record a lifecycle event for HOST (selectprep, select, final), or
+    /// clear its history after a reinstall (wiped).
+    Record(RecordArgs),
+    /// Decode a lifecycle runvar into its entries.
+    Decode(DecodeArgs),
+    /// List every known host.
+    Hosts(JsonArg),
+    /// Show a host's lifecycle rows and the listing a final call would
+    /// compute now.
+    Show(HostArg),
+    /// Every job that used a host, with its lifecycle runvar decoded.
+    History(HistoryArgs),
+    /// Create, upgrade or fill a database.
+    Db {
+        #[command(subcommand)]
+        command: DbSub,
+    },
+    /// Start a throwaway PostgreSQL, fill it with a simulated workload and
+    /// open the browser on it.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HostArg {
+    pub host: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    pub host: String,
+    /// At most this many jobs, newest first.
+    #[arg(long, default_value_t = 200)]
+    pub limit: i64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecordMode {
+    Selectprep,
+    Select,
+    Final,
+    Wiped,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    pub mode: RecordMode,
+    pub host: String,
+    /// The host's ident in the job (`host`, `src_host`, `dst_host`, ...).
+    #[arg(long, value_name = "IDENT")]
+    pub ident: Option<String>,
+    /// Flight (default: $OSSTEST_FLIGHT).
+    #[arg(long, value_name = "F")]
+    pub flight: Option<i32>,
+    /// Job (default: $OSSTEST_JOB).
+    #[arg(long, value_name = "J")]
+    pub job: Option<String>,
+    /// Step number.
+    #[arg(long, value_name = "N", conflicts_with = "testid")]
+    pub step: Option<i32>,
+    /// The step whose testid this is (default: $OSSTEST_TESTID).
+    #[arg(long, value_name = "T")]
+    pub testid: Option<String>,
+    /// The acting task as `TASKID TYPE REFKEY` (default: $OSSTEST_TASK).
+    #[arg(long, value_name = "SPEC", group = "taskopt")]
+    pub task: Option<String>,
+    /// The acting task by id.
+    #[arg(long, value_name = "ID", group = "taskopt")]
+    pub taskid: Option<i32>,
+    /// The operator's static task `USER@NODE` (created if missing).
+    /// Default without any task option: `$USER@<short hostname>`.
+    #[arg(long, value_name = "USER@NODE", group = "taskopt")]
+    pub static_task: Option<String>,
+    /// The host runs on another host (a nested guest): nothing is recorded.
+    #[arg(long)]
+    pub nested: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    pub runvar: String,
+    /// The flight the runvar belongs to (fills omitted flights).
+    #[arg(long, value_name = "F", requires = "job")]
+    pub flight: Option<i32>,
+    /// The job the runvar belongs to (fills omitted jobs).
+    #[arg(long, value_name = "J", requires = "flight")]
+    pub job: Option<String>,
+    /// Look entries up in the database (steps, jobs, flights). Implied by
+    /// --db or $HOSTLIFE_DB.
+    #[arg(long)]
+    pub lookup: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbSub {
+    /// Create the minimal osstest schema (with host_lifecycle) in an empty
+    /// database.
+    Init,
+    /// Add host_lifecycle to an existing osstest database (idempotent).
+    Upgrade,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the cluster in DIR (which must not exist) instead of removing
+    /// it on exit, and print how to reach it with psql.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+}
+
+/// A validated command.
+#[derive(Debug)]
+pub enum Command {
+    Tui(TuiArgs),
+    Record {
+        call: RecordCall,
+        json: bool,
+    },
+    Wipe {
+        call: WipeCall,
+        json: bool,
+    },
+    Decode {
+        runvar: String,
+        job: Option<JobRef>,
+        lookup: bool,
+        json: bool,
+    },
+    Hosts {
+        json: bool,
+    },
+    Show {
+        host: String,
+        json: bool,
+    },
+    History {
+        host: String,
+        limit: i64,
+        json: bool,
+    },
+    DbInit,
+    DbUpgrade,
+    Demo(DemoArgs),
+}
+
+/// The validated configuration: where the database is, and what to do.
+#[derive(Debug)]
+pub struct Config {
+    pub db: Option<String>,
+    pub command: Command,
+}
+
+/// Environment lookup, injectable for tests.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn job_ref(flight: Option<i32>, job: Option<String>) -> Result<Option<JobRef>, String> {
+    match (flight, job) {
+        (Some(flight), Some(job)) => Ok(Some(JobRef { flight, job })),
+        (None, None) => Ok(None),
+        (Some(f), None) => Err(format!(
+            "flight {f} given without a job (--job or $OSSTEST_JOB)"
+        )),
+        (None, Some(j)) => Err(format!(
+            "job {j} given without a flight (--flight or $OSSTEST_FLIGHT)"
+        )),
+    }
+}
+
+fn task_ref(a: &RecordArgs, env: Env<'_>) -> Result<TaskRef, String> {
+    if let Some(taskid) = a.taskid {
+        return Ok(TaskRef::Id { taskid });
+    }
+    if let Some(refkey) = &a.static_task {
+        if !refkey.contains('@') {
+            return Err(format!("static task {refkey:?}: expected USER@NODE"));
+        }
+        return Ok(TaskRef::Static {
+            refkey: refkey.clone(),
+        });
+    }
+    if let Some(spec) = a.task.clone().or_else(|| env("OSSTEST_TASK")) {
+        return TaskRef::parse_spec(&spec);
+    }
+    Ok(TaskRef::Static {
+        refkey: task::default_static_refkey(),
+    })
+}
+
+fn record(a: RecordArgs, env: Env<'_>) -> Result<Command, String> {
+    let flight = match a.flight {
+        Some(f) => Some(f),
+        None => env("OSSTEST_FLIGHT")
+            .map(|f| {
+                f.parse()
+                    .map_err(|_| format!("$OSSTEST_FLIGHT {f:?} is not a flight number"))
+            })
+            .transpose()?,
+    };
+    let job = a.job.clone().or_else(|| env("OSSTEST_JOB"));
+    let job = job_ref(flight, job)?;
+    let task = task_ref(&a, env)?;
+    let mode = match a.mode {
+        RecordMode::Wiped => {
+            if a.ident.is_some() || a.step.is_some() || a.testid.is_some() || a.nested {
+                return Err("wiped takes only HOST, --flight/--job and a task option".into());
+            }
+            return Ok(Command::Wipe {
+                call: WipeCall {
+                    host: a.host,
+                    task,
+                    job,
+                },
+                json: a.json,
+            });
+        }
+        RecordMode::Selectprep => Mode::SelectPrep,
+        RecordMode::Select => Mode::Select,
+        RecordMode::Final => Mode::Final,
+    };
+    let step = match (a.step, a.testid.clone().or_else(|| env("OSSTEST_TESTID"))) {
+        (Some(n), _) => Some(StepRef::Number(n)),
+        (None, Some(t)) => Some(StepRef::Testid(t)),
+        (None, None) => None,
+    };
+    if step.is_some() && job.is_none() {
+        return Err("a step (--step, --testid or $OSSTEST_TESTID) needs --flight and --job".into());
+    }
+    Ok(Command::Record {
+        call: RecordCall {
+            mode,
+            host: a.host,
+            ident: a.ident.unwrap_or_else(|| DEFAULT_IDENT.to_owned()),
+            job,
+            step,
+            task,
+            nested: a.nested,
+        },
+        json: a.json,
+    })
+}
+
+impl Config {
+    /// Validate parsed arguments, filling defaults from `env`.
+    pub fn from_cli(cli: Cli, env: Env<'_>) -> Result<Config, String> {
+        if !(cli.tui.refresh.is_finite() && cli.tui.refresh >= 0.1) {
+            return Err(format!(
+                "--refresh {}: must be at least 0.1 seconds",
+                cli.tui.refresh
+            ));
+        }
+        let explicit_db = cli.db.is_some() || env("HOSTLIFE_DB").is_some();
+        let command = match cli.command {
+            None => Command::Tui(cli.tui),
+            Some(Sub::Record(a)) => record(a, env)?,
+            Some(Sub::Decode(a)) => Command::Decode {
+                job: job_ref(a.flight, a.job)?,
+                lookup: a.lookup || explicit_db,
+                runvar: a.runvar,
+                json: a.json,
+            },
+            Some(Sub::Hosts(a)) => Command::Hosts { json: a.json },
+            Some(Sub::Show(a)) => Command::Show {
+                host: a.host,
+                json: a.json,
+            },
+            Some(Sub::History(a)) => {
+                if a.limit < 1 {
+                    return Err("--limit must be at least 1".into());
+                }
+                Command::History {
+                    host: a.host,
+                    limit: a.limit,
+                    json: a.json,
+                }
+            }
+            Some(Sub::Db {
+                command: DbSub::Init,
+            }) => Command::DbInit,
+            Some(Sub::Db {
+                command: DbSub::Upgrade,
+            }) => Command::DbUpgrade,
+            Some(Sub::Demo(a)) => Command::Demo(a),
+        };
+        Ok(Config {
+            db: cli.db,
+            command,
+        })
+    }
+}
+
+impl TuiArgs {
+    pub fn refresh_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.refresh)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Config, String> {
+        let cli = Cli::try_parse_from(std::iter::once("hostlife").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_cli(cli, &|k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn osstest_environment_fills_the_call() {
+        let c = parse(
+            &["record", "select", "pinot0"],
+            &[
+                ("OSSTEST_FLIGHT", "100"),
+                ("OSSTEST_JOB", "build-amd64"),
+                ("OSSTEST_TESTID", "host-install(3)"),
+                ("OSSTEST_TASK", "31 ownd 9600"),
+            ],
+        )
+        .unwrap();
+        let Command::Record { call, .. } = c.command else {
+            panic!()
+        };
+        assert_eq!(
+            call.job,
+            Some(JobRef {
+                flight: 100,
+                job: "build-amd64".into()
+            })
+        );
+        assert_eq!(call.step, Some(StepRef::Testid("host-install(3)".into())));
+        assert_eq!(
+            call.task,
+            TaskRef::Spec {
+                taskid: 31,
+                kind: "ownd".into(),
+                refkey: "9600".into()
+            }
+        );
+        assert_eq!(call.ident, "host");
+    }
+
+    #[test]
+    fn explicit_arguments_win_over_the_environment() {
+        let c = parse(
+            &["record", "final", "h", "--step", "4", "--taskid", "7"],
+            &[
+                ("OSSTEST_FLIGHT", "100"),
+                ("OSSTEST_JOB", "j"),
+                ("OSSTEST_TESTID", "x"),
+                ("OSSTEST_TASK", "31 ownd 9600"),
+            ],
+        )
+        .unwrap();
+        let Command::Record { call, .. } = c.command else {
+            panic!()
+        };
+        assert_eq!(call.step, Some(StepRef::Number(4)));
+        assert_eq!(call.task, TaskRef::Id { taskid: 7 });
+    }
+
+    #[test]
+    fn flight_and_job_go_together() {
+        assert!(parse(&["record", "select", "h", "--flight", "1"], &[]).is_err());
+        assert!(parse(&["record", "select", "h", "--job", "j"], &[]).is_err());
+        assert!(parse(&["record", "select", "h", "--step", "2"], &[]).is_err());
+        assert!(
+            parse(
+                &["record", "select", "h", "--step", "2", "--testid", "t"],
+                &[]
+            )
+            .is_err()
+        );
+        assert!(
+            parse(
+                &["record", "select", "h", "--taskid", "1", "--task", "1 a b"],
+                &[]
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn wiped_is_a_wipe_call() {
+        let c = parse(
+            &["record", "wiped", "h", "--static-task", "ian@osstest"],
+            &[],
+        )
+        .unwrap();
+        let Command::Wipe { call, .. } = c.command else {
+            panic!()
+        };
+        assert_eq!(
+            call.task,
+            TaskRef::Static {
+                refkey: "ian@osstest".into()
+            }
+        );
+        assert!(parse(&["record", "wiped", "h", "--ident", "x"], &[]).is_err());
+    }
+
+    #[test]
+    fn bad_task_spec_is_refused() {
+        assert!(parse(&["record", "select", "h", "--task", "x ownd 1"], &[]).is_err());
+        assert!(parse(&["record", "select", "h", "--static-task", "nobody"], &[]).is_err());
+    }
+
+    #[test]
+    fn decode_looks_up_only_when_a_database_is_named() {
+        let c = parse(&["decode", ":2"], &[]).unwrap();
+        assert!(matches!(c.command, Command::Decode { lookup: false, .. }));
+        let c = parse(&["decode", ":2"], &[("HOSTLIFE_DB", "dbname=x")]).unwrap();
+        assert!(matches!(c.command, Command::Decode { lookup: true, .. }));
+    }
+}

@@ -1,0 +1,219 @@
+//! Carrying out a validated command: connect, call the library, print.
+
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use hostlife::db::read;
+use hostlife::db::record::{self, RecordOutcome};
+use hostlife::db::wipe;
+use hostlife::db::{Error, schema};
+use hostlife::lifecycle;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::cli::{Command, Config};
+use crate::output;
+
+/// How a command failed, which decides the exit status.
+#[derive(Debug)]
+pub enum Failure {
+    /// Refused or malformed input: nothing was written. Exit 1.
+    Refused {
+        message: String,
+        detail: serde_json::Value,
+    },
+    /// No database to talk to. Exit 2.
+    Connect(String),
+    /// The database failed. Exit 3.
+    Failed(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            Failure::Refused { .. } => 1,
+            Failure::Connect(_) => 2,
+            Failure::Failed(_) => 3,
+        })
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Refused { message, .. }
+            | Failure::Connect(message)
+            | Failure::Failed(message) => message,
+        }
+    }
+
+    /// The failure as a JSON object, for `--json` callers.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Failure::Refused { message, detail } => {
+                json!({"error": message, "kind": "refused", "detail": detail})
+            }
+            Failure::Connect(m) => json!({"error": m, "kind": "connect"}),
+            Failure::Failed(m) => json!({"error": m, "kind": "failed"}),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        match e {
+            Error::Refused(r) => Failure::Refused {
+                message: r.to_string(),
+                detail: serde_json::to_value(&r).unwrap_or_default(),
+            },
+            other => Failure::Failed(other.to_string()),
+        }
+    }
+}
+
+/// Where the database is, resolved as psql would, and a connection to it.
+fn connect(db: Option<&str>) -> Result<postgres::Client, Failure> {
+    let spec = db
+        .map(str::to_owned)
+        .or_else(|| std::env::var("HOSTLIFE_DB").ok())
+        .unwrap_or_default();
+    let mut config = postgres::Config::from_str(&spec)
+        .map_err(|e| Failure::Connect(format!("bad connection string: {e}")))?;
+    if config.get_application_name().is_none() {
+        config.application_name("hostlife");
+    }
+    config
+        .connect(postgres::NoTls)
+        .map_err(|e| Failure::Connect(format!("cannot connect to PostgreSQL: {e}")))
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::Failed(format!("cannot encode JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(outcome);
+    }
+    match outcome {
+        RecordOutcome::Nested => println!("nested host: nothing recorded"),
+        RecordOutcome::Unchanged {
+            runvar_name,
+            runvar,
+        } => println!("unchanged: {runvar_name} = {runvar}"),
+        RecordOutcome::OutOfJob { lcseq, taskid } => {
+            println!("recorded out-of-job use by task {taskid} (lcseq {lcseq})");
+        }
+        RecordOutcome::Recorded {
+            runvar_name,
+            runvar,
+            ..
+        } => println!("{runvar_name} = {runvar}"),
+    }
+    Ok(())
+}
+
+/// Run a command other than the browser and the demo.
+pub fn run(config: Config) -> Result<(), Failure> {
+    let db = config.db.as_deref();
+    match config.command {
+        Command::Record { call, json } => {
+            let mut c = connect(db)?;
+            let outcome = record::record(&mut c, &call)?;
+            print_record(&outcome, json)
+        }
+        Command::Wipe { call, json } => {
+            let mut c = connect(db)?;
+            let outcome = wipe::wipe(&mut c, &call)?;
+            if json {
+                return print_json(&outcome);
+            }
+            println!(
+                "wiped {}: removed {} rows, kept {}",
+                call.host, outcome.deleted, outcome.kept
+            );
+            Ok(())
+        }
+        Command::Decode {
+            runvar,
+            job,
+            lookup,
+            json,
+        } => {
+            let decoded = lifecycle::decode(&runvar).map_err(|e| Failure::Refused {
+                message: e.to_string(),
+                detail: serde_json::to_value(&e).unwrap_or_default(),
+            })?;
+            // Without a job, omitted parts stay unresolved: flight 0 and an
+            // empty job name stand for "this runvar's own".
+            let (flight, jobname) = job.as_ref().map_or((0, ""), |j| (j.flight, j.job.as_str()));
+            if lookup {
+                let mut c = connect(db)?;
+                let r = read::decode_job_runvar(&mut c, flight, jobname, "(given)", &runvar)?;
+                return if json {
+                    print_json(&r)
+                } else {
+                    print!("{}", output::looked_up(&r));
+                    Ok(())
+                };
+            }
+            let entries = decoded.resolve(flight, jobname);
+            if json {
+                return print_json(&json!({
+                    "runvar": runvar,
+                    "tokens": decoded.tokens,
+                    "sigil": decoded.sigil,
+                    "entries": entries,
+                    "jobs": lifecycle::job_view(&entries),
+                    "incomplete": decoded.sigil.is_some(),
+                }));
+            }
+            print!("{}", output::decoded(&entries, decoded.sigil.is_some()));
+            Ok(())
+        }
+        Command::Hosts { json } => {
+            let hosts = read::hosts(&mut connect(db)?)?;
+            if json {
+                return print_json(&hosts);
+            }
+            print!("{}", output::hosts(&hosts));
+            Ok(())
+        }
+        Command::Show { host, json } => {
+            record::check_host_name(&host).map_err(Error::from)?;
+            let detail = read::show(&mut connect(db)?, &host)?;
+            if json {
+                return print_json(&detail);
+            }
+            print!("{}", output::show(&detail));
+            Ok(())
+        }
+        Command::History { host, limit, json } => {
+            record::check_host_name(&host).map_err(Error::from)?;
+            let entries = read::history(&mut connect(db)?, &host, limit)?;
+            if json {
+                return print_json(&entries);
+            }
+            print!("{}", output::history(&host, &entries));
+            Ok(())
+        }
+        Command::DbInit => {
+            schema::init(&mut connect(db)?)?;
+            println!("created the osstest schema with host_lifecycle");
+            Ok(())
+        }
+        Command::DbUpgrade => {
+            match schema::upgrade(&mut connect(db)?)? {
+                schema::Upgrade::Created => println!("added host_lifecycle"),
+                schema::Upgrade::AlreadyPresent => {
+                    println!("host_lifecycle already present: nothing to do")
+                }
+            }
+            Ok(())
+        }
+        Command::Tui(_) | Command::Demo(_) => Err(Failure::Failed(
+            "the interactive browser is not available in this build".into(),
+        )),
+    }
+}

@@ -1,0 +1,407 @@
+//! How the CLI prints: aligned tables for people, JSON for scripts.
+
+use std::fmt::Write as _;
+
+use hostlife::db::read::{
+    Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, StepInfo,
+};
+use hostlife::lifecycle::{JobRelation, Resolved, ResolvedKind, job_view};
+use hostlife::timefmt::utc_minutes;
+
+/// A plain text table with left-aligned columns.
+pub struct Table {
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(header: &[&'static str]) -> Table {
+        Table {
+            header: header.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn render(&self) -> String {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let line = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+            let mut l = String::new();
+            for (i, (cell, w)) in cells.zip(&widths).enumerate() {
+                if i > 0 {
+                    l.push_str("  ");
+                }
+                let _ = write!(l, "{cell:<w$}");
+            }
+            out.push_str(l.trim_end());
+            out.push('\n');
+        };
+        line(&mut out, &mut self.header.iter().copied());
+        for row in &self.rows {
+            line(&mut out, &mut row.iter().map(String::as_str));
+        }
+        out
+    }
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "-".to_owned(), ToString::to_string)
+}
+
+fn yes(b: bool, word: &str) -> String {
+    if b { word.to_owned() } else { String::new() }
+}
+
+fn when(t: Option<i64>) -> String {
+    t.map_or_else(|| "-".to_owned(), utc_minutes)
+}
+
+pub fn hosts(hosts: &[HostSummary]) -> String {
+    let mut t = Table::new(&[
+        "HOST",
+        "SHARED",
+        "STATE",
+        "HELD BY",
+        "ROWS",
+        "LIVE",
+        "LAST JOB",
+        "LAST ACTIVITY",
+    ]);
+    for h in hosts {
+        t.row(vec![
+            h.host.clone(),
+            opt(&h.sharetype),
+            opt(&h.share_state),
+            h.holder.as_ref().map_or("-".into(), |l| {
+                let who = match (&l.kind, &l.refkey) {
+                    (Some(k), Some(r)) => format!("{} {k} {r}", l.taskid),
+                    _ => format!("{} (deleted)", l.taskid),
+                };
+                if l.live { who } else { format!("{who} (dead)") }
+            }),
+            h.rows.to_string(),
+            h.live_tasks.to_string(),
+            opt(&h.last_job),
+            when(h.last_activity),
+        ]);
+    }
+    let live = hosts.iter().filter(|h| h.live_tasks > 0).count();
+    format!(
+        "{}{} hosts, {live} with live tasks\n",
+        t.render(),
+        hosts.len()
+    )
+}
+
+fn step_cells(s: &Option<StepInfo>) -> [String; 3] {
+    match s {
+        Some(s) => [s.step.clone(), opt(&s.testid), s.status.clone()],
+        None => ["-".into(), "-".into(), "-".into()],
+    }
+}
+
+pub fn show(d: &HostDetail) -> String {
+    let mut t = Table::new(&[
+        "LCSEQ",
+        "TASK",
+        "LIVE",
+        "FLIGHT",
+        "JOB",
+        "STEP",
+        "IDENT",
+        "PREP",
+        "CONC",
+        "STEP NAME",
+        "TESTID",
+        "STATUS",
+    ]);
+    for r in &d.rows {
+        let task = match &r.task {
+            Some(t) => format!("{} {} {}", t.taskid, t.kind, t.refkey),
+            None => format!("{} (deleted)", r.taskid),
+        };
+        let (flight, job, stepno, ident, prep) = match &r.job {
+            Some(j) => (
+                j.flight.to_string(),
+                j.job.clone(),
+                j.stepno.to_string(),
+                j.ident.clone(),
+                if j.isprep {
+                    if r.later_notprep { "@ superseded" } else { "@" }
+                } else {
+                    ""
+                },
+            ),
+            None => (
+                "-".into(),
+                "(out of job)".into(),
+                "-".into(),
+                "-".into(),
+                "",
+            ),
+        };
+        let [step, testid, status] = step_cells(&r.step);
+        t.row(vec![
+            r.lcseq.to_string(),
+            task,
+            if r.task.as_ref().is_some_and(|t| t.live) {
+                "live"
+            } else {
+                "dead"
+            }
+            .into(),
+            flight,
+            job,
+            stepno,
+            ident,
+            prep.into(),
+            yes(r.concurrent, "+"),
+            step,
+            testid,
+            status,
+        ]);
+    }
+    let kind = if d.build_host {
+        " (shared build host)"
+    } else {
+        ""
+    };
+    format!(
+        "{}{kind}: {} rows since the last wipe\n{}final listing now: {}\n",
+        d.host,
+        d.rows.len(),
+        t.render(),
+        if d.listing.is_empty() {
+            "(empty)"
+        } else {
+            &d.listing
+        }
+    )
+}
+
+// Offline decoding without --flight/--job resolves against flight 0 and an
+// empty job name, which no real job has: show those as the runvar's own.
+fn flight_name(flight: i32) -> String {
+    if flight == 0 {
+        "(this)".into()
+    } else {
+        flight.to_string()
+    }
+}
+
+fn job_name(job: &str) -> String {
+    if job.is_empty() {
+        "(this)".into()
+    } else {
+        job.to_owned()
+    }
+}
+
+fn job_label(flight: i32, job: &str) -> String {
+    match (flight, job) {
+        (0, "") => "(this job)".into(),
+        (0, job) => job.into(),
+        (flight, "") => format!("{flight}.(this job)"),
+        (flight, job) => format!("{flight}.{job}"),
+    }
+}
+
+fn entry_cells(e: &Resolved) -> Vec<String> {
+    match &e.kind {
+        ResolvedKind::Step {
+            flight,
+            job,
+            stepno,
+            ident,
+            prep,
+            own,
+        } => vec![
+            flight_name(*flight),
+            job_name(job),
+            stepno.to_string(),
+            ident.clone(),
+            yes(*prep, "prep"),
+            yes(e.concurrent, "concurrent"),
+            yes(*own, "own"),
+        ],
+        ResolvedKind::Task { taskid } => vec![
+            "-".into(),
+            format!("(task {taskid})"),
+            "-".into(),
+            "-".into(),
+            String::new(),
+            yes(e.concurrent, "concurrent"),
+            String::new(),
+        ],
+        ResolvedKind::Elided { count } => vec![
+            "-".into(),
+            format!("({count} left out)"),
+            "-".into(),
+            "-".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+    }
+}
+
+const ENTRY_HEADER: [&str; 7] = [
+    "FLIGHT",
+    "JOB",
+    "STEP",
+    "IDENT",
+    "PREP",
+    "CONCURRENT",
+    "OWN",
+];
+
+/// The per-job view: what could have affected this job.
+pub fn job_view_text(entries: &[Resolved], incomplete: bool) -> String {
+    let mut out = String::new();
+    for line in job_view(entries) {
+        let _ = match line {
+            JobRelation::Job {
+                flight,
+                job,
+                own,
+                relation,
+                steps,
+            } => writeln!(
+                out,
+                "  {:<6} {}{} (steps {})",
+                relation.label(),
+                job_label(flight, &job),
+                if own && !(flight == 0 && job.is_empty()) {
+                    " (this job)"
+                } else {
+                    ""
+                },
+                steps
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            JobRelation::Task { taskid, relation } => {
+                writeln!(
+                    out,
+                    "  {:<6} task {taskid}, outside any flight",
+                    relation.label()
+                )
+            }
+            JobRelation::Elided { count } => writeln!(
+                out,
+                "  {count} earlier job{} left out",
+                if count == 1 { "" } else { "s" }
+            ),
+        };
+    }
+    if incomplete {
+        out.push_str("  this job incomplete (its last call was not final)\n");
+    }
+    out
+}
+
+pub fn decoded(entries: &[Resolved], incomplete: bool) -> String {
+    let mut t = Table::new(&ENTRY_HEADER);
+    for e in entries {
+        t.row(entry_cells(e));
+    }
+    format!("{}\n{}", t.render(), job_view_text(entries, incomplete))
+}
+
+pub fn looked_up(r: &JobRunvar) -> String {
+    let mut header = ENTRY_HEADER.to_vec();
+    header.extend([
+        "STEP NAME",
+        "TESTID",
+        "STATUS",
+        "STARTED",
+        "JOB STATUS",
+        "BLESSING",
+    ]);
+    let mut t = Table::new(&header);
+    let entries = match &r.entries {
+        Ok(e) => e,
+        Err(e) => return format!("{e}\n"),
+    };
+    for EntryDetail {
+        entry,
+        step,
+        job_status,
+        blessing,
+        task,
+    } in entries
+    {
+        let mut cells = entry_cells(entry);
+        let [s, testid, status] = step_cells(step);
+        cells.extend([
+            s,
+            testid,
+            status,
+            when(step.as_ref().and_then(|s| s.started)),
+        ]);
+        cells.push(opt(job_status));
+        cells.push(opt(blessing));
+        if let Some(task) = task {
+            cells[1] = format!(
+                "(task {} {} {}{})",
+                task.taskid,
+                task.kind,
+                task.refkey,
+                if task.live { ", live" } else { "" }
+            );
+        }
+        t.row(cells);
+    }
+    let plain: Vec<Resolved> = entries.iter().map(|e| e.entry.clone()).collect();
+    format!(
+        "{}.{} {} = {}\n{}\n{}",
+        r.flight,
+        r.job,
+        r.name,
+        r.runvar,
+        t.render(),
+        job_view_text(&plain, r.incomplete)
+    )
+}
+
+pub fn history(host: &str, entries: &[HistoryEntry]) -> String {
+    let mut out = format!("{host}: {} jobs named this host\n", entries.len());
+    for e in entries {
+        let _ = writeln!(
+            out,
+            "\n{}.{} as {} ({}; flight {}, {}) {}",
+            e.flight,
+            e.job,
+            e.ident,
+            e.job_status,
+            opt(&e.blessing),
+            when(e.started),
+            e.runvar
+                .as_deref()
+                .map_or("no lifecycle recorded".to_owned(), |v| format!("= {v}"))
+        );
+        match &e.decoded {
+            Some(Decoded::Entries {
+                entries,
+                incomplete,
+            }) => out.push_str(&job_view_text(entries, *incomplete)),
+            Some(Decoded::Malformed(err)) => {
+                let _ = writeln!(out, "  {err}");
+            }
+            None => {}
+        }
+    }
+    out
+}

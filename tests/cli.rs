@@ -1,0 +1,414 @@
+//! The `hostlife` binary end to end against a real database: every command
+//! and every refusal, with exit statuses and JSON output.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use hostlife::db::testdb::TestDb;
+use serde_json::Value;
+
+fn hostlife(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hostlife"))
+        .args(args)
+        .env("HOSTLIFE_DB", db.conninfo())
+        .env_remove("OSSTEST_FLIGHT")
+        .env_remove("OSSTEST_JOB")
+        .env_remove("OSSTEST_TESTID")
+        .env_remove("OSSTEST_TASK")
+        .output()
+        .expect("run hostlife")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", stdout(o), stderr(o)))
+}
+
+/// The spec's worked example world (section 8), without any rows.
+fn spec_world(db: &TestDb) -> postgres::Client {
+    let mut c = db.connect();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/vectors/spec-s7.json"
+    ))
+    .unwrap();
+    let scenario: Value = serde_json::from_str(&text).unwrap();
+    common::load_world(&mut c, &scenario["world"]);
+    c
+}
+
+fn record(db: &TestDb, mode: &str, job: &str, step: &str, task: &str) -> Output {
+    hostlife(
+        db,
+        &[
+            "record", mode, "h1", "--flight", "100", "--job", job, "--step", step, "--taskid", task,
+        ],
+    )
+}
+
+#[test]
+fn worked_example_through_the_cli() {
+    let db = TestDb::new();
+    let mut c = spec_world(&db);
+    for (mode, job, step, task) in [
+        ("selectprep", "build-a", "2", "7"),
+        ("select", "build-a", "5", "7"),
+        ("select", "build-b", "3", "8"),
+    ] {
+        let o = record(&db, mode, job, step, task);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    common::set_live(&mut c, 7, false);
+    common::set_live(&mut c, 8, false);
+    assert!(
+        record(&db, "selectprep", "build-c", "3", "9")
+            .status
+            .success()
+    );
+    let o = record(&db, "selectprep", "build-d", "4", "10");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "host_lifecycle = @build-a:2 5 [1] +@build-c:3 @\n"
+    );
+    assert_eq!(
+        common::runvar(&mut c, 100, "build-d", "host_lifecycle").as_deref(),
+        Some("@build-a:2 5 [1] +@build-c:3 @")
+    );
+
+    // Same sigil again: the early return, nothing written.
+    let rows = common::count_rows(&mut c);
+    let o = hostlife(
+        &db,
+        &[
+            "record",
+            "selectprep",
+            "h1",
+            "--flight",
+            "100",
+            "--job",
+            "build-d",
+            "--step",
+            "4",
+            "--taskid",
+            "10",
+            "--json",
+        ],
+    );
+    assert!(o.status.success());
+    assert_eq!(json(&o)["outcome"], "unchanged");
+    assert_eq!(common::count_rows(&mut c), rows);
+}
+
+#[test]
+fn testid_and_task_spec_resolve() {
+    let db = TestDb::new();
+    let mut c = spec_world(&db);
+    let o = hostlife(
+        &db,
+        &[
+            "record",
+            "select",
+            "h1",
+            "--flight",
+            "100",
+            "--job",
+            "build-a",
+            "--testid",
+            "a5",
+            "--task",
+            "7 ownd r7",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["outcome"], "recorded");
+    assert_eq!(v["stepno"], 5);
+    assert_eq!(v["runvar"], "+");
+    assert_eq!(common::count_rows(&mut c), 1);
+}
+
+#[test]
+fn out_of_job_use_as_static_task_then_wiped() {
+    let db = TestDb::new();
+    let mut c = spec_world(&db);
+    let o = hostlife(
+        &db,
+        &[
+            "record",
+            "select",
+            "h1",
+            "--static-task",
+            "ian@lab",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["outcome"], "out_of_job");
+    let taskid = v["taskid"].as_i64().unwrap() as i32;
+    // h1 is shared: held by the magic shared task, and ian holds no share.
+    let o = hostlife(&db, &["record", "wiped", "h1", "--static-task", "ian@lab"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds none of its shares"),
+        "{}",
+        stderr(&o)
+    );
+    c.batch_execute(
+        "DELETE FROM resource_sharing; DELETE FROM resources WHERE restype = 'share-host'",
+    )
+    .unwrap();
+    common::alloc(&mut c, "host", "h1", 0, taskid);
+    let o = hostlife(
+        &db,
+        &[
+            "record",
+            "wiped",
+            "h1",
+            "--static-task",
+            "ian@lab",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json(&o)["deleted"], 0);
+}
+
+#[test]
+fn refusals_exit_1_and_write_nothing() {
+    let db = TestDb::new();
+    let mut c = spec_world(&db);
+    c.batch_execute(
+        "INSERT INTO flights (flight, blessing) VALUES (99, 'real');
+         INSERT INTO jobs VALUES (99, 'old', 'build', 'pass');
+         INSERT INTO steps (flight, job, stepno, step, status) VALUES (99, 'old', 1, 'ts-x', 'pass');
+         INSERT INTO runvars VALUES (100, 'build-a', 'host_lifecycle', 'by hand', false);
+         INSERT INTO tasks (taskid, type, refkey, live) VALUES (50, 'ownd', 'dead', false);",
+    )
+    .unwrap();
+    let base = [
+        "--flight", "100", "--job", "build-b", "--step", "3", "--taskid", "8",
+    ];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--taskid", "999"], "does not exist"),
+        (vec!["--taskid", "50"], "not live"),
+        (vec!["--task", "8 ownd wrong"], "is ownd r8, not ownd wrong"),
+        (vec!["--flight", "100"], "without a job"),
+        (vec!["--job", "build-b"], "without a flight"),
+        (
+            vec![
+                "--flight", "7", "--job", "x", "--step", "1", "--taskid", "8",
+            ],
+            "flight 7 does not exist",
+        ),
+        (
+            vec![
+                "--flight", "100", "--job", "nope", "--step", "1", "--taskid", "8",
+            ],
+            "job 100.nope does not exist",
+        ),
+        (
+            vec![
+                "--flight", "100", "--job", "build-b", "--step", "9", "--taskid", "8",
+            ],
+            "has no step 9",
+        ),
+        (
+            vec![
+                "--flight", "100", "--job", "build-b", "--testid", "zz", "--taskid", "8",
+            ],
+            "testid \"zz\"",
+        ),
+        (
+            vec![
+                "--flight", "99", "--job", "old", "--step", "1", "--taskid", "8",
+            ],
+            "blessing \"real\"",
+        ),
+        (
+            vec![
+                "--flight", "100", "--job", "build-a", "--step", "2", "--taskid", "7",
+            ],
+            "not synthetic",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["record", "select", "h1"];
+        if extra.iter().any(|a| *a == "--flight" || *a == "--job") {
+            args.extend(&extra);
+        } else {
+            args.extend(&base[..6]);
+            args.extend(&extra);
+        }
+        let o = hostlife(&db, &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(want),
+            "{args:?}: want {want:?}, got {}",
+            stderr(&o)
+        );
+    }
+    for (host, want) in [
+        ("", "invalid host name"),
+        ("a b", "invalid host name"),
+        ("ghost", "no resources row"),
+    ] {
+        let o = hostlife(&db, &["record", "select", host, "--taskid", "8"]);
+        assert_eq!(o.status.code(), Some(1), "{host:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{}", stderr(&o));
+    }
+    // wiped while others hold shares of the build host.
+    let o = hostlife(&db, &["record", "wiped", "h1", "--taskid", "8", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(v["kind"], "refused");
+    assert_eq!(v["detail"]["refusal"], "others_hold_shares");
+    assert_eq!(common::count_rows(&mut c), 0);
+    // The operator's static task was not left behind by a refused call.
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM tasks WHERE type = 'static'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn connection_failure_exits_2_without_password() {
+    let o = Command::new(env!("CARGO_BIN_EXE_hostlife"))
+        .args([
+            "hosts",
+            "--db",
+            "host=/nonexistent port=1 user=u password=sekrit dbname=x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains("sekrit"));
+    assert!(stderr(&o).contains("cannot connect"), "{}", stderr(&o));
+}
+
+#[test]
+fn decode_offline_and_malformed() {
+    let o = Command::new(env!("CARGO_BIN_EXE_hostlife"))
+        .args([
+            "decode",
+            "@build-amd64:2 :2 +3",
+            "--flight",
+            "100",
+            "--job",
+            "build-i386",
+            "--json",
+        ])
+        .env_remove("HOSTLIFE_DB")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["entries"][2]["job"], "build-amd64");
+    assert_eq!(v["entries"][2]["stepno"], 3);
+    assert_eq!(v["entries"][1]["own"], true);
+    let o = Command::new(env!("CARGO_BIN_EXE_hostlife"))
+        .args(["decode", "x:2 @+y:3"])
+        .env_remove("HOSTLIFE_DB")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`@+y:3` at byte 4"), "{}", stderr(&o));
+}
+
+#[test]
+fn reads_hosts_show_history_and_lookup() {
+    let db = TestDb::new();
+    let mut c = spec_world(&db);
+    assert!(
+        record(&db, "selectprep", "build-a", "2", "7")
+            .status
+            .success()
+    );
+    assert!(record(&db, "select", "build-a", "5", "7").status.success());
+    c.batch_execute("INSERT INTO runvars VALUES (100, 'build-a', 'host', 'h1', false)")
+        .unwrap();
+
+    let v = json(&hostlife(&db, &["hosts", "--json"]));
+    let h1 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["host"] == "h1")
+        .unwrap();
+    assert_eq!(h1["rows"], 2);
+    assert_eq!(h1["live_tasks"], 1);
+    assert_eq!(h1["sharetype"], "build-amd64");
+    assert!(stdout(&hostlife(&db, &["hosts"])).contains("1 hosts, 1 with live tasks"));
+
+    let v = json(&hostlife(&db, &["show", "h1", "--json"]));
+    assert_eq!(v["rows"][0]["later_notprep"], true);
+    assert_eq!(v["rows"][0]["step"]["testid"], "a2");
+    assert_eq!(v["listing"], "@100.build-a:2 +5");
+    assert!(stdout(&hostlife(&db, &["show", "h1"])).contains("@ superseded"));
+
+    let v = json(&hostlife(&db, &["history", "h1", "--json"]));
+    assert_eq!(v[0]["job"], "build-a");
+    assert_eq!(v[0]["runvar"], "@:2 +");
+    let text = stdout(&hostlife(&db, &["history", "h1"]));
+    assert!(
+        text.contains("prep.  100.build-a (this job) (steps 2)"),
+        "{text}"
+    );
+    assert!(text.contains("this job incomplete"), "{text}");
+
+    let o = hostlife(
+        &db,
+        &[
+            "decode",
+            "@build-a:2 +5",
+            "--flight",
+            "100",
+            "--job",
+            "build-d",
+        ],
+    );
+    let text = stdout(&o);
+    assert!(text.contains("ts-xen-build"), "{text}{}", stderr(&o));
+}
+
+#[test]
+fn db_init_and_upgrade() {
+    let db = TestDb::new();
+    let o = hostlife(&db, &["db", "upgrade"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("already present"));
+    let mut c = db.connect();
+    c.batch_execute("DROP TABLE host_lifecycle").unwrap();
+    let o = hostlife(&db, &["db", "upgrade"]);
+    assert!(
+        stdout(&o).contains("added host_lifecycle"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hostlife(&db, &["db", "init"]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "init over an existing schema fails"
+    );
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_sequences WHERE sequencename = 'host_lifecycle_lcseq_seq'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}
