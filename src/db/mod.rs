@@ -1,5 +1,6 @@
 //! Everything that talks to PostgreSQL. Nothing here knows of terminals.
 //!
+//! - [`connect`]: where the database is, resolved as libpq and psql do.
 //! - [`schema`]: DDL for a fresh database and for upgrading osstest's.
 //! - [`record`]: selectprep / select / final, one transaction each.
 //! - [`wipe`]: `wiped`, with the holder check.
@@ -10,6 +11,7 @@
 //! - [`error`]: refusals and failures.
 
 pub mod cluster;
+pub mod connect;
 pub mod error;
 pub mod read;
 pub mod record;
