@@ -1,12 +1,11 @@
 //! Carrying out a validated command: connect, call the library, print.
 
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use hostlife::db::read;
 use hostlife::db::record::{self, RecordOutcome};
 use hostlife::db::wipe;
-use hostlife::db::{Error, schema};
+use hostlife::db::{Error, connect, schema};
 use hostlife::lifecycle;
 use serde::Serialize;
 use serde_json::json;
@@ -71,18 +70,12 @@ impl From<Error> for Failure {
 
 /// Where the database is, resolved as psql would, and a connection to it.
 fn connect(db: Option<&str>) -> Result<postgres::Client, Failure> {
-    let spec = db
-        .map(str::to_owned)
-        .or_else(|| std::env::var("HOSTLIFE_DB").ok())
-        .unwrap_or_default();
-    let mut config = postgres::Config::from_str(&spec)
-        .map_err(|e| Failure::Connect(format!("bad connection string: {e}")))?;
-    if config.get_application_name().is_none() {
-        config.application_name("hostlife");
+    let resolved =
+        connect::resolve_from_process(db).map_err(|e| Failure::Connect(e.to_string()))?;
+    for warning in &resolved.warnings {
+        eprintln!("hostlife: warning: {warning}");
     }
-    config
-        .connect(postgres::NoTls)
-        .map_err(|e| Failure::Connect(format!("cannot connect to PostgreSQL: {e}")))
+    connect::connect(&resolved).map_err(|e| Failure::Connect(e.to_string()))
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
