@@ -6,6 +6,7 @@
 //! a bare step would continue instead of searching back for it.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use super::text::{continues, is_passed_over};
 use super::{DEFAULT_IDENT, ScanRow, Sigil};
@@ -72,20 +73,35 @@ pub fn later_notprep(rows: &[ScanRow]) -> Vec<bool> {
     out
 }
 
+/// The dedup key of a row: `[@]<who>` in the runvar's terms, kept as
+/// borrowed parts so that no string is built for rows that are skipped.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Task(i32),
+    Job {
+        prep: bool,
+        /// `None`: the caller's own flight (not written).
+        flight: Option<i32>,
+        /// `None`: the caller's own job (not written).
+        job: Option<&'a str>,
+    },
+}
+
 /// Compute the listing of `rows` (one host's rows in lcseq order) as seen
 /// by the job in `ctx`.
 pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
     let lnp = later_notprep(rows);
     let mut items: Vec<String> = Vec::with_capacity(rows.len().min(1024));
     let mut flags = Vec::with_capacity(rows.len());
-    // Keys already given an entry: `[@]<who>`.
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<Key<'_>> = HashSet::with_capacity(rows.len().min(1024));
     // The placeholder for elided build jobs: its index and count.
     let mut elided: Option<(usize, u32)> = None;
     // The last item that is not passed over (see `text::is_passed_over`):
     // the only one a bare step may continue.
     let mut last_full: Option<usize> = None;
     let mut seen_us = false;
+    // Reused for each row's `who`, to spare an allocation per row.
+    let mut who = String::new();
 
     for (row, &later_notprep) in rows.iter().zip(&lnp) {
         // Any row after our own first row ran while we held the host, so it
@@ -103,47 +119,37 @@ pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
             concurrent,
             own,
         });
-        let prep = row.job.as_ref().is_some_and(|j| j.isprep);
-
-        let mut marks = String::new();
-        if concurrent && !own {
-            marks.push('+');
-        }
-        if prep {
-            marks.push('@');
-        }
-
-        let who = match &row.job {
-            None => format!("?{}", row.taskid),
-            Some(j) => {
-                let mut who = String::new();
-                if Some(j.flight) != ctx.flight {
-                    who.push_str(&j.flight.to_string());
-                    who.push('.');
-                }
-                if j.job != ctx.job {
-                    who.push_str(&j.job);
-                }
-                who
-            }
+        let plus = concurrent && !own;
+        let marks = match (plus, row.job.as_ref().is_some_and(|j| j.isprep)) {
+            (false, false) => "",
+            (true, false) => "+",
+            (false, true) => "@",
+            (true, true) => "+@",
         };
-
-        let key = if prep { format!("@{who}") } else { who.clone() };
-        if !seen.insert(key) {
-            continue;
-        }
 
         let Some(job) = &row.job else {
             // Out-of-job use: a task token, never elided or compressed.
-            items.push(marks + &who);
+            if seen.insert(Key::Task(row.taskid)) {
+                items.push(format!("{marks}?{}", row.taskid));
+            }
             continue;
         };
+        let other_flight = (Some(job.flight) != ctx.flight).then_some(job.flight);
+        let other_job = (job.job != ctx.job).then_some(job.job.as_str());
+        let key = |prep| Key::Job {
+            prep,
+            flight: other_flight,
+            job: other_job,
+        };
+        if !seen.insert(key(job.isprep)) {
+            continue;
+        }
 
         if marks.is_empty()
             && !concurrent
             && ctx.build_host
             // Do not elide a use whose prep we showed.
-            && !seen.contains(&format!("@{who}"))
+            && !seen.contains(&key(true))
         {
             match &mut elided {
                 Some((at, n)) => {
@@ -159,16 +165,30 @@ pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
             continue;
         }
 
+        who.clear();
+        if let Some(f) = other_flight {
+            let _ = write!(who, "{f}.");
+        }
+        if let Some(j) = other_job {
+            who.push_str(j);
+        }
         let suffix = if job.ident == DEFAULT_IDENT {
-            String::new()
+            ""
         } else {
-            format!(",{}", job.ident)
+            job.ident.as_str()
         };
-        let item = if last_full.is_some_and(|at| continues(&items[at], &who, &suffix)) {
-            format!("{marks}{}", job.stepno)
+        let compressed = last_full.is_some_and(|at| continues(&items[at], &who, suffix));
+        let mut item = String::with_capacity(marks.len() + who.len() + suffix.len() + 12);
+        item.push_str(marks);
+        if compressed {
+            let _ = write!(item, "{}", job.stepno);
         } else {
-            format!("{marks}{who}:{}{suffix}", job.stepno)
-        };
+            let _ = write!(item, "{who}:{}", job.stepno);
+            if !suffix.is_empty() {
+                item.push(',');
+                item.push_str(suffix);
+            }
+        }
         if !is_passed_over(&item) {
             last_full = Some(items.len());
         }

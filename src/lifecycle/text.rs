@@ -19,11 +19,17 @@ pub(crate) fn is_passed_over(item: &str) -> bool {
 }
 
 /// Whether `item` is non-word characters, then `who`, `:`, one or more
-/// digits, then `suffix`, and nothing else: the test for whether a new
-/// entry with that `who` and `suffix` may be written as a bare step.
-pub(crate) fn continues(item: &str, who: &str, suffix: &str) -> bool {
-    let Some(rest) = item.strip_suffix(suffix) else {
-        return false;
+/// digits, then `,<ident>` (nothing when `ident` is empty), and nothing
+/// else: the test for whether a new entry with that `who` and ident may be
+/// written as a bare step.
+pub(crate) fn continues(item: &str, who: &str, ident: &str) -> bool {
+    let rest = if ident.is_empty() {
+        item
+    } else {
+        let Some(r) = item.strip_suffix(ident).and_then(|r| r.strip_suffix(',')) else {
+            return false;
+        };
+        r
     };
     let digits = rest.len() - rest.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     if digits == 0 {
@@ -84,11 +90,11 @@ mod tests {
     fn continuation() {
         assert!(continues("@build-a:2", "build-a", ""));
         assert!(continues("+@build-a:25", "build-a", ""));
-        assert!(continues("@:2,src_host", "", ",src_host"));
+        assert!(continues("@:2,src_host", "", "src_host"));
         assert!(continues("@699.:2", "699.", ""));
         assert!(!continues("@build-a:2", "build-b", ""));
         assert!(!continues("@build-a:2,src_host", "build-a", ""));
-        assert!(!continues("@build-a:2", "build-a", ",src_host"));
+        assert!(!continues("@build-a:2", "build-a", "src_host"));
         assert!(!continues("100.build-a:2", "build-a", ""));
         assert!(!continues("[1]", "", ""));
         assert!(!continues("build-a:", "build-a", ""));
