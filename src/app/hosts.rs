@@ -51,12 +51,12 @@ impl Column {
     /// text columns.
     pub fn width(self) -> u16 {
         match self {
-            Column::Live => 6,
-            Column::Host => 12,
-            Column::Share => 12,
-            Column::Holder => 14,
-            Column::Rows => 5,
-            Column::LastJob => 14,
+            Column::Live => 5,
+            Column::Host => 10,
+            Column::Share => 11,
+            Column::Holder => 12,
+            Column::Rows => 4,
+            Column::LastJob => 12,
             Column::LastActivity => 16,
         }
     }

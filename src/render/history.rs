@@ -108,7 +108,7 @@ impl Widget for HistoryWidget<'_> {
                 Constraint::Length(8),
                 Constraint::Length(8),
                 Constraint::Length(16),
-                Constraint::Length(6),
+                Constraint::Length(7),
                 Constraint::Fill(2),
                 Constraint::Fill(3),
             ],

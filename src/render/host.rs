@@ -187,7 +187,7 @@ impl HostWidget<'_> {
                 Constraint::Length(3),
                 Constraint::Fill(1),
                 Constraint::Fill(1),
-                Constraint::Length(6),
+                Constraint::Length(7),
                 Constraint::Length(8),
             ],
         )

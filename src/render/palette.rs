@@ -107,15 +107,13 @@ fn describe_row(lcseq: i32, rows: &[RowView]) -> String {
     };
     let task = match &r.task {
         Some(t) => format!(
-            "task {} {} {} {}",
+            "task {} {}",
             t.taskid,
-            t.kind,
-            t.refkey,
             if t.live { "● live" } else { "○ dead" }
         ),
         None => format!("task {} ⊘ deleted", r.taskid),
     };
-    format!("  {lcseq:>6}  {job:<32} {task}")
+    format!("  {lcseq:>5}  {job:<30} {task}")
 }
 
 impl ConfirmWidget<'_> {
@@ -215,8 +213,9 @@ impl Widget for ConfirmWidget<'_> {
         let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
         let rect = centered(area, width, height);
         Clear.render(rect, buf);
+        // Not wrapped: the height is the line count, so the keys at the
+        // bottom always show.
         Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
             .block(
                 Block::bordered()
                     .title(Line::styled(" Confirm write ", t.title()))

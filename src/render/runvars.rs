@@ -18,7 +18,7 @@ pub struct RunvarsWidget<'a> {
     pub ctx: Ctx,
 }
 
-const INCOMPLETE: &str = "this job incomplete (its last call was not final)";
+const INCOMPLETE: &str = "this job incomplete";
 
 fn relation_line(r: &JobRelation, ctx: Ctx) -> Row<'static> {
     let t = ctx.theme;
@@ -178,7 +178,14 @@ impl RunvarsWidget<'_> {
         };
         let mut rows: Vec<Row> = d.view.iter().map(|r| relation_line(r, self.ctx)).collect();
         if d.runvar.incomplete {
-            rows.push(Row::new(vec![Cell::from("…"), Cell::from(INCOMPLETE)]).style(t.error()));
+            rows.push(
+                Row::new(vec![
+                    Cell::from("…"),
+                    Cell::from(INCOMPLETE),
+                    Cell::from("no final call yet"),
+                ])
+                .style(t.error()),
+            );
         }
         let table = Table::new(
             rows,
@@ -216,7 +223,7 @@ impl RunvarsWidget<'_> {
                 Constraint::Length(3),
                 Constraint::Fill(1),
                 Constraint::Fill(1),
-                Constraint::Length(6),
+                Constraint::Length(7),
                 Constraint::Length(8),
                 Constraint::Fill(1),
                 Constraint::Fill(1),
