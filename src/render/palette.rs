@@ -20,8 +20,14 @@ pub struct PaletteWidget<'a> {
     pub ctx: Ctx,
 }
 
+/// Every key bound to an action, as `Enter/y`.
 fn key_hint(context: Context, action: Action) -> String {
-    keymap::key_for(context, action).map_or(String::new(), |k| k.label())
+    keymap::BINDINGS
+        .iter()
+        .filter(|b| b.context == context && b.action == action)
+        .flat_map(|b| b.keys.iter().map(keymap::Key::label))
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 impl Widget for PaletteWidget<'_> {
@@ -201,9 +207,9 @@ impl Widget for ConfirmWidget<'_> {
         let cancel = key_hint(Context::Confirm, Action::Deny);
         lines.push(if self.view.ready() {
             Line::from(vec![
-                Span::styled(format!("{go}/y"), t.key()),
+                Span::styled(go, t.key()),
                 Span::raw(" do it   "),
-                Span::styled(format!("{cancel}/n"), t.key()),
+                Span::styled(cancel.clone(), t.key()),
                 Span::raw(" cancel"),
             ])
         } else {
