@@ -69,7 +69,8 @@ mod tests {
     #[test]
     fn prefix_and_runs_rank_first() {
         let hosts = ["fiano0", "elbling1", "italia0", "fiano1", "pinot0"];
-        assert_eq!(rank("fi", hosts, 3), ["fiano0", "fiano1", "pinot0"]);
+        assert_eq!(rank("fi", hosts, 3), ["fiano0", "fiano1"]);
+        assert_eq!(rank("i0", hosts, 1), ["italia0"]);
         assert_eq!(
             rank("SEL", ["selectprep", "select", "wiped"], 5),
             ["select", "selectprep"]
