@@ -17,7 +17,11 @@ impl Widget for HelpWidget<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.ctx.theme;
         let lines = self.view.lines();
-        let rect = centered(area, area.width.saturating_sub(8).min(96), area.height - 2);
+        let rect = centered(
+            area,
+            area.width.saturating_sub(8).min(96),
+            area.height.saturating_sub(2),
+        );
         Clear.render(rect, buf);
         let mut rows = Vec::new();
         let mut section = "";
