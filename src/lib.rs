@@ -9,10 +9,16 @@
 //!   throwaway-cluster harness and the worker thread the TUI uses. It knows
 //!   nothing of the terminal.
 //! - [`timefmt`]: epoch seconds as UTC text.
+//! - [`app`]: the TUI's state per screen and dialog, typed actions, the
+//!   keymap, and `update` (pure); `app::run` owns the terminal and the
+//!   event loop. Talks to `db` only through the worker's requests.
+//! - [`render`]: drawing the `app` state with ratatui; reads, never writes.
 //!
 //! Dependencies point one way: `render -> app -> lifecycle <- db`, with the
 //! binary wiring them together.
 
+pub mod app;
 pub mod db;
 pub mod lifecycle;
+pub mod render;
 pub mod timefmt;

@@ -9,6 +9,7 @@
 //! - [`txn`]: serializable transactions with retry.
 //! - [`cluster`], [`testdb`]: throwaway servers and databases.
 //! - [`error`]: refusals and failures.
+//! - [`worker`]: the thread that owns the TUI's connection.
 
 pub mod cluster;
 pub mod connect;
@@ -20,5 +21,6 @@ pub mod task;
 pub mod testdb;
 pub mod txn;
 pub mod wipe;
+pub mod worker;
 
 pub use error::{Error, Refusal, Result};

@@ -1,0 +1,43 @@
+//! What a key can mean. Logic branches on these, never on key names or
+//! strings; the keymap binds keys to them per context.
+
+/// One thing the operator asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    // Moving in a list.
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    // Screens.
+    Open,
+    Back,
+    NextPane,
+    PrevRunvar,
+    NextRunvar,
+    Filter,
+    Sort,
+    ReverseSort,
+    Copy,
+    History,
+    // Anywhere.
+    Help,
+    Palette,
+    Quit,
+    ToggleMouse,
+    Pause,
+    Refresh,
+    // Text inputs (filter, palette, help's filter).
+    Submit,
+    Cancel,
+    Complete,
+    HistoryPrev,
+    HistoryNext,
+    DeleteChar,
+    ClearInput,
+    // Confirmation dialog.
+    Confirm,
+    Deny,
+}

@@ -1,0 +1,28 @@
+//! What the event loop receives and what `update` asks it to do.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::db::worker::{self, Request, RequestId};
+
+/// Everything the loop reacts to, from one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The clock: drives refreshes, "updated N s ago" and the spinner.
+    Tick(Instant),
+    Db(worker::Event),
+}
+
+/// I/O that `update` wants done; the loop carries it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Request(RequestId, Request),
+    /// Put text on the clipboard (OSC 52, so it works over ssh and tmux).
+    Copy(String),
+    SetMouse(bool),
+    Quit,
+}

@@ -1,0 +1,263 @@
+//! The hosts list: every host, sortable by each column, filtered as you
+//! type.
+
+use std::cmp::Ordering;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::cursor::Cursor;
+use super::keymap::{self, Context};
+use super::loadable::Feed;
+use super::screen::{Reaction, Target};
+use crate::db::read::HostSummary;
+
+/// The columns of the hosts table, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Live,
+    Host,
+    Share,
+    Holder,
+    Rows,
+    LastJob,
+    LastActivity,
+}
+
+impl Column {
+    pub const ALL: [Column; 7] = [
+        Column::Live,
+        Column::Host,
+        Column::Share,
+        Column::Holder,
+        Column::Rows,
+        Column::LastJob,
+        Column::LastActivity,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Live => "live",
+            Column::Host => "host",
+            Column::Share => "shared",
+            Column::Holder => "held by",
+            Column::Rows => "rows",
+            Column::LastJob => "last job",
+            Column::LastActivity => "last activity",
+        }
+    }
+
+    /// Minimum width in cells; the render spreads spare room over the
+    /// text columns.
+    pub fn width(self) -> u16 {
+        match self {
+            Column::Live => 5,
+            Column::Host => 10,
+            Column::Share => 11,
+            Column::Holder => 12,
+            Column::Rows => 4,
+            Column::LastJob => 12,
+            Column::LastActivity => 16,
+        }
+    }
+
+    /// Whether the column takes a share of spare width.
+    pub fn grows(self) -> bool {
+        matches!(
+            self,
+            Column::Host | Column::Share | Column::Holder | Column::LastJob
+        )
+    }
+
+    fn next(self) -> Column {
+        let i = Column::ALL.iter().position(|&c| c == self).unwrap_or(0);
+        Column::ALL[(i + 1) % Column::ALL.len()]
+    }
+
+    fn compare(self, a: &HostSummary, b: &HostSummary) -> Ordering {
+        match self {
+            Column::Live => a.live_tasks.cmp(&b.live_tasks),
+            Column::Host => a.host.cmp(&b.host),
+            Column::Share => a.sharetype.cmp(&b.sharetype),
+            Column::Holder => holder_text(a).cmp(&holder_text(b)),
+            Column::Rows => a.rows.cmp(&b.rows),
+            Column::LastJob => a.last_job.cmp(&b.last_job),
+            Column::LastActivity => a.last_activity.cmp(&b.last_activity),
+        }
+        .then_with(|| a.host.cmp(&b.host))
+    }
+}
+
+/// The holder as the table shows it: `taskid type refkey`.
+pub fn holder_text(h: &HostSummary) -> String {
+    match &h.holder {
+        Some(t) => match (&t.kind, &t.refkey) {
+            (Some(kind), Some(refkey)) => format!("{} {kind} {refkey}", t.taskid),
+            _ => format!("{} (deleted)", t.taskid),
+        },
+        None => String::new(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: Column,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HostsView {
+    pub feed: Feed<Vec<HostSummary>>,
+    pub filter: String,
+    /// The filter input has the keyboard.
+    pub editing: bool,
+    pub sort: Sort,
+    pub cursor: Cursor,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            column: Column::Host,
+            descending: false,
+        }
+    }
+}
+
+impl HostsView {
+    pub fn new() -> Self {
+        HostsView {
+            feed: Feed::loading(),
+            ..Default::default()
+        }
+    }
+
+    pub fn all(&self) -> &[HostSummary] {
+        self.feed.loaded().map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Host names, for completion.
+    pub fn names(&self) -> Vec<String> {
+        self.all().iter().map(|h| h.host.clone()).collect()
+    }
+
+    /// The hosts shown: filtered (case-insensitive substring of the host,
+    /// share type, holder or last job), then sorted.
+    pub fn visible(&self) -> Vec<&HostSummary> {
+        let needle = self.filter.to_lowercase();
+        let mut out: Vec<&HostSummary> = self
+            .all()
+            .iter()
+            .filter(|h| {
+                needle.is_empty()
+                    || [
+                        h.host.as_str(),
+                        h.sharetype.as_deref().unwrap_or(""),
+                        &holder_text(h),
+                        h.last_job.as_deref().unwrap_or(""),
+                    ]
+                    .iter()
+                    .any(|s| s.to_lowercase().contains(&needle))
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            let o = self.sort.column.compare(a, b);
+            if self.sort.descending { o.reverse() } else { o }
+        });
+        out
+    }
+
+    pub fn selected(&self) -> Option<&HostSummary> {
+        self.visible().get(self.cursor.selected).copied()
+    }
+
+    /// Sort by `column`, or flip the direction if it is already the key.
+    pub fn sort_by(&mut self, column: Column) {
+        if self.sort.column == column {
+            self.sort.descending = !self.sort.descending;
+        } else {
+            self.sort = Sort {
+                column,
+                descending: false,
+            };
+        }
+    }
+
+    pub fn handle(&mut self, action: Action, page: usize) -> Reaction {
+        let len = self.visible().len();
+        if self.cursor.apply(action, len, page) {
+            return Reaction::Used;
+        }
+        match action {
+            Action::Open => match self.selected() {
+                Some(h) => Reaction::Open(Target::Host(h.host.clone())),
+                None => Reaction::Used,
+            },
+            Action::History => match self.selected() {
+                Some(h) => Reaction::Open(Target::History(h.host.clone())),
+                None => Reaction::Used,
+            },
+            Action::Filter => {
+                self.editing = true;
+                Reaction::Used
+            }
+            Action::Sort => {
+                self.sort = Sort {
+                    column: self.sort.column.next(),
+                    descending: false,
+                };
+                Reaction::Used
+            }
+            Action::ReverseSort => {
+                self.sort.descending = !self.sort.descending;
+                Reaction::Used
+            }
+            Action::Copy => match self.selected() {
+                Some(h) => Reaction::Copy(
+                    [
+                        h.host.clone(),
+                        h.sharetype.clone().unwrap_or_default(),
+                        holder_text(h),
+                        h.rows.to_string(),
+                        h.live_tasks.to_string(),
+                        h.last_job.clone().unwrap_or_default(),
+                    ]
+                    .join("\t"),
+                ),
+                None => Reaction::Used,
+            },
+            // Esc clears a filter; with none, it is not ours.
+            Action::Back if !self.filter.is_empty() => {
+                self.filter.clear();
+                self.cursor = Cursor::default();
+                Reaction::Used
+            }
+            _ => Reaction::Ignored,
+        }
+    }
+
+    /// A key while the filter input has the keyboard. Always used: typing
+    /// must not trigger commands.
+    pub fn filter_key(&mut self, key: &KeyEvent) {
+        match keymap::lookup(Context::Filter, key) {
+            Some(Action::Submit) => self.editing = false,
+            Some(Action::Cancel) => {
+                self.editing = false;
+                self.filter.clear();
+            }
+            Some(Action::DeleteChar) => {
+                self.filter.pop();
+            }
+            Some(Action::ClearInput) => self.filter.clear(),
+            _ => {
+                if let KeyCode::Char(c) = key.code
+                    && !key.modifiers.contains(KeyModifiers::CONTROL)
+                {
+                    self.filter.push(c);
+                }
+            }
+        }
+        // The filter changed what is shown; start at the top.
+        self.cursor = Cursor::default();
+    }
+}

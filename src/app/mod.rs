@@ -1,0 +1,611 @@
+//! The TUI's state and its one state transition, [`update`].
+//!
+//! Each screen keeps its own state ([`hosts`], [`host`], [`runvars`],
+//! [`history`]); dialogs likewise ([`palette`], [`confirm`], [`help`]).
+//! [`App`] only routes: the focused dialog or screen sees a key first and
+//! says whether it used it, then the global keys apply. `update` does no
+//! I/O: it returns [`Effect`]s that the loop in [`run`] carries out.
+//!
+//! - [`event`]: what the loop feeds in and what `update` asks for.
+//! - [`action`], [`keymap`]: typed actions and the keys bound to them.
+//! - [`loadable`], [`cursor`], [`layout`], [`fuzzy`]: small shared pieces.
+//! - [`run`]: the terminal, the input thread and the event loop.
+
+pub mod action;
+pub mod confirm;
+pub mod cursor;
+pub mod event;
+pub mod fuzzy;
+pub mod help;
+pub mod history;
+pub mod host;
+pub mod hosts;
+pub mod keymap;
+pub mod layout;
+pub mod loadable;
+pub mod palette;
+pub mod run;
+pub mod runvars;
+pub mod screen;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+
+use crate::db::record::{RecordCall, RecordOutcome};
+use crate::db::task::TaskRef;
+use crate::db::wipe::{WipeCall, WipeOutcome};
+use crate::db::worker::{self, Answer, Connection, Reply, Request, RequestId, Slot};
+use action::Action;
+use confirm::{ConfirmOutcome, ConfirmView, WipePreview, Write};
+pub use event::{Effect, Event};
+use help::{HelpOutcome, HelpView};
+use history::HistoryView;
+use host::HostView;
+use hosts::HostsView;
+use keymap::Context;
+use loadable::Loadable;
+use palette::{Command, Palette, PaletteOutcome};
+pub use run::{Options, run};
+use runvars::{RunvarSource, RunvarsView};
+use screen::{Reaction, Screen, Target};
+
+/// What the app needs to know from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Where the database is, for the header (no password).
+    pub db_label: String,
+    pub read_only: bool,
+    pub refresh: Duration,
+    /// Who writes: the operator's task.
+    pub operator_task: TaskRef,
+}
+
+/// A dialog over the screens; it gets keys first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help(HelpView),
+    Palette(Palette),
+    Confirm(ConfirmView),
+}
+
+/// A message for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Request ids and, per slot, the one whose answer is still wanted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Requests {
+    next: RequestId,
+    pending: HashMap<Slot, RequestId>,
+}
+
+impl Requests {
+    /// Tag a request with a fresh id; older requests for its slot go stale.
+    pub fn issue(&mut self, request: Request) -> Effect {
+        self.next += 1;
+        self.pending.insert(request.slot(), self.next);
+        Effect::Request(self.next, request)
+    }
+
+    /// Whether an answer is the one wanted for its slot (and if so, the
+    /// slot is no longer waiting). Stale answers are to be dropped.
+    pub fn accept(&mut self, answer: &Answer) -> bool {
+        let slot = answer.request.slot();
+        if self.pending.get(&slot) == Some(&answer.id) {
+            self.pending.remove(&slot);
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn waiting(&self, slot: Slot) -> bool {
+        self.pending.contains_key(&slot)
+    }
+
+    pub fn any_waiting(&self) -> bool {
+        !self.pending.is_empty()
+    }
+}
+
+/// The live-update clock and connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Live {
+    pub now: Instant,
+    pub paused: bool,
+    pub last_refresh: Instant,
+    /// `None` until the worker first reports.
+    pub connection: Option<Connection>,
+    /// Advances every tick; drives the spinner.
+    pub ticks: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub config: Config,
+    pub hosts: HostsView,
+    /// Screens drilled into, above the hosts list; the last is shown.
+    pub stack: Vec<Screen>,
+    pub overlay: Option<Overlay>,
+    /// Palette lines run, oldest first.
+    pub commands: Vec<String>,
+    pub requests: Requests,
+    pub live: Live,
+    pub status: Option<Status>,
+    pub mouse: bool,
+    pub size: (u16, u16),
+}
+
+impl App {
+    /// A new app and its first requests.
+    pub fn new(config: Config, mouse: bool, now: Instant) -> (App, Vec<Effect>) {
+        let mut app = App {
+            config,
+            hosts: HostsView::new(),
+            stack: Vec::new(),
+            overlay: None,
+            commands: Vec::new(),
+            requests: Requests::default(),
+            live: Live {
+                now,
+                paused: false,
+                last_refresh: now,
+                connection: None,
+                ticks: 0,
+            },
+            status: None,
+            mouse,
+            size: (layout::MIN_WIDTH, layout::MIN_HEIGHT),
+        };
+        let effects = vec![app.requests.issue(Request::Hosts)];
+        (app, effects)
+    }
+
+    /// The context of the screen shown.
+    pub fn screen_context(&self) -> Context {
+        self.stack.last().map_or(Context::Hosts, Screen::context)
+    }
+
+    /// The contexts whose keys apply now, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        match &self.overlay {
+            Some(Overlay::Help(_)) => vec![Context::Help],
+            Some(Overlay::Palette(_)) => vec![Context::Palette],
+            Some(Overlay::Confirm(_)) => vec![Context::Confirm],
+            None if self.stack.is_empty() && self.hosts.editing => vec![Context::Filter],
+            None => vec![self.screen_context(), Context::List, Context::Global],
+        }
+    }
+
+    /// When the shown screen's data last arrived.
+    pub fn updated(&self) -> Option<Instant> {
+        match self.stack.last() {
+            Some(s) => s.updated(),
+            None => self.hosts.feed.updated,
+        }
+    }
+
+    pub fn connection_down(&self) -> bool {
+        matches!(self.live.connection, Some(Connection::Down { .. }))
+    }
+
+    fn page(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(8)).max(1)
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            error,
+        });
+    }
+
+    /// Reload what is shown.
+    fn refresh(&mut self) -> Vec<Effect> {
+        self.live.last_refresh = self.live.now;
+        let request = self.stack.last().map_or(Request::Hosts, Screen::request);
+        vec![self.requests.issue(request)]
+    }
+
+    fn open(&mut self, target: Target) -> Vec<Effect> {
+        let screen = match target {
+            Target::Host(host) => Screen::Host(HostView::new(host)),
+            Target::History(host) => Screen::History(HistoryView::new(host)),
+            Target::Runvars { flight, job } => {
+                Screen::Runvars(RunvarsView::new(RunvarSource::Job { flight, job }))
+            }
+        };
+        let request = screen.request();
+        self.stack.push(screen);
+        vec![self.requests.issue(request)]
+    }
+
+    fn back(&mut self) -> Vec<Effect> {
+        self.stack.pop();
+        // The screen returned to may be stale, or still waiting on an
+        // answer that a newer request made stale.
+        self.refresh()
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        match self.overlay.as_mut() {
+            Some(Overlay::Help(h)) => {
+                if h.key(&key) == HelpOutcome::Close {
+                    self.overlay = None;
+                }
+                return Vec::new();
+            }
+            Some(Overlay::Palette(p)) => {
+                let names = self.hosts.names();
+                return match p.key(&key, &self.commands, &names) {
+                    PaletteOutcome::Used => Vec::new(),
+                    PaletteOutcome::Close => {
+                        self.overlay = None;
+                        Vec::new()
+                    }
+                    PaletteOutcome::Run(command, line) => {
+                        if self.commands.last() != Some(&line) {
+                            self.commands.push(line);
+                        }
+                        self.overlay = None;
+                        self.command(command)
+                    }
+                };
+            }
+            Some(Overlay::Confirm(c)) => {
+                return match c.key(&key) {
+                    ConfirmOutcome::Used => Vec::new(),
+                    ConfirmOutcome::Cancel => {
+                        self.overlay = None;
+                        self.say("cancelled; nothing written", false);
+                        Vec::new()
+                    }
+                    ConfirmOutcome::Go => {
+                        let request = c.write.request();
+                        let host = c.write.host().to_owned();
+                        self.overlay = None;
+                        self.say(format!("writing {host}…"), false);
+                        vec![self.requests.issue(request)]
+                    }
+                };
+            }
+            None => {}
+        }
+        if self.stack.is_empty() && self.hosts.editing {
+            self.hosts.filter_key(&key);
+            return Vec::new();
+        }
+        let context = self.screen_context();
+        let action = keymap::lookup(context, &key).or_else(|| keymap::lookup(Context::List, &key));
+        if let Some(action) = action {
+            match self.screen_action(action) {
+                Reaction::Ignored if action == Action::Back && !self.stack.is_empty() => {
+                    return self.back();
+                }
+                Reaction::Ignored => {}
+                Reaction::Used => return Vec::new(),
+                Reaction::Open(target) => return self.open(target),
+                Reaction::Copy(text) => {
+                    self.say(format!("copied {} characters", text.chars().count()), false);
+                    return vec![Effect::Copy(text)];
+                }
+            }
+        }
+        match keymap::lookup(Context::Global, &key) {
+            Some(action) => self.global(action),
+            None => Vec::new(),
+        }
+    }
+
+    fn screen_action(&mut self, action: Action) -> Reaction {
+        let page = self.page();
+        match self.stack.last_mut() {
+            None => self.hosts.handle(action, page),
+            Some(Screen::Host(v)) => v.handle(action, page),
+            Some(Screen::Runvars(v)) => v.handle(action, page),
+            Some(Screen::History(v)) => v.handle(action, page),
+        }
+    }
+
+    fn global(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => vec![Effect::Quit],
+            Action::Help => {
+                self.overlay = Some(Overlay::Help(HelpView::new(self.contexts())));
+                Vec::new()
+            }
+            Action::Palette => {
+                let names = self.hosts.names();
+                self.overlay = Some(Overlay::Palette(Palette::new(
+                    self.config.read_only,
+                    &names,
+                )));
+                Vec::new()
+            }
+            Action::Refresh => self.refresh(),
+            Action::Pause => {
+                self.live.paused = !self.live.paused;
+                let text = if self.live.paused {
+                    "auto-refresh paused (p resumes)"
+                } else {
+                    "auto-refresh resumed"
+                };
+                self.say(text, false);
+                Vec::new()
+            }
+            Action::ToggleMouse => {
+                self.mouse = !self.mouse;
+                let text = if self.mouse {
+                    "mouse on: click headers to sort, wheel scrolls (m: off)"
+                } else {
+                    "mouse off: the terminal selects text again"
+                };
+                self.say(text, false);
+                vec![Effect::SetMouse(self.mouse)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn command(&mut self, command: Command) -> Vec<Effect> {
+        let task = self.config.operator_task.clone();
+        match command {
+            Command::Record {
+                mode,
+                host,
+                ident,
+                job,
+                step,
+            } => {
+                let call = RecordCall {
+                    mode,
+                    host,
+                    ident,
+                    job,
+                    step,
+                    task,
+                    nested: false,
+                };
+                self.overlay = Some(Overlay::Confirm(ConfirmView::new(Write::Record(call))));
+                Vec::new()
+            }
+            Command::Wiped { host } => {
+                let call = WipeCall {
+                    host,
+                    task,
+                    job: None,
+                };
+                self.overlay = Some(Overlay::Confirm(ConfirmView::new(Write::Wipe(
+                    call.clone(),
+                ))));
+                vec![self.requests.issue(Request::PlanWipe(call))]
+            }
+            Command::Goto { host } => self.open(Target::Host(host)),
+            Command::Decode(source) => {
+                let screen = Screen::Runvars(RunvarsView::new(source));
+                let request = screen.request();
+                self.stack.push(screen);
+                vec![self.requests.issue(request)]
+            }
+            Command::Refresh => self.refresh(),
+            Command::Help => self.global(Action::Help),
+            Command::Quit => vec![Effect::Quit],
+        }
+    }
+
+    fn mouse_event(&mut self, m: MouseEvent) -> Vec<Effect> {
+        if self.overlay.is_some() {
+            return Vec::new();
+        }
+        match m.kind {
+            MouseEventKind::ScrollUp => {
+                self.screen_action(Action::Up);
+            }
+            MouseEventKind::ScrollDown => {
+                self.screen_action(Action::Down);
+            }
+            MouseEventKind::Down(MouseButton::Left) if self.stack.is_empty() => {
+                let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+                let body = layout::areas(area, self.connection_down()).body;
+                if let Some(column) = layout::host_header_column(body, m.column, m.row) {
+                    self.hosts.sort_by(column);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn tick(&mut self, now: Instant) -> Vec<Effect> {
+        self.live.now = now;
+        self.live.ticks += 1;
+        let due = now.saturating_duration_since(self.live.last_refresh) >= self.config.refresh;
+        let slot = self
+            .stack
+            .last()
+            .map_or(Request::Hosts, Screen::request)
+            .slot();
+        // While down the worker reconnects by itself and says so; asking
+        // meanwhile would only collect errors.
+        if due && !self.live.paused && !self.connection_down() && !self.requests.waiting(slot) {
+            self.refresh()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn connection(&mut self, c: Connection) -> Vec<Effect> {
+        let was_down = self.connection_down();
+        let up = c == Connection::Up;
+        self.live.connection = Some(c);
+        if was_down && up {
+            self.say("reconnected", false);
+            self.refresh()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn answer(&mut self, answer: Answer) -> Vec<Effect> {
+        if !self.requests.accept(&answer) {
+            return Vec::new();
+        }
+        let now = self.live.now;
+        let Answer {
+            request, result, ..
+        } = answer;
+        let result = result.map_err(|f| f.message);
+        let mut effects = Vec::new();
+        let note = match request {
+            Request::Hosts => {
+                let note = self.hosts.feed.finish(
+                    result.and_then(|r| match r {
+                        Reply::Hosts(v) => Ok(v),
+                        other => Err(unexpected(&other)),
+                    }),
+                    now,
+                );
+                let len = self.hosts.visible().len();
+                self.hosts.cursor.clamp(len);
+                note
+            }
+            Request::Show { host } => {
+                let r = result.and_then(|r| match r {
+                    Reply::Host(d) => Ok(d),
+                    other => Err(unexpected(&other)),
+                });
+                self.stack
+                    .iter_mut()
+                    .rev()
+                    .find_map(|s| match s {
+                        Screen::Host(v) if v.host == host => Some(v.accept(r.clone(), now)),
+                        _ => None,
+                    })
+                    .flatten()
+            }
+            Request::History { host } => {
+                let r = result.and_then(|r| match r {
+                    Reply::History(v) => Ok(v),
+                    other => Err(unexpected(&other)),
+                });
+                self.stack
+                    .iter_mut()
+                    .rev()
+                    .find_map(|s| match s {
+                        Screen::History(v) if v.host == host => Some(v.accept(r.clone(), now)),
+                        _ => None,
+                    })
+                    .flatten()
+            }
+            request @ (Request::JobRunvars { .. } | Request::DecodeRunvar { .. }) => {
+                let r = result.and_then(|r| match r {
+                    Reply::Runvars(v) => Ok(v),
+                    other => Err(unexpected(&other)),
+                });
+                self.stack
+                    .iter_mut()
+                    .rev()
+                    .find_map(|s| match s {
+                        Screen::Runvars(v) if v.source.answers(&request) => {
+                            Some(v.accept(r.clone(), now))
+                        }
+                        _ => None,
+                    })
+                    .flatten()
+            }
+            Request::PlanWipe(call) => {
+                if let Some(Overlay::Confirm(c)) = &mut self.overlay
+                    && c.write == Write::Wipe(call)
+                {
+                    c.plan = match result {
+                        Ok(Reply::WipePlan { plan, detail }) => {
+                            Loadable::Loaded(WipePreview { plan, detail })
+                        }
+                        Ok(other) => Loadable::Failed(unexpected(&other)),
+                        Err(e) => Loadable::Failed(e),
+                    };
+                }
+                None
+            }
+            Request::Wipe(call) => {
+                match result {
+                    Ok(Reply::Wiped(o)) => self.say(wiped_message(&call.host, &o), false),
+                    Ok(other) => self.say(unexpected(&other), true),
+                    Err(e) => self.say(format!("wiped {}: {e}", call.host), true),
+                }
+                effects = self.refresh();
+                None
+            }
+            Request::Record(call) => {
+                match result {
+                    Ok(Reply::Recorded(o)) => self.say(recorded_message(&call, &o), false),
+                    Ok(other) => self.say(unexpected(&other), true),
+                    Err(e) => self.say(format!("{} {}: {e}", call.mode.name(), call.host), true),
+                }
+                effects = self.refresh();
+                None
+            }
+        };
+        if let Some(e) = note {
+            self.say(format!("refresh failed, showing earlier data: {e}"), true);
+        }
+        effects
+    }
+}
+
+fn unexpected(reply: &Reply) -> String {
+    format!("internal error: unexpected answer {reply:?}")
+}
+
+fn wiped_message(host: &str, o: &WipeOutcome) -> String {
+    let recorded = match o.recorded_lcseq {
+        Some(l) => format!(" (recorded row {l} first)"),
+        None => String::new(),
+    };
+    format!(
+        "wiped {host} as task {}: removed {} rows, kept {}{recorded}",
+        o.taskid, o.deleted, o.kept
+    )
+}
+
+fn recorded_message(call: &RecordCall, o: &RecordOutcome) -> String {
+    let what = format!("{} {}", call.mode.name(), call.host);
+    match o {
+        RecordOutcome::Nested => format!("{what}: nested host, nothing recorded"),
+        RecordOutcome::Unchanged { runvar_name, .. } => {
+            format!("{what}: {runvar_name} already ends with this mark; nothing written")
+        }
+        RecordOutcome::OutOfJob { lcseq, taskid } => {
+            format!("{what}: recorded out-of-job row {lcseq} as task {taskid}")
+        }
+        RecordOutcome::Recorded {
+            lcseq,
+            runvar_name,
+            runvar,
+            ..
+        } => format!("{what}: row {lcseq}; {runvar_name} = {runvar}"),
+    }
+}
+
+/// The one state transition: apply an event, return the I/O to do.
+pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
+    match event {
+        Event::Key(k) => app.key(k),
+        Event::Mouse(m) => app.mouse_event(m),
+        Event::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Event::Tick(now) => app.tick(now),
+        Event::Db(worker::Event::Connection(c)) => app.connection(c),
+        Event::Db(worker::Event::Answer(a)) => app.answer(*a),
+    }
+}

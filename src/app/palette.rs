@@ -1,0 +1,459 @@
+//! The command palette (`:`): commands parsed as you type, with fuzzy
+//! completion of command and host names and a history.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::fuzzy;
+use super::keymap::{self, Context};
+use super::runvars::RunvarSource;
+use crate::db::record::{JobRef, StepRef, check_host_name};
+use crate::lifecycle::{self, DEFAULT_IDENT, Mode, is_valid_name};
+
+/// The palette's verbs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Record(Mode),
+    Wiped,
+    Goto,
+    Decode,
+    Refresh,
+    Help,
+    Quit,
+}
+
+/// A verb's name, usage and description: their one home.
+#[derive(Debug)]
+pub struct VerbInfo {
+    pub verb: Verb,
+    pub name: &'static str,
+    pub args: &'static str,
+    pub help: &'static str,
+}
+
+const RECORD_ARGS: &str = "HOST [--ident I] [--flight F --job J [--step N|TESTID]]";
+
+pub static VERBS: &[VerbInfo] = &[
+    VerbInfo {
+        verb: Verb::Record(Mode::SelectPrep),
+        name: "selectprep",
+        args: RECORD_ARGS,
+        help: "record selecting HOST to prepare it (@)",
+    },
+    VerbInfo {
+        verb: Verb::Record(Mode::Select),
+        name: "select",
+        args: RECORD_ARGS,
+        help: "record selecting HOST to use it (+)",
+    },
+    VerbInfo {
+        verb: Verb::Record(Mode::Final),
+        name: "final",
+        args: RECORD_ARGS,
+        help: "record the final listing",
+    },
+    VerbInfo {
+        verb: Verb::Wiped,
+        name: "wiped",
+        args: "HOST",
+        help: "I reinstalled HOST by hand: forget its rows",
+    },
+    VerbInfo {
+        verb: Verb::Goto,
+        name: "goto",
+        args: "HOST",
+        help: "show HOST",
+    },
+    VerbInfo {
+        verb: Verb::Decode,
+        name: "decode",
+        args: "FLIGHT JOB | RUNVAR [FLIGHT JOB]",
+        help: "decode a job's runvars, or a runvar's text",
+    },
+    VerbInfo {
+        verb: Verb::Refresh,
+        name: "refresh",
+        args: "",
+        help: "reload now",
+    },
+    VerbInfo {
+        verb: Verb::Help,
+        name: "help",
+        args: "",
+        help: "show the keys",
+    },
+    VerbInfo {
+        verb: Verb::Quit,
+        name: "quit",
+        args: "",
+        help: "quit",
+    },
+];
+
+const RECORD_OPTIONS: [&str; 4] = ["--ident", "--flight", "--job", "--step"];
+
+/// A parsed, valid command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Record {
+        mode: Mode,
+        host: String,
+        ident: String,
+        job: Option<JobRef>,
+        step: Option<StepRef>,
+    },
+    Wiped {
+        host: String,
+    },
+    Goto {
+        host: String,
+    },
+    Decode(RunvarSource),
+    Refresh,
+    Help,
+    Quit,
+}
+
+impl Command {
+    pub fn is_write(&self) -> bool {
+        matches!(self, Command::Record { .. } | Command::Wiped { .. })
+    }
+}
+
+fn verb_info(name: &str) -> Option<&'static VerbInfo> {
+    VERBS.iter().find(|v| v.name == name)
+}
+
+fn one_host(name: &str, args: &[&str]) -> Result<String, String> {
+    match args {
+        [host] => {
+            check_host_name(host).map_err(|e| e.to_string())?;
+            Ok((*host).to_owned())
+        }
+        [] => Err(format!("{name}: which host?")),
+        _ => Err(format!("{name}: only one host, got {}", args.len())),
+    }
+}
+
+fn number(what: &str, s: &str) -> Result<i32, String> {
+    s.parse()
+        .map_err(|_| format!("{what} must be a number, not `{s}`"))
+}
+
+fn parse_record(mode: Mode, args: &[&str]) -> Result<Command, String> {
+    let name = mode.name();
+    let Some((host, mut rest)) = args.split_first() else {
+        return Err(format!("{name}: which host?"));
+    };
+    check_host_name(host).map_err(|e| e.to_string())?;
+    let (mut ident, mut flight, mut job, mut step) = (None, None, None, None);
+    while let Some((opt, tail)) = rest.split_first() {
+        let Some((value, tail)) = tail.split_first() else {
+            return Err(format!("{opt} needs a value"));
+        };
+        match *opt {
+            "--ident" => ident = Some((*value).to_owned()),
+            "--flight" => flight = Some(number("--flight", value)?),
+            "--job" => job = Some((*value).to_owned()),
+            "--step" => {
+                step = Some(match value.parse() {
+                    Ok(n) => StepRef::Number(n),
+                    Err(_) => StepRef::Testid((*value).to_owned()),
+                })
+            }
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` (expected {})",
+                    RECORD_OPTIONS.join(", ")
+                ));
+            }
+        }
+        rest = tail;
+    }
+    let ident = ident.unwrap_or_else(|| DEFAULT_IDENT.to_owned());
+    if !is_valid_name(&ident) {
+        return Err(format!("ident `{ident}`: use letters, digits, -, _ and ."));
+    }
+    let job = match (flight, job) {
+        (Some(flight), Some(job)) if is_valid_name(&job) => Some(JobRef { flight, job }),
+        (Some(_), Some(job)) => {
+            return Err(format!("job `{job}`: use letters, digits, -, _ and ."));
+        }
+        (None, None) => None,
+        _ => return Err("--flight and --job go together".to_owned()),
+    };
+    if step.is_some() && job.is_none() {
+        return Err("--step needs --flight and --job".to_owned());
+    }
+    Ok(Command::Record {
+        mode,
+        host: (*host).to_owned(),
+        ident,
+        job,
+        step,
+    })
+}
+
+/// A job name as the palette accepts one: osstest's characters, with at
+/// least one letter so that a runvar's bare step `5` is not taken for it.
+fn looks_like_job(s: &str) -> bool {
+    is_valid_name(s) && s.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+fn parse_decode(args: &[&str]) -> Result<Command, String> {
+    if let [flight, job] = args
+        && let Ok(flight) = flight.parse()
+        && looks_like_job(job)
+    {
+        return Ok(Command::Decode(RunvarSource::Job {
+            flight,
+            job: (*job).to_owned(),
+        }));
+    }
+    let (text, flight, job) = match args {
+        [] => return Err("decode: FLIGHT JOB, or a runvar's text".to_owned()),
+        [text @ .., flight, job] if !text.is_empty() && looks_like_job(job) => {
+            match flight.parse() {
+                Ok(flight) => (text, flight, (*job).to_owned()),
+                Err(_) => (args, 0, String::new()),
+            }
+        }
+        _ => (args, 0, String::new()),
+    };
+    let runvar = text
+        .join(" ")
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_owned();
+    lifecycle::decode(&runvar).map_err(|e| e.to_string())?;
+    Ok(Command::Decode(RunvarSource::Text {
+        flight,
+        job,
+        runvar,
+    }))
+}
+
+/// Parse a palette line.
+pub fn parse(input: &str) -> Result<Command, String> {
+    let words: Vec<&str> = input.split_whitespace().collect();
+    let Some((name, args)) = words.split_first() else {
+        return Err("type a command; Tab completes".to_owned());
+    };
+    let info = verb_info(name).ok_or_else(|| format!("unknown command `{name}`"))?;
+    let no_args = |cmd| {
+        if args.is_empty() {
+            Ok(cmd)
+        } else {
+            Err(format!("{} takes no arguments", info.name))
+        }
+    };
+    match info.verb {
+        Verb::Record(mode) => parse_record(mode, args),
+        Verb::Wiped => one_host(info.name, args).map(|host| Command::Wiped { host }),
+        Verb::Goto => one_host(info.name, args).map(|host| Command::Goto { host }),
+        Verb::Decode => parse_decode(args),
+        Verb::Refresh => no_args(Command::Refresh),
+        Verb::Help => no_args(Command::Help),
+        Verb::Quit => no_args(Command::Quit),
+    }
+}
+
+/// What the word being typed could become.
+pub fn completions(input: &str, hosts: &[String]) -> Vec<String> {
+    const LIMIT: usize = 6;
+    let (before, partial) = match input.rfind(' ') {
+        Some(i) => (&input[..i], &input[i + 1..]),
+        None => ("", input),
+    };
+    let words: Vec<&str> = before.split_whitespace().collect();
+    let Some(verb) = words.first() else {
+        return fuzzy::rank(partial, VERBS.iter().map(|v| v.name), LIMIT);
+    };
+    let Some(info) = verb_info(verb) else {
+        return Vec::new();
+    };
+    let takes_host = matches!(info.verb, Verb::Record(_) | Verb::Wiped | Verb::Goto);
+    if words.len() == 1 && takes_host {
+        fuzzy::rank(partial, hosts.iter().map(String::as_str), LIMIT)
+    } else if matches!(info.verb, Verb::Record(_)) && partial.starts_with('-') {
+        fuzzy::rank(partial.trim_start_matches('-'), RECORD_OPTIONS, LIMIT)
+    } else {
+        Vec::new()
+    }
+}
+
+/// What a key did to the palette.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaletteOutcome {
+    Used,
+    Close,
+    /// Run this command; the line is for the history.
+    Run(Command, String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Palette {
+    pub input: String,
+    /// The input parsed and checked, or what is wrong with it.
+    pub parsed: Result<Command, String>,
+    pub completions: Vec<String>,
+    /// Writes are disabled (`--read-only`).
+    pub read_only: bool,
+    /// Position while walking the history with ↑/↓; `None` when editing.
+    history_pos: Option<usize>,
+    draft: String,
+}
+
+impl Palette {
+    pub fn new(read_only: bool, hosts: &[String]) -> Self {
+        let mut p = Palette {
+            input: String::new(),
+            parsed: Err(String::new()),
+            completions: Vec::new(),
+            read_only,
+            history_pos: None,
+            draft: String::new(),
+        };
+        p.changed(hosts);
+        p
+    }
+
+    fn changed(&mut self, hosts: &[String]) {
+        self.parsed = parse(&self.input).and_then(|c| {
+            if c.is_write() && self.read_only {
+                Err("read-only: writes are disabled (--read-only)".to_owned())
+            } else {
+                Ok(c)
+            }
+        });
+        self.completions = completions(&self.input, hosts);
+    }
+
+    pub fn set_input(&mut self, input: String, hosts: &[String]) {
+        self.input = input;
+        self.changed(hosts);
+    }
+
+    pub fn key(&mut self, key: &KeyEvent, history: &[String], hosts: &[String]) -> PaletteOutcome {
+        match keymap::lookup(Context::Palette, key) {
+            Some(Action::Cancel) => return PaletteOutcome::Close,
+            Some(Action::Submit) => {
+                if let Ok(cmd) = &self.parsed {
+                    return PaletteOutcome::Run(cmd.clone(), self.input.trim().to_owned());
+                }
+            }
+            Some(Action::Complete) => {
+                if let Some(c) = self.completions.first() {
+                    let keep = self.input.rfind(' ').map_or(0, |i| i + 1);
+                    let mut input = self.input[..keep].to_owned();
+                    input.push_str(c);
+                    input.push(' ');
+                    self.set_input(input, hosts);
+                }
+            }
+            Some(Action::HistoryPrev) if !history.is_empty() => {
+                let pos = match self.history_pos {
+                    None => {
+                        self.draft = self.input.clone();
+                        history.len() - 1
+                    }
+                    Some(p) => p.saturating_sub(1),
+                };
+                self.history_pos = Some(pos);
+                self.set_input(history[pos].clone(), hosts);
+            }
+            Some(Action::HistoryNext) => {
+                if let Some(p) = self.history_pos {
+                    if p + 1 < history.len() {
+                        self.history_pos = Some(p + 1);
+                        self.set_input(history[p + 1].clone(), hosts);
+                    } else {
+                        self.history_pos = None;
+                        let draft = std::mem::take(&mut self.draft);
+                        self.set_input(draft, hosts);
+                    }
+                }
+            }
+            Some(Action::DeleteChar) => {
+                let mut input = self.input.clone();
+                input.pop();
+                self.set_input(input, hosts);
+            }
+            Some(Action::ClearInput) => self.set_input(String::new(), hosts),
+            _ => {
+                if let KeyCode::Char(c) = key.code
+                    && !key.modifiers.contains(KeyModifiers::CONTROL)
+                {
+                    let mut input = self.input.clone();
+                    input.push(c);
+                    self.history_pos = None;
+                    self.set_input(input, hosts);
+                }
+            }
+        }
+        PaletteOutcome::Used
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_options() {
+        assert_eq!(
+            parse("final h1 --ident src_host --flight 5 --job build --step 3"),
+            Ok(Command::Record {
+                mode: Mode::Final,
+                host: "h1".into(),
+                ident: "src_host".into(),
+                job: Some(JobRef {
+                    flight: 5,
+                    job: "build".into()
+                }),
+                step: Some(StepRef::Number(3)),
+            })
+        );
+        assert!(parse("select h1 --flight 5").is_err());
+        assert!(parse("select h1 --step 5").is_err());
+        assert!(parse("select h1 --flight x --job j").is_err());
+        assert!(parse("select").is_err());
+    }
+
+    #[test]
+    fn decode_forms() {
+        assert_eq!(
+            parse("decode 100 build-a"),
+            Ok(Command::Decode(RunvarSource::Job {
+                flight: 100,
+                job: "build-a".into()
+            }))
+        );
+        assert_eq!(
+            parse("decode @build-a:2 5 [1] +@build-c:3 @ 100 build-d"),
+            Ok(Command::Decode(RunvarSource::Text {
+                flight: 100,
+                job: "build-d".into(),
+                runvar: "@build-a:2 5 [1] +@build-c:3 @".into()
+            }))
+        );
+        assert_eq!(
+            parse("decode '100.x:1 2'"),
+            Ok(Command::Decode(RunvarSource::Text {
+                flight: 0,
+                job: String::new(),
+                runvar: "100.x:1 2".into()
+            }))
+        );
+        let err = parse("decode @+x:2").unwrap_err();
+        assert!(err.contains("byte 0"), "{err}");
+    }
+
+    #[test]
+    fn completes_commands_hosts_and_options() {
+        let hosts = vec!["fiano0".to_owned(), "italia0".to_owned()];
+        assert_eq!(completions("wi", &hosts), ["wiped"]);
+        assert_eq!(completions("wiped fi", &hosts), ["fiano0"]);
+        assert_eq!(completions("final h --fl", &hosts), ["--flight"]);
+        assert!(completions("refresh ", &hosts).is_empty());
+    }
+}

@@ -1,0 +1,201 @@
+//! A job's `*_lifecycle` runvars, each decoded into entries joined with
+//! their steps, jobs and flights, under the per-job view. Enter follows an
+//! entry to that job's own runvars, so the chain of jobs that shared a
+//! host can be walked (Esc walks back).
+
+use std::time::Instant;
+
+use super::action::Action;
+use super::cursor::Cursor;
+use super::loadable::Feed;
+use super::screen::{Reaction, Target};
+use crate::db::read::{EntryDetail, JobRunvar};
+use crate::db::worker::Request;
+use crate::lifecycle::{JobRelation, ResolvedKind, job_view};
+
+/// What the screen decodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunvarSource {
+    /// Every lifecycle runvar of a job.
+    Job { flight: i32, job: String },
+    /// A runvar typed into the palette, read as (flight, job)'s.
+    Text {
+        flight: i32,
+        job: String,
+        runvar: String,
+    },
+}
+
+impl RunvarSource {
+    pub fn request(&self) -> Request {
+        match self {
+            RunvarSource::Job { flight, job } => Request::JobRunvars {
+                flight: *flight,
+                job: job.clone(),
+            },
+            RunvarSource::Text {
+                flight,
+                job,
+                runvar,
+            } => Request::DecodeRunvar {
+                flight: *flight,
+                job: job.clone(),
+                runvar: runvar.clone(),
+            },
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            RunvarSource::Job { flight, job } => format!("{flight}.{job}"),
+            RunvarSource::Text { flight, job, .. } => format!("decode as {flight}.{job}"),
+        }
+    }
+
+    /// Whether an answer to `request` is about this source.
+    pub fn answers(&self, request: &Request) -> bool {
+        &self.request() == request
+    }
+}
+
+/// One runvar with its per-job view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunvarData {
+    pub runvar: JobRunvar,
+    pub view: Vec<JobRelation>,
+}
+
+impl RunvarData {
+    pub fn new(runvar: JobRunvar) -> Self {
+        let view = match &runvar.entries {
+            Ok(entries) => job_view(&entries.iter().map(|e| e.entry.clone()).collect::<Vec<_>>()),
+            Err(_) => Vec::new(),
+        };
+        RunvarData { runvar, view }
+    }
+
+    pub fn entries(&self) -> &[EntryDetail] {
+        self.runvar.entries.as_deref().unwrap_or(&[])
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunvarPane {
+    Jobs,
+    #[default]
+    Entries,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunvarsView {
+    pub source: RunvarSource,
+    pub feed: Feed<Vec<RunvarData>>,
+    /// Which of the job's runvars (one per ident) is shown.
+    pub tab: usize,
+    pub pane: RunvarPane,
+    pub jobs: Cursor,
+    pub entries: Cursor,
+}
+
+impl RunvarsView {
+    pub fn new(source: RunvarSource) -> Self {
+        RunvarsView {
+            source,
+            feed: Feed::loading(),
+            tab: 0,
+            pane: RunvarPane::default(),
+            jobs: Cursor::default(),
+            entries: Cursor::default(),
+        }
+    }
+
+    pub fn accept(
+        &mut self,
+        result: Result<Vec<JobRunvar>, String>,
+        now: Instant,
+    ) -> Option<String> {
+        let msg = self.feed.finish(
+            result.map(|v| v.into_iter().map(RunvarData::new).collect()),
+            now,
+        );
+        if let Some(all) = self.feed.loaded() {
+            self.tab = self.tab.min(all.len().saturating_sub(1));
+        }
+        self.clamp();
+        msg
+    }
+
+    pub fn current(&self) -> Option<&RunvarData> {
+        self.feed.loaded()?.get(self.tab)
+    }
+
+    fn clamp(&mut self) {
+        let (j, e) = self
+            .current()
+            .map_or((0, 0), |d| (d.view.len(), d.entries().len()));
+        self.jobs.clamp(j);
+        self.entries.clamp(e);
+    }
+
+    fn target(&self) -> Option<Target> {
+        let d = self.current()?;
+        match self.pane {
+            RunvarPane::Jobs => match d.view.get(self.jobs.selected)? {
+                JobRelation::Job {
+                    flight, job, own, ..
+                } if !own => Some(Target::Runvars {
+                    flight: *flight,
+                    job: job.clone(),
+                }),
+                _ => None,
+            },
+            RunvarPane::Entries => match &d.entries().get(self.entries.selected)?.entry.kind {
+                ResolvedKind::Step {
+                    flight, job, own, ..
+                } if !own => Some(Target::Runvars {
+                    flight: *flight,
+                    job: job.clone(),
+                }),
+                _ => None,
+            },
+        }
+    }
+
+    pub fn handle(&mut self, action: Action, page: usize) -> Reaction {
+        let (nj, ne) = self
+            .current()
+            .map_or((0, 0), |d| (d.view.len(), d.entries().len()));
+        let moved = match self.pane {
+            RunvarPane::Jobs => self.jobs.apply(action, nj, page),
+            RunvarPane::Entries => self.entries.apply(action, ne, page),
+        };
+        if moved {
+            return Reaction::Used;
+        }
+        let tabs = self.feed.loaded().map_or(0, Vec::len);
+        match action {
+            Action::NextPane => {
+                self.pane = match self.pane {
+                    RunvarPane::Jobs => RunvarPane::Entries,
+                    RunvarPane::Entries => RunvarPane::Jobs,
+                };
+                Reaction::Used
+            }
+            Action::NextRunvar | Action::PrevRunvar if tabs > 0 => {
+                self.tab = if action == Action::NextRunvar {
+                    (self.tab + 1) % tabs
+                } else {
+                    (self.tab + tabs - 1) % tabs
+                };
+                self.jobs = Cursor::default();
+                self.entries = Cursor::default();
+                Reaction::Used
+            }
+            Action::Open => self.target().map_or(Reaction::Used, Reaction::Open),
+            Action::Copy => self
+                .current()
+                .map_or(Reaction::Used, |d| Reaction::Copy(d.runvar.runvar.clone())),
+            _ => Reaction::Ignored,
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The screens above the hosts list, and what a screen's handling of an
+//! action asks of the app.
+
+use super::history::HistoryView;
+use super::host::HostView;
+use super::keymap::Context;
+use super::runvars::RunvarsView;
+use crate::db::worker::Request;
+
+/// A drill-down screen. The hosts list is always below them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    Host(HostView),
+    Runvars(RunvarsView),
+    History(HistoryView),
+}
+
+/// Where a screen wants to go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Host(String),
+    History(String),
+    Runvars { flight: i32, job: String },
+}
+
+/// Whether a screen used an action, and what it asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reaction {
+    Ignored,
+    Used,
+    Open(Target),
+    Copy(String),
+}
+
+impl Screen {
+    pub fn context(&self) -> Context {
+        match self {
+            Screen::Host(_) => Context::Host,
+            Screen::Runvars(_) => Context::Runvars,
+            Screen::History(_) => Context::History,
+        }
+    }
+
+    /// The request that (re)loads this screen.
+    pub fn request(&self) -> Request {
+        match self {
+            Screen::Host(v) => Request::Show {
+                host: v.host.clone(),
+            },
+            Screen::Runvars(v) => v.source.request(),
+            Screen::History(v) => Request::History {
+                host: v.host.clone(),
+            },
+        }
+    }
+
+    /// A short name for the breadcrumb.
+    pub fn crumb(&self) -> String {
+        match self {
+            Screen::Host(v) => v.host.clone(),
+            Screen::Runvars(v) => v.source.label(),
+            Screen::History(v) => format!("history {}", v.host),
+        }
+    }
+
+    pub fn updated(&self) -> Option<std::time::Instant> {
+        match self {
+            Screen::Host(v) => v.feed.updated,
+            Screen::Runvars(v) => v.feed.updated,
+            Screen::History(v) => v.feed.updated,
+        }
+    }
+}

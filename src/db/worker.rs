@@ -1,0 +1,378 @@
+//! The database worker: one thread that owns the `postgres::Client`, takes
+//! typed requests tagged with an id and answers each with an event.
+//!
+//! The TUI never touches the connection itself, so a slow query or a lost
+//! server cannot freeze the keyboard. Two rules keep views consistent:
+//!
+//! - Every request belongs to a [`Slot`]. When several reads for the same
+//!   slot are queued, only the newest runs (the others would be answered
+//!   with data nobody shows); the receiver also drops any answer whose id
+//!   is not the newest it sent for that slot.
+//! - Writes are never coalesced: each runs once, in the order sent.
+//!
+//! When the connection drops, the worker says so ([`Connection::Down`]),
+//! answers requests with an error meanwhile, and reconnects with
+//! exponential backoff; once back it says [`Connection::Up`].
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use postgres::{Client, NoTls};
+
+use super::read::{self, HistoryEntry, HostDetail, HostSummary, JobRunvar};
+use super::record::{self, RecordCall, RecordOutcome};
+use super::wipe::{self, WipeCall, WipeOutcome, WipePlan};
+use super::{Error, Result};
+
+/// Identifies a request; ids grow, so a larger id is a newer request.
+pub type RequestId = u64;
+
+/// How many jobs the history view asks for.
+pub const HISTORY_LIMIT: i64 = 500;
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the worker can be asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Hosts,
+    Show {
+        host: String,
+    },
+    History {
+        host: String,
+    },
+    JobRunvars {
+        flight: i32,
+        job: String,
+    },
+    /// Decode a runvar given as text, as if it were (flight, job)'s.
+    DecodeRunvar {
+        flight: i32,
+        job: String,
+        runvar: String,
+    },
+    /// What a manual wipe would do; writes nothing.
+    PlanWipe(WipeCall),
+    Wipe(WipeCall),
+    Record(RecordCall),
+}
+
+/// Which answer a request's answer replaces: a newer request for the same
+/// slot makes older ones stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Hosts,
+    Host,
+    History,
+    Runvars,
+    Plan,
+    Write,
+}
+
+impl Request {
+    pub fn slot(&self) -> Slot {
+        match self {
+            Request::Hosts => Slot::Hosts,
+            Request::Show { .. } => Slot::Host,
+            Request::History { .. } => Slot::History,
+            Request::JobRunvars { .. } | Request::DecodeRunvar { .. } => Slot::Runvars,
+            Request::PlanWipe(_) => Slot::Plan,
+            Request::Wipe(_) | Request::Record(_) => Slot::Write,
+        }
+    }
+
+    pub fn is_write(&self) -> bool {
+        self.slot() == Slot::Write
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Hosts(Vec<HostSummary>),
+    Host(HostDetail),
+    History(Vec<HistoryEntry>),
+    Runvars(Vec<JobRunvar>),
+    /// The plan, and the host's rows so the plan can name their jobs.
+    WipePlan {
+        plan: WipePlan,
+        detail: HostDetail,
+    },
+    Wiped(WipeOutcome),
+    Recorded(RecordOutcome),
+}
+
+/// A failed request: the message an operator should read (PostgreSQL's
+/// detail and hint included), and whether it was a refusal, in which case
+/// nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub refused: bool,
+}
+
+impl From<&Error> for Failure {
+    fn from(e: &Error) -> Failure {
+        Failure {
+            message: e.to_string(),
+            refused: e.is_refusal(),
+        }
+    }
+}
+
+/// The answer to one request; `request` is echoed so the receiver can check
+/// it still wants it (e.g. that it is about the host on screen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub id: RequestId,
+    pub request: Request,
+    pub result: std::result::Result<Reply, Failure>,
+}
+
+/// The state of the worker's connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Up,
+    Down { error: String, retry_in: Duration },
+}
+
+/// What the worker reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Boxed: answers carry whole result sets, connection news is small.
+    Answer(Box<Answer>),
+    Connection(Connection),
+}
+
+/// The handle to a running worker. Dropping it stops the worker once its
+/// current query finishes.
+pub struct Worker {
+    tx: Sender<(RequestId, Request)>,
+}
+
+impl Worker {
+    /// Start the worker thread. `sink` receives every event and returns false once
+    /// nobody listens any more, which stops the worker.
+    pub fn spawn(
+        mut config: postgres::Config,
+        sink: impl FnMut(Event) -> bool + Send + 'static,
+    ) -> std::io::Result<Worker> {
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let (tx, rx) = mpsc::channel();
+        thread::Builder::new()
+            .name("hostlife-db".to_owned())
+            .spawn(move || Runner::new(config, sink).run(rx))?;
+        Ok(Worker { tx })
+    }
+
+    /// Queue a request. False when the worker has stopped.
+    pub fn send(&self, id: RequestId, request: Request) -> bool {
+        self.tx.send((id, request)).is_ok()
+    }
+}
+
+/// Keep only what is worth running from a batch of queued requests: every
+/// write, and of the reads the newest per slot. Order is kept.
+pub fn coalesce(batch: Vec<(RequestId, Request)>) -> Vec<(RequestId, Request)> {
+    let newest = |slot: Slot| {
+        batch
+            .iter()
+            .filter(|(_, r)| r.slot() == slot)
+            .map(|(id, _)| *id)
+            .max()
+    };
+    let keep: Vec<bool> = batch
+        .iter()
+        .map(|(id, r)| r.is_write() || newest(r.slot()) == Some(*id))
+        .collect();
+    batch
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(x, keep)| keep.then_some(x))
+        .collect()
+}
+
+struct Runner<S> {
+    config: postgres::Config,
+    sink: S,
+    client: Option<Client>,
+    /// Why the last connection attempt failed, and when to try again.
+    down: Option<(String, Instant)>,
+    backoff: Duration,
+}
+
+impl<S: FnMut(Event) -> bool> Runner<S> {
+    fn new(config: postgres::Config, sink: S) -> Self {
+        Runner {
+            config,
+            sink,
+            client: None,
+            down: None,
+            backoff: FIRST_BACKOFF,
+        }
+    }
+
+    fn run(mut self, rx: Receiver<(RequestId, Request)>) {
+        if !self.connect() {
+            return;
+        }
+        loop {
+            // While down, wake up to reconnect even if nobody asks.
+            let first = match &self.down {
+                Some((_, at)) => {
+                    match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                        Ok(x) => x,
+                        Err(RecvTimeoutError::Timeout) => {
+                            if !self.connect() {
+                                return;
+                            }
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                None => match rx.recv() {
+                    Ok(x) => x,
+                    Err(_) => return,
+                },
+            };
+            let mut batch = vec![first];
+            batch.extend(rx.try_iter());
+            for (id, request) in coalesce(batch) {
+                if !self.serve(id, request) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Try to connect; report the outcome. False when the sink is gone.
+    fn connect(&mut self) -> bool {
+        match self.config.connect(NoTls) {
+            Ok(client) => {
+                self.client = Some(client);
+                self.down = None;
+                self.backoff = FIRST_BACKOFF;
+                (self.sink)(Event::Connection(Connection::Up))
+            }
+            Err(e) => {
+                let error = super::error::describe_pg(&e);
+                self.went_down(error)
+            }
+        }
+    }
+
+    fn went_down(&mut self, error: String) -> bool {
+        self.client = None;
+        let retry_in = self.backoff;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        self.down = Some((error.clone(), Instant::now() + retry_in));
+        (self.sink)(Event::Connection(Connection::Down { error, retry_in }))
+    }
+
+    fn serve(&mut self, id: RequestId, request: Request) -> bool {
+        // A request arriving when the retry is due reconnects first.
+        if self
+            .down
+            .as_ref()
+            .is_some_and(|(_, at)| *at <= Instant::now())
+            && !self.connect()
+        {
+            return false;
+        }
+        let result = match (&mut self.client, &self.down) {
+            (Some(client), _) => execute(client, &request).map_err(|e| Failure::from(&e)),
+            (None, Some((error, at))) => Err(Failure {
+                message: format!(
+                    "not connected ({error}); retrying in {} s",
+                    at.saturating_duration_since(Instant::now()).as_secs() + 1
+                ),
+                refused: false,
+            }),
+            (None, None) => Err(Failure {
+                message: "not connected".to_owned(),
+                refused: false,
+            }),
+        };
+        let lost = self.client.as_ref().is_some_and(Client::is_closed);
+        let answered = (self.sink)(Event::Answer(Box::new(Answer {
+            id,
+            request,
+            result,
+        })));
+        if lost {
+            return self.went_down("the connection to the server was lost".to_owned());
+        }
+        answered
+    }
+}
+
+fn execute(client: &mut Client, request: &Request) -> Result<Reply> {
+    Ok(match request {
+        Request::Hosts => Reply::Hosts(read::hosts(client)?),
+        Request::Show { host } => Reply::Host(read::show(client, host)?),
+        Request::History { host } => Reply::History(read::history(client, host, HISTORY_LIMIT)?),
+        Request::JobRunvars { flight, job } => {
+            Reply::Runvars(read::job_runvars(client, *flight, job)?)
+        }
+        Request::DecodeRunvar {
+            flight,
+            job,
+            runvar,
+        } => {
+            let name = format!("{}_lifecycle", crate::lifecycle::DEFAULT_IDENT);
+            Reply::Runvars(vec![read::decode_job_runvar(
+                client, *flight, job, &name, runvar,
+            )?])
+        }
+        Request::PlanWipe(call) => {
+            let plan = wipe::plan_manual(client, call)?;
+            let detail = read::show(client, &call.host)?;
+            Reply::WipePlan { plan, detail }
+        }
+        Request::Wipe(call) => Reply::Wiped(wipe::wipe_manual(client, call)?),
+        Request::Record(call) => Reply::Recorded(record::record(client, call)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(host: &str) -> Request {
+        Request::Show {
+            host: host.to_owned(),
+        }
+    }
+
+    #[test]
+    fn coalesce_keeps_newest_read_per_slot_and_every_write() {
+        let wipe = Request::Wipe(WipeCall {
+            host: "h".into(),
+            task: super::super::task::TaskRef::Id { taskid: 1 },
+            job: None,
+        });
+        let batch = vec![
+            (1, show("a")),
+            (2, Request::Hosts),
+            (3, wipe.clone()),
+            (4, show("b")),
+            (5, wipe.clone()),
+        ];
+        assert_eq!(
+            coalesce(batch),
+            vec![
+                (2, Request::Hosts),
+                (3, wipe.clone()),
+                (4, show("b")),
+                (5, wipe)
+            ]
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! A host's history: the jobs that named it, from their runvars.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, TableState, Widget,
+};
+
+use super::text::opt_utc;
+use super::{Ctx, block, placeholder};
+use crate::app::history::HistoryView;
+use crate::db::read::{Decoded, HistoryEntry};
+
+pub struct HistoryWidget<'a> {
+    pub view: &'a HistoryView,
+    pub ctx: Ctx,
+}
+
+fn summary(e: &HistoryEntry) -> String {
+    match &e.decoded {
+        None => "no lifecycle recorded".to_owned(),
+        Some(Decoded::Malformed(err)) => format!("✗ {err}"),
+        Some(Decoded::Entries {
+            entries,
+            incomplete,
+        }) => {
+            let others = entries
+                .iter()
+                .filter(|r| {
+                    !matches!(
+                        &r.kind,
+                        crate::lifecycle::ResolvedKind::Step { own: true, .. }
+                    )
+                })
+                .count();
+            let concurrent = entries.iter().filter(|r| r.concurrent).count();
+            let mut s = format!("{others} others, {concurrent} concurrent");
+            if *incomplete {
+                s.push_str(", incomplete");
+            }
+            s
+        }
+    }
+}
+
+impl Widget for HistoryWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let v = self.view;
+        let count = v.feed.loaded().map_or(String::new(), |l| {
+            format!("· {} jobs, newest first ", l.len())
+        });
+        let block = block(
+            Line::from(vec![
+                Span::styled(format!(" History of {} ", v.host), t.title()),
+                Span::raw(count),
+            ]),
+            true,
+            self.ctx,
+        );
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if placeholder(&v.feed.data, inner, buf, self.ctx) {
+            return;
+        }
+        let Some(entries) = v.feed.loaded() else {
+            return;
+        };
+        if entries.is_empty() {
+            Paragraph::new("no job names this host in its runvars").render(inner, buf);
+            return;
+        }
+        let header = Row::new([
+            "flight",
+            "job",
+            "ident",
+            "blessing",
+            "started",
+            "status",
+            "lifecycle",
+            "runvar",
+        ])
+        .style(t.header());
+        let rows = entries.iter().map(|e| {
+            let style = match &e.decoded {
+                Some(Decoded::Malformed(_)) => t.error(),
+                None => t.muted(),
+                _ => t.text(),
+            };
+            Row::new(vec![
+                Cell::from(e.flight.to_string()),
+                Cell::from(e.job.clone()),
+                Cell::from(e.ident.clone()),
+                Cell::from(e.blessing.clone().unwrap_or_default()),
+                Cell::from(opt_utc(e.started)),
+                Cell::from(e.job_status.clone()),
+                Cell::from(summary(e)),
+                Cell::from(e.runvar.clone().unwrap_or_default()),
+            ])
+            .style(style)
+        });
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(6),
+                Constraint::Fill(2),
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(16),
+                Constraint::Length(7),
+                Constraint::Fill(2),
+                Constraint::Fill(3),
+            ],
+        )
+        .header(header)
+        .row_highlight_style(t.selected())
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always);
+        let mut state = TableState::default().with_selected(Some(v.cursor.selected));
+        StatefulWidget::render(table, inner, buf, &mut state);
+    }
+}

@@ -1,0 +1,276 @@
+//! One host: its rows beside the listing an observer's `final` would write.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, TableState, Widget,
+};
+
+use super::text::{DEAD, DELETED, LIVE};
+use super::{Ctx, block, placeholder};
+use crate::app::host::{HostPane, HostView, row_flags};
+use crate::db::read::RowView;
+use crate::lifecycle::{Resolved, ResolvedKind};
+
+pub struct HostWidget<'a> {
+    pub view: &'a HostView,
+    pub ctx: Ctx,
+}
+
+/// The legend under the rows: what each glyph means.
+const LEGEND: &str = " ● live ○ dead ⊘ deleted · + concurrent @ prep ✗ superseded ";
+
+fn liveness(r: &RowView, ctx: Ctx) -> (Span<'static>, Style) {
+    let t = ctx.theme;
+    match &r.task {
+        Some(task) if task.live => (Span::styled(LIVE, t.live()), t.text()),
+        Some(_) => (Span::styled(DEAD, t.dead()), t.dead()),
+        None => (Span::styled(DELETED, t.dead()), t.dead()),
+    }
+}
+
+fn row(r: &RowView, ctx: Ctx) -> Row<'static> {
+    let (glyph, style) = liveness(r, ctx);
+    let task = match &r.task {
+        Some(t) => format!("{} {} {}", t.taskid, t.kind, t.refkey),
+        None => format!("{} (deleted)", r.taskid),
+    };
+    let (job, stepno, ident) = match &r.job {
+        Some(j) => (
+            format!("{}.{}", j.flight, j.job),
+            j.stepno.to_string(),
+            j.ident.clone(),
+        ),
+        None => ("(out of job)".to_owned(), String::new(), String::new()),
+    };
+    let (step, testid, status) = match &r.step {
+        Some(s) => (
+            s.step.clone(),
+            s.testid.clone().unwrap_or_default(),
+            s.status.clone(),
+        ),
+        None => Default::default(),
+    };
+    let flags = row_flags(r);
+    let flags_style = if r.later_notprep {
+        ctx.theme.muted()
+    } else if r.job.as_ref().is_some_and(|j| j.isprep) {
+        ctx.theme.prep()
+    } else {
+        style
+    };
+    Row::new(vec![
+        Cell::from(glyph),
+        Cell::from(r.lcseq.to_string()),
+        Cell::from(Span::styled(flags, flags_style)),
+        Cell::from(task),
+        Cell::from(job),
+        Cell::from(stepno),
+        Cell::from(step),
+        Cell::from(testid),
+        Cell::from(status),
+        Cell::from(ident),
+    ])
+    .style(style)
+}
+
+/// A listing entry's cells: marks, who, step, ident, and what it means.
+pub fn entry_cells(e: &Resolved) -> [String; 5] {
+    let marks = |prep: bool| {
+        format!(
+            "{}{}",
+            if e.concurrent { "+" } else { "" },
+            if prep { "@" } else { "" }
+        )
+    };
+    match &e.kind {
+        ResolvedKind::Step {
+            flight,
+            job,
+            stepno,
+            ident,
+            prep,
+            own,
+        } => {
+            let word = match (own, prep, e.concurrent) {
+                (true, _, _) => "this job",
+                (_, true, true) => "prep, concurrent",
+                (_, true, false) => "prep",
+                (_, false, true) => "concurrent",
+                (_, false, false) => "earlier",
+            };
+            [
+                marks(*prep),
+                format!("{flight}.{job}"),
+                stepno.to_string(),
+                ident.clone(),
+                word.to_owned(),
+            ]
+        }
+        ResolvedKind::Task { taskid } => [
+            marks(false),
+            format!("?{taskid}"),
+            String::new(),
+            String::new(),
+            "task, out of job".to_owned(),
+        ],
+        ResolvedKind::Elided { count } => [
+            String::new(),
+            format!("[{count}]"),
+            String::new(),
+            String::new(),
+            format!(
+                "{count} earlier job{} left out",
+                if *count == 1 { "" } else { "s" }
+            ),
+        ],
+    }
+}
+
+impl HostWidget<'_> {
+    fn render_rows(&self, area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let v = self.view;
+        let title = match v.feed.loaded() {
+            Some(d) => {
+                let live = d
+                    .detail
+                    .rows
+                    .iter()
+                    .filter(|r| r.task.as_ref().is_some_and(|t| t.live))
+                    .count();
+                let kind = if d.detail.build_host {
+                    " · build host"
+                } else {
+                    ""
+                };
+                format!(
+                    " · {} rows · {live} by live tasks{kind} ",
+                    d.detail.rows.len()
+                )
+            }
+            None => " ".to_owned(),
+        };
+        let block = block(
+            Line::from(vec![
+                Span::styled(format!(" {} ", v.host), t.title()),
+                Span::raw(title),
+            ]),
+            v.pane == HostPane::Rows,
+            self.ctx,
+        )
+        .title_bottom(Line::styled(LEGEND, t.muted()));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if placeholder(&v.feed.data, inner, buf, self.ctx) {
+            return;
+        }
+        let Some(d) = v.feed.loaded() else { return };
+        if d.detail.rows.is_empty() {
+            Paragraph::new("no lifecycle rows since the last wipe").render(inner, buf);
+            return;
+        }
+        let header = Row::new([
+            "", "lcseq", "flags", "task", "job", "#", "step", "testid", "status", "ident",
+        ])
+        .style(t.header());
+        let table = Table::new(
+            d.detail.rows.iter().map(|r| row(r, self.ctx)),
+            [
+                Constraint::Length(1),
+                Constraint::Length(5),
+                Constraint::Length(5),
+                Constraint::Fill(2),
+                Constraint::Fill(2),
+                Constraint::Length(3),
+                Constraint::Fill(1),
+                Constraint::Fill(1),
+                Constraint::Length(7),
+                Constraint::Length(8),
+            ],
+        )
+        .header(header)
+        .row_highlight_style(t.selected())
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always);
+        let mut state = TableState::default()
+            .with_selected((v.pane == HostPane::Rows).then_some(v.rows.selected));
+        StatefulWidget::render(table, inner, buf, &mut state);
+    }
+
+    fn render_listing(&self, area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let v = self.view;
+        let block = block(
+            Line::from(vec![
+                Span::styled(" Listing ", t.title()),
+                Span::raw("· what final would record now "),
+            ]),
+            v.pane == HostPane::Listing,
+            self.ctx,
+        );
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if placeholder(&v.feed.data, inner, buf, self.ctx) {
+            return;
+        }
+        let Some(d) = v.feed.loaded() else { return };
+        let [raw, table_area] =
+            Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
+        let text = if d.detail.listing.is_empty() {
+            "(empty)".to_owned()
+        } else {
+            d.detail.listing.clone()
+        };
+        Paragraph::new(Line::styled(text, t.key())).render(raw, buf);
+        match &d.listing {
+            Err(e) => {
+                Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).render(table_area, buf)
+            }
+            Ok(entries) => {
+                let header =
+                    Row::new(["", "job / task", "#", "ident", "meaning"]).style(t.header());
+                let rows = entries.iter().map(|e| {
+                    let style = match e.kind {
+                        ResolvedKind::Elided { .. } => t.muted(),
+                        _ if e.concurrent => t.live(),
+                        _ => t.text(),
+                    };
+                    Row::new(entry_cells(e)).style(style)
+                });
+                let table = Table::new(
+                    rows,
+                    [
+                        Constraint::Length(2),
+                        Constraint::Fill(2),
+                        Constraint::Length(3),
+                        Constraint::Length(8),
+                        Constraint::Fill(1),
+                    ],
+                )
+                .header(header)
+                .row_highlight_style(t.selected())
+                .highlight_symbol("▶ ")
+                .highlight_spacing(HighlightSpacing::Always);
+                let mut state = TableState::default()
+                    .with_selected((v.pane == HostPane::Listing).then_some(v.listing.selected));
+                StatefulWidget::render(table, table_area, buf, &mut state);
+            }
+        }
+    }
+}
+
+impl Widget for HostWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        // Side by side when there is room; stacked on a standard terminal.
+        let [rows, listing] = if area.width >= 140 {
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(area)
+        } else {
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area)
+        };
+        self.render_rows(rows, buf);
+        self.render_listing(listing, buf);
+    }
+}

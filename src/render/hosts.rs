@@ -1,0 +1,127 @@
+//! The hosts table.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, TableState, Widget};
+
+use super::text::{DEAD, LIVE, opt_utc};
+use super::{Ctx, block, placeholder};
+use crate::app::hosts::{Column, HostsView, holder_text};
+use crate::app::layout::{COLUMN_SPACING, host_column_widths};
+use crate::db::read::HostSummary;
+
+pub struct HostsWidget<'a> {
+    pub view: &'a HostsView,
+    pub ctx: Ctx,
+}
+
+impl HostsWidget<'_> {
+    fn title(&self) -> Line<'static> {
+        let all = self.view.all();
+        let shown = self.view.visible().len();
+        let live = all.iter().filter(|h| h.live_tasks > 0).count();
+        let counts = if shown == all.len() {
+            format!("{} hosts", all.len())
+        } else {
+            format!("{shown} of {} hosts", all.len())
+        };
+        Line::from(vec![
+            Span::styled(" Hosts ", self.ctx.theme.title()),
+            Span::raw(format!("· {counts} · {live} with live tasks ")),
+        ])
+    }
+
+    fn filter_line(&self) -> Option<Line<'static>> {
+        if !self.view.editing && self.view.filter.is_empty() {
+            return None;
+        }
+        let cursor = if self.view.editing { "▏" } else { "" };
+        Some(Line::from(vec![
+            Span::styled(" /", self.ctx.theme.key()),
+            Span::raw(format!("{}{cursor} ", self.view.filter)),
+        ]))
+    }
+
+    fn row(&self, h: &HostSummary) -> Row<'static> {
+        let t = self.ctx.theme;
+        let live = if h.live_tasks > 0 {
+            Cell::from(Span::styled(format!("{LIVE} {}", h.live_tasks), t.live()))
+        } else {
+            Cell::from(Span::styled(DEAD, t.muted()))
+        };
+        let share = match (&h.sharetype, h.maxshares) {
+            (Some(s), Some(n)) => format!("{s} ×{n}"),
+            (Some(s), None) => s.clone(),
+            _ => String::new(),
+        };
+        let holder_style = match &h.holder {
+            Some(l) if l.live => t.text(),
+            _ => t.muted(),
+        };
+        Row::new(vec![
+            live,
+            Cell::from(h.host.clone()),
+            Cell::from(share),
+            Cell::from(Span::styled(holder_text(h), holder_style)),
+            Cell::from(h.rows.to_string()),
+            Cell::from(h.last_job.clone().unwrap_or_default()),
+            Cell::from(opt_utc(h.last_activity)),
+        ])
+    }
+}
+
+impl Widget for HostsWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let mut block = block(self.title(), !self.view.editing, self.ctx);
+        if let Some(filter) = self.filter_line() {
+            block = block.title_bottom(filter);
+        }
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if placeholder(&self.view.feed.data, inner, buf, self.ctx) {
+            return;
+        }
+        let sort = self.view.sort;
+        let header = Row::new(Column::ALL.iter().map(|&c| {
+            let arrow = match (c == sort.column, sort.descending) {
+                (true, false) => " ▲",
+                (true, true) => " ▼",
+                (false, _) => "",
+            };
+            Cell::from(format!("{}{arrow}", c.title()))
+        }))
+        .style(t.header());
+        let visible = self.view.visible();
+        if visible.is_empty() {
+            let msg = if self.view.all().is_empty() {
+                "no hosts yet"
+            } else {
+                "no host matches the filter (Esc clears it)"
+            };
+            Widget::render(
+                Table::new(
+                    [Row::new([Cell::from(""), Cell::from(msg)])],
+                    [Constraint::Length(2), Constraint::Fill(1)],
+                )
+                .header(header),
+                inner,
+                buf,
+            );
+            return;
+        }
+        let rows: Vec<Row> = visible.iter().map(|h| self.row(h)).collect();
+        let widths = host_column_widths(inner.width)
+            .into_iter()
+            .map(Constraint::Length);
+        let table = Table::new(rows, widths)
+            .header(header)
+            .column_spacing(COLUMN_SPACING)
+            .row_highlight_style(t.selected())
+            .highlight_symbol("▶ ")
+            .highlight_spacing(HighlightSpacing::Always);
+        let mut state = TableState::default().with_selected(Some(self.view.cursor.selected));
+        StatefulWidget::render(table, inner, buf, &mut state);
+    }
+}

@@ -1,0 +1,232 @@
+//! The command palette and the confirmation dialog.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use super::{Ctx, centered};
+use crate::app::Config;
+use crate::app::action::Action;
+use crate::app::confirm::{ConfirmView, WipePreview, Write};
+use crate::app::keymap::{self, Context};
+use crate::app::loadable::Loadable;
+use crate::app::palette::{Palette, VERBS};
+use crate::db::read::RowView;
+use crate::db::record::StepRef;
+
+pub struct PaletteWidget<'a> {
+    pub view: &'a Palette,
+    pub ctx: Ctx,
+}
+
+/// Every key bound to an action, as `Enter/y`.
+fn key_hint(context: Context, action: Action) -> String {
+    keymap::BINDINGS
+        .iter()
+        .filter(|b| b.context == context && b.action == action)
+        .flat_map(|b| b.keys.iter().map(keymap::Key::label))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl Widget for PaletteWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let p = self.view;
+        let mut lines = vec![Line::from(vec![
+            Span::styled(": ", t.key()),
+            Span::raw(p.input.clone()),
+            Span::styled("▏", t.key()),
+        ])];
+        lines.push(match &p.parsed {
+            Ok(_) => Line::from(vec![
+                Span::styled("✓ ", t.ok()),
+                Span::raw(format!(
+                    "{} runs it",
+                    key_hint(Context::Palette, Action::Submit)
+                )),
+            ]),
+            Err(e) if e.is_empty() => Line::from(""),
+            Err(e) => Line::styled(format!("✗ {e}"), t.error()),
+        });
+        let verb = p.input.split_whitespace().next();
+        if let Some(info) = VERBS.iter().find(|v| Some(v.name) == verb) {
+            lines.push(Line::styled(
+                format!("{} {} — {}", info.name, info.args, info.help),
+                t.muted(),
+            ));
+        }
+        if !p.completions.is_empty() {
+            let tab = key_hint(Context::Palette, Action::Complete);
+            let mut spans = vec![Span::styled(format!("{tab}: "), t.key())];
+            for (i, c) in p.completions.iter().enumerate() {
+                let style = if i == 0 { t.selected() } else { t.text() };
+                spans.push(Span::styled(c.clone(), style));
+                spans.push(Span::raw("  "));
+            }
+            lines.push(Line::from(spans));
+        }
+        let mut title = vec![Span::styled(" Command ", t.title())];
+        if p.read_only {
+            title.push(Span::styled(" read-only: writes disabled ", t.error()));
+        }
+        let height = lines.len() as u16 + 2;
+        let width = area.width.saturating_sub(8).min(100);
+        let rect = Rect {
+            y: area.y + area.height / 4,
+            ..centered(area, width, height)
+        };
+        Clear.render(rect, buf);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(
+                Block::bordered()
+                    .title(Line::from(title))
+                    .border_style(t.border_focused()),
+            )
+            .render(rect, buf);
+    }
+}
+
+pub struct ConfirmWidget<'a> {
+    pub view: &'a ConfirmView,
+    pub config: &'a Config,
+    pub ctx: Ctx,
+}
+
+/// A lifecycle row named in a plan: enough to recognise it.
+fn describe_row(lcseq: i32, rows: &[RowView]) -> String {
+    let Some(r) = rows.iter().find(|r| r.lcseq == lcseq) else {
+        return format!("  {lcseq:>6}  (gone since)");
+    };
+    let job = match &r.job {
+        Some(j) => format!(
+            "{}.{}:{} {}{}",
+            j.flight,
+            j.job,
+            j.stepno,
+            j.ident,
+            if j.isprep { " @prep" } else { "" }
+        ),
+        None => "out of job".to_owned(),
+    };
+    let task = match &r.task {
+        Some(t) => format!(
+            "task {} {}",
+            t.taskid,
+            if t.live { "● live" } else { "○ dead" }
+        ),
+        None => format!("task {} ⊘ deleted", r.taskid),
+    };
+    format!("  {lcseq:>5}  {job:<30} {task}")
+}
+
+impl ConfirmWidget<'_> {
+    fn wipe_lines(&self, host: &str, lines: &mut Vec<Line<'static>>) {
+        let t = self.ctx.theme;
+        lines.push(Line::from(vec![
+            Span::styled("wiped ", t.title()),
+            Span::raw(format!("{host}: I reinstalled this host by hand.")),
+        ]));
+        match &self.view.plan {
+            Loadable::Idle | Loadable::Loading => lines.push(Line::from(vec![
+                Span::styled(self.ctx.spinner(), t.key()),
+                Span::raw(" checking who holds the host…"),
+            ])),
+            Loadable::Failed(e) => {
+                lines.push(Line::styled(format!("✗ refused: {e}"), t.error()));
+                lines.push(Line::from("Nothing will be written."));
+            }
+            Loadable::Loaded(WipePreview { plan, detail }) => {
+                lines.push(Line::from(format!("As {}.", plan.task.label())));
+                if plan.first_own.is_none() {
+                    lines.push(Line::from(format!(
+                        "First records an out-of-job row for task {} (it has none on {host}).",
+                        plan.task.taskid
+                    )));
+                }
+                lines.push(Line::styled(
+                    format!("Removes {} row(s):", plan.remove.len()),
+                    t.header(),
+                ));
+                for l in &plan.remove {
+                    lines.push(Line::styled(describe_row(*l, &detail.rows), t.error()));
+                }
+                lines.push(Line::styled(
+                    format!("Keeps {} row(s):", plan.keep.len()),
+                    t.header(),
+                ));
+                for l in &plan.keep {
+                    lines.push(Line::from(describe_row(*l, &detail.rows)));
+                }
+                lines.push(Line::from("Runvars are not changed: history survives."));
+            }
+        }
+    }
+
+    fn record_lines(&self, lines: &mut Vec<Line<'static>>) {
+        let t = self.ctx.theme;
+        let Write::Record(call) = &self.view.write else {
+            return;
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", call.mode.name()), t.title()),
+            Span::raw(format!("{} (ident {})", call.host, call.ident)),
+        ]));
+        lines.push(Line::from(format!("As {}.", self.config.operator_task)));
+        match (&call.job, &call.step) {
+            (Some(job), Some(step)) => {
+                let step = match step {
+                    StepRef::Number(n) => format!("step {n}"),
+                    StepRef::Testid(tid) => format!("the step with testid {tid}"),
+                };
+                lines.push(Line::from(format!(
+                    "Inserts a lifecycle row for {}.{} {step} and rewrites runvar {}_lifecycle of {}.{}.",
+                    job.flight, job.job, call.ident, job.flight, job.job
+                )));
+            }
+            _ => lines.push(Line::from(format!(
+                "Inserts an out-of-job row (host {} and the task only); no runvar.",
+                call.host
+            ))),
+        }
+    }
+}
+
+impl Widget for ConfirmWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let mut lines = Vec::new();
+        match &self.view.write {
+            Write::Wipe(call) => self.wipe_lines(&call.host, &mut lines),
+            Write::Record(_) => self.record_lines(&mut lines),
+        }
+        lines.push(Line::from(""));
+        let go = key_hint(Context::Confirm, Action::Confirm);
+        let cancel = key_hint(Context::Confirm, Action::Deny);
+        lines.push(if self.view.ready() {
+            Line::from(vec![
+                Span::styled(go, t.key()),
+                Span::raw(" do it   "),
+                Span::styled(cancel.clone(), t.key()),
+                Span::raw(" cancel"),
+            ])
+        } else {
+            Line::from(vec![Span::styled(cancel, t.key()), Span::raw(" close")])
+        });
+        let width = area.width.saturating_sub(6).min(110);
+        let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+        let rect = centered(area, width, height);
+        Clear.render(rect, buf);
+        // Not wrapped: the height is the line count, so the keys at the
+        // bottom always show.
+        Paragraph::new(lines)
+            .block(
+                Block::bordered()
+                    .title(Line::styled(" Confirm write ", t.title()))
+                    .border_style(t.border_focused()),
+            )
+            .render(rect, buf);
+    }
+}

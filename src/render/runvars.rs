@@ -1,0 +1,255 @@
+//! A job's lifecycle runvars: the per-job view above the decoded entries.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap,
+};
+
+use super::host::entry_cells;
+use super::{Ctx, block, placeholder};
+use crate::app::runvars::{RunvarData, RunvarPane, RunvarsView};
+use crate::db::read::EntryDetail;
+use crate::lifecycle::{JobRelation, Relation, ResolvedKind};
+
+pub struct RunvarsWidget<'a> {
+    pub view: &'a RunvarsView,
+    pub ctx: Ctx,
+}
+
+const INCOMPLETE: &str = "this job incomplete";
+
+fn relation_line(r: &JobRelation, ctx: Ctx) -> Row<'static> {
+    let t = ctx.theme;
+    match r {
+        JobRelation::Job {
+            flight,
+            job,
+            own,
+            relation,
+            steps,
+        } => {
+            let steps = steps
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let style = match relation {
+                Relation::Prep => t.prep(),
+                Relation::Share => t.live(),
+                Relation::Reuse => t.text(),
+            };
+            Row::new(vec![
+                Cell::from(Span::styled(relation.label(), style)),
+                Cell::from(format!("{flight}.{job}")),
+                Cell::from(steps),
+                Cell::from(if *own { "this job" } else { "" }),
+            ])
+        }
+        JobRelation::Task { taskid, relation } => Row::new(vec![
+            Cell::from(relation.label()),
+            Cell::from(format!("task ?{taskid}")),
+            Cell::from(""),
+            Cell::from("out of job"),
+        ]),
+        JobRelation::Elided { count } => Row::new(vec![
+            Cell::from(""),
+            Cell::from(format!(
+                "{count} earlier job{} left out",
+                if *count == 1 { "" } else { "s" }
+            )),
+            Cell::from(""),
+            Cell::from(""),
+        ])
+        .style(t.muted()),
+    }
+}
+
+fn entry_row(e: &EntryDetail, ctx: Ctx) -> Row<'static> {
+    let t = ctx.theme;
+    let [marks, who, stepno, ident, meaning] = entry_cells(&e.entry);
+    let (step, testid, status) = match &e.step {
+        Some(s) => (
+            s.step.clone(),
+            s.testid.clone().unwrap_or_default(),
+            s.status.clone(),
+        ),
+        None => Default::default(),
+    };
+    let (detail, style) = match &e.entry.kind {
+        ResolvedKind::Task { .. } => match &e.task {
+            Some(task) => (
+                format!(
+                    "{} {} {}",
+                    task.kind,
+                    task.refkey,
+                    if task.live { "● live" } else { "○ dead" }
+                ),
+                if task.live { t.live() } else { t.dead() },
+            ),
+            None => ("⊘ task deleted".to_owned(), t.dead()),
+        },
+        ResolvedKind::Elided { .. } => (String::new(), t.muted()),
+        ResolvedKind::Step { .. } if e.job_status.is_none() => {
+            ("? job not in database".to_owned(), t.muted())
+        }
+        ResolvedKind::Step { .. } => (
+            format!("job {}", e.job_status.clone().unwrap_or_default()),
+            if e.entry.concurrent {
+                t.live()
+            } else {
+                t.text()
+            },
+        ),
+    };
+    Row::new(vec![
+        marks, who, stepno, step, testid, status, ident, meaning, detail,
+    ])
+    .style(style)
+}
+
+impl RunvarsWidget<'_> {
+    fn title(&self) -> Line<'static> {
+        let t = self.ctx.theme;
+        let mut spans = vec![Span::styled(
+            format!(" Runvars {} ", self.view.source.label()),
+            t.title(),
+        )];
+        if let Some(all) = self.view.feed.loaded() {
+            for (i, d) in all.iter().enumerate() {
+                let style = if i == self.view.tab {
+                    t.selected()
+                } else {
+                    t.muted()
+                };
+                spans.push(Span::styled(format!(" {} ", d.runvar.name), style));
+            }
+            if all.len() > 1 {
+                spans.push(Span::styled(" ←/→ ", t.key()));
+            }
+        }
+        Line::from(spans)
+    }
+
+    fn render_data(&self, d: &RunvarData, area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let v = self.view;
+        let jobs_height = (d.view.len() as u16 + 3 + u16::from(d.runvar.incomplete))
+            .min(area.height.saturating_sub(2) / 2);
+        let [raw, jobs, entries] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Length(jobs_height),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        let text = if d.runvar.runvar.is_empty() {
+            "(empty)".to_owned()
+        } else {
+            d.runvar.runvar.clone()
+        };
+        Paragraph::new(Line::styled(text, t.key()))
+            .wrap(Wrap { trim: false })
+            .render(raw, buf);
+
+        let jobs_block = block(
+            Line::styled(" Jobs that could have affected this one ", t.title()),
+            v.pane == RunvarPane::Jobs,
+            self.ctx,
+        );
+        let jobs_inner = jobs_block.inner(jobs);
+        jobs_block.render(jobs, buf);
+        let entries_block = block(
+            Line::styled(" Entries ", t.title()),
+            v.pane == RunvarPane::Entries,
+            self.ctx,
+        );
+        let entries_inner = entries_block.inner(entries);
+        entries_block.render(entries, buf);
+
+        let entries_list = match &d.runvar.entries {
+            Ok(e) => e,
+            Err(e) => {
+                Paragraph::new(Line::styled(format!("✗ {e}"), t.error()))
+                    .wrap(Wrap { trim: false })
+                    .render(jobs_inner, buf);
+                return;
+            }
+        };
+        let mut rows: Vec<Row> = d.view.iter().map(|r| relation_line(r, self.ctx)).collect();
+        if d.runvar.incomplete {
+            rows.push(
+                Row::new(vec![
+                    Cell::from("…"),
+                    Cell::from(INCOMPLETE),
+                    Cell::from("no final call yet"),
+                ])
+                .style(t.error()),
+            );
+        }
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(6),
+                Constraint::Fill(2),
+                Constraint::Fill(1),
+                Constraint::Length(9),
+            ],
+        )
+        .row_highlight_style(t.selected())
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always);
+        let mut state = TableState::default()
+            .with_selected((v.pane == RunvarPane::Jobs).then_some(v.jobs.selected));
+        StatefulWidget::render(table, jobs_inner, buf, &mut state);
+
+        let header = Row::new([
+            "",
+            "job / task",
+            "#",
+            "step",
+            "testid",
+            "status",
+            "ident",
+            "meaning",
+            "details",
+        ])
+        .style(t.header());
+        let table = Table::new(
+            entries_list.iter().map(|e| entry_row(e, self.ctx)),
+            [
+                Constraint::Length(2),
+                Constraint::Fill(2),
+                Constraint::Length(3),
+                Constraint::Fill(1),
+                Constraint::Fill(1),
+                Constraint::Length(7),
+                Constraint::Length(8),
+                Constraint::Fill(1),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(header)
+        .row_highlight_style(t.selected())
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always);
+        let mut state = TableState::default()
+            .with_selected((v.pane == RunvarPane::Entries).then_some(v.entries.selected));
+        StatefulWidget::render(table, entries_inner, buf, &mut state);
+    }
+}
+
+impl Widget for RunvarsWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let outer = block(self.title(), false, self.ctx);
+        let inner = outer.inner(area);
+        outer.render(area, buf);
+        if placeholder(&self.view.feed.data, inner, buf, self.ctx) {
+            return;
+        }
+        match self.view.current() {
+            Some(d) => self.render_data(d, inner, buf),
+            None => Paragraph::new("this job has no lifecycle runvars").render(inner, buf),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The header (where you are), the connection banner and the status bar
+//! (freshness, loading, messages).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::Ctx;
+use crate::app::App;
+use crate::app::action::Action;
+use crate::app::keymap::{self, Context};
+use crate::db::worker::Connection;
+
+pub struct Header<'a> {
+    pub app: &'a App,
+    pub ctx: Ctx,
+}
+
+impl Widget for Header<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let mut spans = vec![
+            Span::styled("hostlife ", t.title()),
+            Span::styled(self.app.config.db_label.clone(), t.muted()),
+            Span::raw("  hosts"),
+        ];
+        for s in &self.app.stack {
+            spans.push(Span::styled(" › ", t.muted()));
+            spans.push(Span::raw(s.crumb()));
+        }
+        let mut flags = Vec::new();
+        if self.app.config.read_only {
+            flags.push("read-only");
+        }
+        if self.app.live.paused {
+            flags.push("paused");
+        }
+        if self.app.mouse {
+            flags.push("mouse");
+        }
+        if !flags.is_empty() {
+            spans.push(Span::styled(format!("  [{}]", flags.join("] [")), t.key()));
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}
+
+pub struct Banner<'a> {
+    pub app: &'a App,
+    pub ctx: Ctx,
+}
+
+impl Widget for Banner<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Some(Connection::Down { error, retry_in }) = &self.app.live.connection else {
+            return;
+        };
+        let text = format!(
+            " ✗ database unreachable: {error} — reconnecting (next try within {} s); showing the last data ",
+            retry_in.as_secs().max(1)
+        );
+        Paragraph::new(text)
+            .style(self.ctx.theme.banner())
+            .render(area, buf);
+    }
+}
+
+pub struct StatusBar<'a> {
+    pub app: &'a App,
+    pub ctx: Ctx,
+}
+
+/// "updated N s ago": how fresh the shown data is.
+pub fn freshness(app: &App) -> String {
+    match app.updated() {
+        Some(at) => format!(
+            "updated {} s ago",
+            app.live.now.saturating_duration_since(at).as_secs()
+        ),
+        None => "not loaded yet".to_owned(),
+    }
+}
+
+impl Widget for StatusBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let app = self.app;
+        let loading = if app.requests.any_waiting() {
+            format!("{} ", self.ctx.spinner())
+        } else {
+            "  ".to_owned()
+        };
+        let mut spans = vec![
+            Span::raw(loading),
+            Span::raw(freshness(app)),
+            Span::raw(if app.live.paused { " (paused)" } else { "" }),
+            Span::raw(" │ "),
+        ];
+        match &app.status {
+            Some(s) if s.error => spans.push(Span::styled(s.text.clone(), t.error())),
+            Some(s) => spans.push(Span::raw(s.text.clone())),
+            None => {
+                for (action, what) in [
+                    (Action::Help, "help"),
+                    (Action::Palette, "command"),
+                    (Action::Quit, "quit"),
+                ] {
+                    if let Some(k) = keymap::key_for(Context::Global, action) {
+                        spans.push(Span::styled(k.label(), t.key()));
+                        spans.push(Span::raw(format!(" {what}  ")));
+                    }
+                }
+            }
+        }
+        Paragraph::new(Line::from(spans))
+            .style(t.status_bar())
+            .render(area, buf);
+    }
+}

@@ -1,0 +1,353 @@
+//! Shared by the TUI tests: a fixed dataset built as plain values (so the
+//! snapshots never depend on a database), and helpers that drive the app
+//! through `update` the way the event loop does.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hostlife::app::{App, Config, Effect, Event, update};
+use hostlife::db::error::TaskLabel;
+use hostlife::db::read::{
+    Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, RowView, StepInfo,
+};
+use hostlife::db::task::{Task, TaskRef};
+use hostlife::db::wipe::WipePlan;
+use hostlife::db::worker::{self, Answer, Reply, Request};
+use hostlife::lifecycle::{self, ListingContext, ResolvedKind, RowJob, ScanRow};
+
+pub const T0_STARTED: i64 = 1_700_000_000;
+
+pub fn config(read_only: bool) -> Config {
+    Config {
+        db_label: "host=/run/pg dbname=osstest".to_owned(),
+        read_only,
+        // Long, so that ticks in tests do not trigger refreshes.
+        refresh: Duration::from_secs(60),
+        operator_task: TaskRef::Static {
+            refkey: "ian@osstest".to_owned(),
+        },
+    }
+}
+
+fn task(taskid: i32, kind: &str, refkey: &str, user: Option<&str>, live: bool) -> Task {
+    Task {
+        taskid,
+        kind: kind.to_owned(),
+        refkey: refkey.to_owned(),
+        username: user.map(str::to_owned),
+        comment: None,
+        live,
+    }
+}
+
+pub fn operator() -> Task {
+    task(12, "static", "ian@osstest", Some("ian"), true)
+}
+
+pub fn hosts() -> Vec<HostSummary> {
+    let label = |t: Task| Some(t.label());
+    vec![
+        HostSummary {
+            host: "fiano0".into(),
+            sharetype: None,
+            share_state: None,
+            maxshares: None,
+            holder: label(operator()),
+            rows: 2,
+            live_tasks: 1,
+            last_lcseq: Some(9),
+            last_job: Some("101.test-amd64-xl".into()),
+            last_activity: Some(T0_STARTED + 4000),
+        },
+        HostSummary {
+            host: "h1".into(),
+            sharetype: Some("build-amd64".into()),
+            share_state: Some("ready".into()),
+            maxshares: Some(4),
+            holder: label(task(3, "magic", "shared", None, true)),
+            rows: 4,
+            live_tasks: 1,
+            last_lcseq: Some(4),
+            last_job: Some("100.build-c".into()),
+            last_activity: Some(T0_STARTED + 300),
+        },
+        HostSummary {
+            host: "italia0".into(),
+            sharetype: None,
+            share_state: None,
+            maxshares: None,
+            holder: label(task(1, "magic", "idle", None, false)),
+            rows: 0,
+            live_tasks: 0,
+            last_lcseq: None,
+            last_job: None,
+            last_activity: None,
+        },
+        HostSummary {
+            host: "pinot1".into(),
+            sharetype: None,
+            share_state: None,
+            maxshares: None,
+            holder: Some(TaskLabel {
+                taskid: 44,
+                kind: None,
+                refkey: None,
+                username: None,
+                live: false,
+            }),
+            rows: 1,
+            live_tasks: 0,
+            last_lcseq: Some(7),
+            last_job: None,
+            last_activity: None,
+        },
+    ]
+}
+
+fn step(job: &str, stepno: i32) -> StepInfo {
+    let (name, testid) = match stepno {
+        2 => ("ts-host-install-twice", "host-install(2)"),
+        3 => ("ts-xen-build-prep", "xen-build-prep"),
+        4 => ("ts-host-install-twice", "host-install(4)"),
+        _ => ("ts-xen-build", "xen-build"),
+    };
+    StepInfo {
+        step: name.to_owned(),
+        testid: Some(testid.to_owned()),
+        status: if job == "build-c" { "running" } else { "pass" }.to_owned(),
+        started: Some(T0_STARTED + i64::from(stepno) * 60),
+        finished: None,
+    }
+}
+
+/// The spec's worked example (section 8) on host h1.
+pub fn h1_scan() -> Vec<ScanRow> {
+    let row = |lcseq, taskid, live, job: &str, stepno, isprep| ScanRow {
+        lcseq,
+        taskid,
+        live,
+        job: Some(RowJob {
+            flight: 100,
+            job: job.to_owned(),
+            stepno,
+            ident: "host".to_owned(),
+            isprep,
+        }),
+    };
+    vec![
+        row(1, 7, false, "build-a", 2, true),
+        row(2, 7, false, "build-a", 5, false),
+        row(3, 8, false, "build-b", 3, false),
+        row(4, 9, true, "build-c", 3, true),
+    ]
+}
+
+pub fn h1_detail() -> HostDetail {
+    let scan = h1_scan();
+    let listing = lifecycle::listing(
+        &scan,
+        ListingContext {
+            flight: None,
+            job: "",
+            build_host: true,
+        },
+    );
+    let rows = scan
+        .into_iter()
+        .zip(listing.flags)
+        .map(|(r, flags)| {
+            let job = r.job.clone().expect("job rows");
+            RowView {
+                lcseq: r.lcseq,
+                taskid: r.taskid,
+                task: Some(task(
+                    r.taskid,
+                    "osstest",
+                    &format!("flight 100 {}", job.job),
+                    Some("osstest"),
+                    r.live,
+                )),
+                step: Some(step(&job.job, job.stepno)),
+                job: Some(job),
+                later_notprep: flags.later_notprep,
+                concurrent: flags.concurrent,
+            }
+        })
+        .collect();
+    HostDetail {
+        host: "h1".into(),
+        build_host: true,
+        rows,
+        listing: listing.items.join(" "),
+    }
+}
+
+/// A runvar of (flight, job), decoded and "looked up" in the fixture.
+pub fn job_runvar(flight: i32, job: &str, name: &str, runvar: &str) -> JobRunvar {
+    let decoded = lifecycle::decode(runvar);
+    JobRunvar {
+        flight,
+        job: job.to_owned(),
+        name: name.to_owned(),
+        runvar: runvar.to_owned(),
+        incomplete: decoded.as_ref().is_ok_and(|r| r.sigil.is_some()),
+        entries: decoded.map(|r| {
+            r.resolve(flight, job)
+                .into_iter()
+                .map(|entry| {
+                    let (step_info, job_status, task_info) = match &entry.kind {
+                        ResolvedKind::Step { job, stepno, .. } => {
+                            (Some(step(job, *stepno)), Some("pass".to_owned()), None)
+                        }
+                        ResolvedKind::Task { taskid } => (
+                            None,
+                            None,
+                            Some(task(*taskid, "static", "ian@osstest", Some("ian"), true)),
+                        ),
+                        ResolvedKind::Elided { .. } => (None, None, None),
+                    };
+                    EntryDetail {
+                        entry,
+                        step: step_info,
+                        job_status,
+                        blessing: Some("running".into()),
+                        task: task_info,
+                    }
+                })
+                .collect()
+        }),
+    }
+}
+
+pub fn build_d_runvars() -> Vec<JobRunvar> {
+    vec![
+        job_runvar(
+            100,
+            "build-d",
+            "host_lifecycle",
+            "@build-a:2 5 [1] +@build-c:3 @",
+        ),
+        job_runvar(
+            100,
+            "build-d",
+            "src_host_lifecycle",
+            "+?12 build-a:5,src_host",
+        ),
+    ]
+}
+
+pub fn h1_history() -> Vec<HistoryEntry> {
+    let entry = |job: &str, runvar: Option<&str>, status: &str| HistoryEntry {
+        flight: 100,
+        job: job.to_owned(),
+        ident: "host".to_owned(),
+        blessing: Some("running".into()),
+        branch: Some("xen-unstable".into()),
+        started: Some(T0_STARTED),
+        job_status: status.to_owned(),
+        runvar: runvar.map(str::to_owned),
+        decoded: runvar.map(|r| Decoded::of(r, 100, job)),
+    };
+    vec![
+        entry("build-a", Some(":2 :5"), "pass"),
+        entry("build-b", Some("@build-a:2 5"), "pass"),
+        entry("build-c", Some("@build-a:2 5 [1] @"), "running"),
+        entry("build-d", Some("@build-a:2 5 [1] +@build-c:3 @"), "running"),
+        entry("build-e", None, "queued"),
+        entry("build-f", Some("@+x:2"), "broken"),
+    ]
+}
+
+pub fn h1_wipe_plan() -> WipePlan {
+    WipePlan {
+        task: operator(),
+        first_own: None,
+        remove: vec![1, 2, 3, 4],
+        keep: vec![],
+    }
+}
+
+/// The fixture's answer to a request.
+pub fn reply(request: &Request) -> Reply {
+    match request {
+        Request::Hosts => Reply::Hosts(hosts()),
+        Request::Show { .. } => Reply::Host(h1_detail()),
+        Request::History { .. } => Reply::History(h1_history()),
+        Request::JobRunvars { flight, job } if job == "build-d" && *flight == 100 => {
+            Reply::Runvars(build_d_runvars())
+        }
+        Request::JobRunvars { flight, job } => {
+            Reply::Runvars(vec![job_runvar(*flight, job, "host_lifecycle", ":2 :5")])
+        }
+        Request::DecodeRunvar {
+            flight,
+            job,
+            runvar,
+        } => Reply::Runvars(vec![job_runvar(*flight, job, "host_lifecycle", runvar)]),
+        Request::PlanWipe(_) => Reply::WipePlan {
+            plan: h1_wipe_plan(),
+            detail: h1_detail(),
+        },
+        other => panic!("the fixture does not write: {other:?}"),
+    }
+}
+
+pub fn answer(id: u64, request: Request, result: Result<Reply, String>) -> Event {
+    Event::Db(worker::Event::Answer(Box::new(Answer {
+        id,
+        request,
+        result: result.map_err(|message| worker::Failure {
+            message,
+            refused: false,
+        }),
+    })))
+}
+
+/// Answer every request in `effects` from the fixture; return the other
+/// effects.
+pub fn serve(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
+    let mut rest = Vec::new();
+    let mut queue = effects;
+    while !queue.is_empty() {
+        let mut next = Vec::new();
+        for e in queue {
+            match e {
+                Effect::Request(id, request) => {
+                    let r = reply(&request);
+                    next.extend(update(app, answer(id, request, Ok(r))));
+                }
+                other => rest.push(other),
+            }
+        }
+        queue = next;
+    }
+    rest
+}
+
+pub fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ch(c: char) -> Event {
+    key(KeyCode::Char(c))
+}
+
+/// Press keys; return every effect they caused (requests unanswered).
+pub fn press(app: &mut App, events: impl IntoIterator<Item = Event>) -> Vec<Effect> {
+    events.into_iter().flat_map(|e| update(app, e)).collect()
+}
+
+pub fn typed(s: &str) -> Vec<Event> {
+    s.chars().map(ch).collect()
+}
+
+/// An app with the hosts loaded, at a fixed instant, 3 s after the data.
+pub fn loaded_app(read_only: bool) -> (App, Instant) {
+    let t0 = Instant::now();
+    let (mut app, effects) = App::new(config(read_only), false, t0);
+    app.size = (80, 24);
+    serve(&mut app, effects);
+    update(&mut app, Event::Tick(t0 + Duration::from_secs(3)));
+    (app, t0)
+}

@@ -1,0 +1,318 @@
+//! Key handling, palette and answers as state transitions: no terminal,
+//! no database.
+
+mod tui;
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hostlife::app::confirm::Write;
+use hostlife::app::hosts::Column;
+use hostlife::app::keymap::Context;
+use hostlife::app::screen::Screen;
+use hostlife::app::{Effect, Event, Overlay, update};
+use hostlife::db::worker::{Reply, Request};
+use tui::*;
+
+fn requests(effects: &[Effect]) -> Vec<Request> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request(_, r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn filter_is_incremental_and_case_insensitive_and_esc_clears_it() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch('/')]);
+    assert_eq!(app.contexts(), [Context::Filter]);
+    press(&mut app, typed("FI"));
+    let names: Vec<_> = app.hosts.visible().iter().map(|h| h.host.clone()).collect();
+    assert_eq!(names, ["fiano0"]);
+    // `q` while filtering is text, not quit.
+    assert!(press(&mut app, [ch('q')]).is_empty());
+    assert_eq!(app.hosts.filter, "FIq");
+    press(&mut app, [key(KeyCode::Backspace), key(KeyCode::Enter)]);
+    assert!(!app.hosts.editing);
+    assert_eq!(app.hosts.visible().len(), 1);
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(app.hosts.visible().len(), 4);
+}
+
+#[test]
+fn sort_cycles_columns_and_reverses() {
+    let (mut app, _) = loaded_app(false);
+    assert_eq!(app.hosts.sort.column, Column::Host);
+    press(&mut app, [ch('s')]);
+    assert_eq!(app.hosts.sort.column, Column::Share);
+    press(&mut app, [ch('s'), ch('s')]);
+    assert_eq!(app.hosts.sort.column, Column::Rows);
+    press(&mut app, [ch('S')]);
+    assert!(app.hosts.sort.descending);
+    assert_eq!(app.hosts.visible()[0].host, "h1");
+}
+
+#[test]
+fn enter_drills_down_and_esc_comes_back() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    assert_eq!(requests(&effects), [Request::Show { host: "h1".into() }]);
+    serve(&mut app, effects);
+    assert!(matches!(app.stack.last(), Some(Screen::Host(v)) if v.feed.loaded().is_some()));
+    // Enter on a row follows it to its job's runvars.
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(
+        requests(&effects),
+        [Request::JobRunvars {
+            flight: 100,
+            job: "build-a".into()
+        }]
+    );
+    serve(&mut app, effects);
+    assert_eq!(app.stack.len(), 2);
+    let effects = press(&mut app, [key(KeyCode::Esc)]);
+    // Back on the host, which is reloaded.
+    assert_eq!(app.stack.len(), 1);
+    assert_eq!(requests(&effects), [Request::Show { host: "h1".into() }]);
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.stack.is_empty());
+}
+
+#[test]
+fn runvar_entries_walk_the_chain_of_jobs() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("decode 100 build-d"));
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    // Entries pane: the fourth entry is build-c's prep.
+    let effects = press(&mut app, [ch('G'), key(KeyCode::Enter)]);
+    assert_eq!(
+        requests(&effects),
+        [Request::JobRunvars {
+            flight: 100,
+            job: "build-c".into()
+        }]
+    );
+    // The jobs pane too: Tab, then the first job.
+    serve(&mut app, effects);
+    press(&mut app, [key(KeyCode::Esc)]);
+    let effects = press(&mut app, [key(KeyCode::Tab), ch('g'), key(KeyCode::Enter)]);
+    assert_eq!(
+        requests(&effects),
+        [Request::JobRunvars {
+            flight: 100,
+            job: "build-a".into()
+        }]
+    );
+}
+
+#[test]
+fn a_slow_answer_for_another_host_is_dropped() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("goto fiano0"));
+    let first = press(&mut app, [key(KeyCode::Enter)]);
+    press(&mut app, [key(KeyCode::Esc)]);
+    let Effect::Request(old_id, old_request) = first[0].clone() else {
+        panic!("no request")
+    };
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("goto h1"));
+    let second = press(&mut app, [key(KeyCode::Enter)]);
+    let Effect::Request(new_id, new_request) = second[0].clone() else {
+        panic!("no request")
+    };
+    assert!(new_id > old_id);
+    // fiano0's answer arrives late: it must not land anywhere.
+    let mut fiano = h1_detail();
+    fiano.host = "fiano0".into();
+    update(
+        &mut app,
+        answer(old_id, old_request, Ok(Reply::Host(fiano))),
+    );
+    let Some(Screen::Host(v)) = app.stack.last() else {
+        panic!("not on a host")
+    };
+    assert_eq!(v.host, "h1");
+    assert!(v.feed.loaded().is_none());
+    update(
+        &mut app,
+        answer(new_id, new_request, Ok(Reply::Host(h1_detail()))),
+    );
+    let Some(Screen::Host(v)) = app.stack.last() else {
+        panic!("not on a host")
+    };
+    assert_eq!(v.feed.loaded().map(|d| d.detail.host.as_str()), Some("h1"));
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_data_and_says_why() {
+    let (mut app, t0) = loaded_app(false);
+    let effects = update(&mut app, Event::Tick(t0 + Duration::from_secs(61)));
+    let Some(Effect::Request(id, request)) = effects.into_iter().next() else {
+        panic!("no refresh after the interval")
+    };
+    update(
+        &mut app,
+        answer(id, request, Err("FATAL: terminating connection".into())),
+    );
+    assert_eq!(app.hosts.all().len(), 4);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.error && s.text.contains("FATAL"))
+    );
+}
+
+#[test]
+fn pause_stops_refreshes() {
+    let (mut app, t0) = loaded_app(false);
+    press(&mut app, [ch('p')]);
+    assert!(update(&mut app, Event::Tick(t0 + Duration::from_secs(120))).is_empty());
+    press(&mut app, [ch('p')]);
+    assert_eq!(
+        update(&mut app, Event::Tick(t0 + Duration::from_secs(121))).len(),
+        1
+    );
+}
+
+#[test]
+fn palette_validates_completes_and_remembers() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("wip"));
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("no palette")
+    };
+    assert!(p.parsed.as_ref().unwrap_err().contains("unknown command"));
+    assert_eq!(p.completions, ["wiped"]);
+    press(&mut app, [key(KeyCode::Tab)]);
+    press(&mut app, typed("it"));
+    press(&mut app, [key(KeyCode::Tab)]);
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("no palette")
+    };
+    assert_eq!(p.input, "wiped italia0 ");
+    assert!(p.parsed.is_ok());
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.overlay.is_none());
+
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("refresh"));
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(requests(&effects), [Request::Hosts]);
+    press(&mut app, [ch(':'), key(KeyCode::Up)]);
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("no palette")
+    };
+    assert_eq!(p.input, "refresh");
+    press(&mut app, [key(KeyCode::Down)]);
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("no palette")
+    };
+    assert_eq!(p.input, "");
+}
+
+#[test]
+fn wiped_asks_first_and_writes_only_on_confirm() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("wiped h1"));
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert!(matches!(requests(&effects)[..], [Request::PlanWipe(_)]));
+    // Until the plan is in, Enter does nothing.
+    assert!(press(&mut app, [key(KeyCode::Enter)]).is_empty());
+    serve(&mut app, effects);
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    let [Request::Wipe(call)] = &requests(&effects)[..] else {
+        panic!("no wipe: {effects:?}")
+    };
+    assert_eq!(call.host, "h1");
+    assert_eq!(call.task, config(false).operator_task);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn cancel_writes_nothing() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("final h1"));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Confirm(c)) if matches!(c.write, Write::Record(_))
+    ));
+    assert!(press(&mut app, [ch('n')]).is_empty());
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn read_only_refuses_writes_in_the_palette() {
+    let (mut app, _) = loaded_app(true);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("wiped h1"));
+    assert!(press(&mut app, [key(KeyCode::Enter)]).is_empty());
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("palette closed")
+    };
+    assert!(p.parsed.as_ref().unwrap_err().contains("read-only"));
+}
+
+#[test]
+fn help_is_generated_for_the_view_and_filterable() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch('?')]);
+    let Some(Overlay::Help(h)) = &app.overlay else {
+        panic!("no help")
+    };
+    assert!(
+        h.lines()
+            .iter()
+            .any(|l| l.help == "sort by the next column")
+    );
+    press(&mut app, typed("quit"));
+    let Some(Overlay::Help(h)) = &app.overlay else {
+        panic!("no help")
+    };
+    assert!(
+        h.lines()
+            .iter()
+            .all(|l| l.help.contains("quit") || l.keys.contains("quit"))
+    );
+    press(&mut app, [key(KeyCode::Esc), key(KeyCode::Esc)]);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn quit_copy_and_mouse_are_effects() {
+    let (mut app, _) = loaded_app(false);
+    assert_eq!(press(&mut app, [ch('m')]), [Effect::SetMouse(true)]);
+    let copied = press(&mut app, [ch('y')]);
+    assert!(matches!(&copied[..], [Effect::Copy(s)] if s.starts_with("fiano0\t")));
+    assert_eq!(press(&mut app, [ch('q')]), [Effect::Quit]);
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(press(&mut app, [ctrl_c]), [Effect::Quit]);
+}
+
+#[test]
+fn header_click_sorts_when_the_mouse_is_on() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let (mut app, _) = loaded_app(false);
+    // Row 2 is the table header (title line, border); column 35 is "held by".
+    let click = |column| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row: 2,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut app, click(35));
+    assert_eq!(app.hosts.sort.column, Column::Holder);
+    update(&mut app, click(35));
+    assert!(app.hosts.sort.descending);
+}

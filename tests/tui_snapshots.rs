@@ -1,0 +1,226 @@
+//! Every view, the palette and the confirmation dialog, drawn with
+//! ratatui's TestBackend at 80×24 and 160×48 on the fixed dataset.
+
+mod tui;
+
+use crossterm::event::KeyCode;
+use hostlife::app::{App, Event, update};
+use hostlife::db::worker::{self, Connection};
+use hostlife::render::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tui::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+/// The screen as text, with the clock-dependent part filtered out.
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    terminal
+        .draw(|f| render::draw(f, app, &Theme::NO_COLOR))
+        .expect("draw");
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    filter_freshness(&out)
+}
+
+/// "updated 3 s ago" -> "updated [N] s ago".
+fn filter_freshness(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("updated ") {
+        let (head, tail) = rest.split_at(i + "updated ".len());
+        out.push_str(head);
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 {
+            out.push_str("[N]");
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn snapshot(name: &str, app: &mut App) {
+    for (w, h) in SIZES {
+        update(app, Event::Resize(w, h));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(app, w, h));
+    }
+}
+
+#[test]
+fn hosts() {
+    let (mut app, _) = loaded_app(false);
+    snapshot("hosts", &mut app);
+}
+
+#[test]
+fn hosts_filtered_and_sorted() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch('/')]);
+    press(&mut app, typed("o0"));
+    press(&mut app, [ch('s'), ch('S')]);
+    snapshot("hosts_filter_editing", &mut app);
+    press(&mut app, [key(KeyCode::Enter)]);
+    press(&mut app, [ch('s'), ch('s'), ch('s')]);
+    snapshot("hosts_filtered_sorted", &mut app);
+}
+
+#[test]
+fn host() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    snapshot("host", &mut app);
+    press(&mut app, [key(KeyCode::Tab), ch('j')]);
+    snapshot("host_listing_pane", &mut app);
+}
+
+#[test]
+fn runvars() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch(':')]);
+    assert!(effects.is_empty());
+    let effects = press(&mut app, typed("decode 100 build-d"));
+    assert!(effects.is_empty());
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    snapshot("runvars", &mut app);
+    press(&mut app, [key(KeyCode::Right)]);
+    snapshot("runvars_second", &mut app);
+}
+
+#[test]
+fn history() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), ch('h')]);
+    serve(&mut app, effects);
+    snapshot("history", &mut app);
+}
+
+#[test]
+fn palette() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("wiped h"));
+    snapshot("palette_completing", &mut app);
+    press(&mut app, typed(" x"));
+    snapshot("palette_error", &mut app);
+}
+
+#[test]
+fn palette_read_only() {
+    let (mut app, _) = loaded_app(true);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("wiped h1"));
+    snapshot("palette_read_only", &mut app);
+}
+
+#[test]
+fn confirm_wipe() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("wiped h1"));
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    snapshot("confirm_wipe_checking", &mut app);
+    serve(&mut app, effects);
+    snapshot("confirm_wipe", &mut app);
+}
+
+#[test]
+fn confirm_refused() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("wiped h1"));
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    let Some(hostlife::app::Effect::Request(id, request)) = effects.into_iter().next() else {
+        panic!("no plan request");
+    };
+    update(
+        &mut app,
+        answer(
+            id,
+            request,
+            Err("host h1 is held by task 9 (osstest flight 100 build-c, user osstest)".into()),
+        ),
+    );
+    snapshot("confirm_refused", &mut app);
+}
+
+#[test]
+fn confirm_record() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(
+        &mut app,
+        typed("selectprep h1 --flight 100 --job build-d --step 4"),
+    );
+    press(&mut app, [key(KeyCode::Enter)]);
+    snapshot("confirm_record", &mut app);
+}
+
+#[test]
+fn help() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch('?')]);
+    snapshot("help_hosts", &mut app);
+    press(&mut app, typed("sort"));
+    snapshot("help_filtered", &mut app);
+}
+
+#[test]
+fn too_small() {
+    let (app, _) = loaded_app(false);
+    insta::assert_snapshot!("too_small", screen(&app, 60, 20));
+}
+
+#[test]
+fn connection_lost_banner() {
+    let (mut app, _) = loaded_app(false);
+    update(
+        &mut app,
+        Event::Db(worker::Event::Connection(Connection::Down {
+            error: "connection refused".into(),
+            retry_in: std::time::Duration::from_secs(4),
+        })),
+    );
+    snapshot("connection_lost", &mut app);
+}
+
+#[test]
+fn loading_and_failed() {
+    let t0 = std::time::Instant::now();
+    let (mut app, effects) = App::new(config(false), false, t0);
+    snapshot("hosts_loading", &mut app);
+    let Some(hostlife::app::Effect::Request(id, request)) = effects.into_iter().next() else {
+        panic!("no request");
+    };
+    update(
+        &mut app,
+        answer(
+            id,
+            request,
+            Err(
+                "ERROR: relation \"host_lifecycle\" does not exist (hint: run hostlife init)"
+                    .into(),
+            ),
+        ),
+    );
+    snapshot("hosts_failed", &mut app);
+}
+
+#[test]
+fn freshness_filter() {
+    assert_eq!(
+        filter_freshness("x updated 12 s ago y updated 3 s ago"),
+        "x updated [N] s ago y updated [N] s ago"
+    );
+}

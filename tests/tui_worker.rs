@@ -1,0 +1,297 @@
+//! The database worker against a real, disposable PostgreSQL, and the
+//! app's write flow end to end: palette → confirmation → effect → worker →
+//! database changed. Waits are channel receives with timeouts, never sleeps.
+
+mod common;
+mod tui;
+
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyCode;
+use hostlife::app::confirm::ConfirmView;
+use hostlife::app::loadable::Loadable;
+use hostlife::app::screen::Screen;
+use hostlife::app::{App, Config, Effect, Event, Overlay, update};
+use hostlife::db::record::{self, JobRef, RecordCall, StepRef};
+use hostlife::db::task::{self, TaskRef};
+use hostlife::db::testdb::TestDb;
+use hostlife::db::worker::{self, Answer, Connection, Reply, Request, Worker};
+use hostlife::lifecycle::Mode;
+use tui::{ch, key, typed};
+
+const WAIT: Duration = Duration::from_secs(20);
+const OPERATOR: &str = "op@test";
+
+fn operator() -> TaskRef {
+    TaskRef::Static {
+        refkey: OPERATOR.to_owned(),
+    }
+}
+
+/// The spec's world (host h1, shared), three recorded uses of h1, and a
+/// plain host h2 held by the operator with one use by task 7 on it.
+fn seeded() -> TestDb {
+    let db = TestDb::new();
+    let mut c = db.connect();
+    let text = std::fs::read_to_string("tests/data/vectors/spec-s7.json").expect("fixture");
+    let scenario: serde_json::Value = serde_json::from_str(&text).expect("json");
+    common::load_world(&mut c, &scenario["world"]);
+    let op = task::resolve(&mut c, &operator()).expect("operator task");
+    common::alloc(&mut c, "host", "h2", 0, op.taskid);
+    // h2 under another ident: build-a's host_lifecycle already ends with
+    // `+`, so another select under `host` would be an early return.
+    let uses = [
+        ("h1", "host", "build-a", 2, Mode::SelectPrep, 7),
+        ("h1", "host", "build-a", 5, Mode::Select, 7),
+        ("h1", "host", "build-b", 3, Mode::Select, 8),
+        ("h2", "dst_host", "build-a", 2, Mode::Select, 7),
+    ];
+    for (host, ident, job, stepno, mode, taskid) in uses {
+        record::record(
+            &mut c,
+            &RecordCall {
+                mode,
+                host: host.into(),
+                ident: ident.into(),
+                job: Some(JobRef {
+                    flight: 100,
+                    job: job.into(),
+                }),
+                step: Some(StepRef::Number(stepno)),
+                task: TaskRef::Id { taskid },
+                nested: false,
+            },
+        )
+        .expect("record");
+    }
+    db
+}
+
+fn spawn(config: postgres::Config) -> (Worker, Receiver<Event>) {
+    let (tx, rx) = mpsc::channel();
+    let worker = Worker::spawn(config, move |e| tx.send(Event::Db(e)).is_ok()).expect("worker");
+    (worker, rx)
+}
+
+fn next_answer(rx: &Receiver<Event>) -> Answer {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left).expect("an answer in time") {
+            Event::Db(worker::Event::Answer(a)) => return *a,
+            _ => continue,
+        }
+    }
+}
+
+fn rows_of(db: &TestDb, host: &str) -> i64 {
+    db.connect()
+        .query_one(
+            "SELECT count(*) FROM host_lifecycle WHERE hostname = $1",
+            &[&host],
+        )
+        .expect("count")
+        .get(0)
+}
+
+#[test]
+fn answers_requests_with_their_id() {
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    assert!(worker.send(7, Request::Hosts));
+    let a = next_answer(&rx);
+    assert_eq!(a.id, 7);
+    let Ok(Reply::Hosts(hosts)) = a.result else {
+        panic!("{:?}", a.result)
+    };
+    let h1 = hosts.iter().find(|h| h.host == "h1").expect("h1");
+    assert_eq!(h1.rows, 3);
+
+    worker.send(8, Request::Show { host: "h1".into() });
+    let a = next_answer(&rx);
+    let Ok(Reply::Host(d)) = a.result else {
+        panic!("{:?}", a.result)
+    };
+    // Tasks 7 and 8 are still live, so every use counts as concurrent.
+    assert_eq!(d.listing, "@100.build-a:2 +5 +100.build-b:3");
+
+    worker.send(
+        9,
+        Request::JobRunvars {
+            flight: 100,
+            job: "build-b".into(),
+        },
+    );
+    let Ok(Reply::Runvars(r)) = next_answer(&rx).result else {
+        panic!("no runvars")
+    };
+    assert_eq!(r[0].runvar, "@build-a:2 +5 +");
+}
+
+#[test]
+fn stale_answers_never_reach_the_view() {
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    let (mut app, effects) = App::new(config(), false, Instant::now());
+    let mut sent = effects;
+    for host in ["h1", "h2"] {
+        update(&mut app, ch(':'));
+        for e in typed(&format!("goto {host}")) {
+            update(&mut app, e);
+        }
+        sent.extend(update(&mut app, key(KeyCode::Enter)));
+        update(&mut app, key(KeyCode::Esc));
+    }
+    // Back on h2 last: goto h2 again so the stack top is h2.
+    update(&mut app, ch(':'));
+    for e in typed("goto h2") {
+        update(&mut app, e);
+    }
+    sent.extend(update(&mut app, key(KeyCode::Enter)));
+    let mut newest = 0;
+    for e in sent {
+        if let Effect::Request(id, r) = e {
+            newest = newest.max(id);
+            worker.send(id, r);
+        }
+    }
+    // Feed answers until the newest one has arrived; the worker may have
+    // coalesced the older ones away, and the app drops whatever is stale.
+    loop {
+        let a = next_answer(&rx);
+        let id = a.id;
+        update(&mut app, Event::Db(worker::Event::Answer(Box::new(a))));
+        if id == newest {
+            break;
+        }
+    }
+    let Some(Screen::Host(v)) = app.stack.last() else {
+        panic!("not on a host")
+    };
+    assert_eq!(v.host, "h2");
+    let detail = &v.feed.loaded().expect("h2 loaded").detail;
+    assert_eq!(detail.host, "h2");
+    assert_eq!(detail.rows.len(), 1);
+}
+
+fn config() -> Config {
+    Config {
+        operator_task: operator(),
+        ..tui::config(false)
+    }
+}
+
+/// Carry out effects through the worker and feed answers back until
+/// nothing is waiting.
+fn pump(app: &mut App, worker: &Worker, rx: &Receiver<Event>, effects: Vec<Effect>) {
+    for e in effects {
+        if let Effect::Request(id, r) = e {
+            worker.send(id, r);
+        }
+    }
+    while app.requests.any_waiting() {
+        let a = next_answer(rx);
+        let more = update(app, Event::Db(worker::Event::Answer(Box::new(a))));
+        for e in more {
+            if let Effect::Request(id, r) = e {
+                worker.send(id, r);
+            }
+        }
+    }
+}
+
+fn palette(app: &mut App, line: &str) -> Vec<Effect> {
+    let mut effects = update(app, ch(':'));
+    for e in typed(line) {
+        effects.extend(update(app, e));
+    }
+    effects.extend(update(app, key(KeyCode::Enter)));
+    effects
+}
+
+#[test]
+fn wiped_from_the_palette_changes_the_database() {
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    let (mut app, effects) = App::new(config(), false, Instant::now());
+    pump(&mut app, &worker, &rx, effects);
+    assert_eq!(rows_of(&db, "h2"), 1);
+
+    let effects = palette(&mut app, "wiped h2");
+    pump(&mut app, &worker, &rx, effects);
+    let Some(Overlay::Confirm(ConfirmView {
+        plan: Loadable::Loaded(preview),
+        ..
+    })) = &app.overlay
+    else {
+        panic!("no plan: {:?}", app.overlay)
+    };
+    assert_eq!(preview.plan.remove.len(), 1);
+    assert_eq!(preview.plan.task.refkey, OPERATOR);
+    // Planning wrote nothing.
+    assert_eq!(rows_of(&db, "h2"), 1);
+
+    let effects = update(&mut app, key(KeyCode::Enter));
+    pump(&mut app, &worker, &rx, effects);
+    let status = app.status.clone().expect("a status");
+    assert!(!status.error, "{}", status.text);
+    assert!(status.text.contains("removed 1 rows"), "{}", status.text);
+    // The task row recorded first is all that is left.
+    assert_eq!(rows_of(&db, "h2"), 1);
+    let mut c = db.connect();
+    let kind: Option<i32> = c
+        .query_one(
+            "SELECT flight FROM host_lifecycle WHERE hostname = 'h2'",
+            &[],
+        )
+        .expect("row")
+        .get(0);
+    assert_eq!(kind, None);
+}
+
+#[test]
+fn a_refused_wipe_shows_who_holds_the_host_and_writes_nothing() {
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    let (mut app, effects) = App::new(config(), false, Instant::now());
+    pump(&mut app, &worker, &rx, effects);
+    let effects = palette(&mut app, "wiped h1");
+    pump(&mut app, &worker, &rx, effects);
+    let Some(Overlay::Confirm(ConfirmView {
+        plan: Loadable::Failed(why),
+        ..
+    })) = &app.overlay
+    else {
+        panic!("not refused: {:?}", app.overlay)
+    };
+    assert!(why.contains("shared"), "{why}");
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    assert_eq!(rows_of(&db, "h1"), 3);
+}
+
+#[test]
+fn an_unreachable_server_is_reported_and_requests_fail_fast() {
+    let mut config = postgres::Config::new();
+    config
+        .host("127.0.0.1")
+        .port(1)
+        .user("nobody")
+        .dbname("none");
+    let (worker, rx) = spawn(config);
+    let first = rx.recv_timeout(WAIT).expect("connection news");
+    assert!(matches!(
+        first,
+        Event::Db(worker::Event::Connection(Connection::Down { .. }))
+    ));
+    worker.send(1, Request::Hosts);
+    let a = next_answer(&rx);
+    let Err(f) = a.result else {
+        panic!("answered without a server")
+    };
+    assert!(!f.refused);
+    // The app shows the banner and keeps going.
+    let (mut app, _) = App::new(tui::config(false), false, Instant::now());
+    update(&mut app, first);
+    assert!(app.connection_down());
+}
