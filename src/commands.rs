@@ -10,7 +10,12 @@ use hostlife::lifecycle;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cli::{Command, Config};
+use std::io::IsTerminal;
+
+use hostlife::app;
+use hostlife::db::task::{self, TaskRef};
+
+use crate::cli::{Command, Config, TuiArgs};
 use crate::output;
 
 /// How a command failed, which decides the exit status.
@@ -76,6 +81,31 @@ fn connect(db: Option<&str>) -> Result<postgres::Client, Failure> {
         eprintln!("hostlife: warning: {warning}");
     }
     connect::connect(&resolved).map_err(|e| Failure::Connect(e.to_string()))
+}
+
+/// Open the browser on the resolved database. The connection itself is
+/// made by the browser's worker, which also reconnects when it drops.
+fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), Failure> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Failure::Refused {
+            message: "the browser needs a terminal; use a subcommand (see --help) in scripts"
+                .into(),
+            detail: serde_json::Value::Null,
+        });
+    }
+    let resolved =
+        connect::resolve_from_process(db).map_err(|e| Failure::Connect(e.to_string()))?;
+    app::run(app::Options {
+        db: resolved.config.clone(),
+        db_label: resolved.spec.to_string(),
+        read_only: args.read_only,
+        refresh: args.refresh_interval(),
+        operator_task: TaskRef::Static {
+            refkey: task::default_static_refkey(),
+        },
+        mouse: args.mouse,
+    })
+    .map_err(|e| Failure::Failed(format!("{e:?}")))
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
@@ -205,8 +235,9 @@ pub fn run(config: Config) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Tui(_) | Command::Demo(_) => Err(Failure::Failed(
-            "the interactive browser is not available in this build".into(),
+        Command::Tui(args) => run_tui(db, &args),
+        Command::Demo(_) => Err(Failure::Failed(
+            "the demo is not available in this build".into(),
         )),
     }
 }

@@ -124,8 +124,8 @@ INSERT INTO tasks (type, refkey, live, comment) VALUES
 "#;
 
 /// Indexes for hostlife's own reads: `history` looks runvars up by value
-/// (a hash index: lifecycle runvars can outgrow a btree entry)
-/// (the host name), `wiped` finds a task's first row on a host.
+/// (the host name; a hash index, since lifecycle runvars can outgrow a
+/// btree entry), `wiped` finds a task's first row on a host.
 const INDEX_DDL: &str = r#"
 CREATE INDEX runvars_val_idx ON runvars USING hash (val);
 CREATE INDEX host_lifecycle_task_idx ON host_lifecycle (hostname, taskid, lcseq);
