@@ -2,13 +2,14 @@
 //! socket to a throwaway cluster, transaction included, on a host that
 //! already has N rows. The cost must grow linearly with N.
 //!
-//! Each measured call adds a row; it is removed again outside the timed
-//! region so every iteration sees exactly N rows.
+//! The recorder's statements are prepared once, as a long-lived writer
+//! does. Each measured call adds a row; it is removed again outside the
+//! timed region so every iteration sees exactly N rows.
 
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use hostlife::db::record::{self, JobRef, RecordCall, StepRef};
+use hostlife::db::record::{JobRef, RecordCall, Recorder, StepRef};
 use hostlife::db::task::TaskRef;
 use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::Mode;
@@ -85,6 +86,7 @@ fn record_final(crit: &mut Criterion) {
         let db = TestDb::new();
         let mut c = db.connect();
         setup(&mut c, n);
+        let mut recorder = Recorder::new(c).expect("prepare");
         let mut admin = db.connect();
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(BenchmarkId::from_parameter(n), |b| {
@@ -92,7 +94,7 @@ fn record_final(crit: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let start = Instant::now();
-                    let out = record::record(&mut c, &call).expect("record final");
+                    let out = recorder.record(&call).expect("record final");
                     total += start.elapsed();
                     std::hint::black_box(out);
                     admin

@@ -1,5 +1,7 @@
 //! Properties of the runvar codec and the listing, over generated input.
 
+use std::borrow::Cow;
+
 use hostlife::lifecycle::{
     self, Entry, ListingContext, Marks, ResolvedKind, RowJob, Runvar, ScanRow, Sigil, Token,
 };
@@ -19,12 +21,12 @@ fn number() -> impl Strategy<Value = i32> {
     prop_oneof![0..20i32, 0..i32::MAX]
 }
 
-fn token() -> impl Strategy<Value = Token> {
+fn token() -> impl Strategy<Value = Token<'static>> {
     prop_oneof![
         4 => (marks(), proptest::option::of(number()), proptest::option::of(name()), number(),
               proptest::option::of(name()))
             .prop_map(|(marks, flight, job, stepno, ident)| Token::Full(Entry {
-                marks, flight, job, stepno, ident
+                marks, flight, job: job.map(Cow::Owned), stepno, ident: ident.map(Cow::Owned)
             })),
         3 => (marks(), number()).prop_map(|(marks, stepno)| Token::Step { marks, stepno }),
         1 => (1..50u32).prop_map(|count| Token::Elided { count }),
@@ -35,8 +37,8 @@ fn token() -> impl Strategy<Value = Token> {
 
 /// Turn bare steps that have nothing to continue into full entries, so the
 /// token list is one a runvar can hold.
-fn well_formed(tokens: Vec<Token>, sigil: Option<Sigil>) -> Runvar {
-    let mut out: Vec<Token> = Vec::new();
+fn well_formed(tokens: Vec<Token<'static>>, sigil: Option<Sigil>) -> Runvar<'static> {
+    let mut out: Vec<Token<'static>> = Vec::new();
     let mut continuable = false;
     for t in tokens {
         let t = match t {
@@ -52,6 +54,7 @@ fn well_formed(tokens: Vec<Token>, sigil: Option<Sigil>) -> Runvar {
         let text = t.to_string();
         let rest = text.trim_start_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
         let passed_over = !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
+        assert_passed_over_agrees(passed_over, t.is_passed_over(), &text);
         if !passed_over {
             continuable = matches!(t, Token::Full(_));
         }
@@ -60,7 +63,12 @@ fn well_formed(tokens: Vec<Token>, sigil: Option<Sigil>) -> Runvar {
     Runvar { tokens: out, sigil }
 }
 
-fn runvar() -> impl Strategy<Value = Runvar> {
+/// The structural pass-over test must agree with the textual one.
+fn assert_passed_over_agrees(textual: bool, structural: bool, text: &str) {
+    assert_eq!(textual, structural, "pass-over of {text:?}");
+}
+
+fn runvar() -> impl Strategy<Value = Runvar<'static>> {
     (
         proptest::collection::vec(token(), 0..30),
         proptest::option::of(prop_oneof![Just(Sigil::Prep), Just(Sigil::Use)]),

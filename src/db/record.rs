@@ -4,7 +4,8 @@
 //! compute the listing, insert the new row and store the runvar. Either
 //! all of it commits or none of it does.
 
-use postgres::{Client, GenericClient, Transaction};
+use postgres::types::Type;
+use postgres::{Client, GenericClient, Statement, Transaction};
 use serde::Serialize;
 
 use super::error::{Refusal, Result};
@@ -95,64 +96,6 @@ pub(crate) fn check_flight(
     Ok(())
 }
 
-/// Check the job exists and resolve the step, if one was named.
-fn resolve_step(
-    tx: &mut impl GenericClient,
-    job: &JobRef,
-    step: Option<&StepRef>,
-) -> Result<Option<i32>> {
-    let exists = tx
-        .query_opt(
-            "SELECT 1 FROM jobs WHERE flight = $1 AND job = $2",
-            &[&job.flight, &job.job],
-        )?
-        .is_some();
-    if !exists {
-        return Err(Refusal::JobUnknown {
-            flight: job.flight,
-            job: job.job.clone(),
-        }
-        .into());
-    }
-    match step {
-        None => Ok(None),
-        Some(StepRef::Number(n)) => {
-            let found = tx
-                .query_opt(
-                    "SELECT 1 FROM steps WHERE flight = $1 AND job = $2 AND stepno = $3",
-                    &[&job.flight, &job.job, n],
-                )?
-                .is_some();
-            if found {
-                Ok(Some(*n))
-            } else {
-                Err(Refusal::StepUnknown {
-                    flight: job.flight,
-                    job: job.job.clone(),
-                    stepno: *n,
-                }
-                .into())
-            }
-        }
-        Some(StepRef::Testid(t)) => {
-            let row = tx.query_opt(
-                "SELECT stepno FROM steps WHERE flight = $1 AND job = $2 AND testid = $3
-                 ORDER BY stepno LIMIT 1",
-                &[&job.flight, &job.job, t],
-            )?;
-            match row {
-                Some(r) => Ok(Some(r.get(0))),
-                None => Err(Refusal::TestidUnknown {
-                    flight: job.flight,
-                    job: job.job.clone(),
-                    testid: t.clone(),
-                }
-                .into()),
-            }
-        }
-    }
-}
-
 /// The host must be a known resource.
 pub(crate) fn check_host_known(tx: &mut impl GenericClient, host: &str) -> Result<()> {
     let known = tx
@@ -187,35 +130,34 @@ pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i
         .get(0))
 }
 
+const SCAN_SQL: &str = "SELECT h.lcseq, h.taskid, COALESCE(t.live, false), h.flight, h.job,
+        h.stepno, h.ident, h.isprep
+   FROM host_lifecycle h
+LEFT JOIN tasks t ON t.taskid = h.taskid
+  WHERE h.hostname = $1
+ORDER BY h.lcseq";
+
+fn scan_row(r: &postgres::Row) -> ScanRow {
+    let flight: Option<i32> = r.get(3);
+    ScanRow {
+        lcseq: r.get(0),
+        taskid: r.get(1),
+        live: r.get(2),
+        job: flight.map(|flight| RowJob {
+            flight,
+            job: r.get(4),
+            stepno: r.get(5),
+            ident: r.get(6),
+            isprep: r.get(7),
+        }),
+    }
+}
+
 /// A host's rows in lcseq order, each with its task's liveness.
 pub fn scan(tx: &mut impl GenericClient, host: &str) -> Result<Vec<ScanRow>> {
-    let rows = tx.query(
-        "SELECT h.lcseq, h.taskid, COALESCE(t.live, false), h.flight, h.job, h.stepno,
-                h.ident, h.isprep
-           FROM host_lifecycle h
-      LEFT JOIN tasks t ON t.taskid = h.taskid
-          WHERE h.hostname = $1
-       ORDER BY h.lcseq",
-        &[&host],
-    )?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let flight: Option<i32> = r.get(3);
-            ScanRow {
-                lcseq: r.get(0),
-                taskid: r.get(1),
-                live: r.get(2),
-                job: flight.map(|flight| RowJob {
-                    flight,
-                    job: r.get(4),
-                    stepno: r.get(5),
-                    ident: r.get(6),
-                    isprep: r.get(7),
-                }),
-            }
-        })
-        .collect())
+    // Typed: the statement goes out without a separate prepare round trip.
+    let rows = tx.query_typed(SCAN_SQL, &[(&host, Type::TEXT)])?;
+    Ok(rows.iter().map(scan_row).collect())
 }
 
 /// Whether the host is shared with a `build-` share type.
@@ -245,30 +187,253 @@ fn validate(call: &RecordCall) -> Result<()> {
     Ok(())
 }
 
-/// Record one call. See the module documentation.
+/// Record one call. See the module documentation. For many calls on one
+/// connection, a [`Recorder`] saves preparing the statements each time.
 pub fn record(client: &mut Client, call: &RecordCall) -> Result<RecordOutcome> {
     validate(call)?;
     if call.nested {
         return Ok(RecordOutcome::Nested);
     }
-    txn::serializable(client, |tx| record_in(tx, call))
+    let statements = Statements::prepare(client)?;
+    txn::serializable(client, |tx| record_in(tx, &statements, call))
 }
 
-fn record_in(tx: &mut Transaction<'_>, call: &RecordCall) -> Result<RecordOutcome> {
-    let me = task::resolve(tx, &call.task)?;
-    let stepno = match &call.job {
-        Some(job) => {
-            check_flight(tx, job.flight, false)?;
-            let stepno = resolve_step(tx, job, call.step.as_ref())?;
-            if stepno.is_some() {
-                check_flight(tx, job.flight, true)?;
-            }
-            stepno
+/// The recorder's statements, prepared once per connection: planning the
+/// context query costs more than running it.
+pub struct Statements {
+    context: Statement,
+    scan: Statement,
+    write: Statement,
+}
+
+impl Statements {
+    pub fn prepare(client: &mut impl GenericClient) -> Result<Statements> {
+        use Type as T;
+        Ok(Statements {
+            context: client.prepare_typed(
+                CONTEXT_SQL,
+                &[
+                    T::INT4,
+                    T::TEXT,
+                    T::INT4,
+                    T::TEXT,
+                    T::INT4,
+                    T::TEXT,
+                    T::TEXT,
+                    T::TEXT,
+                ],
+            )?,
+            scan: client.prepare_typed(SCAN_SQL, &[T::TEXT])?,
+            write: client.prepare_typed(
+                WRITE_SQL,
+                &[
+                    T::TEXT,
+                    T::INT4,
+                    T::INT4,
+                    T::TEXT,
+                    T::BOOL,
+                    T::TEXT,
+                    T::INT4,
+                    T::TEXT,
+                    T::TEXT,
+                ],
+            )?,
+        })
+    }
+}
+
+/// A connection with the recorder's statements prepared: what a long-lived
+/// writer (the simulator, a benchmark) uses.
+pub struct Recorder {
+    client: Client,
+    statements: Statements,
+}
+
+impl Recorder {
+    pub fn new(mut client: Client) -> Result<Recorder> {
+        let statements = Statements::prepare(&mut client)?;
+        Ok(Recorder { client, statements })
+    }
+
+    /// As [`record`].
+    pub fn record(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
+        validate(call)?;
+        if call.nested {
+            return Ok(RecordOutcome::Nested);
         }
-        None => None,
+        let statements = &self.statements;
+        txn::serializable(&mut self.client, |tx| record_in(tx, statements, call))
+    }
+
+    /// The connection, for other work between calls.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+const CONTEXT_SQL: &str = "SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
+                f.flight IS NOT NULL, f.blessing,
+                EXISTS (SELECT 1 FROM jobs WHERE flight = $3 AND job = $4),
+                COALESCE(
+                    (SELECT stepno FROM steps WHERE flight = $3 AND job = $4 AND stepno = $5),
+                    (SELECT stepno FROM steps WHERE flight = $3 AND job = $4 AND testid = $6
+                      ORDER BY stepno LIMIT 1)),
+                rv.val, rv.synth,
+                EXISTS (SELECT 1 FROM resources
+                         WHERE restype = 'host' AND resname = $8 AND shareix = 0),
+                (SELECT sharetype FROM resource_sharing WHERE restype = 'host' AND resname = $8)
+           FROM (SELECT 1) AS one
+      LEFT JOIN tasks t ON t.taskid = COALESCE($1,
+                    (SELECT taskid FROM tasks WHERE type = 'static' AND refkey = $2))
+      LEFT JOIN flights f ON f.flight = $3
+      LEFT JOIN runvars rv ON rv.flight = $3 AND rv.job = $4 AND rv.name = $7";
+
+// The row and the runvar in one statement: one round trip.
+const WRITE_SQL: &str = "WITH row AS (
+                 INSERT INTO host_lifecycle
+                        (hostname, taskid, flight, job, isprep, ident, stepno)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+              RETURNING lcseq)
+             INSERT INTO runvars (flight, job, name, val, synth)
+             VALUES ($3, $4, $8, $9, true)
+             ON CONFLICT (flight, job, name) DO UPDATE SET val = EXCLUDED.val
+             RETURNING (SELECT lcseq FROM row)";
+
+/// Everything a call checks, read in one round trip.
+struct Context {
+    task: Option<Task>,
+    /// `None`: no such flight; `Some(None)`: a flight without blessing.
+    blessing: Option<Option<String>>,
+    job_exists: bool,
+    stepno: Option<i32>,
+    runvar: Option<(String, bool)>,
+    host_known: bool,
+    sharetype: Option<String>,
+}
+
+fn context(
+    tx: &mut impl GenericClient,
+    statements: &Statements,
+    call: &RecordCall,
+    runvar_name: &str,
+) -> Result<Context> {
+    let (taskid, static_refkey) = match &call.task {
+        TaskRef::Id { taskid } | TaskRef::Spec { taskid, .. } => (Some(*taskid), None),
+        TaskRef::Static { refkey } => (None, Some(refkey.as_str())),
+    };
+    let flight = call.job.as_ref().map(|j| j.flight);
+    let job = call.job.as_ref().map(|j| j.job.as_str());
+    let (stepno, testid) = match &call.step {
+        Some(StepRef::Number(n)) => (Some(*n), None),
+        Some(StepRef::Testid(t)) => (None, Some(t.as_str())),
+        None => (None, None),
+    };
+    let row = tx.query_one(
+        &statements.context,
+        &[
+            &taskid,
+            &static_refkey,
+            &flight,
+            &job,
+            &stepno,
+            &testid,
+            &runvar_name,
+            &call.host,
+        ],
+    )?;
+    let taskid: Option<i32> = row.get(0);
+    let rv_val: Option<String> = row.get(10);
+    Ok(Context {
+        task: taskid.map(|taskid| Task {
+            taskid,
+            kind: row.get(1),
+            refkey: row.get(2),
+            username: row.get(3),
+            comment: row.get(4),
+            live: row.get(5),
+        }),
+        blessing: row.get::<_, bool>(6).then(|| row.get(7)),
+        job_exists: row.get(8),
+        stepno: row.get(9),
+        runvar: rv_val.map(|v| (v, row.get(11))),
+        host_known: row.get(12),
+        sharetype: row.get(13),
+    })
+}
+
+/// The checks of spec section 3, in the order osstest makes them: the
+/// task, the job and its step, the flight's blessing, then (after the
+/// early return) the host and the task's liveness.
+fn record_in(
+    tx: &mut Transaction<'_>,
+    statements: &Statements,
+    call: &RecordCall,
+) -> Result<RecordOutcome> {
+    let name = runvar_name(&call.ident);
+    let ctx = context(tx, statements, call, &name)?;
+    let me = match (ctx.task, &call.task) {
+        (Some(t), TaskRef::Spec { kind, refkey, .. }) if (&t.kind, &t.refkey) != (kind, refkey) => {
+            return Err(Refusal::TaskMismatch {
+                taskid: t.taskid,
+                given: format!("{kind} {refkey}"),
+                actual: format!("{} {}", t.kind, t.refkey),
+            }
+            .into());
+        }
+        (Some(t), _) => t,
+        (None, TaskRef::Static { .. }) => task::resolve(tx, &call.task)?,
+        (None, other) => return Err(Refusal::TaskUnknown(other.to_string()).into()),
+    };
+    let mut stepno = None;
+    if let Some(job) = &call.job {
+        let Some(blessing) = &ctx.blessing else {
+            return Err(Refusal::FlightUnknown(job.flight).into());
+        };
+        if !ctx.job_exists {
+            return Err(Refusal::JobUnknown {
+                flight: job.flight,
+                job: job.job.clone(),
+            }
+            .into());
+        }
+        stepno = match (&call.step, ctx.stepno) {
+            (None, _) => None,
+            (Some(_), Some(n)) => Some(n),
+            (Some(StepRef::Number(n)), None) => {
+                return Err(Refusal::StepUnknown {
+                    flight: job.flight,
+                    job: job.job.clone(),
+                    stepno: *n,
+                }
+                .into());
+            }
+            (Some(StepRef::Testid(t)), None) => {
+                return Err(Refusal::TestidUnknown {
+                    flight: job.flight,
+                    job: job.job.clone(),
+                    testid: t.clone(),
+                }
+                .into());
+            }
+        };
+        let blessing = blessing.clone().unwrap_or_default();
+        if stepno.is_some() && !blessing_allows(&blessing) {
+            return Err(Refusal::FlightNotRunning {
+                flight: job.flight,
+                blessing,
+            }
+            .into());
+        }
+    }
+    let host_known = || -> Result<()> {
+        if ctx.host_known {
+            Ok(())
+        } else {
+            Err(Refusal::HostUnknown(call.host.clone()).into())
+        }
     };
     let (Some(job), Some(stepno)) = (&call.job, stepno) else {
-        check_host_known(tx, &call.host)?;
+        host_known()?;
         check_live(&me)?;
         let lcseq = insert_task_row(tx, &call.host, me.taskid)?;
         return Ok(RecordOutcome::OutOfJob {
@@ -277,14 +442,7 @@ fn record_in(tx: &mut Transaction<'_>, call: &RecordCall) -> Result<RecordOutcom
         });
     };
 
-    let name = runvar_name(&call.ident);
-    let current = tx.query_opt(
-        "SELECT val, synth FROM runvars WHERE flight = $1 AND job = $2 AND name = $3",
-        &[&job.flight, &job.job, &name],
-    )?;
-    if let Some(row) = &current {
-        let val: String = row.get(0);
-        let synth: bool = row.get(1);
+    if let Some((val, synth)) = &ctx.runvar {
         if !synth {
             return Err(Refusal::RunvarNotSynth {
                 flight: job.flight,
@@ -294,19 +452,23 @@ fn record_in(tx: &mut Transaction<'_>, call: &RecordCall) -> Result<RecordOutcom
             .into());
         }
         let sigil = call.mode.sigil().map(|s| s.as_char());
-        if sigil.is_some() && lifecycle::sigil_of_last_token(&val) == sigil {
+        if sigil.is_some() && lifecycle::sigil_of_last_token(val) == sigil {
             return Ok(RecordOutcome::Unchanged {
                 runvar_name: name,
-                runvar: val,
+                runvar: val.clone(),
             });
         }
     }
 
-    check_host_known(tx, &call.host)?;
+    host_known()?;
     check_live(&me)?;
 
-    let rows = scan(tx, &call.host)?;
-    let build_host = is_build_host(tx, &call.host)?;
+    let rows: Vec<ScanRow> = tx
+        .query(&statements.scan, &[&call.host])?
+        .iter()
+        .map(scan_row)
+        .collect();
+    let build_host = ctx.sharetype.is_some_and(|t| t.starts_with("build-"));
     let listing = lifecycle::listing(
         &rows,
         ListingContext {
@@ -318,8 +480,7 @@ fn record_in(tx: &mut Transaction<'_>, call: &RecordCall) -> Result<RecordOutcom
     let runvar = listing.runvar(call.mode.sigil());
     let lcseq: i32 = tx
         .query_one(
-            "INSERT INTO host_lifecycle (hostname, taskid, flight, job, isprep, ident, stepno)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING lcseq",
+            &statements.write,
             &[
                 &call.host,
                 &me.taskid,
@@ -328,14 +489,11 @@ fn record_in(tx: &mut Transaction<'_>, call: &RecordCall) -> Result<RecordOutcom
                 &(call.mode == Mode::SelectPrep),
                 &call.ident,
                 &stepno,
+                &name,
+                &runvar,
             ],
         )?
         .get(0);
-    tx.execute(
-        "INSERT INTO runvars (flight, job, name, val, synth) VALUES ($1, $2, $3, $4, true)
-         ON CONFLICT (flight, job, name) DO UPDATE SET val = EXCLUDED.val",
-        &[&job.flight, &job.job, &name, &runvar],
-    )?;
     Ok(RecordOutcome::Recorded {
         lcseq,
         taskid: me.taskid,

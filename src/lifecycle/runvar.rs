@@ -6,11 +6,12 @@
 //! every accepted `s`. Resolution is a separate step because the meaning of
 //! omitted parts depends on the job the runvar belongs to.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
 
-use super::text::{is_passed_over, is_valid_name};
+use super::text::{is_valid_name, is_word};
 use super::{DEFAULT_IDENT, Sigil};
 
 /// The `+` (concurrent) and `@` (prep) marks, always written in that order.
@@ -20,24 +21,25 @@ pub struct Marks {
     pub prep: bool,
 }
 
-/// A full entry: `[+][@][<flight>.][<job>]:<stepno>[,<ident>]`.
+/// A full entry: `[+][@][<flight>.][<job>]:<stepno>[,<ident>]`. Names
+/// borrow from the decoded text (decoding allocates nothing per token).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct Entry {
+pub struct Entry<'a> {
     pub marks: Marks,
     /// Spelled-out flight; `None` means the runvar's own.
     pub flight: Option<i32>,
     /// Spelled-out job; `None` means the runvar's own.
-    pub job: Option<String>,
+    pub job: Option<Cow<'a, str>>,
     pub stepno: i32,
     /// Spelled-out ident; `None` means `host`.
-    pub ident: Option<String>,
+    pub ident: Option<Cow<'a, str>>,
 }
 
 /// One space-separated token of a runvar (the trailing sigil aside).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Token {
-    Full(Entry),
+pub enum Token<'a> {
+    Full(Entry<'a>),
     /// `[+][@]<stepno>`: same flight, job and ident as the last earlier
     /// token that is not passed over.
     Step {
@@ -58,8 +60,8 @@ pub enum Token {
 
 /// A decoded runvar.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Runvar {
-    pub tokens: Vec<Token>,
+pub struct Runvar<'a> {
+    pub tokens: Vec<Token<'a>>,
     /// Present when the job's last call was selectprep or select, so the
     /// listing may be incomplete.
     pub sigil: Option<Sigil>,
@@ -112,7 +114,7 @@ fn fmt_marks(f: &mut fmt::Formatter<'_>, m: Marks) -> fmt::Result {
     Ok(())
 }
 
-impl fmt::Display for Token {
+impl fmt::Display for Token<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Token::Full(e) => {
@@ -152,7 +154,7 @@ impl fmt::Display for Token {
     }
 }
 
-impl fmt::Display for Runvar {
+impl fmt::Display for Runvar<'_> {
     /// Encodes the runvar: tokens and sigil joined by single spaces.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;
@@ -173,16 +175,67 @@ impl fmt::Display for Runvar {
     }
 }
 
-/// A decimal number as the format writes it: ASCII digits, no leading
-/// zero, no sign.
-fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
-    let canonical = !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && (s.len() == 1 || !s.starts_with('0'));
-    if canonical { s.parse().ok() } else { None }
+impl Token<'_> {
+    /// Whether the token's text is non-word characters then digits (see
+    /// `text::is_passed_over`), decided from its parts: bare steps, task
+    /// tokens without the early colon, and full entries that spell out
+    /// nothing but marks, a job made of non-word characters, and a step.
+    pub fn is_passed_over(&self) -> bool {
+        match self {
+            Token::Step { .. } => true,
+            Token::Task { colon, .. } => !colon,
+            Token::Elided { .. } => false,
+            Token::Full(e) => {
+                e.flight.is_none()
+                    && e.ident.is_none()
+                    && e.job.as_deref().is_none_or(|j| !j.chars().any(is_word))
+            }
+        }
+    }
+
+    /// The token with its names owned, independent of the decoded text.
+    pub fn into_owned(self) -> Token<'static> {
+        match self {
+            Token::Full(e) => Token::Full(Entry {
+                marks: e.marks,
+                flight: e.flight,
+                job: e.job.map(|j| Cow::Owned(j.into_owned())),
+                stepno: e.stepno,
+                ident: e.ident.map(|i| Cow::Owned(i.into_owned())),
+            }),
+            Token::Step { marks, stepno } => Token::Step { marks, stepno },
+            Token::Elided { count } => Token::Elided { count },
+            Token::Task {
+                concurrent,
+                taskid,
+                colon,
+            } => Token::Task {
+                concurrent,
+                taskid,
+                colon,
+            },
+        }
+    }
 }
 
-fn token(text: &str) -> Result<Token, &'static str> {
+/// A decimal number as the format writes it: ASCII digits, no leading
+/// zero, no sign, within `T`'s range. One pass, no allocation.
+fn number<T: TryFrom<u64>>(s: &str) -> Option<T> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 10 || (b.len() > 1 && b[0] == b'0') {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    T::try_from(n).ok()
+}
+
+fn token(text: &str) -> Result<Token<'_>, &'static str> {
     if let Some(inner) = text.strip_prefix('[') {
         let count = inner
             .strip_suffix(']')
@@ -252,19 +305,23 @@ fn token(text: &str) -> Result<Token, &'static str> {
     Ok(Token::Full(Entry {
         marks,
         flight,
-        job: (!job.is_empty()).then(|| job.to_owned()),
+        job: (!job.is_empty()).then_some(Cow::Borrowed(job)),
         stepno,
-        ident: ident.map(str::to_owned),
+        ident: ident.map(Cow::Borrowed),
     }))
 }
 
 /// Decode a runvar. Every token must be well formed, a trailing sigil may
 /// only stand last, and a bare step must have an entry to continue.
-pub fn decode(text: &str) -> Result<Runvar, DecodeError> {
-    let mut runvar = Runvar::default();
+pub fn decode(text: &str) -> Result<Runvar<'_>, DecodeError> {
     if text.is_empty() {
-        return Ok(runvar);
+        return Ok(Runvar::default());
     }
+    // Tokens average about ten bytes; sizing up front spares regrowth.
+    let mut runvar = Runvar {
+        tokens: Vec::with_capacity(text.len() / 8 + 1),
+        sigil: None,
+    };
     // Whether the last token that is not passed over can be continued by a
     // bare step (only a full entry can).
     let mut continuable = false;
@@ -291,7 +348,7 @@ pub fn decode(text: &str) -> Result<Runvar, DecodeError> {
                 if matches!(tok, Token::Step { .. }) && !continuable {
                     return Err(err("a bare step number has no earlier entry to continue"));
                 }
-                if !is_passed_over(part) {
+                if !tok.is_passed_over() {
                     continuable = matches!(tok, Token::Full(_));
                 }
                 runvar.tokens.push(tok);
@@ -302,7 +359,7 @@ pub fn decode(text: &str) -> Result<Runvar, DecodeError> {
     Ok(runvar)
 }
 
-impl Runvar {
+impl Runvar<'_> {
     /// Fill in omitted parts: the runvar belongs to job `job` of `flight`.
     pub fn resolve(&self, flight: i32, job: &str) -> Vec<Resolved> {
         let mut out = Vec::with_capacity(self.tokens.len());
@@ -326,7 +383,7 @@ impl Runvar {
                     let j = e.job.as_deref().unwrap_or(job);
                     let ident = e.ident.as_deref().unwrap_or(DEFAULT_IDENT);
                     out.push(step(e.marks, f, j, e.stepno, ident));
-                    if !is_passed_over(&token.to_string()) {
+                    if !token.is_passed_over() {
                         base = Some((f, j.to_owned(), ident.to_owned()));
                     }
                 }
@@ -368,7 +425,7 @@ impl Runvar {
 mod tests {
     use super::*;
 
-    fn roundtrip(s: &str) -> Runvar {
+    fn roundtrip(s: &str) -> Runvar<'_> {
         let r = decode(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
         assert_eq!(r.to_string(), s);
         r
