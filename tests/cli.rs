@@ -284,6 +284,35 @@ fn refusals_exit_1_and_write_nothing() {
 }
 
 #[test]
+fn wiped_names_the_holder_and_nested_records_nothing() {
+    let db = TestDb::new();
+    let mut c = spec_world(&db);
+    c.batch_execute(
+        "INSERT INTO tasks (taskid, type, refkey, live, username)
+              VALUES (60, 'static', 'ian@lab', true, 'ian');
+         INSERT INTO resources VALUES ('host', 'pinot0', 0, 60, NULL);",
+    )
+    .unwrap();
+    let o = hostlife(&db, &["record", "wiped", "pinot0", "--taskid", "7"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("held by task 60 (static ian@lab, user ian)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hostlife(
+        &db,
+        &[
+            "record", "select", "l1", "--nested", "--flight", "100", "--job", "build-a", "--step",
+            "5", "--taskid", "7",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "nested host: nothing recorded\n");
+    assert_eq!(common::count_rows(&mut c), 0);
+}
+
+#[test]
 fn connection_failure_exits_2_without_password() {
     let o = Command::new(env!("CARGO_BIN_EXE_hostlife"))
         .args([
