@@ -175,6 +175,21 @@ pub struct DemoArgs {
     pub keep: Option<PathBuf>,
 }
 
+impl Cli {
+    /// Whether the command asked for JSON, so that errors come as JSON too
+    /// (even those found while validating).
+    pub fn wants_json(&self) -> bool {
+        match &self.command {
+            Some(Sub::Record(a)) => a.json,
+            Some(Sub::Decode(a)) => a.json,
+            Some(Sub::Hosts(a)) => a.json,
+            Some(Sub::Show(a)) => a.json,
+            Some(Sub::History(a)) => a.json,
+            _ => false,
+        }
+    }
+}
+
 /// A validated command.
 #[derive(Debug)]
 pub enum Command {

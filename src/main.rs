@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         eprintln!("hostlife: {e}");
     }
     let cli = Cli::parse();
-    let json = wants_json();
+    let json = cli.wants_json();
     let config = match Config::from_cli(cli, &|k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(msg) => {
@@ -33,11 +33,6 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => report(&failure, json),
     }
-}
-
-/// Whether the command line asked for JSON (so errors come as JSON too).
-fn wants_json() -> bool {
-    std::env::args().any(|a| a == "--json")
 }
 
 fn report(failure: &commands::Failure, json: bool) -> ExitCode {
