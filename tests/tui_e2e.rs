@@ -1,0 +1,313 @@
+//! The browser end to end: the real `hostlife` binary in a pseudo-terminal,
+//! against a real database, driven by keystrokes the way an operator
+//! drives it. The pty's output is fed to a terminal emulator (`vt100`) and
+//! the test waits, with a deadline, until the emulated screen shows what it
+//! expects; it never sleeps to synchronise.
+//!
+//! The child runs in its own session with the pty as its controlling
+//! terminal (portable-pty does that), so whatever it does to "its"
+//! terminal never touches the terminal running `cargo test`. A guard kills
+//! it if the test fails half-way.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use hostlife::db::record::{self, JobRef, RecordCall, StepRef};
+use hostlife::db::task::{self, TaskRef};
+use hostlife::db::testdb::TestDb;
+use hostlife::lifecycle::Mode;
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// How long to wait for something to appear on the screen. Generous:
+/// a loaded machine can be slow, and a pass takes far less.
+const DEADLINE: Duration = Duration::from_secs(10);
+/// Wide enough that the status bar's whole message fits on its line.
+const COLS: u16 = 120;
+const ROWS: u16 = 30;
+
+fn nonzero(n: u16) -> NonZeroU16 {
+    NonZeroU16::new(n).unwrap()
+}
+
+/// The host the operator wipes, and two others that the filter must hide.
+const HOST: &str = "italia0";
+const OTHERS: [&str; 2] = ["fiano1", "elbling0"];
+
+/// A small lab: one running flight with two jobs whose (now dead) tasks
+/// used `HOST`, and `HOST` held by the operator's static task, which is
+/// what allows the operator to wipe it.
+fn world(db: &TestDb) -> i32 {
+    let mut c = db.connect();
+    c.batch_execute(
+        "INSERT INTO tasks (taskid, type, refkey, live) VALUES
+             (20, 'ownd', 'build-job', true), (21, 'ownd', 'test-job', true);
+         INSERT INTO flights (flight, blessing, branch, started)
+             VALUES (200, 'running', 'xen-unstable', 1700000000);
+         INSERT INTO jobs (flight, job, recipe, status) VALUES
+             (200, 'build-amd64', 'build', 'pass'),
+             (200, 'test-amd64-xl', 'test-debian', 'running');
+         INSERT INTO steps (flight, job, stepno, step, status, started) VALUES
+             (200, 'build-amd64', 1, 'hosts-allocate', 'pass', 1700000010),
+             (200, 'build-amd64', 2, 'host-install', 'pass', 1700000020),
+             (200, 'test-amd64-xl', 1, 'hosts-allocate', 'pass', 1700000100),
+             (200, 'test-amd64-xl', 3, 'ts-xen-install', 'running', 1700000200);",
+    )
+    .unwrap();
+    let operator = task::resolve(
+        &mut c,
+        &TaskRef::Static {
+            refkey: task::default_static_refkey(),
+        },
+    )
+    .unwrap();
+    common::alloc(&mut c, "host", HOST, 0, operator.taskid);
+    for other in OTHERS {
+        common::alloc(&mut c, "host", other, 0, 21);
+    }
+    // fiano1 under another ident: the job's `host_lifecycle` runvar
+    // already ends with this step's mark, so a second `host` use would
+    // be recorded as unchanged.
+    let uses = [
+        (HOST, "host", "build-amd64", 2, Mode::SelectPrep, 20),
+        (HOST, "host", "test-amd64-xl", 3, Mode::Select, 21),
+        ("fiano1", "src_host", "test-amd64-xl", 3, Mode::Select, 21),
+    ];
+    for (host, ident, job, stepno, mode, taskid) in uses {
+        record::record(
+            &mut c,
+            &RecordCall {
+                mode,
+                host: host.into(),
+                ident: ident.into(),
+                job: Some(JobRef {
+                    flight: 200,
+                    job: job.into(),
+                }),
+                step: Some(StepRef::Number(stepno)),
+                task: TaskRef::Id { taskid },
+                nested: false,
+            },
+        )
+        .unwrap();
+    }
+    // The jobs are over; their rows are what a reinstall makes obsolete.
+    common::set_live(&mut c, 20, false);
+    common::set_live(&mut c, 21, false);
+    operator.taskid
+}
+
+fn rows_of(db: &TestDb, host: &str) -> i64 {
+    db.connect()
+        .query_one(
+            "SELECT count(*) FROM host_lifecycle WHERE hostname = $1",
+            &[&host],
+        )
+        .unwrap()
+        .get(0)
+}
+
+/// The binary running in a pty, and an emulated screen fed by its output.
+struct Tui {
+    child: Box<dyn Child + Send + Sync>,
+    /// Kept so the pty stays open (and sized) for the child's lifetime.
+    _master: Box<dyn MasterPty + Send>,
+    keys: Box<dyn Write + Send>,
+    output: Receiver<Vec<u8>>,
+    screen: vt100::Parser,
+}
+
+impl Tui {
+    fn start(db: &TestDb) -> Tui {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_hostlife"));
+        cmd.env("HOSTLIFE_DB", db.conninfo());
+        cmd.env("TERM", "xterm-256color");
+        // The theme follows NO_COLOR; the screen text is what is checked,
+        // so colours either way are fine, but keep runs alike.
+        cmd.env_remove("NO_COLOR");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        // The child has its own handle on the slave; ours would keep the
+        // pty open after the child exits and hide its end of output.
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let keys = pty.master.take_writer().unwrap();
+        let (tx, output) = mpsc::channel();
+        // Blocking reads belong on their own thread; it ends when the pty
+        // closes (the child exited or was killed).
+        thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        Tui {
+            child,
+            _master: pty.master,
+            keys,
+            output,
+            screen: vt100::Parser::new(nonzero(ROWS), nonzero(COLS), 0),
+        }
+    }
+
+    /// Emulate the terminal on `bytes`, answering cursor-position queries
+    /// (`ESC [ 6 n`) as a real terminal does: ratatui asks when it clears
+    /// the screen, and gives up with an error if nobody answers.
+    fn feed(&mut self, bytes: &[u8]) {
+        const QUERY: &[u8] = b"\x1b[6n";
+        let mut rest = bytes;
+        while let Some(at) = rest.windows(QUERY.len()).position(|w| w == QUERY) {
+            self.screen.process(&rest[..at + QUERY.len()]);
+            let (row, col) = self.screen.screen().cursor_position();
+            self.send(&format!("\x1b[{};{}R", row + 1, col + 1));
+            rest = &rest[at + QUERY.len()..];
+        }
+        self.screen.process(rest);
+    }
+
+    fn contents(&self) -> String {
+        self.screen.screen().contents()
+    }
+
+    /// Feed output to the emulator until `pred` holds for the screen, or
+    /// fail with the screen as it was at the deadline.
+    fn wait_until(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let text = self.contents();
+            if pred(&text) {
+                return text;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(bytes) => self.feed(&bytes),
+                Err(e) => panic!("waiting for {what}: {e:?}; the screen:\n{text}"),
+            }
+        }
+    }
+
+    fn wait_for(&mut self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.keys.write_all(bytes.as_bytes()).unwrap();
+        self.keys.flush().unwrap();
+    }
+
+    /// Wait for the child to exit by itself; its exit status.
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Output written just before the exit may still be in
+                // flight: read until the pty reports its end.
+                let left = deadline.saturating_duration_since(Instant::now());
+                while let Ok(bytes) = self.output.recv_timeout(left) {
+                    self.feed(&bytes);
+                }
+                return status;
+            }
+            assert!(Instant::now() < deadline, "hostlife did not exit");
+            // Drain output meanwhile; also the wait between polls, since
+            // exiting closes the pty and ends the receive early.
+            if let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(20)) {
+                self.feed(&bytes);
+            }
+        }
+    }
+}
+
+impl Drop for Tui {
+    /// On a failed assertion the child would otherwise outlive the test.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+const ENTER: &str = "\r";
+
+#[test]
+fn filter_drill_in_and_wipe_a_host_from_the_palette() {
+    let db = TestDb::new();
+    let operator = world(&db);
+    assert_eq!(rows_of(&db, HOST), 2);
+
+    let mut tui = Tui::start(&db);
+    tui.wait_until("the hosts list", |s| {
+        s.contains(HOST) && OTHERS.iter().all(|o| s.contains(o))
+    });
+
+    // Filter: the other hosts go, ours stays.
+    tui.send("/ital");
+    tui.send(ENTER);
+    tui.wait_until("the filtered list", |s| {
+        s.contains(HOST) && !OTHERS.iter().any(|o| s.contains(o))
+    });
+
+    // Drill in: the host's rows, with their jobs.
+    tui.send(ENTER);
+    tui.wait_until("the host's rows", |s| {
+        s.contains("200.build-amd64") && s.contains("200.test-amd64-xl")
+    });
+
+    // Palette, then the confirmation with the plan loaded.
+    tui.send(":");
+    tui.wait_for(":");
+    tui.send(&format!("wiped {HOST}"));
+    tui.send(ENTER);
+    tui.wait_for("Removes 2 row(s)");
+    tui.send(ENTER);
+
+    let done = format!("wiped {HOST} as task {operator}: removed 2 rows");
+    let screen = tui.wait_for(&done);
+    // The host view reloaded after the write: the old jobs are gone.
+    tui.wait_until("the reloaded host", |s| !s.contains("200.build-amd64"));
+    assert!(!screen.contains("refresh failed"), "{screen}");
+
+    // The database agrees: only the operator's own row is left.
+    assert_eq!(rows_of(&db, HOST), 1);
+    let taskid: i32 = db
+        .connect()
+        .query_one(
+            "SELECT taskid FROM host_lifecycle WHERE hostname = $1",
+            &[&HOST],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(taskid, operator);
+    // Other hosts untouched.
+    assert_eq!(rows_of(&db, "fiano1"), 1);
+
+    // Back out and quit; it exits cleanly and leaves the alternate screen.
+    tui.send("\x1b");
+    tui.wait_for("Hosts");
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !tui.screen.screen().alternate_screen(),
+        "left the terminal on the alternate screen"
+    );
+}
