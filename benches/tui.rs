@@ -1,0 +1,368 @@
+//! The browser on a big lab: 1,000 hosts and 1,000,000 lifecycle rows.
+//! `cargo bench --bench tui` (not part of `cargo test`: building the
+//! database alone takes a while). Prints the numbers for
+//! docs/PERFORMANCE.md, section "Browser".
+//!
+//! The app runs as `app::run` runs it, minus the terminal: the real
+//! worker thread on a real connection, `update` for every event, and
+//! `render::draw` into ratatui's `TestBackend` (160x48). The terminal
+//! write itself is left out: it depends on the terminal, not on hostlife.
+//!
+//! - first frame: from `App::new` (the worker already spawned, as in
+//!   `run`) to the first `draw` returning, and to the first `draw` that
+//!   shows the hosts list loaded;
+//! - keys under load: the worker is kept busy with hosts queries (the
+//!   slowest read) while key events go through `update` + `draw`, each
+//!   timed from the event to the end of the draw;
+//! - memory: this process's VmRSS and VmHWM after loading the hosts list
+//!   and the host with the most rows. The server is another process.
+
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hostlife::app::screen::Screen;
+use hostlife::app::{App, Config, Effect, Event, update};
+use hostlife::db::task::TaskRef;
+use hostlife::db::testdb::TestDb;
+use hostlife::db::worker::{self, Request, Worker};
+use hostlife::render::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const HOSTS: i64 = 1_000;
+/// Each job prepares its host, then uses it: two rows per job.
+const JOBS: i64 = 500_000;
+/// The shared build hosts, which every tenth job uses: they pile up rows
+/// (no wipes), 40,000 each, as a long-lived build host does.
+const BUILD_HOSTS: i64 = 5;
+const JOBS_PER_FLIGHT: i64 = 200;
+const KEYS: usize = 2_000;
+const WAIT: Duration = Duration::from_secs(120);
+
+/// Bulk-generate the lab in the server with `generate_series`.
+fn populate(c: &mut postgres::Client) {
+    let started = Instant::now();
+    let sql = format!(
+        "
+        -- job j: flight, host, task. Every tenth job builds on a shared
+        -- build host; the rest test on a host of their own.
+        CREATE TEMP TABLE gen AS
+        SELECT j,
+               1000 + j / {JOBS_PER_FLIGHT} AS flight,
+               CASE WHEN j % 10 = 0 THEN 'build-' || j ELSE 'test-' || j END AS job,
+               CASE WHEN j % 10 = 0
+                    THEN 'bhost' || lpad(((j / 10) % {BUILD_HOSTS})::text, 3, '0')
+                    ELSE 'thost' || lpad(((j * 7919) % ({HOSTS} - {BUILD_HOSTS}))::text, 3, '0')
+               END AS host,
+               100 + j AS taskid
+          FROM generate_series(0, {JOBS} - 1) j;
+
+        -- Tasks mostly dead: only the newest flights' jobs are live.
+        INSERT INTO tasks (taskid, type, refkey, live)
+        SELECT taskid, 'ownd', 'job' || j, j >= {JOBS} - 3 * {JOBS_PER_FLIGHT} FROM gen;
+        SELECT setval('tasks_taskid_seq', (SELECT max(taskid) FROM tasks));
+
+        INSERT INTO flights (flight, started, blessing, branch)
+        SELECT DISTINCT flight, 1600000000 + flight * 3600,
+               CASE WHEN flight >= 1000 + {JOBS} / {JOBS_PER_FLIGHT} - 3 THEN 'running' ELSE 'real' END,
+               'xen-unstable'
+          FROM gen;
+        INSERT INTO jobs (flight, job, recipe, status)
+        SELECT flight, job, 'recipe', 'pass' FROM gen;
+        INSERT INTO steps (flight, job, stepno, step, status, started, finished)
+        SELECT flight, job, s, CASE s WHEN 1 THEN 'host-install' ELSE 'ts-test' END, 'pass',
+               1600000000 + flight * 3600 + s * 60, 1600000000 + flight * 3600 + s * 60 + 50
+          FROM gen, generate_series(1, 2) s;
+        INSERT INTO runvars (flight, job, name, val, synth)
+        SELECT flight, job, 'host', host, false FROM gen;
+        INSERT INTO runvars (flight, job, name, val, synth)
+        SELECT flight, job, 'host_lifecycle', '+', true FROM gen;
+
+        -- Prep then use, in job order (lcseq follows j).
+        INSERT INTO host_lifecycle (hostname, lcseq, taskid, flight, job, stepno, ident, isprep)
+        SELECT host, 2 * j + s, taskid, flight, job, s, 'host', s = 1
+          FROM gen, generate_series(1, 2) s
+         ORDER BY j, s;
+        SELECT setval('host_lifecycle_lcseq_seq', (SELECT max(lcseq) FROM host_lifecycle));
+
+        -- Every host has its resources row: test hosts held by a recent
+        -- job's task or idle, build hosts shared.
+        INSERT INTO resources (restype, resname, shareix, owntaskid)
+        SELECT 'host', host, 0,
+               CASE WHEN host LIKE 'bhost%' THEN 3 WHEN max(j) >= {JOBS} - 3 * {JOBS_PER_FLIGHT}
+                    THEN max(taskid) ELSE 1 END
+          FROM gen GROUP BY host;
+        INSERT INTO resource_sharing (restype, resname, sharetype, state, wear, maxshares)
+        SELECT 'host', host, 'build-amd64', 'ready', 0, 4 FROM gen
+         WHERE host LIKE 'bhost%' GROUP BY host;
+        DROP TABLE gen;
+        ANALYZE;
+        "
+    );
+    c.batch_execute(&sql).expect("populate");
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM host_lifecycle", &[])
+        .expect("count")
+        .get(0);
+    let h: i64 = c
+        .query_one("SELECT count(*) FROM resources WHERE restype = 'host'", &[])
+        .expect("count")
+        .get(0);
+    eprintln!(
+        "populated {h} hosts, {n} lifecycle rows in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+struct Harness {
+    app: App,
+    worker: Worker,
+    rx: Receiver<Event>,
+    terminal: Terminal<TestBackend>,
+    theme: Theme,
+}
+
+impl Harness {
+    fn carry_out(&self, effects: Vec<Effect>) {
+        for e in effects {
+            if let Effect::Request(id, r) = e {
+                self.worker.send(id, r);
+            }
+        }
+    }
+
+    fn draw(&mut self) {
+        let Harness {
+            terminal,
+            app,
+            theme,
+            ..
+        } = self;
+        terminal
+            .draw(|f| render::draw(f, app, theme))
+            .expect("draw");
+    }
+
+    /// Apply events as the loop does until nothing is waiting, drawing
+    /// after each burst.
+    fn settle(&mut self) {
+        let deadline = Instant::now() + WAIT;
+        while self.app.requests.any_waiting() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = self.rx.recv_timeout(left).expect("an answer in time");
+            let effects = update(&mut self.app, event);
+            self.carry_out(effects);
+            self.draw();
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) -> Duration {
+        let t = Instant::now();
+        let effects = update(
+            &mut self.app,
+            Event::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        );
+        self.carry_out(effects);
+        self.draw();
+        t.elapsed()
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+fn proc_status(field: &str) -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .map(|l| l[field.len()..].trim().to_owned())
+        })
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+fn main() {
+    // `cargo bench` passes --bench; a plain run of the binary is fine too.
+    let db = TestDb::new();
+    populate(&mut db.connect());
+
+    // The hosts query alone, as the worker runs it, for reference.
+    {
+        let mut c = db.connect();
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let hosts = hostlife::db::read::hosts(&mut c).expect("hosts");
+            times.push(t.elapsed());
+            assert_eq!(hosts.len() as i64, HOSTS);
+        }
+        times.sort();
+        eprintln!("read::hosts: median {}", ms(times[2]));
+    }
+
+    // (a) First frame.
+    let (tx, rx) = mpsc::channel();
+    let t0 = Instant::now();
+    let worker =
+        Worker::spawn(db.config().clone(), move |e| tx.send(Event::Db(e)).is_ok()).expect("worker");
+    let config = Config {
+        db_label: "bench".to_owned(),
+        read_only: false,
+        refresh: Duration::from_secs(3600),
+        operator_task: TaskRef::Static {
+            refkey: "bench@bench".to_owned(),
+        },
+    };
+    let (app, effects) = App::new(config, false, Instant::now());
+    let mut h = Harness {
+        app,
+        worker,
+        rx,
+        terminal: Terminal::new(TestBackend::new(160, 48)).expect("terminal"),
+        theme: Theme::from_env(),
+    };
+    h.app.size = (160, 48);
+    h.carry_out(effects);
+    h.draw();
+    let first_frame = t0.elapsed();
+    h.settle();
+    let first_data = t0.elapsed();
+    let loaded = h.app.hosts.feed.loaded().map_or(0, Vec::len);
+    assert_eq!(loaded as i64, HOSTS, "hosts list not loaded");
+    println!("first frame (loading state drawn): {}", ms(first_frame));
+    println!("first frame with the hosts list:   {}", ms(first_data));
+
+    // (b) Keys while the worker is busy with hosts queries. Each refresh
+    // is a new hosts request; the answers are applied as they come, as
+    // the loop would, between keys.
+    let keys = [
+        KeyCode::Down,
+        KeyCode::Down,
+        KeyCode::Up,
+        KeyCode::Char('s'),
+    ];
+    let mut times = Vec::with_capacity(KEYS);
+    let mut busy = 0usize;
+    let mut answers = 0usize;
+    let effects = update(
+        &mut h.app,
+        Event::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)),
+    );
+    h.carry_out(effects);
+    for i in 0..KEYS {
+        // Keep a hosts query running: ask again as soon as one answered.
+        for event in h.rx.try_iter().collect::<Vec<_>>() {
+            if matches!(event, Event::Db(worker::Event::Answer(_))) {
+                answers += 1;
+            }
+            let effects = update(&mut h.app, event);
+            h.carry_out(effects);
+        }
+        if !h.app.requests.waiting(worker::Slot::Hosts) {
+            let effects = update(
+                &mut h.app,
+                Event::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)),
+            );
+            h.carry_out(effects);
+        } else {
+            busy += 1;
+        }
+        times.push(h.key(keys[i % keys.len()]));
+        // Keys come at typing speed, not in a tight loop.
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    times.sort();
+    println!(
+        "key -> frame under load ({KEYS} keys, {busy} while a hosts query ran, {answers} answers): p50 {} p99 {} max {}",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        ms(*times.last().expect("keys"))
+    );
+    h.settle();
+
+    // Typing in the filter redraws the filtered list each key.
+    let mut times = Vec::new();
+    times.push(h.key(KeyCode::Char('/')));
+    for c in "thost12".chars() {
+        times.push(h.key(KeyCode::Char(c)));
+    }
+    for _ in 0.."thost12".len() {
+        times.push(h.key(KeyCode::Backspace));
+    }
+    times.push(h.key(KeyCode::Esc));
+    times.sort();
+    println!(
+        "filter keys: p50 {} max {}",
+        ms(percentile(&times, 0.5)),
+        ms(*times.last().expect("keys"))
+    );
+
+    // (c) Memory after the hosts list and the biggest host.
+    let biggest = h
+        .app
+        .hosts
+        .feed
+        .loaded()
+        .and_then(|v| v.iter().max_by_key(|s| s.rows))
+        .map(|s| (s.host.clone(), s.rows))
+        .expect("hosts");
+    let t = Instant::now();
+    let effects = update(
+        &mut h.app,
+        Event::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)),
+    );
+    h.carry_out(effects);
+    for c in format!("goto {}", biggest.0).chars() {
+        let effects = update(
+            &mut h.app,
+            Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+        h.carry_out(effects);
+    }
+    let effects = update(
+        &mut h.app,
+        Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    h.carry_out(effects);
+    h.settle();
+    let shown = match h.app.stack.last() {
+        Some(Screen::Host(v)) => v.feed.loaded().map_or(0, |d| d.detail.rows.len()),
+        _ => 0,
+    };
+    assert_eq!(shown as i64, biggest.1, "host not loaded");
+    println!(
+        "host {} with {} rows: loaded and drawn in {}",
+        biggest.0,
+        shown,
+        ms(t.elapsed())
+    );
+    let mut times = Vec::new();
+    for i in 0..200 {
+        let code = if i % 2 == 0 {
+            KeyCode::PageDown
+        } else {
+            KeyCode::Down
+        };
+        times.push(h.key(code));
+    }
+    times.sort();
+    println!(
+        "keys on that host: p50 {} p99 {} max {}",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        ms(*times.last().expect("keys"))
+    );
+    println!(
+        "memory: VmRSS {} VmHWM {}",
+        proc_status("VmRSS:"),
+        proc_status("VmHWM:")
+    );
+}
