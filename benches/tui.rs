@@ -25,7 +25,7 @@ use hostlife::app::screen::Screen;
 use hostlife::app::{App, Config, Effect, Event, update};
 use hostlife::db::task::TaskRef;
 use hostlife::db::testdb::TestDb;
-use hostlife::db::worker::{self, Request, Worker};
+use hostlife::db::worker::{self, Worker};
 use hostlife::render::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -53,7 +53,7 @@ fn populate(c: &mut postgres::Client) {
                CASE WHEN j % 10 = 0 THEN 'build-' || j ELSE 'test-' || j END AS job,
                CASE WHEN j % 10 = 0
                     THEN 'bhost' || lpad(((j / 10) % {BUILD_HOSTS})::text, 3, '0')
-                    ELSE 'thost' || lpad(((j * 7919) % ({HOSTS} - {BUILD_HOSTS}))::text, 3, '0')
+                    ELSE 'thost' || lpad(((j::bigint * 7919) % ({HOSTS} - {BUILD_HOSTS}))::text, 3, '0')
                END AS host,
                100 + j AS taskid
           FROM generate_series(0, {JOBS} - 1) j;

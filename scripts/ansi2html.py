@@ -148,7 +148,8 @@ def convert(text, rows):
             chunk = html.escape(chunk)
             cells.append('<span style="%s">%s</span>' % (css, chunk) if css else chunk)
         out.append('<div class="l">%s</div>' % "".join(cells))
-    return "\n".join(out)
+    # No newlines between the lines: `white-space: pre` would draw them.
+    return "".join(out)
 
 
 def main():
@@ -164,9 +165,7 @@ html, body {{ margin: 0; background: {BG}; }}
       color: {FG}; font: {FONT_PX}px/{CELL_H}px 'DejaVu Sans Mono', monospace;
       white-space: pre; overflow: hidden; }}
 .l {{ height: {CELL_H}px; }}
-</style></head><body><div id="t">
-{body}
-</div></body></html>
+</style></head><body><div id="t">{body}</div></body></html>
 """
     with open(dst, "w", encoding="utf-8") as f:
         f.write(page)
