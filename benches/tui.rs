@@ -34,7 +34,7 @@ const HOSTS: i64 = 1_000;
 /// Each job prepares its host, then uses it: two rows per job.
 const JOBS: i64 = 500_000;
 /// The shared build hosts, which every tenth job uses: they pile up rows
-/// (no wipes), 40,000 each, as a long-lived build host does.
+/// (no wipes), 20,000 each, as a long-lived build host does.
 const BUILD_HOSTS: i64 = 5;
 const JOBS_PER_FLIGHT: i64 = 200;
 const KEYS: usize = 2_000;
