@@ -227,11 +227,11 @@ pub fn run(config: Config) -> Result<(), Failure> {
             Ok(())
         }
         Command::DbUpgrade => {
-            match schema::upgrade(&mut connect(db)?)? {
-                schema::Upgrade::Created => println!("added host_lifecycle"),
-                schema::Upgrade::AlreadyPresent => {
-                    println!("host_lifecycle already present: nothing to do")
-                }
+            let done = schema::upgrade(&mut connect(db)?)?;
+            match (done.created_table, done.created_indexes) {
+                (false, false) => println!("host_lifecycle already present: nothing to do"),
+                (true, _) => println!("added host_lifecycle and hostlife's indexes on it"),
+                (false, true) => println!("added hostlife's indexes on host_lifecycle"),
             }
             Ok(())
         }

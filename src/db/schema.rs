@@ -123,13 +123,20 @@ INSERT INTO tasks (type, refkey, live, comment) VALUES
     ('magic', 'preparing',   true,  'magic');
 "#;
 
-/// Indexes for hostlife's own reads: `history` looks runvars up by value
-/// (the host name; a hash index, since lifecycle runvars can outgrow a
-/// btree entry), `wiped` finds a task's first row on a host.
+/// Indexes for hostlife's own reads on the osstest tables: `history`
+/// looks runvars up by value (the host name; a hash index, since lifecycle
+/// runvars can outgrow a btree entry). Made only in a fresh database.
 const INDEX_DDL: &str = r#"
 CREATE INDEX runvars_val_idx ON runvars USING hash (val);
-CREATE INDEX host_lifecycle_task_idx ON host_lifecycle (hostname, taskid, lcseq);
 CREATE INDEX resources_owntaskid_idx ON resources (owntaskid);
+"#;
+
+/// Indexes on host_lifecycle for hostlife's reads, beside osstest's own
+/// DDL: `wiped` finds a task's first row on a host, the hosts list finds
+/// the rows of live tasks. `upgrade` adds them too.
+const LIFECYCLE_INDEX_DDL: &str = r#"
+CREATE INDEX IF NOT EXISTS host_lifecycle_task_idx ON host_lifecycle (hostname, taskid, lcseq);
+CREATE INDEX IF NOT EXISTS host_lifecycle_taskid_idx ON host_lifecycle (taskid);
 "#;
 
 /// Create the minimal osstest schema, with host_lifecycle, in an empty
@@ -139,19 +146,32 @@ pub fn init(client: &mut impl GenericClient) -> Result<()> {
     tx.batch_execute(BASE_DDL)?;
     tx.batch_execute(HOST_LIFECYCLE_DDL)?;
     tx.batch_execute(INDEX_DDL)?;
+    tx.batch_execute(LIFECYCLE_INDEX_DDL)?;
     tx.commit()?;
     Ok(())
 }
 
 /// What `upgrade` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Upgrade {
-    Created,
-    AlreadyPresent,
+pub struct Upgrade {
+    /// host_lifecycle (table and sequence) was created.
+    pub created_table: bool,
+    /// hostlife's indexes on host_lifecycle were created.
+    pub created_indexes: bool,
 }
 
-/// Add host_lifecycle to an existing osstest database, unless it is there.
+fn lifecycle_indexes_present(tx: &mut impl GenericClient) -> Result<bool> {
+    Ok(tx
+        .query_one(
+            "SELECT to_regclass('host_lifecycle_task_idx') IS NOT NULL
+                AND to_regclass('host_lifecycle_taskid_idx') IS NOT NULL",
+            &[],
+        )?
+        .get(0))
+}
+
+/// Add host_lifecycle to an existing osstest database unless it is there,
+/// and hostlife's indexes on it unless they are.
 pub fn upgrade(client: &mut impl GenericClient) -> Result<Upgrade> {
     let mut tx = client.transaction()?;
     // Serialise concurrent upgrades of the same database.
@@ -162,10 +182,16 @@ pub fn upgrade(client: &mut impl GenericClient) -> Result<Upgrade> {
     let present: bool = tx
         .query_one("SELECT to_regclass('host_lifecycle') IS NOT NULL", &[])?
         .get(0);
-    if present {
-        return Ok(Upgrade::AlreadyPresent);
+    if !present {
+        tx.batch_execute(HOST_LIFECYCLE_DDL)?;
     }
-    tx.batch_execute(HOST_LIFECYCLE_DDL)?;
+    let indexes = lifecycle_indexes_present(&mut tx)?;
+    if !indexes {
+        tx.batch_execute(LIFECYCLE_INDEX_DDL)?;
+    }
     tx.commit()?;
-    Ok(Upgrade::Created)
+    Ok(Upgrade {
+        created_table: !present,
+        created_indexes: !indexes,
+    })
 }
