@@ -3,9 +3,10 @@
 //!
 //! Both passes are linear in the number of rows: `later_notprep` is one
 //! backward sweep with a set, and the listing keeps the index of the entry
-//! a bare step would continue instead of searching back for it.
+//! a bare step would continue instead of searching back for it. The sets
+//! hash with FxHash: their keys are short and not attacker-chosen.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::fmt::Write as _;
 
 use super::text::{continues, is_passed_over};
@@ -59,7 +60,7 @@ impl Listing {
 /// non-prep row of the same flight, job, ident and task. Out-of-job rows
 /// are never prep rows and never match.
 pub fn later_notprep(rows: &[ScanRow]) -> Vec<bool> {
-    let mut used: HashSet<(i32, &str, &str, i32)> = HashSet::new();
+    let mut used: FxHashSet<(i32, &str, &str, i32)> = FxHashSet::default();
     let mut out = vec![false; rows.len()];
     for (i, row) in rows.iter().enumerate().rev() {
         let Some(j) = &row.job else { continue };
@@ -93,7 +94,7 @@ pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
     let lnp = later_notprep(rows);
     let mut items: Vec<String> = Vec::with_capacity(rows.len().min(1024));
     let mut flags = Vec::with_capacity(rows.len());
-    let mut seen: HashSet<Key<'_>> = HashSet::with_capacity(rows.len().min(1024));
+    let mut seen: FxHashSet<Key<'_>> = FxHashSet::default();
     // The placeholder for elided build jobs: its index and count.
     let mut elided: Option<(usize, u32)> = None;
     // The last item that is not passed over (see `text::is_passed_over`):
