@@ -13,6 +13,10 @@
 //!   keymap, and `update` (pure); `app::run` owns the terminal and the
 //!   event loop. Talks to `db` only through the worker's requests.
 //! - [`render`]: drawing the `app` state with ratatui; reads, never writes.
+//! - [`sim`]: the workload simulator behind `db seed` and the demo. Plans
+//!   a lab's history without I/O, then replays it through `db`'s recorder
+//!   and `wiped`, the CLI's own code path. Uses `db` and `lifecycle`;
+//!   nothing uses it but the binary.
 //!
 //! Dependencies point one way: `render -> app -> lifecycle <- db`, with the
 //! binary wiring them together.
@@ -21,4 +25,5 @@ pub mod app;
 pub mod db;
 pub mod lifecycle;
 pub mod render;
+pub mod sim;
 pub mod timefmt;

@@ -1,0 +1,293 @@
+//! Bulk rows into the database: the lab's resources before anything else,
+//! each pool's flights, jobs, steps and runvars before its replay (binary
+//! COPY, one transaction per pool), and the final touches.
+//!
+//! Only rows that are not the lifecycle are written here; `host_lifecycle`
+//! and the `*_lifecycle` runvars are the recorder's alone.
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, GenericClient};
+
+use super::SeedError;
+use super::catalog::OPERATORS;
+use super::lab::{Lab, Role};
+use super::world::PoolWorld;
+
+/// osstest's magic tasks, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Magic {
+    pub idle: i32,
+    pub allocatable: i32,
+    pub shared: i32,
+    pub preparing: i32,
+}
+
+/// What the database gave us to build on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Setup {
+    pub magic: Magic,
+    /// Operators' static tasks: (taskid, refkey), indexed like OPERATORS.
+    pub operators: Vec<(i32, &'static str)>,
+    /// The first task id free for flight runners.
+    pub first_task: i32,
+}
+
+fn check_empty(tx: &mut impl GenericClient) -> Result<(), SeedError> {
+    let row = tx.query_one(
+        "SELECT (SELECT count(*) FROM flights),
+                (SELECT count(*) FROM resources),
+                (SELECT count(*) FROM host_lifecycle),
+                (SELECT count(*) FROM tasks WHERE type <> 'magic')",
+        &[],
+    )?;
+    let what = ["flights", "resources", "host_lifecycle rows", "tasks"];
+    let found: Vec<String> = (0..what.len())
+        .filter_map(|i| {
+            let n: i64 = row.get(i);
+            (n > 0).then(|| format!("{n} {}", what[i]))
+        })
+        .collect();
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(SeedError::NotEmpty(found.join(", ")))
+    }
+}
+
+fn magic(tx: &mut impl GenericClient) -> Result<Magic, SeedError> {
+    let mut find = |refkey: &'static str| -> Result<i32, SeedError> {
+        tx.query_opt(
+            "SELECT taskid FROM tasks WHERE type = 'magic' AND refkey = $1",
+            &[&refkey],
+        )?
+        .map(|r| r.get(0))
+        .ok_or(SeedError::NoMagicTask(refkey))
+    };
+    Ok(Magic {
+        idle: find("idle")?,
+        allocatable: find("allocatable")?,
+        shared: find("shared")?,
+        preparing: find("preparing")?,
+    })
+}
+
+/// Check the database is fresh, then add the lab: every host's
+/// `resources` row (test hosts idle, build hosts held by `shared`), the
+/// build hosts' shares (`allocatable`) and `resource_sharing` rows (to be
+/// installed: state `prep`), and the operators' static tasks.
+pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError> {
+    let mut tx = client.transaction()?;
+    check_empty(&mut tx)?;
+    let magic = magic(&mut tx)?;
+    let max: i32 = tx.query_one("SELECT max(taskid) FROM tasks", &[])?.get(0);
+
+    let mut operators = Vec::with_capacity(OPERATORS.len());
+    for (i, refkey) in OPERATORS.iter().enumerate() {
+        let taskid = max + 1 + i as i32;
+        let user = refkey.split('@').next().unwrap_or(refkey);
+        tx.execute(
+            "INSERT INTO tasks (taskid, type, refkey, username, comment, live)
+             VALUES ($1, 'static', $2, $3, 'static task', true)",
+            &[&taskid, refkey, &user],
+        )?;
+        operators.push((taskid, *refkey));
+    }
+
+    let sink = tx.copy_in(
+        "COPY resources (restype, resname, shareix, owntaskid) FROM STDIN (FORMAT binary)",
+    )?;
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT, Type::INT4, Type::INT4]);
+    for host in &lab.hosts {
+        match host.role {
+            Role::Test => w.write(&[&"host", &host.name, &0i32, &magic.idle])?,
+            Role::Build { maxshares, .. } => {
+                w.write(&[&"host", &host.name, &0i32, &magic.shared])?;
+                for i in 1..=maxshares {
+                    w.write(&[&"share-host", &host.name, &i, &magic.allocatable])?;
+                }
+            }
+        }
+    }
+    w.finish()?;
+
+    let sink = tx.copy_in(
+        "COPY resource_sharing (restype, resname, sharetype, state, wear, maxshares)
+         FROM STDIN (FORMAT binary)",
+    )?;
+    let types = [
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT4,
+        Type::INT4,
+    ];
+    let mut w = BinaryCopyInWriter::new(sink, &types);
+    for host in &lab.hosts {
+        if let Role::Build {
+            maxshares,
+            sharetype,
+        } = host.role
+        {
+            w.write(&[&"host", &host.name, &sharetype, &"prep", &0i32, &maxshares])?;
+        }
+    }
+    w.finish()?;
+    tx.commit()?;
+
+    Ok(Setup {
+        magic,
+        first_task: max + 1 + OPERATORS.len() as i32,
+        operators,
+    })
+}
+
+/// Rows written between two progress reports.
+const TICK_ROWS: u64 = 20_000;
+
+/// Copy `rows` into `table` with binary COPY, reporting progress.
+fn copy<T>(
+    tx: &mut postgres::Transaction<'_>,
+    table: &str,
+    columns: &[(&str, Type)],
+    rows: &[T],
+    values: impl Fn(&T) -> Vec<&(dyn ToSql + Sync)>,
+    tick: &mut dyn FnMut(u64),
+) -> Result<(), SeedError> {
+    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+    let types: Vec<Type> = columns.iter().map(|(_, t)| t.clone()).collect();
+    let sink = tx.copy_in(&format!(
+        "COPY {table} ({}) FROM STDIN (FORMAT binary)",
+        names.join(", ")
+    ))?;
+    let mut w = BinaryCopyInWriter::new(sink, &types);
+    let mut unreported = 0;
+    for row in rows {
+        w.write(&values(row))?;
+        unreported += 1;
+        if unreported == TICK_ROWS {
+            tick(unreported);
+            unreported = 0;
+        }
+    }
+    w.finish()?;
+    tick(unreported);
+    Ok(())
+}
+
+/// Load one pool's rows, in one transaction. Flights are loaded `running`
+/// (the recorder refuses any other) and blessed after the replay; tasks
+/// are loaded not live and made live as their flight starts.
+pub(crate) fn load_pool(
+    client: &mut Client,
+    world: &PoolWorld,
+    tick: &mut dyn FnMut(u64),
+) -> Result<(), SeedError> {
+    use Type as T;
+    let mut tx = client.transaction()?;
+    copy(
+        &mut tx,
+        "tasks",
+        &[
+            ("taskid", T::INT4),
+            ("type", T::TEXT),
+            ("refkey", T::TEXT),
+            ("username", T::TEXT),
+            ("comment", T::TEXT),
+            ("live", T::BOOL),
+        ],
+        &world.tasks,
+        |t| {
+            vec![
+                &t.taskid, &"ownd", &t.refkey, &"osstest", &t.comment, &false,
+            ]
+        },
+        tick,
+    )?;
+    copy(
+        &mut tx,
+        "flights",
+        &[
+            ("flight", T::INT4),
+            ("started", T::INT8),
+            ("blessing", T::TEXT),
+            ("intended", T::TEXT),
+            ("branch", T::TEXT),
+        ],
+        &world.flights,
+        |f| vec![&f.flight, &f.started, &"running", &f.intended, &f.branch],
+        tick,
+    )?;
+    copy(
+        &mut tx,
+        "jobs",
+        &[
+            ("flight", T::INT4),
+            ("job", T::TEXT),
+            ("recipe", T::TEXT),
+            ("status", T::TEXT),
+        ],
+        &world.jobs,
+        |j| vec![&j.flight, &j.job, &j.recipe, &j.status],
+        tick,
+    )?;
+    copy(
+        &mut tx,
+        "steps",
+        &[
+            ("flight", T::INT4),
+            ("job", T::TEXT),
+            ("stepno", T::INT4),
+            ("step", T::TEXT),
+            ("status", T::TEXT),
+            ("testid", T::TEXT),
+            ("started", T::INT8),
+            ("finished", T::INT8),
+        ],
+        &world.steps,
+        |s| {
+            vec![
+                &s.flight,
+                &s.job,
+                &s.stepno,
+                &s.step,
+                &s.status,
+                &s.testid,
+                &s.started,
+                &s.finished,
+            ]
+        },
+        tick,
+    )?;
+    copy(
+        &mut tx,
+        "runvars",
+        &[
+            ("flight", T::INT4),
+            ("job", T::TEXT),
+            ("name", T::TEXT),
+            ("val", T::TEXT),
+            ("synth", T::BOOL),
+        ],
+        &world.runvars,
+        |r| vec![&r.flight, &r.job, &r.name, &r.val, &r.synth],
+        tick,
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// After every pool's replay: move the sequences past the ids we chose,
+/// refresh the planner's statistics, and count the rows left.
+pub(crate) fn finish(client: &mut Client) -> Result<u64, SeedError> {
+    client.batch_execute(
+        "SELECT setval('tasks_taskid_seq', (SELECT max(taskid) FROM tasks));
+         SELECT setval('flights_flight_seq', (SELECT max(flight) FROM flights));
+         ANALYZE;",
+    )?;
+    let kept: i64 = client
+        .query_one("SELECT count(*) FROM host_lifecycle", &[])?
+        .get(0);
+    Ok(kept as u64)
+}
