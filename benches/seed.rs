@@ -1,0 +1,87 @@
+//! Times `hostlife db seed` on a throwaway cluster, stage by stage.
+//!
+//!     cargo bench --bench seed -- [small|medium|large] [--flights N]
+//!         [--hosts N] [--pools N] [--threads N] [--seed N]
+//!
+//! Prints the seed report as JSON on stdout (timings in seconds); progress
+//! goes to stderr. See docs/PERFORMANCE.md, section "Seeding".
+
+use std::process::ExitCode;
+
+use hostlife::db::cluster::Cluster;
+use hostlife::db::schema;
+use hostlife::sim::{self, SeedConfig};
+
+fn parse(args: &[String]) -> Result<SeedConfig, String> {
+    let mut cfg = SeedConfig::scale(sim::Scale::Medium);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| -> Result<u64, String> {
+            it.next()
+                .ok_or(format!("{name} needs a value"))?
+                .parse()
+                .map_err(|e| format!("{name}: {e}"))
+        };
+        match arg.as_str() {
+            // `cargo bench` passes --bench to every bench binary.
+            "--bench" => {}
+            "--flights" => cfg.flights = value(arg)? as u32,
+            "--hosts" => cfg.hosts = value(arg)? as u32,
+            "--pools" => cfg.pools = value(arg)? as u32,
+            "--threads" => cfg.threads = value(arg)? as u32,
+            "--seed" => cfg.seed = value(arg)?,
+            scale => {
+                let scale: sim::Scale = scale.parse()?;
+                cfg = SeedConfig {
+                    seed: cfg.seed,
+                    ..SeedConfig::scale(scale)
+                };
+            }
+        }
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+fn run(cfg: &SeedConfig) -> Result<sim::SeedReport, Box<dyn std::error::Error>> {
+    let cluster = Cluster::start()?;
+    cluster.create_database("seed")?;
+    schema::init(&mut cluster.connect("seed")?)?;
+    let bar = sim::ProgressBar::new();
+    let report = sim::seed(&cluster.config("seed"), cfg, &|p| bar.report(p));
+    bar.finish();
+    Ok(report?)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cfg = match parse(&args) {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            eprintln!("seed bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&cfg) {
+        Ok(mut report) => {
+            let calls = report.record_calls + report.wipes;
+            eprintln!(
+                "{} lifecycle rows ({} calls) in {:.1} s: {:.0} calls/s while recording",
+                report.lifecycle_rows,
+                calls,
+                report.elapsed.as_secs_f64(),
+                calls as f64 / report.record_time.as_secs_f64()
+            );
+            report.last_wipes.clear();
+            match serde_json::to_string_pretty(&report) {
+                Ok(json) => println!("{json}"),
+                Err(e) => eprintln!("seed bench: {e}"),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("seed bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
