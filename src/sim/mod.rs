@@ -234,19 +234,26 @@ pub enum SeedError {
     Call {
         what: String,
         #[source]
-        source: db::Error,
+        source: Box<db::Error>,
     },
     #[error("the simulation and the database disagree: {0}")]
     OutOfStep(String),
+    /// Boxed, as is `Call`'s: a refusal is large and errors are rare.
     #[error(transparent)]
-    Db(#[from] db::Error),
+    Db(Box<db::Error>),
     #[error("a seeding thread panicked")]
     Panicked,
 }
 
+impl From<db::Error> for SeedError {
+    fn from(e: db::Error) -> Self {
+        SeedError::Db(Box::new(e))
+    }
+}
+
 impl From<postgres::Error> for SeedError {
     fn from(e: postgres::Error) -> Self {
-        SeedError::Db(e.into())
+        db::Error::from(e).into()
     }
 }
 

@@ -400,7 +400,7 @@ impl<'a> Replay<'a> {
         let outcome =
             record::record(&mut self.client, &call).map_err(|source| SeedError::Call {
                 what: describe_record(&call),
-                source,
+                source: Box::new(source),
             })?;
         match outcome {
             RecordOutcome::Recorded { lcseq, taskid, .. }
@@ -434,7 +434,7 @@ impl<'a> Replay<'a> {
         };
         let outcome = wipe::wipe(&mut self.client, &call).map_err(|source| SeedError::Call {
             what: what(),
-            source,
+            source: Box::new(source),
         })?;
         // What the wipe should have done, from the rows we wrote.
         let rows = self.rows.entry(host).or_default();
