@@ -17,7 +17,7 @@ use super::lab::Lab;
 use super::load::{self, Setup};
 use super::plan::{self, Actor, Holder, Op, PlanParams, PoolPlan};
 use super::{FIRST_FLIGHT, HostWipe, Progress, SeedConfig, SeedError, Stage};
-use crate::db::record::{self, JobRef, RecordCall, RecordOutcome, StepRef};
+use crate::db::record::{JobRef, RecordCall, RecordOutcome, Recorder, StepRef};
 use crate::db::task::TaskRef;
 use crate::db::wipe::{self, WipeCall};
 use crate::lifecycle::Mode;
@@ -221,9 +221,11 @@ struct Statements {
 }
 
 /// Replays one pool, mirroring each host's rows (lcseq, taskid) to check
-/// what every `wiped` deletes and to report each host's last wipe.
+/// what every `wiped` deletes and to report each host's last wipe. Calls
+/// go through a [`Recorder`], the recorder with its statements prepared
+/// once for the connection; everything else uses its connection.
 struct Replay<'a> {
-    client: Client,
+    recorder: Recorder,
     statements: Statements,
     lab: &'a Lab,
     setup: &'a Setup,
@@ -236,11 +238,13 @@ struct Replay<'a> {
 
 impl<'a> Replay<'a> {
     fn new(
-        mut client: Client,
+        client: Client,
         lab: &'a Lab,
         setup: &'a Setup,
         plan: &'a PoolPlan,
     ) -> Result<Replay<'a>, SeedError> {
+        let mut recorder = Recorder::new(client)?;
+        let client = recorder.client();
         let statements = Statements {
             live: client.prepare(
                 "UPDATE tasks AS t SET live = v.live
@@ -268,7 +272,7 @@ impl<'a> Replay<'a> {
             )?,
         };
         Ok(Replay {
-            client,
+            recorder,
             statements,
             lab,
             setup,
@@ -397,8 +401,10 @@ impl<'a> Replay<'a> {
             task: self.task(actor),
             nested: false,
         };
-        let outcome =
-            record::record(&mut self.client, &call).map_err(|source| SeedError::Call {
+        let outcome = self
+            .recorder
+            .record(&call)
+            .map_err(|source| SeedError::Call {
                 what: describe_record(&call),
                 source: Box::new(source),
             })?;
@@ -432,10 +438,11 @@ impl<'a> Replay<'a> {
             ),
             None => format!("wiped {} as task {}", call.host, call.task),
         };
-        let outcome = wipe::wipe(&mut self.client, &call).map_err(|source| SeedError::Call {
-            what: what(),
-            source: Box::new(source),
-        })?;
+        let outcome =
+            wipe::wipe(self.recorder.client(), &call).map_err(|source| SeedError::Call {
+                what: what(),
+                source: Box::new(source),
+            })?;
         // What the wipe should have done, from the rows we wrote.
         let rows = self.rows.entry(host).or_default();
         let first = rows
@@ -472,7 +479,8 @@ impl<'a> Replay<'a> {
         let live = std::mem::take(&mut self.pending.live);
         let (ids, flags): (Vec<i32>, Vec<bool>) = live.into_iter().unzip();
         let n = self
-            .client
+            .recorder
+            .client()
             .execute(&self.statements.live, &[&ids, &flags])?;
         expect_updated("tasks", n, ids.len())
     }
@@ -492,7 +500,8 @@ impl<'a> Replay<'a> {
                 owner.push(taskid);
             }
             let n = self
-                .client
+                .recorder
+                .client()
                 .execute(&self.statements.holds, &[&restype, &name, &shareix, &owner])?;
             expect_updated("resources", n, owner.len())?;
         }
@@ -508,7 +517,7 @@ impl<'a> Replay<'a> {
                 state.push(s);
                 wear.push(w);
             }
-            let n = self.client.execute(
+            let n = self.recorder.client().execute(
                 &self.statements.sharing,
                 &[&name, &sharetype, &state, &wear],
             )?;
@@ -528,7 +537,8 @@ impl<'a> Replay<'a> {
             .map(|f| (f.flight, f.blessing))
             .unzip();
         let n = self
-            .client
+            .recorder
+            .client()
             .execute(&self.statements.bless, &[&flights, &blessings])?;
         expect_updated("flights", n, flights.len())
     }
