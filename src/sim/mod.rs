@@ -10,14 +10,18 @@
 //!
 //! # Layout
 //!
-//! - [`catalog`]: osstest's vocabulary (host names, jobs, steps).
-//! - [`lab`]: the hosts and their split into pools (pure).
-//! - [`plan`]: the simulation of one pool, from a seeded PRNG and a
+//! - `catalog`: osstest's vocabulary (host names, jobs, steps).
+//! - `lab`: the hosts and their split into pools (pure).
+//! - `plan`: the simulation of one pool, from a seeded PRNG and a
 //!   simulated clock, to rows and an ordered list of operations (pure).
-//! - [`world`]: the rows themselves (pure data).
-//! - [`load`]: copying rows into the database.
-//! - [`run`]: replaying a pool's operations through the recorder.
-//! - [`progress`]: an optional terminal progress bar for the CLI.
+//! - `world`: the rows themselves (pure data).
+//! - `load`: copying rows into the database.
+//! - `run`: the worker threads, and replaying a pool's operations through
+//!   the recorder.
+//! - `progress`: an optional terminal progress bar for the CLI.
+//!
+//! Only `load` and `run` do I/O; `plan` and `lab` are tested without a
+//! database.
 //!
 //! # Determinism
 //!
@@ -134,9 +138,11 @@ impl SeedConfig {
                 self.flights, self.pools
             ));
         }
-        // Flight numbers and task ids are i32 in the schema.
-        if u64::from(self.flights) + u64::from(FIRST_FLIGHT as u32) > i32::MAX as u64 / 2 {
-            return Err(format!("{} flights are too many", self.flights));
+        if self.flights > MAX_FLIGHTS {
+            return Err(format!(
+                "{} flights are too many (at most {MAX_FLIGHTS})",
+                self.flights
+            ));
         }
         Ok(())
     }
@@ -144,6 +150,9 @@ impl SeedConfig {
 
 /// The first flight number: osstest's production flights are six digits.
 const FIRST_FLIGHT: i32 = 180_000;
+
+/// Flight numbers and task ids (INTEGER columns) stay far from overflow.
+const MAX_FLIGHTS: u32 = 10_000_000;
 
 /// What a stage of seeding is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -216,6 +225,21 @@ pub struct SeedReport {
     pub finish_time: Duration,
 }
 
+/// Rows loaded that the replay no longer needs, counted before they go.
+struct Loaded {
+    steps: u64,
+    runvars: u64,
+}
+
+impl Loaded {
+    fn count(plans: &[plan::PoolPlan]) -> Loaded {
+        Loaded {
+            steps: plans.iter().map(|p| p.world.steps.len() as u64).sum(),
+            runvars: plans.iter().map(|p| p.world.runvars.len() as u64).sum(),
+        }
+    }
+}
+
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
@@ -271,12 +295,19 @@ pub fn seed(
     let mut client = config.connect(postgres::NoTls)?;
     let setup = load::prepare(&mut client, &lab)?;
 
-    let plans = run::plan_all(&lab, cfg, &setup, progress)?;
+    let mut plans = run::plan_all(&lab, cfg, &setup, progress)?;
     let plan_time = start.elapsed();
 
     let t = Instant::now();
     run::load_all(config, cfg, &plans, progress)?;
     let load_time = t.elapsed();
+    let loaded = Loaded::count(&plans);
+    // Steps and runvars are in the database now and the replay does not
+    // need them: give back the memory (hundreds of MB at large scale).
+    for plan in &mut plans {
+        plan.world.steps = Vec::new();
+        plan.world.runvars = Vec::new();
+    }
 
     let t = Instant::now();
     let outcome = run::record_all(config, cfg, &lab, &setup, &plans, progress)?;
@@ -308,8 +339,8 @@ pub fn seed(
             .count() as u64,
         flights: sum(|p| p.world.flights.len()),
         jobs: sum(|p| p.world.jobs.len()),
-        steps: sum(|p| p.world.steps.len()),
-        runvars: sum(|p| p.world.runvars.len()),
+        steps: loaded.steps,
+        runvars: loaded.runvars,
         record_calls: stat(|s| s.record_calls),
         unchanged: outcome.unchanged,
         lifecycle_rows: outcome.rows,
@@ -326,4 +357,59 @@ pub fn seed(
         record_time,
         finish_time,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid() {
+        for scale in [Scale::Small, Scale::Medium, Scale::Large] {
+            let cfg = SeedConfig::scale(scale);
+            assert_eq!(cfg.validate(), Ok(()), "{scale:?}");
+        }
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        let small = SeedConfig::scale(Scale::Small);
+        let check = |cfg: SeedConfig| cfg.validate().unwrap_err();
+        assert!(
+            check(SeedConfig {
+                flights: 0,
+                ..small.clone()
+            })
+            .contains("flight")
+        );
+        assert!(
+            check(SeedConfig {
+                threads: 0,
+                ..small.clone()
+            })
+            .contains("threads")
+        );
+        assert!(
+            check(SeedConfig {
+                hosts: 7,
+                pools: 2,
+                ..small.clone()
+            })
+            .contains("7 hosts")
+        );
+        assert!(
+            check(SeedConfig {
+                flights: 1,
+                pools: 2,
+                ..small
+            })
+            .contains("1 flights")
+        );
+    }
+
+    #[test]
+    fn scales_parse() {
+        assert_eq!("medium".parse(), Ok(Scale::Medium));
+        assert!("huge".parse::<Scale>().unwrap_err().contains("huge"));
+    }
 }

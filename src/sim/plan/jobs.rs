@@ -32,7 +32,7 @@ impl Sim<'_> {
             .iter()
             .filter(|h| matches!(h.kind, HostKind::Test { .. }))
             .count();
-        let count = (test_hosts * 3 / 4).clamp(3, self.tests.len());
+        let count = (test_hosts * 3 / 4).max(3).min(self.tests.len());
         let mut picked = index::sample(&mut self.rng, self.tests.len(), count).into_vec();
         picked.sort_unstable();
         let builds: Vec<&'static BuildSpec> = catalog::BUILDS

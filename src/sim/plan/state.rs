@@ -13,6 +13,7 @@ use crate::sim::catalog::{self, Arch, BuildSpec, TestSpec};
 use crate::sim::lab::{Lab, Role};
 use crate::sim::world::{FlightRow, JobRow, PoolWorld, RunvarRow, StepRow, TaskRow};
 
+/// What happens at a point of simulated time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Ev {
     FlightStart {
@@ -32,6 +33,7 @@ pub(super) enum Ev {
     },
 }
 
+/// Who is using a test host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum User {
     Job(usize),
@@ -72,8 +74,11 @@ pub(super) enum HostKind {
 
 #[derive(Debug)]
 pub(super) struct HostState {
+    /// Index into `Lab::hosts`.
     pub(super) global: u32,
     pub(super) arch: Arch,
+    /// When it was last given back: the least recently used idle host is
+    /// handed out first, so that work spreads over the pool.
     pub(super) last_used: i64,
     pub(super) kind: HostKind,
 }
@@ -109,8 +114,12 @@ pub(super) struct Job {
     pub(super) state: JobState,
     pub(super) deps_left: u32,
     pub(super) dependents: Vec<usize>,
+    /// The steps to run. Complete once the job has its hosts, which
+    /// decide whether it installs them.
     pub(super) script: Vec<Step>,
+    /// The next step of `script` to start.
     pub(super) next: usize,
+    /// Steps started so far; step number = index + 1.
     pub(super) steps: Vec<StepRec>,
     pub(super) hosts: Vec<(Ident, usize)>,
     /// A build job's share: (host, index into its shares).
@@ -127,15 +136,18 @@ pub(super) struct Flight {
     pub(super) branch: u8,
     pub(super) started: i64,
     pub(super) jobs: Vec<usize>,
+    /// Jobs neither finished nor blocked.
     pub(super) remaining: usize,
     pub(super) crashed: bool,
     pub(super) ended: bool,
     /// The runner dies after this many step starts, if set.
     pub(super) crash_after: Option<u32>,
     pub(super) step_starts: u32,
+    /// Its jobs' runvars; host runvars are added as hosts are allocated.
     pub(super) runvars: Vec<RunvarRow>,
 }
 
+/// One pool's simulation.
 pub(super) struct Sim<'a> {
     pub(super) params: &'a PlanParams,
     pub(super) lab: &'a Lab,
