@@ -40,7 +40,13 @@ impl Sim<'_> {
             at: None,
             actor: Actor::Operator(operator),
         });
-        let t = self.now + self.between((30 * MINUTE, 4 * HOUR));
+        // A look round is quick; a reinstall takes a while.
+        let length = if reinstall {
+            (HOUR, 4 * HOUR)
+        } else {
+            (10 * MINUTE, HOUR)
+        };
+        let t = self.now + self.between(length);
         self.at(
             t,
             Ev::OperatorEnd {
@@ -78,7 +84,7 @@ impl Sim<'_> {
             holder: Holder::Idle,
         });
         self.dispatch_tests(arch);
-        let t = self.now + self.between((4 * HOUR, 30 * HOUR));
+        let t = self.now + self.between((2 * HOUR, 16 * HOUR));
         self.at(t, Ev::OperatorStart);
     }
 }
