@@ -16,6 +16,7 @@ use hostlife::db::record::{JobRef, RecordCall, StepRef};
 use hostlife::db::task::{self, TaskRef};
 use hostlife::db::wipe::WipeCall;
 use hostlife::lifecycle::{DEFAULT_IDENT, Mode};
+use hostlife::sim::{Scale, SeedConfig};
 
 /// Host lifecycle tracking for osstest test labs.
 ///
@@ -165,6 +166,35 @@ pub enum DbSub {
     Init,
     /// Add host_lifecycle to an existing osstest database (idempotent).
     Upgrade,
+    /// Fill a fresh database (made with `db init`) with a simulated osstest
+    /// workload, written through the recorder.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SeedArgs {
+    /// Preset sizes: small (tests), medium (the demo), large.
+    #[arg(long, value_enum, default_value = "small")]
+    pub scale: ScaleArg,
+    /// Flights to simulate (default: the scale's).
+    #[arg(long, value_name = "N")]
+    pub flights: Option<u32>,
+    /// Hosts in the lab (default: the scale's).
+    #[arg(long, value_name = "M")]
+    pub hosts: Option<u32>,
+    /// The random seed: the same seed gives the same database.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScaleArg {
+    Small,
+    Medium,
+    Large,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +215,9 @@ impl Cli {
             Some(Sub::Hosts(a)) => a.json,
             Some(Sub::Show(a)) => a.json,
             Some(Sub::History(a)) => a.json,
+            Some(Sub::Db {
+                command: DbSub::Seed(a),
+            }) => a.json,
             _ => false,
         }
     }
@@ -222,7 +255,14 @@ pub enum Command {
     },
     DbInit,
     DbUpgrade,
-    Demo(DemoArgs),
+    DbSeed {
+        cfg: SeedConfig,
+        json: bool,
+    },
+    Demo {
+        demo: DemoArgs,
+        tui: TuiArgs,
+    },
 }
 
 /// The validated configuration: where the database is, and what to do.
@@ -361,13 +401,39 @@ impl Config {
             Some(Sub::Db {
                 command: DbSub::Upgrade,
             }) => Command::DbUpgrade,
-            Some(Sub::Demo(a)) => Command::Demo(a),
+            Some(Sub::Db {
+                command: DbSub::Seed(a),
+            }) => Command::DbSeed {
+                cfg: seed_config(&a)?,
+                json: a.json,
+            },
+            Some(Sub::Demo(a)) => Command::Demo {
+                demo: a,
+                tui: cli.tui,
+            },
         };
         Ok(Config {
             db: cli.db,
             command,
         })
     }
+}
+
+fn seed_config(a: &SeedArgs) -> Result<SeedConfig, String> {
+    let mut cfg = SeedConfig::scale(match a.scale {
+        ScaleArg::Small => Scale::Small,
+        ScaleArg::Medium => Scale::Medium,
+        ScaleArg::Large => Scale::Large,
+    });
+    if let Some(f) = a.flights {
+        cfg.flights = f;
+    }
+    if let Some(h) = a.hosts {
+        cfg.hosts = h;
+    }
+    cfg.seed = a.seed;
+    cfg.validate()?;
+    Ok(cfg)
 }
 
 impl TuiArgs {
@@ -489,6 +555,23 @@ mod tests {
     fn bad_task_spec_is_refused() {
         assert!(parse(&["record", "select", "h", "--task", "x ownd 1"], &[]).is_err());
         assert!(parse(&["record", "select", "h", "--static-task", "nobody"], &[]).is_err());
+    }
+
+    #[test]
+    fn seed_options_override_the_scale() {
+        let c = parse(
+            &[
+                "db", "seed", "--scale", "medium", "--hosts", "12", "--seed", "7",
+            ],
+            &[],
+        )
+        .unwrap();
+        let Command::DbSeed { cfg, .. } = c.command else {
+            panic!()
+        };
+        let medium = SeedConfig::scale(Scale::Medium);
+        assert_eq!((cfg.hosts, cfg.seed, cfg.flights), (12, 7, medium.flights));
+        assert!(parse(&["db", "seed", "--hosts", "0"], &[]).is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::io::IsTerminal;
 
 use hostlife::app;
 use hostlife::db::task::{self, TaskRef};
+use hostlife::sim::{self, ProgressBar, SeedConfig, SeedError, SeedReport};
 
 use crate::cli::{Command, Config, TuiArgs};
 use crate::output;
@@ -81,6 +82,20 @@ fn connect(db: Option<&str>) -> Result<postgres::Client, Failure> {
         eprintln!("hostlife: warning: {warning}");
     }
     connect::connect(&resolved).map_err(|e| Failure::Connect(e.to_string()))
+}
+
+/// Seed with a progress bar (shown once seeding has taken a second).
+pub fn seed(config: &postgres::Config, cfg: &SeedConfig) -> Result<SeedReport, Failure> {
+    let bar = ProgressBar::new();
+    let report = sim::seed(config, cfg, &|p| bar.report(p));
+    bar.finish();
+    report.map_err(|e| match e {
+        SeedError::Config(_) | SeedError::NotEmpty(_) => Failure::Refused {
+            message: e.to_string(),
+            detail: serde_json::Value::Null,
+        },
+        other => Failure::Failed(other.to_string()),
+    })
 }
 
 /// Open the browser on the resolved database. The connection itself is
@@ -235,9 +250,26 @@ pub fn run(config: Config) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::DbSeed { cfg, json } => {
+            let resolved =
+                connect::resolve_from_process(db).map_err(|e| Failure::Connect(e.to_string()))?;
+            let report = seed(&resolved.config, &cfg)?;
+            if json {
+                return print_json(&report);
+            }
+            println!(
+                "seeded {} hosts, {} flights, {} jobs: {} lifecycle rows written ({} kept), {} wipes, in {:.1} s",
+                report.hosts,
+                report.flights,
+                report.jobs,
+                report.lifecycle_rows,
+                report.lifecycle_rows_kept,
+                report.wipes,
+                report.elapsed.as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Tui(args) => run_tui(db, &args),
-        Command::Demo(_) => Err(Failure::Failed(
-            "the demo is not available in this build".into(),
-        )),
+        Command::Demo { demo, tui } => crate::demo::run(demo, tui),
     }
 }

@@ -441,3 +441,43 @@ fn db_init_and_upgrade() {
         .get(0);
     assert_eq!(n, 1);
 }
+
+#[test]
+fn db_seed_fills_a_fresh_database_and_refuses_a_used_one() {
+    let db = TestDb::new();
+    let o = hostlife(&db, &["db", "seed", "--scale", "small", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = json(&o);
+    let mut c = db.connect();
+    assert_eq!(
+        report["lifecycle_rows_kept"].as_i64().unwrap(),
+        common::count_rows(&mut c)
+    );
+    assert!(report["hosts"].as_i64().unwrap() > 0);
+    let o = hostlife(&db, &["db", "seed"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+}
+
+/// Without a terminal the demo prints where its database is and a hosts
+/// summary, then removes its cluster.
+#[test]
+fn demo_without_a_terminal_prints_a_summary_and_cleans_up() {
+    let o = Command::new(env!("CARGO_BIN_EXE_hostlife"))
+        .arg("demo")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let conninfo = text
+        .lines()
+        .find_map(|l| l.strip_prefix("demo database: "))
+        .unwrap_or_else(|| panic!("no connection line in {text}"));
+    assert!(text.contains("with live tasks"), "{text}");
+    let dir = conninfo
+        .split(' ')
+        .find_map(|kv| kv.strip_prefix("host="))
+        .unwrap();
+    assert!(!std::path::Path::new(dir).exists(), "{dir} left behind");
+}

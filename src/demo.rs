@@ -1,0 +1,83 @@
+//! `hostlife demo`: a throwaway cluster, filled with a simulated osstest
+//! workload through the real recorder, browsed in the TUI.
+
+use std::io::IsTerminal;
+
+use hostlife::app;
+use hostlife::db::cluster::Cluster;
+use hostlife::db::schema;
+use hostlife::db::task::{self, TaskRef};
+use hostlife::sim::{Scale, SeedConfig};
+
+use crate::cli::{DemoArgs, TuiArgs};
+use crate::commands::Failure;
+
+const DBNAME: &str = "osstest";
+/// How far back the simulated history starts: about the span a medium
+/// seed covers, so that it ends around now.
+const DEMO_SPAN: i64 = 3 * 86_400;
+
+fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn setup_failed(what: &str) -> impl FnOnce(hostlife::db::cluster::ClusterError) -> Failure + '_ {
+    move |e| Failure::Connect(format!("{what}: {e}"))
+}
+
+/// Start the cluster, fill it, and open the browser (or, without a
+/// terminal, print where it is and a summary).
+pub fn run(args: DemoArgs, tui: TuiArgs) -> Result<(), Failure> {
+    eprintln!("hostlife demo: starting a throwaway PostgreSQL cluster…");
+    let cluster = match &args.keep {
+        Some(dir) => Cluster::start_in(dir, true),
+        None => Cluster::start(),
+    }
+    .map_err(setup_failed("cannot start the demo cluster"))?;
+    cluster
+        .create_database(DBNAME)
+        .map_err(setup_failed("cannot create the demo database"))?;
+    let mut client = cluster
+        .connect(DBNAME)
+        .map_err(setup_failed("cannot connect to the demo database"))?;
+    schema::init(&mut client)?;
+    drop(client);
+    eprintln!("hostlife demo: simulating an osstest lab through the recorder…");
+    let mut cfg = SeedConfig::scale(Scale::Medium);
+    // Recent simulated times, so that ages in the browser look fresh.
+    cfg.epoch = now_epoch() - DEMO_SPAN;
+    crate::commands::seed(&cluster.config(DBNAME), &cfg)?;
+
+    let conninfo = cluster.conninfo(DBNAME);
+    if std::io::stdout().is_terminal() {
+        app::run(app::Options {
+            db: cluster.config(DBNAME),
+            db_label: format!("demo cluster {}", cluster.dir().display()),
+            read_only: tui.read_only,
+            refresh: tui.refresh_interval(),
+            operator_task: TaskRef::Static {
+                refkey: task::default_static_refkey(),
+            },
+            mouse: tui.mouse,
+        })
+        .map_err(|e| Failure::Failed(format!("{e:?}")))?;
+    } else {
+        println!("demo database: {conninfo}");
+        let mut client = cluster
+            .connect(DBNAME)
+            .map_err(setup_failed("cannot connect to the demo database"))?;
+        let hosts = hostlife::db::read::hosts(&mut client)?;
+        print!("{}", crate::output::hosts(&hosts));
+    }
+    if let Some(dir) = &args.keep {
+        println!(
+            "the demo cluster is kept in {}; start it again (as the postgres user when root) with\n  pg_ctl -D {}/data -o \"-k {} -c listen_addresses=''\" start\nand reach it with\n  psql \"{conninfo}\"",
+            dir.display(),
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
