@@ -14,8 +14,11 @@
 //! - keys under load: the worker is kept busy with hosts queries (the
 //!   slowest read) while key events go through `update` + `draw`, each
 //!   timed from the event to the end of the draw;
-//! - memory: this process's VmRSS and VmHWM after loading the hosts list
-//!   and the host with the most rows. The server is another process.
+//! - memory: a fresh process (this bench binary again, told by
+//!   `HOSTLIFE_BENCH_BROWSER` which database to open) runs only the
+//!   browser: it loads the hosts list and the host with the most rows,
+//!   scrolls, and reports its VmRSS and VmHWM. Building the database and
+//!   the measurements above do not count. The server is another process.
 
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -38,6 +41,8 @@ const JOBS: i64 = 500_000;
 const BUILD_HOSTS: i64 = 5;
 const JOBS_PER_FLIGHT: i64 = 200;
 const KEYS: usize = 2_000;
+/// Set (to a libpq connection string) in the child that measures memory.
+const BROWSER_VAR: &str = "HOSTLIFE_BENCH_BROWSER";
 const WAIT: Duration = Duration::from_secs(120);
 
 /// Bulk-generate the lab in the server with `generate_series`.
@@ -97,10 +102,12 @@ fn populate(c: &mut postgres::Client) {
         SELECT 'host', host, 'build-amd64', 'ready', 0, 4 FROM gen
          WHERE host LIKE 'bhost%' GROUP BY host;
         DROP TABLE gen;
-        ANALYZE;
         "
     );
     c.batch_execute(&sql).expect("populate");
+    // As a long-lived database is after autovacuum: statistics, and a
+    // visibility map (index-only scans). Not in a transaction block.
+    c.batch_execute("VACUUM ANALYZE").expect("vacuum");
     let n: i64 = c
         .query_one("SELECT count(*) FROM host_lifecycle", &[])
         .expect("count")
@@ -189,30 +196,44 @@ fn proc_status(field: &str) -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
-fn main() {
-    // `cargo bench` passes --bench; a plain run of the binary is fine too.
-    let db = TestDb::new();
-    populate(&mut db.connect());
+fn send_key(h: &mut Harness, code: KeyCode) {
+    let effects = update(
+        &mut h.app,
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+    );
+    h.carry_out(effects);
+}
 
-    // The hosts query alone, as the worker runs it, for reference.
-    {
-        let mut c = db.connect();
-        let mut times = Vec::new();
-        for _ in 0..5 {
-            let t = Instant::now();
-            let hosts = hostlife::db::read::hosts(&mut c).expect("hosts");
-            times.push(t.elapsed());
-            assert_eq!(hosts.len() as i64, HOSTS);
-        }
-        times.sort();
-        eprintln!("read::hosts: median {}", ms(times[2]));
+/// Open the host with the most rows through the palette, as an operator
+/// would; its name and row count.
+fn open_biggest(h: &mut Harness) -> (String, i64) {
+    let biggest = h
+        .app
+        .hosts
+        .feed
+        .loaded()
+        .and_then(|v| v.iter().max_by_key(|s| s.rows))
+        .map(|s| (s.host.clone(), s.rows))
+        .expect("hosts");
+    send_key(h, KeyCode::Char(':'));
+    for c in format!("goto {}", biggest.0).chars() {
+        send_key(h, KeyCode::Char(c));
     }
+    send_key(h, KeyCode::Enter);
+    h.settle();
+    biggest
+}
 
-    // (a) First frame.
+fn shown_rows(app: &App) -> usize {
+    match app.stack.last() {
+        Some(Screen::Host(v)) => v.feed.loaded().map_or(0, |d| d.detail.rows.len()),
+        _ => 0,
+    }
+}
+
+fn harness(config: postgres::Config) -> Harness {
     let (tx, rx) = mpsc::channel();
-    let t0 = Instant::now();
-    let worker =
-        Worker::spawn(db.config().clone(), move |e| tx.send(Event::Db(e)).is_ok()).expect("worker");
+    let worker = Worker::spawn(config, move |e| tx.send(Event::Db(e)).is_ok()).expect("worker");
     let config = Config {
         db_label: "bench".to_owned(),
         read_only: false,
@@ -231,6 +252,63 @@ fn main() {
     };
     h.app.size = (160, 48);
     h.carry_out(effects);
+    h
+}
+
+/// The child: only the browser, against the database built by the parent.
+fn browser_only(conninfo: &str) {
+    let start = proc_status("VmRSS:");
+    let config: postgres::Config = conninfo.parse().expect("conninfo");
+    let mut h = harness(config);
+    h.draw();
+    h.settle();
+    let hosts = proc_status("VmRSS:");
+    let (_, rows) = open_biggest(&mut h);
+    assert_eq!(shown_rows(&h.app) as i64, rows, "host not loaded");
+    for i in 0..200 {
+        h.key(if i % 2 == 0 {
+            KeyCode::PageDown
+        } else {
+            KeyCode::Down
+        });
+    }
+    println!(
+        "browser process: VmRSS at start {start}, with the hosts list {hosts}, with the host too {}; VmHWM {}",
+        proc_status("VmRSS:"),
+        proc_status("VmHWM:")
+    );
+}
+
+fn main() {
+    if let Ok(conninfo) = std::env::var(BROWSER_VAR) {
+        browser_only(&conninfo);
+        return;
+    }
+    let db = TestDb::new();
+    populate(&mut db.connect());
+
+    // The hosts query alone, as the worker runs it, for reference.
+    {
+        let mut c = db.connect();
+        c.batch_execute("SET max_parallel_workers_per_gather = 0")
+            .expect("set");
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let hosts = hostlife::db::read::hosts(&mut c).expect("hosts");
+            times.push(t.elapsed());
+            assert_eq!(hosts.len() as i64, HOSTS);
+        }
+        times.sort();
+        eprintln!(
+            "read::hosts (no parallel workers, as the worker runs it): median {}",
+            ms(times[2])
+        );
+    }
+
+    // (a) First frame, from the worker's spawn as in `run`.
+    let t0 = Instant::now();
+    let mut h = harness(db.config().clone());
     h.draw();
     let first_frame = t0.elapsed();
     h.settle();
@@ -242,7 +320,7 @@ fn main() {
 
     // (b) Keys while the worker is busy with hosts queries. Each refresh
     // is a new hosts request; the answers are applied as they come, as
-    // the loop would, between keys.
+    // the loop would, between keys (applying one is timed apart).
     let keys = [
         KeyCode::Down,
         KeyCode::Down,
@@ -250,28 +328,23 @@ fn main() {
         KeyCode::Char('s'),
     ];
     let mut times = Vec::with_capacity(KEYS);
+    let mut applied = Vec::new();
     let mut busy = 0usize;
-    let mut answers = 0usize;
-    let effects = update(
-        &mut h.app,
-        Event::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)),
-    );
-    h.carry_out(effects);
+    send_key(&mut h, KeyCode::Char('r'));
     for i in 0..KEYS {
         // Keep a hosts query running: ask again as soon as one answered.
         for event in h.rx.try_iter().collect::<Vec<_>>() {
-            if matches!(event, Event::Db(worker::Event::Answer(_))) {
-                answers += 1;
-            }
+            let t = Instant::now();
+            let answer = matches!(event, Event::Db(worker::Event::Answer(_)));
             let effects = update(&mut h.app, event);
             h.carry_out(effects);
+            if answer {
+                h.draw();
+                applied.push(t.elapsed());
+            }
         }
         if !h.app.requests.waiting(worker::Slot::Hosts) {
-            let effects = update(
-                &mut h.app,
-                Event::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)),
-            );
-            h.carry_out(effects);
+            send_key(&mut h, KeyCode::Char('r'));
         } else {
             busy += 1;
         }
@@ -280,12 +353,21 @@ fn main() {
         std::thread::sleep(Duration::from_millis(2));
     }
     times.sort();
+    applied.sort();
     println!(
-        "key -> frame under load ({KEYS} keys, {busy} while a hosts query ran, {answers} answers): p50 {} p99 {} max {}",
+        "key -> frame under load ({KEYS} keys, {busy} while a hosts query ran, {} answers): p50 {} p99 {} max {}",
+        applied.len(),
         ms(percentile(&times, 0.5)),
         ms(percentile(&times, 0.99)),
         ms(*times.last().expect("keys"))
     );
+    if !applied.is_empty() {
+        println!(
+            "hosts answer -> frame: p50 {} max {}",
+            ms(percentile(&applied, 0.5)),
+            ms(*applied.last().expect("answers"))
+        );
+    }
     h.settle();
 
     // Typing in the filter redraws the filtered list each key.
@@ -305,64 +387,69 @@ fn main() {
         ms(*times.last().expect("keys"))
     );
 
-    // (c) Memory after the hosts list and the biggest host.
-    let biggest = h
-        .app
-        .hosts
-        .feed
-        .loaded()
-        .and_then(|v| v.iter().max_by_key(|s| s.rows))
-        .map(|s| (s.host.clone(), s.rows))
-        .expect("hosts");
+    // (c) The host with the most rows: loading it, then keys while its
+    // own refresh keeps running (answers applied between keys, timed
+    // apart).
     let t = Instant::now();
-    let effects = update(
-        &mut h.app,
-        Event::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)),
-    );
-    h.carry_out(effects);
-    for c in format!("goto {}", biggest.0).chars() {
-        let effects = update(
-            &mut h.app,
-            Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-        );
-        h.carry_out(effects);
-    }
-    let effects = update(
-        &mut h.app,
-        Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
-    h.carry_out(effects);
-    h.settle();
-    let shown = match h.app.stack.last() {
-        Some(Screen::Host(v)) => v.feed.loaded().map_or(0, |d| d.detail.rows.len()),
-        _ => 0,
-    };
-    assert_eq!(shown as i64, biggest.1, "host not loaded");
+    let (host, rows) = open_biggest(&mut h);
+    let shown = shown_rows(&h.app);
+    assert_eq!(shown as i64, rows, "host not loaded");
     println!(
-        "host {} with {} rows: loaded and drawn in {}",
-        biggest.0,
-        shown,
+        "host {host} with {shown} rows: loaded and drawn in {}",
         ms(t.elapsed())
     );
     let mut times = Vec::new();
-    for i in 0..200 {
-        let code = if i % 2 == 0 {
-            KeyCode::PageDown
-        } else {
-            KeyCode::Down
-        };
-        times.push(h.key(code));
+    let mut applied = Vec::new();
+    send_key(&mut h, KeyCode::Char('r'));
+    for i in 0..400 {
+        for event in h.rx.try_iter().collect::<Vec<_>>() {
+            let t = Instant::now();
+            let answer = matches!(event, Event::Db(worker::Event::Answer(_)));
+            let effects = update(&mut h.app, event);
+            h.carry_out(effects);
+            if answer {
+                h.draw();
+                applied.push(t.elapsed());
+            }
+        }
+        if !h.app.requests.waiting(worker::Slot::Host) {
+            send_key(&mut h, KeyCode::Char('r'));
+        }
+        times.push(h.key(match i % 4 {
+            0 => KeyCode::PageDown,
+            3 => KeyCode::Up,
+            _ => KeyCode::Down,
+        }));
+        std::thread::sleep(Duration::from_millis(2));
     }
     times.sort();
+    applied.sort();
     println!(
-        "keys on that host: p50 {} p99 {} max {}",
+        "keys on that host while it refreshes (400 keys, {} answers): p50 {} p99 {} max {}",
+        applied.len(),
         ms(percentile(&times, 0.5)),
         ms(percentile(&times, 0.99)),
         ms(*times.last().expect("keys"))
     );
-    println!(
-        "memory: VmRSS {} VmHWM {}",
-        proc_status("VmRSS:"),
-        proc_status("VmHWM:")
+    if !applied.is_empty() {
+        println!(
+            "host answer -> frame: p50 {} max {}",
+            ms(percentile(&applied, 0.5)),
+            ms(*applied.last().expect("answers"))
+        );
+    }
+    h.settle();
+    drop(h);
+
+    // (d) Memory, in a process that runs only the browser.
+    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .env(BROWSER_VAR, db.conninfo())
+        .output()
+        .expect("the browser process");
+    assert!(
+        out.status.success(),
+        "browser process: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    print!("{}", String::from_utf8_lossy(&out.stdout));
 }

@@ -17,12 +17,23 @@ pub struct HostData {
     /// The listing decoded as an outside observer's (flight 0, no job):
     /// every entry names its flight, so none is "own".
     pub listing: Result<Vec<Resolved>, DecodeError>,
+    /// Rows whose task is live, counted once rather than every frame.
+    pub live_rows: usize,
 }
 
 impl HostData {
     pub fn new(detail: HostDetail) -> Self {
         let listing = lifecycle::decode(&detail.listing).map(|r| r.resolve(0, ""));
-        HostData { detail, listing }
+        let live_rows = detail
+            .rows
+            .iter()
+            .filter(|r| r.task.as_ref().is_some_and(|t| t.live))
+            .count();
+        HostData {
+            detail,
+            listing,
+            live_rows,
+        }
     }
 }
 

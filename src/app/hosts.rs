@@ -2,6 +2,7 @@
 //! type.
 
 use std::cmp::Ordering;
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -105,6 +106,8 @@ pub struct Sort {
     pub descending: bool,
 }
 
+/// The hosts list's state. `filter` and `sort` are read freely but
+/// changed only through the methods here, which keep `shown` in step.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostsView {
     pub feed: Feed<Vec<HostSummary>>,
@@ -113,6 +116,12 @@ pub struct HostsView {
     pub editing: bool,
     pub sort: Sort,
     pub cursor: Cursor,
+    /// Indices into [`HostsView::all`] of the hosts shown, in order:
+    /// filtered and sorted once when the data, filter or sort change, not
+    /// on every key and frame.
+    shown: Vec<usize>,
+    /// How many hosts have live tasks.
+    live: usize,
 }
 
 impl Default for Sort {
@@ -141,14 +150,26 @@ impl HostsView {
         self.all().iter().map(|h| h.host.clone()).collect()
     }
 
-    /// The hosts shown: filtered (case-insensitive substring of the host,
-    /// share type, holder or last job), then sorted.
-    pub fn visible(&self) -> Vec<&HostSummary> {
+    /// Take an answer to the hosts query (see [`Feed::finish`]).
+    pub fn accept(
+        &mut self,
+        result: Result<Vec<HostSummary>, String>,
+        now: Instant,
+    ) -> Option<String> {
+        let note = self.feed.finish(result, now);
+        self.live = self.all().iter().filter(|h| h.live_tasks > 0).count();
+        self.reindex();
+        note
+    }
+
+    /// Filter (case-insensitive substring of the host, share type, holder
+    /// or last job) and sort again, keeping the cursor in the list.
+    fn reindex(&mut self) {
         let needle = self.filter.to_lowercase();
-        let mut out: Vec<&HostSummary> = self
-            .all()
-            .iter()
-            .filter(|h| {
+        let all = self.feed.loaded().map(Vec::as_slice).unwrap_or(&[]);
+        let mut shown: Vec<usize> = (0..all.len())
+            .filter(|&i| {
+                let h = &all[i];
                 needle.is_empty()
                     || [
                         h.host.as_str(),
@@ -160,15 +181,38 @@ impl HostsView {
                     .any(|s| s.to_lowercase().contains(&needle))
             })
             .collect();
-        out.sort_by(|a, b| {
-            let o = self.sort.column.compare(a, b);
-            if self.sort.descending { o.reverse() } else { o }
+        let sort = self.sort;
+        shown.sort_by(|&a, &b| {
+            let o = sort.column.compare(&all[a], &all[b]);
+            if sort.descending { o.reverse() } else { o }
         });
-        out
+        self.shown = shown;
+        self.cursor.clamp(self.shown.len());
+    }
+
+    /// How many hosts are shown (after the filter).
+    pub fn shown_len(&self) -> usize {
+        self.shown.len()
+    }
+
+    /// The `i`th host shown.
+    pub fn shown(&self, i: usize) -> Option<&HostSummary> {
+        self.all().get(*self.shown.get(i)?)
+    }
+
+    /// How many hosts have live tasks.
+    pub fn live_count(&self) -> usize {
+        self.live
+    }
+
+    /// The hosts shown: filtered, then sorted.
+    pub fn visible(&self) -> Vec<&HostSummary> {
+        let all = self.all();
+        self.shown.iter().map(|&i| &all[i]).collect()
     }
 
     pub fn selected(&self) -> Option<&HostSummary> {
-        self.visible().get(self.cursor.selected).copied()
+        self.shown(self.cursor.selected)
     }
 
     /// Sort by `column`, or flip the direction if it is already the key.
@@ -181,11 +225,11 @@ impl HostsView {
                 descending: false,
             };
         }
+        self.reindex();
     }
 
     pub fn handle(&mut self, action: Action, page: usize) -> Reaction {
-        let len = self.visible().len();
-        if self.cursor.apply(action, len, page) {
+        if self.cursor.apply(action, self.shown.len(), page) {
             return Reaction::Used;
         }
         match action {
@@ -206,10 +250,12 @@ impl HostsView {
                     column: self.sort.column.next(),
                     descending: false,
                 };
+                self.reindex();
                 Reaction::Used
             }
             Action::ReverseSort => {
                 self.sort.descending = !self.sort.descending;
+                self.reindex();
                 Reaction::Used
             }
             Action::Copy => match self.selected() {
@@ -230,6 +276,7 @@ impl HostsView {
             Action::Back if !self.filter.is_empty() => {
                 self.filter.clear();
                 self.cursor = Cursor::default();
+                self.reindex();
                 Reaction::Used
             }
             _ => Reaction::Ignored,
@@ -259,5 +306,6 @@ impl HostsView {
         }
         // The filter changed what is shown; start at the top.
         self.cursor = Cursor::default();
+        self.reindex();
     }
 }

@@ -77,30 +77,54 @@ pub struct Status {
     pub error: bool,
 }
 
-/// Request ids and, per slot, the one whose answer is still wanted.
+/// Request ids and, per slot, the one whose answer is still wanted; and
+/// how long each slot's answers take, to pace its refreshes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Requests {
     next: RequestId,
-    pending: HashMap<Slot, RequestId>,
+    pending: HashMap<Slot, Pending>,
+    /// How long the last answer taken for each slot took to come back,
+    /// to the clock's resolution (a tick).
+    took: HashMap<Slot, Duration>,
+}
+
+/// A request whose answer is still wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pending {
+    id: RequestId,
+    request: Request,
+    since: Instant,
 }
 
 impl Requests {
-    /// Tag a request with a fresh id; older requests for its slot go stale.
-    pub fn issue(&mut self, request: Request) -> Effect {
+    /// Tag a request sent at `now` with a fresh id; older requests for its
+    /// slot go stale.
+    pub fn issue(&mut self, request: Request, now: Instant) -> Effect {
         self.next += 1;
-        self.pending.insert(request.slot(), self.next);
+        self.pending.insert(
+            request.slot(),
+            Pending {
+                id: self.next,
+                request: request.clone(),
+                since: now,
+            },
+        );
         Effect::Request(self.next, request)
     }
 
-    /// Whether an answer is the one wanted for its slot (and if so, the
-    /// slot is no longer waiting). Stale answers are to be dropped.
-    pub fn accept(&mut self, answer: &Answer) -> bool {
+    /// Whether an answer arriving at `now` is the one wanted for its slot
+    /// (and if so, the slot is no longer waiting). Stale answers are to be
+    /// dropped.
+    pub fn accept(&mut self, answer: &Answer, now: Instant) -> bool {
         let slot = answer.request.slot();
-        if self.pending.get(&slot) == Some(&answer.id) {
-            self.pending.remove(&slot);
-            true
-        } else {
-            false
+        match self.pending.get(&slot) {
+            Some(p) if p.id == answer.id => {
+                self.took
+                    .insert(slot, now.saturating_duration_since(p.since));
+                self.pending.remove(&slot);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -108,10 +132,28 @@ impl Requests {
         self.pending.contains_key(&slot)
     }
 
+    /// Whether this very request is still on its way.
+    pub fn in_flight(&self, request: &Request) -> bool {
+        self.pending
+            .get(&request.slot())
+            .is_some_and(|p| &p.request == request)
+    }
+
     pub fn any_waiting(&self) -> bool {
         !self.pending.is_empty()
     }
+
+    /// How long the last answer for `slot` took.
+    pub fn took(&self, slot: Slot) -> Option<Duration> {
+        self.took.get(&slot).copied()
+    }
 }
+
+/// A refresh may keep the database worker busy at most 1/`STRETCH` of the
+/// time: when answers take longer than that share of the configured
+/// interval, the view refreshes every `STRETCH` answer-times instead, so a
+/// slow query never runs back to back.
+pub const STRETCH: u32 = 4;
 
 /// The live-update clock and connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +204,7 @@ impl App {
             mouse,
             size: (layout::MIN_WIDTH, layout::MIN_HEIGHT),
         };
-        let effects = vec![app.requests.issue(Request::Hosts)];
+        let effects = vec![app.requests.issue(Request::Hosts, now)];
         (app, effects)
     }
 
@@ -205,11 +247,48 @@ impl App {
         });
     }
 
-    /// Reload what is shown.
+    /// The request that reloads what is shown.
+    fn shown_request(&self) -> Request {
+        self.stack.last().map_or(Request::Hosts, Screen::request)
+    }
+
+    /// How often what is shown refreshes: the configured interval,
+    /// stretched while its answers are slow (see [`STRETCH`]).
+    pub fn refresh_interval(&self) -> Duration {
+        let slot = self.shown_request().slot();
+        match self.requests.took(slot) {
+            Some(took) if took * STRETCH > self.config.refresh => took * STRETCH,
+            _ => self.config.refresh,
+        }
+    }
+
+    /// Whether slow answers stretched the refresh interval.
+    pub fn refresh_stretched(&self) -> bool {
+        self.refresh_interval() > self.config.refresh
+    }
+
+    fn issue(&mut self, request: Request) -> Effect {
+        self.requests.issue(request, self.live.now)
+    }
+
+    /// Reload what is shown, unless that very request is on its way: its
+    /// answer will do, and asking again would only queue the same query
+    /// behind it.
     fn refresh(&mut self) -> Vec<Effect> {
         self.live.last_refresh = self.live.now;
-        let request = self.stack.last().map_or(Request::Hosts, Screen::request);
-        vec![self.requests.issue(request)]
+        let request = self.shown_request();
+        if self.requests.in_flight(&request) {
+            return Vec::new();
+        }
+        vec![self.issue(request)]
+    }
+
+    /// Reload what is shown even if a reload is on its way: after a write,
+    /// a query that started before it would show the data before it.
+    fn reload(&mut self) -> Vec<Effect> {
+        self.live.last_refresh = self.live.now;
+        let request = self.shown_request();
+        vec![self.issue(request)]
     }
 
     fn open(&mut self, target: Target) -> Vec<Effect> {
@@ -222,7 +301,7 @@ impl App {
         };
         let request = screen.request();
         self.stack.push(screen);
-        vec![self.requests.issue(request)]
+        vec![self.issue(request)]
     }
 
     fn back(&mut self) -> Vec<Effect> {
@@ -273,7 +352,7 @@ impl App {
                         let host = c.write.host().to_owned();
                         self.overlay = None;
                         self.say(format!("writing {host}…"), false);
-                        vec![self.requests.issue(request)]
+                        vec![self.issue(request)]
                     }
                 };
             }
@@ -386,14 +465,14 @@ impl App {
                 self.overlay = Some(Overlay::Confirm(ConfirmView::new(Write::Wipe(
                     call.clone(),
                 ))));
-                vec![self.requests.issue(Request::PlanWipe(call))]
+                vec![self.issue(Request::PlanWipe(call))]
             }
             Command::Goto { host } => self.open(Target::Host(host)),
             Command::Decode(source) => {
                 let screen = Screen::Runvars(RunvarsView::new(source));
                 let request = screen.request();
                 self.stack.push(screen);
-                vec![self.requests.issue(request)]
+                vec![self.issue(request)]
             }
             Command::Refresh => self.refresh(),
             Command::Help => self.global(Action::Help),
@@ -427,14 +506,12 @@ impl App {
     fn tick(&mut self, now: Instant) -> Vec<Effect> {
         self.live.now = now;
         self.live.ticks += 1;
-        let due = now.saturating_duration_since(self.live.last_refresh) >= self.config.refresh;
-        let slot = self
-            .stack
-            .last()
-            .map_or(Request::Hosts, Screen::request)
-            .slot();
+        let due = now.saturating_duration_since(self.live.last_refresh) >= self.refresh_interval();
+        let slot = self.shown_request().slot();
         // While down the worker reconnects by itself and says so; asking
-        // meanwhile would only collect errors.
+        // meanwhile would only collect errors. While an answer for the
+        // slot is awaited (even for another host), a refresh would only
+        // queue behind it.
         if due && !self.live.paused && !self.connection_down() && !self.requests.waiting(slot) {
             self.refresh()
         } else {
@@ -455,7 +532,7 @@ impl App {
     }
 
     fn answer(&mut self, answer: Answer) -> Vec<Effect> {
-        if !self.requests.accept(&answer) {
+        if !self.requests.accept(&answer, self.live.now) {
             return Vec::new();
         }
         let now = self.live.now;
@@ -465,61 +542,53 @@ impl App {
         let result = result.map_err(|f| f.message);
         let mut effects = Vec::new();
         let note = match request {
-            Request::Hosts => {
-                let note = self.hosts.feed.finish(
-                    result.and_then(|r| match r {
-                        Reply::Hosts(v) => Ok(v),
-                        other => Err(unexpected(&other)),
-                    }),
-                    now,
-                );
-                let len = self.hosts.visible().len();
-                self.hosts.cursor.clamp(len);
-                note
-            }
+            Request::Hosts => self.hosts.accept(
+                result.and_then(|r| match r {
+                    Reply::Hosts(v) => Ok(v),
+                    other => Err(unexpected(&other)),
+                }),
+                now,
+            ),
             Request::Show { host } => {
                 let r = result.and_then(|r| match r {
                     Reply::Host(d) => Ok(d),
                     other => Err(unexpected(&other)),
                 });
-                self.stack
-                    .iter_mut()
-                    .rev()
-                    .find_map(|s| match s {
-                        Screen::Host(v) if v.host == host => Some(v.accept(r.clone(), now)),
-                        _ => None,
-                    })
-                    .flatten()
+                // Moved, not cloned, into the screen: a host's rows are
+                // the biggest answer there is.
+                match self.stack.iter_mut().rev().find_map(|s| match s {
+                    Screen::Host(v) if v.host == host => Some(v),
+                    _ => None,
+                }) {
+                    Some(v) => v.accept(r, now),
+                    None => None,
+                }
             }
             Request::History { host } => {
                 let r = result.and_then(|r| match r {
                     Reply::History(v) => Ok(v),
                     other => Err(unexpected(&other)),
                 });
-                self.stack
-                    .iter_mut()
-                    .rev()
-                    .find_map(|s| match s {
-                        Screen::History(v) if v.host == host => Some(v.accept(r.clone(), now)),
-                        _ => None,
-                    })
-                    .flatten()
+                match self.stack.iter_mut().rev().find_map(|s| match s {
+                    Screen::History(v) if v.host == host => Some(v),
+                    _ => None,
+                }) {
+                    Some(v) => v.accept(r, now),
+                    None => None,
+                }
             }
             request @ (Request::JobRunvars { .. } | Request::DecodeRunvar { .. }) => {
                 let r = result.and_then(|r| match r {
                     Reply::Runvars(v) => Ok(v),
                     other => Err(unexpected(&other)),
                 });
-                self.stack
-                    .iter_mut()
-                    .rev()
-                    .find_map(|s| match s {
-                        Screen::Runvars(v) if v.source.answers(&request) => {
-                            Some(v.accept(r.clone(), now))
-                        }
-                        _ => None,
-                    })
-                    .flatten()
+                match self.stack.iter_mut().rev().find_map(|s| match s {
+                    Screen::Runvars(v) if v.source.answers(&request) => Some(v),
+                    _ => None,
+                }) {
+                    Some(v) => v.accept(r, now),
+                    None => None,
+                }
             }
             Request::PlanWipe(call) => {
                 if let Some(Overlay::Confirm(c)) = &mut self.overlay
@@ -541,7 +610,7 @@ impl App {
                     Ok(other) => self.say(unexpected(&other), true),
                     Err(e) => self.say(format!("wiped {}: {e}", call.host), true),
                 }
-                effects = self.refresh();
+                effects = self.reload();
                 None
             }
             Request::Record(call) => {
@@ -550,7 +619,7 @@ impl App {
                     Ok(other) => self.say(unexpected(&other), true),
                     Err(e) => self.say(format!("{} {}: {e}", call.mode.name(), call.host), true),
                 }
-                effects = self.refresh();
+                effects = self.reload();
                 None
             }
         };

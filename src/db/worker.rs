@@ -35,6 +35,24 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The longest a read may run. The worker serves one request at a time,
+/// so a runaway read would hold back every later one (writes included)
+/// and its answer would be many refreshes old anyway; past this the
+/// server cancels it and the view says the refresh failed, keeping the
+/// data it shows. The hosts list on a million rows takes about a second.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Set on every connection the worker opens.
+///
+/// `max_parallel_workers_per_gather = 0`: the hosts query reads every
+/// `host_lifecycle` row, and PostgreSQL would spread that scan over
+/// parallel worker processes, one per core. On an operator's machine (or
+/// a small server running the browser next to PostgreSQL) those take the
+/// core the UI thread needs, and keys then wait behind a query that is
+/// merely a background refresh. One backend per browser is enough: the
+/// query is a little slower, the keyboard stays responsive.
+const SESSION_SETUP: &str = "SET max_parallel_workers_per_gather = 0";
+
 /// What the worker can be asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -254,7 +272,11 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
 
     /// Try to connect; report the outcome. False when the sink is gone.
     fn connect(&mut self) -> bool {
-        match self.config.connect(NoTls) {
+        let connected = self.config.connect(NoTls).and_then(|mut client| {
+            client.batch_execute(SESSION_SETUP)?;
+            Ok(client)
+        });
+        match connected {
             Ok(client) => {
                 self.client = Some(client);
                 self.down = None;
@@ -315,11 +337,13 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
 
 fn execute(client: &mut Client, request: &Request) -> Result<Reply> {
     Ok(match request {
-        Request::Hosts => Reply::Hosts(read::hosts(client)?),
-        Request::Show { host } => Reply::Host(read::show(client, host)?),
-        Request::History { host } => Reply::History(read::history(client, host, HISTORY_LIMIT)?),
+        Request::Hosts => Reply::Hosts(read_only(client, |c| read::hosts(c))?),
+        Request::Show { host } => Reply::Host(read_only(client, |c| read::show(c, host))?),
+        Request::History { host } => Reply::History(read_only(client, |c| {
+            read::history(c, host, HISTORY_LIMIT)
+        })?),
         Request::JobRunvars { flight, job } => {
-            Reply::Runvars(read::job_runvars(client, *flight, job)?)
+            Reply::Runvars(read_only(client, |c| read::job_runvars(c, *flight, job))?)
         }
         Request::DecodeRunvar {
             flight,
@@ -327,9 +351,9 @@ fn execute(client: &mut Client, request: &Request) -> Result<Reply> {
             runvar,
         } => {
             let name = format!("{}_lifecycle", crate::lifecycle::DEFAULT_IDENT);
-            Reply::Runvars(vec![read::decode_job_runvar(
-                client, *flight, job, &name, runvar,
-            )?])
+            Reply::Runvars(vec![read_only(client, |c| {
+                read::decode_job_runvar(c, *flight, job, &name, runvar)
+            })?])
         }
         Request::PlanWipe(call) => {
             let plan = wipe::plan_manual(client, call)?;
@@ -339,6 +363,26 @@ fn execute(client: &mut Client, request: &Request) -> Result<Reply> {
         Request::Wipe(call) => Reply::Wiped(wipe::wipe_manual(client, call)?),
         Request::Record(call) => Reply::Recorded(record::record(client, call)?),
     })
+}
+
+/// Run a read in a read-only transaction that sees one snapshot (a host's
+/// rows and their details agree) and is cancelled after [`READ_TIMEOUT`].
+fn read_only<T>(
+    client: &mut Client,
+    read: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut tx = client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()?;
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = {}",
+        READ_TIMEOUT.as_millis()
+    ))?;
+    let out = read(&mut tx)?;
+    tx.commit()?;
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -3,12 +3,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, TableState, Widget,
-};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, Widget};
 
 use super::text::opt_utc;
-use super::{Ctx, block, placeholder};
+use super::{Ctx, block, placeholder, visible_rows};
 use crate::app::history::HistoryView;
 use crate::db::read::{Decoded, HistoryEntry};
 
@@ -82,24 +80,31 @@ impl Widget for HistoryWidget<'_> {
             "runvar",
         ])
         .style(t.header());
-        let rows = entries.iter().map(|e| {
-            let style = match &e.decoded {
-                Some(Decoded::Malformed(_)) => t.error(),
-                None => t.muted(),
-                _ => t.text(),
-            };
-            Row::new(vec![
-                Cell::from(e.flight.to_string()),
-                Cell::from(e.job.clone()),
-                Cell::from(e.ident.clone()),
-                Cell::from(e.blessing.clone().unwrap_or_default()),
-                Cell::from(opt_utc(e.started)),
-                Cell::from(e.job_status.clone()),
-                Cell::from(summary(e)),
-                Cell::from(e.runvar.clone().unwrap_or_default()),
-            ])
-            .style(style)
-        });
+        let (rows, mut state) = visible_rows(
+            entries.len(),
+            v.cursor.selected,
+            true,
+            inner.height.saturating_sub(1),
+            |i| {
+                let e = &entries[i];
+                let style = match &e.decoded {
+                    Some(Decoded::Malformed(_)) => t.error(),
+                    None => t.muted(),
+                    _ => t.text(),
+                };
+                Row::new(vec![
+                    Cell::from(e.flight.to_string()),
+                    Cell::from(e.job.clone()),
+                    Cell::from(e.ident.clone()),
+                    Cell::from(e.blessing.clone().unwrap_or_default()),
+                    Cell::from(opt_utc(e.started)),
+                    Cell::from(e.job_status.clone()),
+                    Cell::from(summary(e)),
+                    Cell::from(e.runvar.clone().unwrap_or_default()),
+                ])
+                .style(style)
+            },
+        );
         let table = Table::new(
             rows,
             [
@@ -117,7 +122,6 @@ impl Widget for HistoryWidget<'_> {
         .row_highlight_style(t.selected())
         .highlight_symbol("▶ ")
         .highlight_spacing(HighlightSpacing::Always);
-        let mut state = TableState::default().with_selected(Some(v.cursor.selected));
         StatefulWidget::render(table, inner, buf, &mut state);
     }
 }

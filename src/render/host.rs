@@ -4,12 +4,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, TableState, Widget,
-};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, Widget};
 
 use super::text::{DEAD, DELETED, LIVE};
-use super::{Ctx, block, placeholder};
+use super::{Ctx, block, placeholder, visible_rows};
 use crate::app::host::{HostPane, HostView, row_flags};
 use crate::db::read::RowView;
 use crate::lifecycle::{Resolved, ResolvedKind};
@@ -135,12 +133,7 @@ impl HostWidget<'_> {
         let v = self.view;
         let title = match v.feed.loaded() {
             Some(d) => {
-                let live = d
-                    .detail
-                    .rows
-                    .iter()
-                    .filter(|r| r.task.as_ref().is_some_and(|t| t.live))
-                    .count();
+                let live = d.live_rows;
                 let kind = if d.detail.build_host {
                     " · build host"
                 } else {
@@ -176,8 +169,15 @@ impl HostWidget<'_> {
             "", "lcseq", "flags", "task", "job", "#", "step", "testid", "status", "ident",
         ])
         .style(t.header());
+        let (rows, mut state) = visible_rows(
+            d.detail.rows.len(),
+            v.rows.selected,
+            v.pane == HostPane::Rows,
+            inner.height.saturating_sub(1),
+            |i| row(&d.detail.rows[i], self.ctx),
+        );
         let table = Table::new(
-            d.detail.rows.iter().map(|r| row(r, self.ctx)),
+            rows,
             [
                 Constraint::Length(1),
                 Constraint::Length(5),
@@ -195,8 +195,6 @@ impl HostWidget<'_> {
         .row_highlight_style(t.selected())
         .highlight_symbol("▶ ")
         .highlight_spacing(HighlightSpacing::Always);
-        let mut state = TableState::default()
-            .with_selected((v.pane == HostPane::Rows).then_some(v.rows.selected));
         StatefulWidget::render(table, inner, buf, &mut state);
     }
 
@@ -232,14 +230,21 @@ impl HostWidget<'_> {
             Ok(entries) => {
                 let header =
                     Row::new(["", "job / task", "#", "ident", "meaning"]).style(t.header());
-                let rows = entries.iter().map(|e| {
-                    let style = match e.kind {
-                        ResolvedKind::Elided { .. } => t.muted(),
-                        _ if e.concurrent => t.live(),
-                        _ => t.text(),
-                    };
-                    Row::new(entry_cells(e)).style(style)
-                });
+                let (rows, mut state) = visible_rows(
+                    entries.len(),
+                    v.listing.selected,
+                    v.pane == HostPane::Listing,
+                    table_area.height.saturating_sub(1),
+                    |i| {
+                        let e = &entries[i];
+                        let style = match e.kind {
+                            ResolvedKind::Elided { .. } => t.muted(),
+                            _ if e.concurrent => t.live(),
+                            _ => t.text(),
+                        };
+                        Row::new(entry_cells(e)).style(style)
+                    },
+                );
                 let table = Table::new(
                     rows,
                     [
@@ -254,8 +259,6 @@ impl HostWidget<'_> {
                 .row_highlight_style(t.selected())
                 .highlight_symbol("▶ ")
                 .highlight_spacing(HighlightSpacing::Always);
-                let mut state = TableState::default()
-                    .with_selected((v.pane == HostPane::Listing).then_some(v.listing.selected));
                 StatefulWidget::render(table, table_area, buf, &mut state);
             }
         }

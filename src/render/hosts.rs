@@ -3,10 +3,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, TableState, Widget};
+use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, Widget};
 
 use super::text::{DEAD, LIVE, opt_utc};
-use super::{Ctx, block, placeholder};
+use super::{Ctx, block, placeholder, visible_rows};
 use crate::app::hosts::{Column, HostsView, holder_text};
 use crate::app::layout::{COLUMN_SPACING, host_column_widths};
 use crate::db::read::HostSummary;
@@ -19,8 +19,8 @@ pub struct HostsWidget<'a> {
 impl HostsWidget<'_> {
     fn title(&self) -> Line<'static> {
         let all = self.view.all();
-        let shown = self.view.visible().len();
-        let live = all.iter().filter(|h| h.live_tasks > 0).count();
+        let shown = self.view.shown_len();
+        let live = self.view.live_count();
         let counts = if shown == all.len() {
             format!("{} hosts", all.len())
         } else {
@@ -93,8 +93,7 @@ impl Widget for HostsWidget<'_> {
             Cell::from(format!("{}{arrow}", c.title()))
         }))
         .style(t.header());
-        let visible = self.view.visible();
-        if visible.is_empty() {
+        if self.view.shown_len() == 0 {
             let msg = if self.view.all().is_empty() {
                 "no hosts yet"
             } else {
@@ -111,7 +110,17 @@ impl Widget for HostsWidget<'_> {
             );
             return;
         }
-        let rows: Vec<Row> = visible.iter().map(|h| self.row(h)).collect();
+        let (rows, mut state) = visible_rows(
+            self.view.shown_len(),
+            self.view.cursor.selected,
+            true,
+            inner.height.saturating_sub(1),
+            |i| {
+                self.view
+                    .shown(i)
+                    .map_or_else(Row::default, |h| self.row(h))
+            },
+        );
         let widths = host_column_widths(inner.width)
             .into_iter()
             .map(Constraint::Length);
@@ -121,7 +130,6 @@ impl Widget for HostsWidget<'_> {
             .row_highlight_style(t.selected())
             .highlight_symbol("▶ ")
             .highlight_spacing(HighlightSpacing::Always);
-        let mut state = TableState::default().with_selected(Some(self.view.cursor.selected));
         StatefulWidget::render(table, inner, buf, &mut state);
     }
 }

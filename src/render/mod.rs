@@ -17,11 +17,13 @@ pub mod status;
 pub mod text;
 pub mod theme;
 
+use std::ops::Range;
+
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, TableState, Widget, Wrap};
 
 pub use theme::Theme;
 
@@ -148,4 +150,88 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         .flex(Flex::Center)
         .areas(v);
     r
+}
+
+/// The items a table with room for `height` one-line rows shows when
+/// `selected` must be in view: the window ratatui's `Table` picks when
+/// drawn from offset 0 (the selected row scrolled just into view). Drawing
+/// computes it from the cursor and the area alone, so it stays a pure read
+/// of the state and the same cursor always shows the same rows.
+pub fn window(len: usize, selected: usize, height: u16) -> Range<usize> {
+    let height = usize::from(height);
+    if len == 0 || height == 0 {
+        return 0..0;
+    }
+    let start = selected.min(len - 1).saturating_sub(height - 1);
+    start..(start + height).min(len)
+}
+
+/// Only the rows on screen of a list of `len` items, built by `row`, and
+/// the state to draw them with: a frame costs the same for ten items as
+/// for a million. `height` is the room for rows (the table's area less
+/// its header); the selection is highlighted only when `focused`, but
+/// the window follows the cursor either way, so an unfocused pane keeps
+/// showing where its cursor is.
+pub fn visible_rows(
+    len: usize,
+    selected: usize,
+    focused: bool,
+    height: u16,
+    row: impl FnMut(usize) -> Row<'static>,
+) -> (Vec<Row<'static>>, TableState) {
+    let shown = window(len, selected, height);
+    let state = TableState::default()
+        .with_selected((focused && len > 0).then(|| selected.min(len - 1) - shown.start));
+    (shown.map(row).collect(), state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::widgets::{StatefulWidget, Table};
+
+    /// The first column of each drawn line: which item it shows.
+    fn drawn(table: Table, state: &mut TableState, height: u16) -> Vec<String> {
+        let area = Rect::new(0, 0, 12, height);
+        let mut buf = Buffer::empty(area);
+        StatefulWidget::render(table, area, &mut buf, state);
+        (0..height)
+            .map(|y| {
+                (0..12)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_window_is_what_ratatui_would_show_of_the_whole_list() {
+        let label = |i: usize| Row::new([i.to_string()]);
+        for len in [0, 1, 3, 7, 20] {
+            for height in [1, 3, 7] {
+                for selected in 0..len + 2 {
+                    let whole = Table::new((0..len).map(label), [Constraint::Length(10)])
+                        .highlight_symbol("> ");
+                    let mut state = TableState::default().with_selected(Some(selected));
+                    let expected = drawn(whole, &mut state, height);
+                    let (rows, mut state) = visible_rows(len, selected, true, height, label);
+                    let part = Table::new(rows, [Constraint::Length(10)]).highlight_symbol("> ");
+                    assert_eq!(
+                        drawn(part, &mut state, height),
+                        expected,
+                        "len {len} height {height} selected {selected}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_window_never_exceeds_the_room() {
+        assert_eq!(window(1_000_000, 500_000, 40), 499_961..500_001);
+        assert_eq!(window(1_000_000, 0, 40), 0..40);
+        assert_eq!(window(10, 3, 0), 0..0);
+    }
 }

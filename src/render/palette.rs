@@ -97,7 +97,9 @@ pub struct ConfirmWidget<'a> {
 
 /// A lifecycle row named in a plan: enough to recognise it.
 fn describe_row(lcseq: i32, rows: &[RowView]) -> String {
-    let Some(r) = rows.iter().find(|r| r.lcseq == lcseq) else {
+    // The rows are in lcseq order: a lookup per line, not a scan.
+    let found = rows.binary_search_by_key(&lcseq, |r| r.lcseq).ok();
+    let Some(r) = found.map(|i| &rows[i]) else {
         return format!("  {lcseq:>6}  (gone since)");
     };
     let job = match &r.job {
@@ -120,6 +122,24 @@ fn describe_row(lcseq: i32, rows: &[RowView]) -> String {
         None => format!("task {} ⊘ deleted", r.taskid),
     };
     format!("  {lcseq:>5}  {job:<30} {task}")
+}
+
+/// Rows of a plan listed at most: a build host can have thousands, and
+/// the dialog's keys must stay on screen.
+const PLAN_ROWS: usize = 8;
+
+/// The first rows of a plan's list, then how many more there are.
+fn shortened(lcseqs: &[i32]) -> impl Iterator<Item = Result<&i32, String>> {
+    let more = lcseqs.len().saturating_sub(PLAN_ROWS);
+    let shown = if more > 0 {
+        PLAN_ROWS - 1
+    } else {
+        lcseqs.len()
+    };
+    lcseqs[..shown]
+        .iter()
+        .map(Ok)
+        .chain((more > 0).then(|| Err(format!("  … and {} more", lcseqs.len() - shown))))
 }
 
 impl ConfirmWidget<'_> {
@@ -150,15 +170,21 @@ impl ConfirmWidget<'_> {
                     format!("Removes {} row(s):", plan.remove.len()),
                     t.header(),
                 ));
-                for l in &plan.remove {
-                    lines.push(Line::styled(describe_row(*l, &detail.rows), t.error()));
+                for l in shortened(&plan.remove) {
+                    lines.push(match l {
+                        Ok(l) => Line::styled(describe_row(*l, &detail.rows), t.error()),
+                        Err(more) => Line::styled(more, t.muted()),
+                    });
                 }
                 lines.push(Line::styled(
                     format!("Keeps {} row(s):", plan.keep.len()),
                     t.header(),
                 ));
-                for l in &plan.keep {
-                    lines.push(Line::from(describe_row(*l, &detail.rows)));
+                for l in shortened(&plan.keep) {
+                    lines.push(match l {
+                        Ok(l) => Line::from(describe_row(*l, &detail.rows)),
+                        Err(more) => Line::styled(more, t.muted()),
+                    });
                 }
                 lines.push(Line::from("Runvars are not changed: history survives."));
             }

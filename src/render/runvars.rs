@@ -4,11 +4,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap,
+    Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, Widget, Wrap,
 };
 
 use super::host::entry_cells;
-use super::{Ctx, block, placeholder};
+use super::{Ctx, block, placeholder, visible_rows};
 use crate::app::runvars::{RunvarData, RunvarPane, RunvarsView};
 use crate::db::read::EntryDetail;
 use crate::lifecycle::{JobRelation, Relation, ResolvedKind};
@@ -176,17 +176,22 @@ impl RunvarsWidget<'_> {
                 return;
             }
         };
-        let mut rows: Vec<Row> = d.view.iter().map(|r| relation_line(r, self.ctx)).collect();
-        if d.runvar.incomplete {
-            rows.push(
-                Row::new(vec![
+        // The relations, then a line saying the job is incomplete.
+        let (rows, mut state) = visible_rows(
+            d.view.len() + usize::from(d.runvar.incomplete),
+            v.jobs.selected,
+            v.pane == RunvarPane::Jobs,
+            jobs_inner.height,
+            |i| match d.view.get(i) {
+                Some(r) => relation_line(r, self.ctx),
+                None => Row::new(vec![
                     Cell::from("…"),
                     Cell::from(INCOMPLETE),
                     Cell::from("no final call yet"),
                 ])
                 .style(t.error()),
-            );
-        }
+            },
+        );
         let table = Table::new(
             rows,
             [
@@ -199,8 +204,6 @@ impl RunvarsWidget<'_> {
         .row_highlight_style(t.selected())
         .highlight_symbol("▶ ")
         .highlight_spacing(HighlightSpacing::Always);
-        let mut state = TableState::default()
-            .with_selected((v.pane == RunvarPane::Jobs).then_some(v.jobs.selected));
         StatefulWidget::render(table, jobs_inner, buf, &mut state);
 
         let header = Row::new([
@@ -215,8 +218,15 @@ impl RunvarsWidget<'_> {
             "details",
         ])
         .style(t.header());
+        let (rows, mut state) = visible_rows(
+            entries_list.len(),
+            v.entries.selected,
+            v.pane == RunvarPane::Entries,
+            entries_inner.height.saturating_sub(1),
+            |i| entry_row(&entries_list[i], self.ctx),
+        );
         let table = Table::new(
-            entries_list.iter().map(|e| entry_row(e, self.ctx)),
+            rows,
             [
                 Constraint::Length(2),
                 Constraint::Fill(2),
@@ -233,8 +243,6 @@ impl RunvarsWidget<'_> {
         .row_highlight_style(t.selected())
         .highlight_symbol("▶ ")
         .highlight_spacing(HighlightSpacing::Always);
-        let mut state = TableState::default()
-            .with_selected((v.pane == RunvarPane::Entries).then_some(v.entries.selected));
         StatefulWidget::render(table, entries_inner, buf, &mut state);
     }
 }

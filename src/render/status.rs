@@ -71,15 +71,23 @@ pub struct StatusBar<'a> {
     pub ctx: Ctx,
 }
 
-/// "updated N s ago": how fresh the shown data is.
+/// "updated N s ago": how fresh the shown data is; and how often it
+/// refreshes when slow answers stretched the interval.
 pub fn freshness(app: &App) -> String {
-    match app.updated() {
+    let mut s = match app.updated() {
         Some(at) => format!(
             "updated {} s ago",
             app.live.now.saturating_duration_since(at).as_secs()
         ),
         None => "not loaded yet".to_owned(),
+    };
+    if app.refresh_stretched() {
+        s.push_str(&format!(
+            ", every {} s (slow answers)",
+            app.refresh_interval().as_secs_f64().ceil()
+        ));
     }
+    s
 }
 
 impl Widget for StatusBar<'_> {
