@@ -678,3 +678,66 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Db(worker::Event::Answer(a)) => app.answer(*a),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn app(refresh: Duration, t0: Instant) -> (App, Effect) {
+        let config = Config {
+            db_label: "test".to_owned(),
+            read_only: true,
+            refresh,
+            operator_task: TaskRef::Static {
+                refkey: "op@test".to_owned(),
+            },
+        };
+        let (app, mut effects) = App::new(config, false, t0);
+        (app, effects.remove(0))
+    }
+
+    fn hosts_answer(effect: Effect) -> Event {
+        let Effect::Request(id, request) = effect else {
+            panic!("not a request: {effect:?}")
+        };
+        Event::Db(worker::Event::Answer(Box::new(Answer {
+            id,
+            request,
+            result: Ok(Reply::Hosts(Vec::new())),
+        })))
+    }
+
+    fn r() -> Event {
+        Event::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn a_refresh_in_flight_is_not_sent_again() {
+        let t0 = Instant::now();
+        let (mut app, first) = app(Duration::from_secs(5), t0);
+        assert!(update(&mut app, Event::Tick(t0 + Duration::from_secs(6))).is_empty());
+        assert!(update(&mut app, r()).is_empty());
+        update(&mut app, hosts_answer(first));
+        assert_eq!(update(&mut app, r()).len(), 1);
+    }
+
+    #[test]
+    fn slow_answers_stretch_the_refresh_interval() {
+        let t0 = Instant::now();
+        let (mut app, first) = app(Duration::from_secs(5), t0);
+        assert!(!app.refresh_stretched());
+        // The answer comes 6 s after the request: more than a quarter of
+        // the 5 s interval, so the view refreshes every 24 s.
+        update(&mut app, Event::Tick(t0 + Duration::from_secs(6)));
+        update(&mut app, hosts_answer(first));
+        assert_eq!(app.refresh_interval(), Duration::from_secs(24));
+        assert!(app.refresh_stretched());
+        assert!(update(&mut app, Event::Tick(t0 + Duration::from_secs(23))).is_empty());
+        let again = update(&mut app, Event::Tick(t0 + Duration::from_secs(24)));
+        assert_eq!(again.len(), 1);
+        // A fast answer brings the configured interval back.
+        update(&mut app, hosts_answer(again.into_iter().next().unwrap()));
+        assert_eq!(app.refresh_interval(), Duration::from_secs(5));
+    }
+}
