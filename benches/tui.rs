@@ -439,6 +439,42 @@ fn main() {
         );
     }
     h.settle();
+
+    // Applying a refreshed host, split: `update` (which drops the rows it
+    // replaces) and the draw after it; and dropping 20,000 rows alone.
+    let (mut updates, mut draws) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        send_key(&mut h, KeyCode::Char('r'));
+        while h.app.requests.waiting(worker::Slot::Host) {
+            let event = h.rx.recv_timeout(WAIT).expect("an answer in time");
+            let t = Instant::now();
+            let effects = update(&mut h.app, event);
+            updates.push(t.elapsed());
+            h.carry_out(effects);
+            let t = Instant::now();
+            h.draw();
+            draws.push(t.elapsed());
+        }
+    }
+    updates.sort();
+    draws.sort();
+    let rows = match h.app.stack.last() {
+        Some(Screen::Host(v)) => v.feed.loaded().map(|d| d.detail.rows.clone()),
+        _ => None,
+    }
+    .expect("rows");
+    let t = Instant::now();
+    drop(rows);
+    let dropping = t.elapsed();
+    println!(
+        "host answer applied ({} answers): update p50 {} max {}, then draw p50 {} max {}; dropping {shown} rows alone {}",
+        updates.len(),
+        ms(percentile(&updates, 0.5)),
+        ms(*updates.last().expect("answers")),
+        ms(percentile(&draws, 0.5)),
+        ms(*draws.last().expect("answers")),
+        ms(dropping)
+    );
     drop(h);
 
     // (d) Memory, in a process that runs only the browser.
