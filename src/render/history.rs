@@ -3,10 +3,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, Widget};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget};
 
 use super::text::opt_utc;
-use super::{Ctx, block, placeholder, visible_rows};
+use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::history::HistoryView;
 use crate::db::read::{Decoded, HistoryEntry};
 
@@ -118,10 +118,7 @@ impl Widget for HistoryWidget<'_> {
                 Constraint::Fill(3),
             ],
         )
-        .header(header)
-        .row_highlight_style(t.selected())
-        .highlight_symbol("▶ ")
-        .highlight_spacing(HighlightSpacing::Always);
-        StatefulWidget::render(table, inner, buf, &mut state);
+        .header(header);
+        StatefulWidget::render(selectable(table, &t), inner, buf, &mut state);
     }
 }

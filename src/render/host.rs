@@ -4,10 +4,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, Widget};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget};
 
 use super::text::{DEAD, DELETED, LIVE};
-use super::{Ctx, block, placeholder, visible_rows};
+use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::host::{HostPane, HostView, row_flags};
 use crate::db::read::RowView;
 use crate::lifecycle::{Resolved, ResolvedKind};
@@ -191,11 +191,8 @@ impl HostWidget<'_> {
                 Constraint::Length(8),
             ],
         )
-        .header(header)
-        .row_highlight_style(t.selected())
-        .highlight_symbol("▶ ")
-        .highlight_spacing(HighlightSpacing::Always);
-        StatefulWidget::render(table, inner, buf, &mut state);
+        .header(header);
+        StatefulWidget::render(selectable(table, &t), inner, buf, &mut state);
     }
 
     fn render_listing(&self, area: Rect, buf: &mut Buffer) {
@@ -255,11 +252,8 @@ impl HostWidget<'_> {
                         Constraint::Fill(1),
                     ],
                 )
-                .header(header)
-                .row_highlight_style(t.selected())
-                .highlight_symbol("▶ ")
-                .highlight_spacing(HighlightSpacing::Always);
-                StatefulWidget::render(table, table_area, buf, &mut state);
+                .header(header);
+                StatefulWidget::render(selectable(table, &t), table_area, buf, &mut state);
             }
         }
     }

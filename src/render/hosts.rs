@@ -3,10 +3,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, Widget};
+use ratatui::widgets::{Cell, Row, StatefulWidget, Table, Widget};
 
 use super::text::{DEAD, LIVE, opt_utc};
-use super::{Ctx, block, placeholder, visible_rows};
+use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::hosts::{Column, HostsView, holder_text};
 use crate::app::layout::{COLUMN_SPACING, host_column_widths};
 use crate::db::read::HostSummary;
@@ -126,10 +126,7 @@ impl Widget for HostsWidget<'_> {
             .map(Constraint::Length);
         let table = Table::new(rows, widths)
             .header(header)
-            .column_spacing(COLUMN_SPACING)
-            .row_highlight_style(t.selected())
-            .highlight_symbol("▶ ")
-            .highlight_spacing(HighlightSpacing::Always);
-        StatefulWidget::render(table, inner, buf, &mut state);
+            .column_spacing(COLUMN_SPACING);
+        StatefulWidget::render(selectable(table, &t), inner, buf, &mut state);
     }
 }

@@ -23,7 +23,7 @@ use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, TableState, Widget, Wrap};
+use ratatui::widgets::{Block, HighlightSpacing, Paragraph, Row, Table, TableState, Widget, Wrap};
 
 pub use theme::Theme;
 
@@ -142,6 +142,16 @@ pub fn placeholder<T>(data: &Loadable<T>, area: Rect, buf: &mut Buffer, ctx: Ctx
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.
+/// A list table as every view draws it: the selected row highlighted and
+/// marked with `▶` (not by colour alone), the marker's column always kept
+/// so rows do not shift when the selection moves.
+pub fn selectable<'a>(table: Table<'a>, theme: &Theme) -> Table<'a> {
+    table
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always)
+}
+
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
         .flex(Flex::Center)

@@ -3,12 +3,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, Widget, Wrap,
-};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 
 use super::host::entry_cells;
-use super::{Ctx, block, placeholder, visible_rows};
+use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::runvars::{RunvarData, RunvarPane, RunvarsView};
 use crate::db::read::EntryDetail;
 use crate::lifecycle::{JobRelation, Relation, ResolvedKind};
@@ -200,11 +198,8 @@ impl RunvarsWidget<'_> {
                 Constraint::Fill(1),
                 Constraint::Length(9),
             ],
-        )
-        .row_highlight_style(t.selected())
-        .highlight_symbol("▶ ")
-        .highlight_spacing(HighlightSpacing::Always);
-        StatefulWidget::render(table, jobs_inner, buf, &mut state);
+        );
+        StatefulWidget::render(selectable(table, &t), jobs_inner, buf, &mut state);
 
         let header = Row::new([
             "",
@@ -239,11 +234,8 @@ impl RunvarsWidget<'_> {
                 Constraint::Fill(1),
             ],
         )
-        .header(header)
-        .row_highlight_style(t.selected())
-        .highlight_symbol("▶ ")
-        .highlight_spacing(HighlightSpacing::Always);
-        StatefulWidget::render(table, entries_inner, buf, &mut state);
+        .header(header);
+        StatefulWidget::render(selectable(table, &t), entries_inner, buf, &mut state);
     }
 }
 
