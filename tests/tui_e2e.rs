@@ -17,7 +17,6 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use hostlife::db::record::{self, JobRef, RecordCall, StepRef};
 use hostlife::db::task::{self, TaskRef};
 use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::Mode;
@@ -78,22 +77,18 @@ fn world(db: &TestDb) -> i32 {
         ("fiano1", "src_host", "test-amd64-xl", 3, Mode::Select, 21),
     ];
     for (host, ident, job, stepno, mode, taskid) in uses {
-        record::record(
+        common::record_use(
             &mut c,
-            &RecordCall {
+            common::Use {
+                host,
+                ident,
+                flight: 200,
+                job,
+                stepno,
                 mode,
-                host: host.into(),
-                ident: ident.into(),
-                job: Some(JobRef {
-                    flight: 200,
-                    job: job.into(),
-                }),
-                step: Some(StepRef::Number(stepno)),
-                task: TaskRef::Id { taskid },
-                nested: false,
+                taskid,
             },
-        )
-        .unwrap();
+        );
     }
     // The jobs are over; their rows are what a reinstall makes obsolete.
     common::set_live(&mut c, 20, false);

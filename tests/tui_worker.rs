@@ -13,7 +13,6 @@ use hostlife::app::confirm::ConfirmView;
 use hostlife::app::loadable::Loadable;
 use hostlife::app::screen::Screen;
 use hostlife::app::{App, Config, Effect, Event, Overlay, update};
-use hostlife::db::record::{self, JobRef, RecordCall, StepRef};
 use hostlife::db::task::{self, TaskRef};
 use hostlife::db::testdb::TestDb;
 use hostlife::db::worker::{self, Answer, Connection, Reply, Request, Worker};
@@ -48,22 +47,18 @@ fn seeded() -> TestDb {
         ("h2", "dst_host", "build-a", 2, Mode::Select, 7),
     ];
     for (host, ident, job, stepno, mode, taskid) in uses {
-        record::record(
+        common::record_use(
             &mut c,
-            &RecordCall {
+            common::Use {
+                host,
+                ident,
+                flight: 100,
+                job,
+                stepno,
                 mode,
-                host: host.into(),
-                ident: ident.into(),
-                job: Some(JobRef {
-                    flight: 100,
-                    job: job.into(),
-                }),
-                step: Some(StepRef::Number(stepno)),
-                task: TaskRef::Id { taskid },
-                nested: false,
+                taskid,
             },
-        )
-        .expect("record");
+        );
     }
     db
 }

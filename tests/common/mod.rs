@@ -239,3 +239,35 @@ pub fn dump_runvars(c: &mut Client) -> Vec<Value> {
     })
     .collect()
 }
+
+/// A host's use in a job, recorded through the recorder as `record` would.
+pub struct Use<'a> {
+    pub host: &'a str,
+    pub ident: &'a str,
+    pub flight: i32,
+    pub job: &'a str,
+    pub stepno: i32,
+    pub mode: hostlife::lifecycle::Mode,
+    pub taskid: i32,
+}
+
+pub fn record_use(c: &mut Client, u: Use<'_>) -> hostlife::db::record::RecordOutcome {
+    use hostlife::db::record::{self, JobRef, RecordCall, StepRef};
+    use hostlife::db::task::TaskRef;
+    record::record(
+        c,
+        &RecordCall {
+            mode: u.mode,
+            host: u.host.into(),
+            ident: u.ident.into(),
+            job: Some(JobRef {
+                flight: u.flight,
+                job: u.job.into(),
+            }),
+            step: Some(StepRef::Number(u.stepno)),
+            task: TaskRef::Id { taskid: u.taskid },
+            nested: false,
+        },
+    )
+    .unwrap_or_else(|e| panic!("record {} {}: {e}", u.host, u.job))
+}
