@@ -9,7 +9,7 @@ use hostlife::lifecycle::{self, ListingContext, RowJob, ScanRow};
 /// Rows as a busy shared build host accumulates them: jobs across a few
 /// flights, each preparing then using the host, some tasks still live,
 /// and the odd operator poke.
-pub fn rows(n: usize) -> Vec<ScanRow> {
+pub fn rows(n: usize) -> Vec<ScanRow<'static>> {
     (0..n)
         .map(|i| {
             let lcseq = i as i32 + 1;
@@ -28,9 +28,10 @@ pub fn rows(n: usize) -> Vec<ScanRow> {
                 live: job % 11 == 0,
                 job: Some(RowJob {
                     flight: 5000 + (job / 40) as i32,
-                    job: format!("build-{}-{}", ["amd64", "i386", "arm64"][job % 3], job % 40),
+                    job: format!("build-{}-{}", ["amd64", "i386", "arm64"][job % 3], job % 40)
+                        .into(),
                     stepno: 2 + (i % 3) as i32,
-                    ident: if job % 7 == 0 { "src_host" } else { "host" }.to_owned(),
+                    ident: if job % 7 == 0 { "src_host" } else { "host" }.into(),
                     isprep: i % 3 == 0,
                 }),
             }

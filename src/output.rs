@@ -133,9 +133,9 @@ pub fn show(d: &HostDetail) -> String {
         let (flight, job, stepno, ident, prep) = match &r.job {
             Some(j) => (
                 j.flight.to_string(),
-                j.job.clone(),
+                j.job.to_string(),
                 j.stepno.to_string(),
-                j.ident.clone(),
+                j.ident.to_string(),
                 if j.isprep {
                     if r.later_notprep { "@ superseded" } else { "@" }
                 } else {

@@ -76,7 +76,7 @@ fn runvar() -> impl Strategy<Value = Runvar<'static>> {
         .prop_map(|(t, s)| well_formed(t, s))
 }
 
-fn rows() -> impl Strategy<Value = Vec<ScanRow>> {
+fn rows() -> impl Strategy<Value = Vec<ScanRow<'static>>> {
     let job = (
         prop_oneof![Just(100), Just(101), Just(7)],
         prop_oneof![
@@ -96,9 +96,9 @@ fn rows() -> impl Strategy<Value = Vec<ScanRow>> {
     )
         .prop_map(|(flight, job, stepno, ident, isprep)| RowJob {
             flight,
-            job: job.to_owned(),
+            job: job.to_owned().into(),
             stepno,
-            ident: ident.to_owned(),
+            ident: ident.to_owned().into(),
             isprep,
         });
     proptest::collection::vec(

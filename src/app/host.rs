@@ -111,7 +111,7 @@ impl HostView {
                     HostPane::Rows => self
                         .selected_row()
                         .and_then(|r| r.job.as_ref())
-                        .map(|j| (j.flight, j.job.clone())),
+                        .map(|j| (j.flight, j.job.to_string())),
                     HostPane::Listing => self.selected_entry().and_then(|e| match &e.kind {
                         ResolvedKind::Step { flight, job, .. } => Some((*flight, job.clone())),
                         _ => None,

@@ -47,7 +47,7 @@ pub struct RowView {
     pub taskid: i32,
     /// `None` when the task was deleted.
     pub task: Option<Task>,
-    pub job: Option<RowJob>,
+    pub job: Option<RowJob<'static>>,
     pub step: Option<StepInfo>,
     pub later_notprep: bool,
     /// Concurrent as an outside observer sees it now.

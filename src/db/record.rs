@@ -4,8 +4,11 @@
 //! compute the listing, insert the new row and store the runvar. Either
 //! all of it commits or none of it does.
 
+use std::borrow::Cow;
+
 use postgres::types::Type;
 use postgres::{Client, GenericClient, Statement, Transaction};
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use super::error::{Refusal, Result};
@@ -130,34 +133,55 @@ pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i
         .get(0))
 }
 
-const SCAN_SQL: &str = "SELECT h.lcseq, h.taskid, COALESCE(t.live, false), h.flight, h.job,
-        h.stepno, h.ident, h.isprep
-   FROM host_lifecycle h
-LEFT JOIN tasks t ON t.taskid = h.taskid
-  WHERE h.hostname = $1
-ORDER BY h.lcseq";
+// No join with tasks: it would cost a hash of every task and a sort of the
+// rows the index already gives in lcseq order. Liveness comes from
+// `live_sql!`, a set as small as the number of live tasks.
+const SCAN_SQL: &str = "SELECT lcseq, taskid, flight, job, stepno, ident, isprep
+   FROM host_lifecycle
+  WHERE hostname = $1
+ORDER BY lcseq";
 
-fn scan_row(r: &postgres::Row) -> ScanRow {
-    let flight: Option<i32> = r.get(3);
+/// The ids of all live tasks: the few an osstest database has at a time,
+/// straight from a partial index. A row's task is live when it is among
+/// them; tasks without rows on the host do no harm.
+/// (A macro, so that queries can `concat!` it.)
+macro_rules! live_sql {
+    () => {
+        "ARRAY(SELECT taskid FROM tasks WHERE live)"
+    };
+}
+
+/// The set of live task ids, as `live_sql!` gives it.
+type LiveTasks = FxHashSet<i32>;
+
+/// One scanned row, borrowing its names from the database's row.
+fn scan_row<'r>(r: &'r postgres::Row, live: &LiveTasks) -> ScanRow<'r> {
+    let taskid: i32 = r.get(1);
+    let flight: Option<i32> = r.get(2);
     ScanRow {
         lcseq: r.get(0),
-        taskid: r.get(1),
-        live: r.get(2),
+        taskid,
+        live: live.contains(&taskid),
         job: flight.map(|flight| RowJob {
             flight,
-            job: r.get(4),
-            stepno: r.get(5),
-            ident: r.get(6),
-            isprep: r.get(7),
+            job: Cow::Borrowed(r.get(3)),
+            stepno: r.get(4),
+            ident: Cow::Borrowed(r.get(5)),
+            isprep: r.get(6),
         }),
     }
 }
 
 /// A host's rows in lcseq order, each with its task's liveness.
-pub fn scan(tx: &mut impl GenericClient, host: &str) -> Result<Vec<ScanRow>> {
+pub fn scan(tx: &mut impl GenericClient, host: &str) -> Result<Vec<ScanRow<'static>>> {
+    let live: Vec<i32> = tx.query_one(concat!("SELECT ", live_sql!()), &[])?.get(0);
+    let live: LiveTasks = live.into_iter().collect();
     // Typed: the statement goes out without a separate prepare round trip.
     let rows = tx.query_typed(SCAN_SQL, &[(&host, Type::TEXT)])?;
-    Ok(rows.iter().map(scan_row).collect())
+    Ok(rows
+        .iter()
+        .map(|r| scan_row(r, &live).into_owned())
+        .collect())
 }
 
 /// Whether the host is shared with a `build-` share type.
@@ -206,9 +230,17 @@ pub struct Statements {
     write: Statement,
 }
 
+/// Planner costs for the recorder's session. Its lookups are primary-key
+/// probes of tables that stay in memory; with the default cost of a random
+/// page, PostgreSQL prefers a sequential scan of any table of a few pages
+/// (tasks, flights), which costs ten times the probe once the statement is
+/// prepared with a generic plan.
+const SESSION_SQL: &str = "SET random_page_cost = 1.1";
+
 impl Statements {
     pub fn prepare(client: &mut impl GenericClient) -> Result<Statements> {
         use Type as T;
+        client.batch_execute(SESSION_SQL)?;
         Ok(Statements {
             context: client.prepare_typed(
                 CONTEXT_SQL,
@@ -271,7 +303,8 @@ impl Recorder {
     }
 }
 
-const CONTEXT_SQL: &str = "SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
+const CONTEXT_SQL: &str = concat!(
+    "SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
                 f.flight IS NOT NULL, f.blessing,
                 EXISTS (SELECT 1 FROM jobs WHERE flight = $3 AND job = $4),
                 COALESCE(
@@ -281,12 +314,17 @@ const CONTEXT_SQL: &str = "SELECT t.taskid, t.type, t.refkey, t.username, t.comm
                 rv.val, rv.synth,
                 EXISTS (SELECT 1 FROM resources
                          WHERE restype = 'host' AND resname = $8 AND shareix = 0),
-                (SELECT sharetype FROM resource_sharing WHERE restype = 'host' AND resname = $8)
+                (SELECT sharetype FROM resource_sharing WHERE restype = 'host' AND resname = $8),
+                ",
+    // The live set as of this snapshot, read here to spare the scan a join.
+    live_sql!(),
+    "
            FROM (SELECT 1) AS one
       LEFT JOIN tasks t ON t.taskid = COALESCE($1,
                     (SELECT taskid FROM tasks WHERE type = 'static' AND refkey = $2))
       LEFT JOIN flights f ON f.flight = $3
-      LEFT JOIN runvars rv ON rv.flight = $3 AND rv.job = $4 AND rv.name = $7";
+      LEFT JOIN runvars rv ON rv.flight = $3 AND rv.job = $4 AND rv.name = $7"
+);
 
 // The row and the runvar in one statement: one round trip.
 const WRITE_SQL: &str = "WITH row AS (
@@ -309,6 +347,7 @@ struct Context {
     runvar: Option<(String, bool)>,
     host_known: bool,
     sharetype: Option<String>,
+    live: LiveTasks,
 }
 
 fn context(
@@ -358,6 +397,7 @@ fn context(
         runvar: rv_val.map(|v| (v, row.get(11))),
         host_known: row.get(12),
         sharetype: row.get(13),
+        live: row.get::<_, Vec<i32>>(14).into_iter().collect(),
     })
 }
 
@@ -463,11 +503,8 @@ fn record_in(
     host_known()?;
     check_live(&me)?;
 
-    let rows: Vec<ScanRow> = tx
-        .query(&statements.scan, &[&call.host])?
-        .iter()
-        .map(scan_row)
-        .collect();
+    let scanned = tx.query(&statements.scan, &[&call.host])?;
+    let rows: Vec<ScanRow<'_>> = scanned.iter().map(|r| scan_row(r, &ctx.live)).collect();
     let build_host = ctx.sharetype.is_some_and(|t| t.starts_with("build-"));
     let listing = lifecycle::listing(
         &rows,

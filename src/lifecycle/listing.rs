@@ -59,12 +59,12 @@ impl Listing {
 /// For each row, whether it is a prep row followed (greater lcseq) by a
 /// non-prep row of the same flight, job, ident and task. Out-of-job rows
 /// are never prep rows and never match.
-pub fn later_notprep(rows: &[ScanRow]) -> Vec<bool> {
+pub fn later_notprep(rows: &[ScanRow<'_>]) -> Vec<bool> {
     let mut used: FxHashSet<(i32, &str, &str, i32)> = FxHashSet::default();
     let mut out = vec![false; rows.len()];
     for (i, row) in rows.iter().enumerate().rev() {
         let Some(j) = &row.job else { continue };
-        let key = (j.flight, j.job.as_str(), j.ident.as_str(), row.taskid);
+        let key = (j.flight, &*j.job, &*j.ident, row.taskid);
         if j.isprep {
             out[i] = used.contains(&key);
         } else {
@@ -90,7 +90,7 @@ enum Key<'a> {
 
 /// Compute the listing of `rows` (one host's rows in lcseq order) as seen
 /// by the job in `ctx`.
-pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
+pub fn listing(rows: &[ScanRow<'_>], ctx: ListingContext<'_>) -> Listing {
     let lnp = later_notprep(rows);
     let mut items: Vec<String> = Vec::with_capacity(rows.len().min(1024));
     let mut flags = Vec::with_capacity(rows.len());
@@ -136,7 +136,7 @@ pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
             continue;
         };
         let other_flight = (Some(job.flight) != ctx.flight).then_some(job.flight);
-        let other_job = (job.job != ctx.job).then_some(job.job.as_str());
+        let other_job = (job.job != ctx.job).then_some(&*job.job);
         let key = |prep| Key::Job {
             prep,
             flight: other_flight,
@@ -176,7 +176,7 @@ pub fn listing(rows: &[ScanRow], ctx: ListingContext<'_>) -> Listing {
         let suffix = if job.ident == DEFAULT_IDENT {
             ""
         } else {
-            job.ident.as_str()
+            &job.ident
         };
         let compressed = last_full.is_some_and(|at| continues(&items[at], &who, suffix));
         let mut item = String::with_capacity(marks.len() + who.len() + suffix.len() + 12);
@@ -208,16 +208,16 @@ mod tests {
         taskid: i32,
         live: bool,
         job: Option<(i32, &str, i32, &str, bool)>,
-    ) -> ScanRow {
+    ) -> ScanRow<'static> {
         ScanRow {
             lcseq,
             taskid,
             live,
             job: job.map(|(flight, job, stepno, ident, isprep)| RowJob {
                 flight,
-                job: job.to_owned(),
+                job: job.to_owned().into(),
                 stepno,
-                ident: ident.to_owned(),
+                ident: ident.to_owned().into(),
                 isprep,
             }),
         }

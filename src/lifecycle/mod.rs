@@ -15,6 +15,8 @@ pub use runvar::{DecodeError, Entry, Marks, Resolved, ResolvedKind, Runvar, Toke
 pub use text::{is_valid_name, sigil_of_last_token};
 pub use view::{JobRelation, Relation, job_view};
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// The ident osstest gives a job's main host; it is left out of runvars.
@@ -86,21 +88,47 @@ impl Sigil {
 
 /// The job part of a lifecycle row: set for every row written from inside
 /// a job, absent (all NULL in the table) for an out-of-job use.
+///
+/// The names may borrow: the recorder lists straight out of the rows the
+/// database sent, without a string allocated per row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct RowJob {
+pub struct RowJob<'a> {
     pub flight: i32,
-    pub job: String,
+    pub job: Cow<'a, str>,
     pub stepno: i32,
-    pub ident: String,
+    pub ident: Cow<'a, str>,
     pub isprep: bool,
+}
+
+impl RowJob<'_> {
+    pub fn into_owned(self) -> RowJob<'static> {
+        RowJob {
+            flight: self.flight,
+            job: Cow::Owned(self.job.into_owned()),
+            stepno: self.stepno,
+            ident: Cow::Owned(self.ident.into_owned()),
+            isprep: self.isprep,
+        }
+    }
 }
 
 /// A `host_lifecycle` row as the recorder scans it: in lcseq order, with the
 /// liveness of its task (a deleted task is not live).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ScanRow {
+pub struct ScanRow<'a> {
     pub lcseq: i32,
     pub taskid: i32,
     pub live: bool,
-    pub job: Option<RowJob>,
+    pub job: Option<RowJob<'a>>,
+}
+
+impl ScanRow<'_> {
+    pub fn into_owned(self) -> ScanRow<'static> {
+        ScanRow {
+            lcseq: self.lcseq,
+            taskid: self.taskid,
+            live: self.live,
+            job: self.job.map(RowJob::into_owned),
+        }
+    }
 }

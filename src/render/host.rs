@@ -39,7 +39,7 @@ fn row(r: &RowView, ctx: Ctx) -> Row<'static> {
         Some(j) => (
             format!("{}.{}", j.flight, j.job),
             j.stepno.to_string(),
-            j.ident.clone(),
+            j.ident.to_string(),
         ),
         None => ("(out of job)".to_owned(), String::new(), String::new()),
     };

@@ -122,16 +122,16 @@ fn step(job: &str, stepno: i32) -> StepInfo {
 }
 
 /// The spec's worked example (section 8) on host h1.
-pub fn h1_scan() -> Vec<ScanRow> {
+pub fn h1_scan() -> Vec<ScanRow<'static>> {
     let row = |lcseq, taskid, live, job: &str, stepno, isprep| ScanRow {
         lcseq,
         taskid,
         live,
         job: Some(RowJob {
             flight: 100,
-            job: job.to_owned(),
+            job: job.to_owned().into(),
             stepno,
-            ident: "host".to_owned(),
+            ident: "host".into(),
             isprep,
         }),
     };
