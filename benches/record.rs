@@ -109,7 +109,7 @@ fn record_final(crit: &mut Criterion) {
                     admin
                         .execute("DELETE FROM host_lifecycle WHERE taskid = 100", &[])
                         .unwrap();
-                    if calls.len() % 50 == 0 {
+                    if calls.len().is_multiple_of(50) {
                         admin
                             .batch_execute("VACUUM host_lifecycle, runvars")
                             .unwrap();
