@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::text::{is_valid_name, is_word};
+use super::text::{is_name_byte, is_word};
 use super::{DEFAULT_IDENT, Sigil};
 
 /// The `+` (concurrent) and `@` (prep) marks, always written in that order.
@@ -235,6 +235,50 @@ fn number<T: TryFrom<u64>>(s: &str) -> Option<T> {
     T::try_from(n).ok()
 }
 
+/// Where an entry's separators are (the first `:`, the first `.` before
+/// it, the first `,` after it), and whether the names around them hold
+/// only name bytes.
+struct Landmarks {
+    colon: Option<usize>,
+    dot: Option<usize>,
+    comma: Option<usize>,
+    /// Every byte before the colon is a name byte. The flight's digits
+    /// are, so this is whether the job name is well formed.
+    who_bytes_ok: bool,
+    /// Every byte after the comma is a name byte.
+    ident_bytes_ok: bool,
+}
+
+/// One pass over a token finds the separators and checks the names;
+/// searching for each separator in turn (`split_once`) and then scanning
+/// each name was half of decoding, mostly the set-up of a search over a
+/// few bytes.
+fn landmarks(b: &[u8]) -> Landmarks {
+    let mut at = Landmarks {
+        colon: None,
+        dot: None,
+        comma: None,
+        who_bytes_ok: true,
+        ident_bytes_ok: true,
+    };
+    for (i, &c) in b.iter().enumerate() {
+        match (at.colon, at.comma) {
+            (None, _) => match c {
+                b':' => at.colon = Some(i),
+                b'.' if at.dot.is_none() => at.dot = Some(i),
+                _ => at.who_bytes_ok &= is_name_byte(c),
+            },
+            (Some(_), None) => {
+                if c == b',' {
+                    at.comma = Some(i);
+                }
+            }
+            (Some(_), Some(_)) => at.ident_bytes_ok &= is_name_byte(c),
+        }
+    }
+    at
+}
+
 fn token(text: &str) -> Result<Token<'_>, &'static str> {
     if let Some(inner) = text.strip_prefix('[') {
         let count = inner
@@ -279,27 +323,27 @@ fn token(text: &str) -> Result<Token<'_>, &'static str> {
         let stepno = number(rest).ok_or("a step number has no leading zero and fits 32 bits")?;
         return Ok(Token::Step { marks, stepno });
     }
-    let Some((who, after)) = rest.split_once(':') else {
+    let marks_at = landmarks(rest.as_bytes());
+    let Some(colon) = marks_at.colon else {
         return Err("expected `[<flight>.][<job>]:<stepno>[,<ident>]`");
     };
-    let (step, ident) = match after.split_once(',') {
-        Some((s, i)) => (s, Some(i)),
+    let (who, after) = (&rest[..colon], &rest[colon + 1..]);
+    let (step, ident) = match marks_at.comma {
+        Some(comma) => (&rest[colon + 1..comma], Some(&rest[comma + 1..])),
         None => (after, None),
     };
     let stepno = number(step).ok_or("the step number after `:` is missing or malformed")?;
-    if let Some(ident) = ident
-        && !is_valid_name(ident)
-    {
+    if ident.is_some_and(|ident| ident.is_empty() || !marks_at.ident_bytes_ok) {
         return Err("an ident is letters, digits, `-`, `_` and `.`");
     }
-    let (flight, job) = match who.split_once('.') {
+    let (flight, job) = match marks_at.dot.map(|dot| (&who[..dot], &who[dot + 1..])) {
         Some((f, j)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
             let flight = number(f).ok_or("a flight number has no leading zero and fits 32 bits")?;
             (Some(flight), j)
         }
         _ => (None, who),
     };
-    if !job.is_empty() && !is_valid_name(job) {
+    if !job.is_empty() && !marks_at.who_bytes_ok {
         return Err("a job name is letters, digits, `-`, `_` and `.`");
     }
     Ok(Token::Full(Entry {
@@ -325,9 +369,17 @@ pub fn decode(text: &str) -> Result<Runvar<'_>, DecodeError> {
     // Whether the last token that is not passed over can be continued by a
     // bare step (only a full entry can).
     let mut continuable = false;
+    let bytes = text.as_bytes();
     let mut offset = 0;
-    let mut parts = text.split(' ').peekable();
-    while let Some(part) = parts.next() {
+    loop {
+        // Tokens are a few bytes: a plain loop finds the space sooner than
+        // a general string search gets going.
+        let end = bytes[offset..]
+            .iter()
+            .position(|&c| c == b' ')
+            .map_or(bytes.len(), |p| offset + p);
+        let part = &text[offset..end];
+        let last = end == bytes.len();
         let err = |reason| DecodeError {
             token: part.to_owned(),
             offset,
@@ -337,7 +389,7 @@ pub fn decode(text: &str) -> Result<Runvar<'_>, DecodeError> {
             return Err(err("empty token: tokens are separated by single spaces"));
         }
         match part {
-            "@" | "+" if parts.peek().is_none() => {
+            "@" | "+" if last => {
                 runvar.sigil = Some(if part == "@" { Sigil::Prep } else { Sigil::Use });
             }
             "@" | "+" => {
@@ -354,9 +406,11 @@ pub fn decode(text: &str) -> Result<Runvar<'_>, DecodeError> {
                 runvar.tokens.push(tok);
             }
         }
-        offset += part.len() + 1;
+        if last {
+            return Ok(runvar);
+        }
+        offset = end + 1;
     }
-    Ok(runvar)
 }
 
 impl Runvar<'_> {

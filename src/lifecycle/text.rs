@@ -54,12 +54,30 @@ pub fn sigil_of_last_token(runvar: &str) -> Option<char> {
     (chars.next().is_none() && !is_word(c)).then_some(c)
 }
 
+/// The bytes a job name or ident may hold, as a table: the decoder asks
+/// once per byte of every runvar.
+const fn name_bytes() -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+        i += 1;
+    }
+    table
+}
+
+static NAME_BYTES: [bool; 256] = name_bytes();
+
+/// Whether `b` may appear in a job name or ident.
+pub(crate) fn is_name_byte(b: u8) -> bool {
+    NAME_BYTES[usize::from(b)]
+}
+
 /// Whether `s` is usable as an osstest job name or ident: non-empty,
 /// letters, digits, `-`, `_` and `.` only.
 pub fn is_valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    !s.is_empty() && s.bytes().all(is_name_byte)
 }
 
 #[cfg(test)]
