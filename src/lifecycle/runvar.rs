@@ -261,21 +261,26 @@ fn landmarks(b: &[u8]) -> Landmarks {
         who_bytes_ok: true,
         ident_bytes_ok: true,
     };
-    for (i, &c) in b.iter().enumerate() {
-        match (at.colon, at.comma) {
-            (None, _) => match c {
-                b':' => at.colon = Some(i),
-                b'.' if at.dot.is_none() => at.dot = Some(i),
-                _ => at.who_bytes_ok &= is_name_byte(c),
-            },
-            (Some(_), None) => {
-                if c == b',' {
-                    at.comma = Some(i);
-                }
-            }
-            (Some(_), Some(_)) => at.ident_bytes_ok &= is_name_byte(c),
+    // Three tight loops, one per part, rather than one loop that asks
+    // which part it is in at every byte.
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b':' => break,
+            b'.' if at.dot.is_none() => at.dot = Some(i),
+            c => at.who_bytes_ok &= is_name_byte(c),
         }
+        i += 1;
     }
+    if i == b.len() {
+        return at;
+    }
+    at.colon = Some(i);
+    let Some(comma) = b[i..].iter().position(|&c| c == b',') else {
+        return at;
+    };
+    at.comma = Some(i + comma);
+    at.ident_bytes_ok = b[i + comma + 1..].iter().all(|&c| is_name_byte(c));
     at
 }
 
