@@ -89,7 +89,10 @@ pub(crate) fn check_flight(
     need_running: bool,
 ) -> Result<()> {
     let row = tx
-        .query_opt("SELECT blessing FROM flights WHERE flight = $1", &[&flight])?
+        .query_typed_opt(
+            "SELECT blessing FROM flights WHERE flight = $1",
+            &[(&flight, Type::INT4)],
+        )?
         .ok_or(Refusal::FlightUnknown(flight))?;
     let blessing: Option<String> = row.get(0);
     let blessing = blessing.unwrap_or_default();
@@ -102,9 +105,9 @@ pub(crate) fn check_flight(
 /// The host must be a known resource.
 pub(crate) fn check_host_known(tx: &mut impl GenericClient, host: &str) -> Result<()> {
     let known = tx
-        .query_opt(
+        .query_typed_opt(
             "SELECT 1 FROM resources WHERE restype = 'host' AND resname = $1 AND shareix = 0",
-            &[&host],
+            &[(&host, Type::TEXT)],
         )?
         .is_some();
     if known {
@@ -126,9 +129,9 @@ pub(crate) fn check_live(t: &Task) -> Result<()> {
 /// Insert an out-of-job row (hostname and taskid only).
 pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i32) -> Result<i32> {
     Ok(tx
-        .query_one(
+        .query_typed_one(
             "INSERT INTO host_lifecycle (hostname, taskid) VALUES ($1, $2) RETURNING lcseq",
-            &[&host, &taskid],
+            &[(&host, Type::TEXT), (&taskid, Type::INT4)],
         )?
         .get(0))
 }

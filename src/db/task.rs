@@ -1,6 +1,7 @@
 //! Who is acting: resolving the caller's task, and describing tasks.
 
 use postgres::GenericClient;
+use postgres::types::Type;
 use serde::Serialize;
 
 use super::error::{Refusal, Result, TaskLabel};
@@ -99,9 +100,9 @@ const COLUMNS: &str = "taskid, type, refkey, username, comment, live";
 /// Fetch a task by id.
 pub fn get(client: &mut impl GenericClient, taskid: i32) -> Result<Option<Task>> {
     Ok(client
-        .query_opt(
+        .query_typed_opt(
             &format!("SELECT {COLUMNS} FROM tasks WHERE taskid = $1"),
-            &[&taskid],
+            &[(&taskid, Type::INT4)],
         )?
         .map(|r| from_row(&r)))
 }
@@ -145,17 +146,17 @@ pub fn resolve(client: &mut impl GenericClient, task: &TaskRef) -> Result<Task> 
         }
         TaskRef::Static { refkey } => {
             let sql = format!("SELECT {COLUMNS} FROM tasks WHERE type = 'static' AND refkey = $1");
-            if let Some(row) = client.query_opt(&sql, &[refkey])? {
+            if let Some(row) = client.query_typed_opt(&sql, &[(refkey, Type::TEXT)])? {
                 return Ok(from_row(&row));
             }
             let user = refkey.split('@').next().unwrap_or(refkey);
-            let row = client.query_one(
+            let row = client.query_typed_one(
                 &format!(
                     "INSERT INTO tasks (type, refkey, username, comment, live)
                      VALUES ('static', $1, $2, 'static task (created by hostlife)', true)
                      RETURNING {COLUMNS}"
                 ),
-                &[refkey, &user],
+                &[(refkey, Type::TEXT), (&user, Type::TEXT)],
             )?;
             Ok(from_row(&row))
         }

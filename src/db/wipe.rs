@@ -1,6 +1,11 @@
 //! `wiped`: the host was just reinstalled, so the rows from before the
 //! caller's own first row on it no longer describe it (spec section 6).
+//!
+//! Its statements are few and cheap to plan, so each is sent typed: one
+//! round trip, where an untyped query first asks the server to describe
+//! it.
 
+use postgres::types::Type;
 use postgres::{Client, GenericClient, Transaction};
 use serde::Serialize;
 
@@ -46,9 +51,9 @@ pub struct WipePlan {
 /// or for a shared host one of the shares, with no other share held by a
 /// live task other than the magic `preparing` task.
 fn check_holder(tx: &mut impl GenericClient, host: &str, me: &Task) -> Result<()> {
-    let row = tx.query_opt(
+    let row = tx.query_typed_opt(
         "SELECT owntaskid FROM resources WHERE restype = 'host' AND resname = $1 AND shareix = 0",
-        &[&host],
+        &[(&host, Type::TEXT)],
     )?;
     let Some(row) = row else {
         return Err(Refusal::HostUnknown(host.to_owned()).into());
@@ -81,12 +86,12 @@ fn check_holder(tx: &mut impl GenericClient, host: &str, me: &Task) -> Result<()
         }
         .into());
     }
-    let shares = tx.query(
+    let shares = tx.query_typed(
         "SELECT r.owntaskid, COALESCE(t.live, false), t.type, t.refkey
            FROM resources r LEFT JOIN tasks t ON t.taskid = r.owntaskid
           WHERE r.restype = 'share-host' AND r.resname = $1
        ORDER BY r.shareix",
-        &[&host],
+        &[(&host, Type::TEXT)],
     )?;
     if !shares.iter().any(|r| r.get::<_, i32>(0) == me.taskid) {
         return Err(Refusal::NoShare {
@@ -130,17 +135,17 @@ fn prepare(tx: &mut impl GenericClient, call: &WipeCall) -> Result<Task> {
 }
 
 fn delete_before_first(tx: &mut Transaction<'_>, host: &str, taskid: i32) -> Result<(u64, u64)> {
-    let deleted = tx.execute(
+    let deleted = tx.execute_typed(
         "DELETE FROM host_lifecycle
           WHERE hostname = $1
             AND lcseq < (SELECT min(lcseq) FROM host_lifecycle
                           WHERE hostname = $1 AND taskid = $2)",
-        &[&host, &taskid],
+        &[(&host, Type::TEXT), (&taskid, Type::INT4)],
     )?;
     let kept: i64 = tx
-        .query_one(
+        .query_typed_one(
             "SELECT count(*) FROM host_lifecycle WHERE hostname = $1",
-            &[&host],
+            &[(&host, Type::TEXT)],
         )?
         .get(0);
     Ok((deleted, kept as u64))
@@ -168,9 +173,9 @@ pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> 
     txn::serializable(client, |tx| {
         let me = prepare(tx, call)?;
         let has_row = tx
-            .query_opt(
+            .query_typed_opt(
                 "SELECT 1 FROM host_lifecycle WHERE hostname = $1 AND taskid = $2 LIMIT 1",
-                &[&call.host, &me.taskid],
+                &[(&call.host, Type::TEXT), (&me.taskid, Type::INT4)],
             )?
             .is_some();
         let recorded_lcseq = if has_row {
@@ -194,9 +199,9 @@ pub fn plan_manual(client: &mut Client, call: &WipeCall) -> Result<WipePlan> {
     let mut tx = client.transaction()?;
     let me = prepare(&mut tx, call)?;
     let rows: Vec<(i32, i32)> = tx
-        .query(
+        .query_typed(
             "SELECT lcseq, taskid FROM host_lifecycle WHERE hostname = $1 ORDER BY lcseq",
-            &[&call.host],
+            &[(&call.host, Type::TEXT)],
         )?
         .iter()
         .map(|r| (r.get(0), r.get(1)))
