@@ -4,9 +4,10 @@
 //! Flights of build and test jobs run on a lab of shared build hosts and
 //! reused test hosts; jobs call selectprep, select and final, reinstall and
 //! wipe hosts; some flight runners die mid-job; operators borrow hosts. The
-//! lifecycle calls go through [`crate::db::record::record`] and
-//! [`crate::db::wipe::wipe`], the code path of the CLI, so the rows and
-//! runvars are exactly what those calls make.
+//! lifecycle calls go through [`crate::db::record::Recorder`] (the
+//! recorder of [`crate::db::record::record`], with its statements prepared
+//! once per connection) and [`crate::db::wipe::wipe`], the code path of the
+//! CLI, so the rows and runvars are exactly what those calls make.
 //!
 //! # Layout
 //!
