@@ -233,17 +233,18 @@ pub struct Statements {
     write: Statement,
 }
 
-/// Planner costs for the recorder's session. Its lookups are primary-key
+/// Planner costs for a [`Recorder`]'s session. Its lookups are primary-key
 /// probes of tables that stay in memory; with the default cost of a random
 /// page, PostgreSQL prefers a sequential scan of any table of a few pages
-/// (tasks, flights), which costs ten times the probe once the statement is
-/// prepared with a generic plan.
+/// (tasks, flights), which costs ten times the probe once the statement
+/// runs with a generic plan. Only a connection the recorder owns is
+/// changed: [`record`] leaves its caller's session as it found it (its
+/// statements run once, with plans for their actual values).
 const SESSION_SQL: &str = "SET random_page_cost = 1.1";
 
 impl Statements {
     pub fn prepare(client: &mut impl GenericClient) -> Result<Statements> {
         use Type as T;
-        client.batch_execute(SESSION_SQL)?;
         Ok(Statements {
             context: client.prepare_typed(
                 CONTEXT_SQL,
@@ -286,6 +287,7 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(mut client: Client) -> Result<Recorder> {
+        client.batch_execute(SESSION_SQL)?;
         let statements = Statements::prepare(&mut client)?;
         Ok(Recorder { client, statements })
     }
