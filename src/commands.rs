@@ -245,8 +245,10 @@ pub fn run(config: Config) -> Result<(), Failure> {
             let done = schema::upgrade(&mut connect(db)?)?;
             match (done.created_table, done.created_indexes) {
                 (false, false) => println!("host_lifecycle already present: nothing to do"),
-                (true, _) => println!("added host_lifecycle and hostlife's indexes on it"),
-                (false, true) => println!("added hostlife's indexes on host_lifecycle"),
+                (true, _) => println!("added host_lifecycle and hostlife's lifecycle indexes"),
+                (false, true) => {
+                    println!("added hostlife's lifecycle indexes (host_lifecycle, live tasks)")
+                }
             }
             Ok(())
         }

@@ -419,6 +419,20 @@ fn db_init_and_upgrade() {
     assert!(o.status.success());
     assert!(stdout(&o).contains("already present"));
     let mut c = db.connect();
+    // A database upgraded before the live-tasks index existed.
+    c.batch_execute("DROP INDEX tasks_live_idx").unwrap();
+    let o = hostlife(&db, &["db", "upgrade"]);
+    assert!(
+        stdout(&o).contains("added hostlife's lifecycle indexes"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let live_idx: bool = c
+        .query_one("SELECT to_regclass('tasks_live_idx') IS NOT NULL", &[])
+        .unwrap()
+        .get(0);
+    assert!(live_idx, "upgrade recreates the live-tasks index");
     c.batch_execute("DROP TABLE host_lifecycle").unwrap();
     let o = hostlife(&db, &["db", "upgrade"]);
     assert!(

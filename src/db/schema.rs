@@ -175,7 +175,7 @@ fn lifecycle_indexes_present(tx: &mut impl GenericClient) -> Result<bool> {
 }
 
 /// Add host_lifecycle to an existing osstest database unless it is there,
-/// and hostlife's indexes on it unless they are.
+/// and hostlife's lifecycle indexes (on it, and on the live tasks) unless they are.
 pub fn upgrade(client: &mut impl GenericClient) -> Result<Upgrade> {
     let mut tx = client.transaction()?;
     // Serialise concurrent upgrades of the same database.
