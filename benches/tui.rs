@@ -164,6 +164,21 @@ impl Harness {
         }
     }
 
+    /// Apply every event already waiting, as the app's loop does; for each
+    /// database answer, draw and record how long applying and drawing took.
+    fn apply_pending(&mut self, applied: &mut Vec<Duration>) {
+        for event in self.rx.try_iter().collect::<Vec<_>>() {
+            let t = Instant::now();
+            let answer = matches!(event, Event::Db(worker::Event::Answer(_)));
+            let effects = update(&mut self.app, event);
+            self.carry_out(effects);
+            if answer {
+                self.draw();
+                applied.push(t.elapsed());
+            }
+        }
+    }
+
     fn key(&mut self, code: KeyCode) -> Duration {
         let t = Instant::now();
         let effects = update(
@@ -179,6 +194,33 @@ impl Harness {
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
+}
+
+/// Print key latencies while answers arrived, and how long the answers
+/// took to apply. `keys` is the line's opening, closed here with the
+/// number of answers.
+fn report_under_load(
+    keys: &str,
+    answers: &str,
+    mut times: Vec<Duration>,
+    mut applied: Vec<Duration>,
+) {
+    times.sort();
+    applied.sort();
+    println!(
+        "{keys}, {} answers): p50 {} p99 {} max {}",
+        applied.len(),
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        ms(*times.last().expect("keys"))
+    );
+    if !applied.is_empty() {
+        println!(
+            "{answers}: p50 {} max {}",
+            ms(percentile(&applied, 0.5)),
+            ms(*applied.last().expect("answers"))
+        );
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -333,16 +375,7 @@ fn main() {
     send_key(&mut h, KeyCode::Char('r'));
     for i in 0..KEYS {
         // Keep a hosts query running: ask again as soon as one answered.
-        for event in h.rx.try_iter().collect::<Vec<_>>() {
-            let t = Instant::now();
-            let answer = matches!(event, Event::Db(worker::Event::Answer(_)));
-            let effects = update(&mut h.app, event);
-            h.carry_out(effects);
-            if answer {
-                h.draw();
-                applied.push(t.elapsed());
-            }
-        }
+        h.apply_pending(&mut applied);
         if !h.app.requests.waiting(worker::Slot::Hosts) {
             send_key(&mut h, KeyCode::Char('r'));
         } else {
@@ -352,22 +385,12 @@ fn main() {
         // Keys come at typing speed, not in a tight loop.
         std::thread::sleep(Duration::from_millis(2));
     }
-    times.sort();
-    applied.sort();
-    println!(
-        "key -> frame under load ({KEYS} keys, {busy} while a hosts query ran, {} answers): p50 {} p99 {} max {}",
-        applied.len(),
-        ms(percentile(&times, 0.5)),
-        ms(percentile(&times, 0.99)),
-        ms(*times.last().expect("keys"))
+    report_under_load(
+        &format!("key -> frame under load ({KEYS} keys, {busy} while a hosts query ran"),
+        "hosts answer -> frame",
+        times,
+        applied,
     );
-    if !applied.is_empty() {
-        println!(
-            "hosts answer -> frame: p50 {} max {}",
-            ms(percentile(&applied, 0.5)),
-            ms(*applied.last().expect("answers"))
-        );
-    }
     h.settle();
 
     // Typing in the filter redraws the filtered list each key.
@@ -402,16 +425,7 @@ fn main() {
     let mut applied = Vec::new();
     send_key(&mut h, KeyCode::Char('r'));
     for i in 0..400 {
-        for event in h.rx.try_iter().collect::<Vec<_>>() {
-            let t = Instant::now();
-            let answer = matches!(event, Event::Db(worker::Event::Answer(_)));
-            let effects = update(&mut h.app, event);
-            h.carry_out(effects);
-            if answer {
-                h.draw();
-                applied.push(t.elapsed());
-            }
-        }
+        h.apply_pending(&mut applied);
         if !h.app.requests.waiting(worker::Slot::Host) {
             send_key(&mut h, KeyCode::Char('r'));
         }
@@ -422,22 +436,12 @@ fn main() {
         }));
         std::thread::sleep(Duration::from_millis(2));
     }
-    times.sort();
-    applied.sort();
-    println!(
-        "keys on that host while it refreshes (400 keys, {} answers): p50 {} p99 {} max {}",
-        applied.len(),
-        ms(percentile(&times, 0.5)),
-        ms(percentile(&times, 0.99)),
-        ms(*times.last().expect("keys"))
+    report_under_load(
+        "keys on that host while it refreshes (400 keys",
+        "host answer -> frame",
+        times,
+        applied,
     );
-    if !applied.is_empty() {
-        println!(
-            "host answer -> frame: p50 {} max {}",
-            ms(percentile(&applied, 0.5)),
-            ms(*applied.last().expect("answers"))
-        );
-    }
     h.settle();
 
     // Applying a refreshed host, split: `update` (which drops the rows it
