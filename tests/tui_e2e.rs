@@ -76,20 +76,7 @@ fn world(db: &TestDb) -> i32 {
         (HOST, "host", "test-amd64-xl", 3, Mode::Select, 21),
         ("fiano1", "src_host", "test-amd64-xl", 3, Mode::Select, 21),
     ];
-    for (host, ident, job, stepno, mode, taskid) in uses {
-        common::record_use(
-            &mut c,
-            common::Use {
-                host,
-                ident,
-                flight: 200,
-                job,
-                stepno,
-                mode,
-                taskid,
-            },
-        );
-    }
+    common::record_uses(&mut c, 200, &uses);
     // The jobs are over; their rows are what a reinstall makes obsolete.
     common::set_live(&mut c, 20, false);
     common::set_live(&mut c, 21, false);

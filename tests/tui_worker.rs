@@ -46,20 +46,7 @@ fn seeded() -> TestDb {
         ("h1", "host", "build-b", 3, Mode::Select, 8),
         ("h2", "dst_host", "build-a", 2, Mode::Select, 7),
     ];
-    for (host, ident, job, stepno, mode, taskid) in uses {
-        common::record_use(
-            &mut c,
-            common::Use {
-                host,
-                ident,
-                flight: 100,
-                job,
-                stepno,
-                mode,
-                taskid,
-            },
-        );
-    }
+    common::record_uses(&mut c, 100, &uses);
     db
 }
 

@@ -240,34 +240,34 @@ pub fn dump_runvars(c: &mut Client) -> Vec<Value> {
     .collect()
 }
 
-/// A host's use in a job, recorded through the recorder as `record` would.
-pub struct Use<'a> {
-    pub host: &'a str,
-    pub ident: &'a str,
-    pub flight: i32,
-    pub job: &'a str,
-    pub stepno: i32,
-    pub mode: hostlife::lifecycle::Mode,
-    pub taskid: i32,
-}
+/// A host's use in a job: host, ident, job, step number, mode, task id.
+pub type Use<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    i32,
+    hostlife::lifecycle::Mode,
+    i32,
+);
 
-pub fn record_use(c: &mut Client, u: Use<'_>) -> hostlife::db::record::RecordOutcome {
+/// Record each use, in order, in jobs of `flight`, through the recorder as
+/// `hostlife record` would.
+pub fn record_uses(c: &mut Client, flight: i32, uses: &[Use<'_>]) {
     use hostlife::db::record::{self, JobRef, RecordCall, StepRef};
     use hostlife::db::task::TaskRef;
-    record::record(
-        c,
-        &RecordCall {
-            mode: u.mode,
-            host: u.host.into(),
-            ident: u.ident.into(),
+    for &(host, ident, job, stepno, mode, taskid) in uses {
+        let call = RecordCall {
+            mode,
+            host: host.into(),
+            ident: ident.into(),
             job: Some(JobRef {
-                flight: u.flight,
-                job: u.job.into(),
+                flight,
+                job: job.into(),
             }),
-            step: Some(StepRef::Number(u.stepno)),
-            task: TaskRef::Id { taskid: u.taskid },
+            step: Some(StepRef::Number(stepno)),
+            task: TaskRef::Id { taskid },
             nested: false,
-        },
-    )
-    .unwrap_or_else(|e| panic!("record {} {}: {e}", u.host, u.job))
+        };
+        record::record(c, &call).unwrap_or_else(|e| panic!("record {host} {job}: {e}"));
+    }
 }
