@@ -3,7 +3,7 @@
 //! already has N rows. The cost must grow linearly with N.
 //!
 //! The recorder's statements are prepared once, as a long-lived writer
-//! does. Each measured call adds a row; it is removed again outside the
+//! does; it has a connection of its own, as everywhere. Each measured call adds a row; it is removed again outside the
 //! timed region so every iteration sees exactly N rows. That reset also
 //! vacuums the two tables every 50 calls, as autovacuum keeps up on a live
 //! database: otherwise each call would step over the dead versions of all
@@ -15,7 +15,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use hostlife::db::record::{JobRef, RecordCall, Recorder, StepRef};
+use hostlife::db::record::{JobRef, RecordCall, StepRef};
 use hostlife::db::task::TaskRef;
 use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::Mode;
@@ -90,10 +90,9 @@ fn record_final(crit: &mut Criterion) {
     };
     for n in [10i64, 100, 1_000, 5_000, 10_000] {
         let db = TestDb::new();
-        let mut c = db.connect();
-        setup(&mut c, n);
-        let mut recorder = Recorder::new(c).expect("prepare");
         let mut admin = db.connect();
+        setup(&mut admin, n);
+        let mut recorder = db.recorder();
         g.throughput(Throughput::Elements(n as u64));
         let mut calls: Vec<Duration> = Vec::new();
         g.bench_function(BenchmarkId::from_parameter(n), |b| {

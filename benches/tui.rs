@@ -273,7 +273,7 @@ fn shown_rows(app: &App) -> usize {
     }
 }
 
-fn harness(config: postgres::Config) -> Harness {
+fn harness(config: hostlife::db::Config) -> Harness {
     let (tx, rx) = mpsc::channel();
     let worker = Worker::spawn(config, move |e| tx.send(Event::Db(e)).is_ok()).expect("worker");
     let config = Config {
@@ -300,7 +300,7 @@ fn harness(config: postgres::Config) -> Harness {
 /// The child: only the browser, against the database built by the parent.
 fn browser_only(conninfo: &str) {
     let start = proc_status("VmRSS:");
-    let config: postgres::Config = conninfo.parse().expect("conninfo");
+    let config: hostlife::db::Config = conninfo.parse().expect("conninfo");
     let mut h = harness(config);
     h.draw();
     h.settle();

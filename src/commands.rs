@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use hostlife::db::read;
-use hostlife::db::record::{self, RecordOutcome};
+use hostlife::db::record::{self, RecordOutcome, Recorder};
 use hostlife::db::wipe;
 use hostlife::db::{Error, connect, schema};
 use hostlife::lifecycle;
@@ -76,16 +76,28 @@ impl From<Error> for Failure {
 
 /// Where the database is, resolved as psql would, and a connection to it.
 fn connect(db: Option<&str>) -> Result<postgres::Client, Failure> {
+    connect::connect(&resolve(db)?).map_err(|e| Failure::Connect(e.to_string()))
+}
+
+/// A recorder on its own pipelined connection.
+fn connect_recorder(db: Option<&str>) -> Result<Recorder, Failure> {
+    let conn =
+        connect::connect_pipelined(&resolve(db)?).map_err(|e| Failure::Connect(e.to_string()))?;
+    Ok(Recorder::new(conn)?)
+}
+
+/// Where to connect, with any warnings printed.
+fn resolve(db: Option<&str>) -> Result<connect::Resolved, Failure> {
     let resolved =
         connect::resolve_from_process(db).map_err(|e| Failure::Connect(e.to_string()))?;
     for warning in &resolved.warnings {
         eprintln!("hostlife: warning: {warning}");
     }
-    connect::connect(&resolved).map_err(|e| Failure::Connect(e.to_string()))
+    Ok(resolved)
 }
 
 /// Seed with a progress bar (shown once seeding has taken a second).
-pub fn seed(config: &postgres::Config, cfg: &SeedConfig) -> Result<SeedReport, Failure> {
+pub fn seed(config: &hostlife::db::Config, cfg: &SeedConfig) -> Result<SeedReport, Failure> {
     let bar = ProgressBar::new();
     let report = sim::seed(config, cfg, &|p| bar.report(p));
     bar.finish();
@@ -157,8 +169,7 @@ pub fn run(config: Config) -> Result<(), Failure> {
     let db = config.db.as_deref();
     match config.command {
         Command::Record { call, json } => {
-            let mut c = connect(db)?;
-            let outcome = record::record(&mut c, &call)?;
+            let outcome = connect_recorder(db)?.record(&call)?;
             print_record(&outcome, json)
         }
         Command::Wipe { call, json } => {

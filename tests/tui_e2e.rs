@@ -76,7 +76,7 @@ fn world(db: &TestDb) -> i32 {
         (HOST, "host", "test-amd64-xl", 3, Mode::Select, 21),
         ("fiano1", "src_host", "test-amd64-xl", 3, Mode::Select, 21),
     ];
-    common::record_uses(&mut c, 200, &uses);
+    common::record_uses(db, 200, &uses);
     // The jobs are over; their rows are what a reinstall makes obsolete.
     common::set_live(&mut c, 20, false);
     common::set_live(&mut c, 21, false);

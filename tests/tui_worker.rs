@@ -46,11 +46,11 @@ fn seeded() -> TestDb {
         ("h1", "host", "build-b", 3, Mode::Select, 8),
         ("h2", "dst_host", "build-a", 2, Mode::Select, 7),
     ];
-    common::record_uses(&mut c, 100, &uses);
+    common::record_uses(&db, 100, &uses);
     db
 }
 
-fn spawn(config: postgres::Config) -> (Worker, Receiver<Event>) {
+fn spawn(config: hostlife::db::Config) -> (Worker, Receiver<Event>) {
     let (tx, rx) = mpsc::channel();
     let worker = Worker::spawn(config, move |e| tx.send(Event::Db(e)).is_ok()).expect("worker");
     (worker, rx)
@@ -254,7 +254,7 @@ fn a_refused_wipe_shows_who_holds_the_host_and_writes_nothing() {
 
 #[test]
 fn an_unreachable_server_is_reported_and_requests_fail_fast() {
-    let mut config = postgres::Config::new();
+    let mut config = hostlife::db::Config::new();
     config
         .host("127.0.0.1")
         .port(1)

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use hostlife::db::record::{self, JobRef, RecordCall, StepRef};
+use hostlife::db::record::{self, JobRef, RecordCall, Recorder, StepRef};
 use hostlife::db::task::TaskRef;
 use hostlife::db::testdb::TestDb;
 use hostlife::db::wipe::{self, WipeCall};
@@ -34,7 +34,7 @@ fn task_of(op: &Value) -> TaskRef {
 }
 
 /// Apply one op; return the fields the expected file records for it.
-fn apply(c: &mut postgres::Client, op: &Value) -> Value {
+fn apply(c: &mut postgres::Client, recorder: &mut Recorder, op: &Value) -> Value {
     let kind = op["op"].as_str().unwrap();
     match kind {
         "record" => {
@@ -56,7 +56,7 @@ fn apply(c: &mut postgres::Client, op: &Value) -> Value {
                 nested: op.get("nested").and_then(Value::as_bool).unwrap_or(false),
             };
             let before = common::count_rows(c);
-            let result = record::record(c, &call);
+            let result = recorder.record(&call);
             let after = common::count_rows(c);
             let runvar = job_of(op)
                 .and_then(|j| common::runvar(c, j.flight, &j.job, &record::runvar_name(&ident)));
@@ -143,12 +143,13 @@ fn replay(name: &str) {
     let db = TestDb::new();
     let mut c = db.connect();
     common::load_world(&mut c, &scenario["world"]);
+    let mut recorder = db.recorder();
 
     let ops = scenario["ops"].as_array().unwrap();
     let want_ops = expected["ops"].as_array().unwrap();
     assert_eq!(ops.len(), want_ops.len());
     for (i, (op, want)) in ops.iter().zip(want_ops).enumerate() {
-        let got = apply(&mut c, op);
+        let got = apply(&mut c, &mut recorder, op);
         for key in ["row_added", "runvar", "rows_deleted"] {
             if let Some(w) = want.get(key) {
                 assert_eq!(

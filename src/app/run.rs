@@ -31,7 +31,7 @@ const TICK: Duration = Duration::from_millis(250);
 /// What `hostlife tui` was asked for.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub db: postgres::Config,
+    pub db: crate::db::Config,
     /// Where the database is, for the header (no password).
     pub db_label: String,
     pub read_only: bool,

@@ -191,8 +191,8 @@ impl Cluster {
     }
 
     /// A connection configuration for database `dbname`.
-    pub fn config(&self, dbname: &str) -> postgres::Config {
-        let mut c = postgres::Config::new();
+    pub fn config(&self, dbname: &str) -> super::Config {
+        let mut c = super::Config::new();
         c.host_path(&self.dir)
             .port(PORT)
             .user(SUPERUSER)
@@ -211,7 +211,7 @@ impl Cluster {
 
     /// Connect to database `dbname`.
     pub fn connect(&self, dbname: &str) -> Result<postgres::Client, ClusterError> {
-        Ok(self.config(dbname).connect(postgres::NoTls)?)
+        Ok(super::connect_blocking(&self.config(dbname))?)
     }
 
     /// Create an empty database.

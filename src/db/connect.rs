@@ -4,7 +4,7 @@
 //! psql does without any configuration of its own. The `postgres` crate
 //! reads no environment and rejects libpq-only keys, so this module does
 //! libpq's resolution itself and hands the crate a finished
-//! [`postgres::Config`].
+//! [`super::Config`].
 //!
 //! # Resolution order
 //!
@@ -39,8 +39,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use postgres::Client;
 use postgres::config::SslMode;
-use postgres::{Client, Config, NoTls};
+
+use super::pipelined::Pipelined;
+use super::{Config, connect_blocking};
 
 const DEFAULT_PORT: u16 = 5432;
 /// libpq's compiled-in socket directory on Debian first, then the upstream
@@ -149,7 +152,7 @@ impl fmt::Display for ConnectSpec {
 /// A ready-to-use configuration plus what to tell the operator about it.
 ///
 /// `Display` describes where we connect and why, without the password;
-/// `Debug` is also safe because `postgres::Config` redacts it.
+/// `Debug` is also safe because [`Config`] redacts it.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     pub config: Config,
@@ -252,13 +255,19 @@ pub fn resolve_from_process(flag: Option<&str>) -> Result<Resolved, ConnectError
 /// Connects without TLS and turns any failure into one line naming the
 /// target and the reason, so the operator can compare it with psql.
 pub fn connect(resolved: &Resolved) -> Result<Client, ConnectError> {
-    resolved
-        .config
-        .connect(NoTls)
-        .map_err(|e| ConnectError::Connect {
-            target: resolved.to_string(),
-            reason: failure_reason(&e, resolved),
-        })
+    connect_blocking(&resolved.config).map_err(|e| connect_error(&e, resolved))
+}
+
+/// As [`connect`], for the recorder's pipelined connection.
+pub fn connect_pipelined(resolved: &Resolved) -> Result<Pipelined, ConnectError> {
+    Pipelined::connect(&resolved.config).map_err(|e| connect_error(&e, resolved))
+}
+
+fn connect_error(e: &postgres::Error, resolved: &Resolved) -> ConnectError {
+    ConnectError::Connect {
+        target: resolved.to_string(),
+        reason: failure_reason(e, resolved),
+    }
 }
 
 fn failure_reason(e: &postgres::Error, resolved: &Resolved) -> String {

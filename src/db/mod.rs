@@ -3,6 +3,7 @@
 //! - [`connect`]: where the database is, resolved as libpq and psql do.
 //! - [`schema`]: DDL for a fresh database and for upgrading osstest's.
 //! - [`record`]: selectprep / select / final, one transaction each.
+//! - [`pipelined`]: the recorder's connection, statements sent together.
 //! - [`wipe`]: `wiped`, with the holder check.
 //! - [`read`]: the read-only queries behind every view.
 //! - [`task`]: resolving and describing tasks.
@@ -14,6 +15,7 @@
 pub mod cluster;
 pub mod connect;
 pub mod error;
+pub mod pipelined;
 pub mod read;
 pub mod record;
 pub mod schema;
@@ -24,3 +26,13 @@ pub mod wipe;
 pub mod worker;
 
 pub use error::{Error, Refusal, Result};
+
+/// Where and how to connect. tokio-postgres's settings: both the blocking
+/// client and the recorder's [`pipelined::Pipelined`] connection start from
+/// them (the blocking client's own type cannot be turned back into them).
+pub type Config = tokio_postgres::Config;
+
+/// A blocking client for `config`, without TLS.
+pub fn connect_blocking(config: &Config) -> Result<postgres::Client, postgres::Error> {
+    postgres::Config::from(config.clone()).connect(postgres::NoTls)
+}

@@ -2,16 +2,19 @@
 //!
 //! One call is one serializable transaction: check, scan the host's rows,
 //! compute the listing, insert the new row and store the runvar. Either
-//! all of it commits or none of it does.
+//! all of it commits or none of it does. [`Recorder`] runs it.
 
 use std::borrow::Cow;
 
-use postgres::types::Type;
-use postgres::{Client, GenericClient, Statement, Transaction};
+use postgres::GenericClient;
+use postgres::types::{ToSql, Type};
 use rustc_hash::FxHashSet;
 use serde::Serialize;
+use tokio_postgres::{Client as AsyncClient, Row, Statement};
 
+use super::Config;
 use super::error::{Refusal, Result};
+use super::pipelined::Pipelined;
 use super::task::{self, Task, TaskRef};
 use super::txn;
 use crate::lifecycle::{self, ListingContext, Mode, RowJob, ScanRow};
@@ -129,12 +132,12 @@ pub(crate) fn check_live(t: &Task) -> Result<()> {
 /// Insert an out-of-job row (hostname and taskid only).
 pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i32) -> Result<i32> {
     Ok(tx
-        .query_typed_one(
-            "INSERT INTO host_lifecycle (hostname, taskid) VALUES ($1, $2) RETURNING lcseq",
-            &[(&host, Type::TEXT), (&taskid, Type::INT4)],
-        )?
+        .query_typed_one(TASK_ROW_SQL, &[(&host, Type::TEXT), (&taskid, Type::INT4)])?
         .get(0))
 }
+
+const TASK_ROW_SQL: &str =
+    "INSERT INTO host_lifecycle (hostname, taskid) VALUES ($1, $2) RETURNING lcseq";
 
 // No join with tasks: it would cost a hash of every task and a sort of the
 // rows the index already gives in lcseq order. Liveness comes from
@@ -214,39 +217,31 @@ fn validate(call: &RecordCall) -> Result<()> {
     Ok(())
 }
 
-/// Record one call. See the module documentation. For many calls on one
-/// connection, a [`Recorder`] saves preparing the statements each time.
-pub fn record(client: &mut Client, call: &RecordCall) -> Result<RecordOutcome> {
-    validate(call)?;
-    if call.nested {
-        return Ok(RecordOutcome::Nested);
-    }
-    let statements = Statements::prepare(client)?;
-    txn::serializable(client, |tx| record_in(tx, &statements, call))
-}
-
 /// The recorder's statements, prepared once per connection: planning the
 /// context query costs more than running it.
-pub struct Statements {
+struct Statements {
     context: Statement,
     scan: Statement,
     write: Statement,
+    task_row: Statement,
 }
 
-/// Planner costs for a [`Recorder`]'s session. Its lookups are primary-key
+/// Planner costs for the recorder's session. Its lookups are primary-key
 /// probes of tables that stay in memory; with the default cost of a random
 /// page, PostgreSQL prefers a sequential scan of any table of a few pages
 /// (tasks, flights), which costs ten times the probe once the statement
-/// runs with a generic plan. Only a connection the recorder owns is
-/// changed: [`record`] leaves its caller's session as it found it (its
-/// statements run once, with plans for their actual values).
+/// runs with a generic plan. The recorder owns its connection, so no
+/// caller's session is changed.
 const SESSION_SQL: &str = "SET random_page_cost = 1.1";
 
+const BEGIN_SQL: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+
 impl Statements {
-    pub fn prepare(client: &mut impl GenericClient) -> Result<Statements> {
+    async fn prepare(client: &AsyncClient) -> Result<Statements> {
         use Type as T;
-        Ok(Statements {
-            context: client.prepare_typed(
+        // Sent together: one round trip for all four.
+        let (context, scan, write, task_row) = tokio::try_join!(
+            client.prepare_typed(
                 CONTEXT_SQL,
                 &[
                     T::INT4,
@@ -258,9 +253,9 @@ impl Statements {
                     T::TEXT,
                     T::TEXT,
                 ],
-            )?,
-            scan: client.prepare_typed(SCAN_SQL, &[T::TEXT])?,
-            write: client.prepare_typed(
+            ),
+            client.prepare_typed(SCAN_SQL, &[T::TEXT]),
+            client.prepare_typed(
                 WRITE_SQL,
                 &[
                     T::TEXT,
@@ -273,38 +268,101 @@ impl Statements {
                     T::TEXT,
                     T::TEXT,
                 ],
-            )?,
+            ),
+            client.prepare_typed(TASK_ROW_SQL, &[T::TEXT, T::INT4]),
+        )?;
+        Ok(Statements {
+            context,
+            scan,
+            write,
+            task_row,
         })
     }
 }
 
-/// A connection with the recorder's statements prepared: what a long-lived
-/// writer (the simulator, a benchmark) uses.
+/// Records calls: selectprep, select and final, each one serializable
+/// transaction on a connection of its own with the statements prepared.
+/// Everything that records (`hostlife record`, the TUI's palette, the
+/// simulator, the tests) goes through here.
+///
+/// A call costs two round trips: BEGIN, the context query and the host's
+/// rows go out together, and so do the write and COMMIT. (The rows are
+/// read even when the call then returns early, unchanged: that wastes a
+/// scan on those calls but saves a round trip on every one that writes.)
 pub struct Recorder {
-    client: Client,
+    conn: Pipelined,
     statements: Statements,
 }
 
 impl Recorder {
-    pub fn new(mut client: Client) -> Result<Recorder> {
-        client.batch_execute(SESSION_SQL)?;
-        let statements = Statements::prepare(&mut client)?;
-        Ok(Recorder { client, statements })
+    /// Connect to `config` and prepare the statements.
+    pub fn connect(config: &Config) -> Result<Recorder> {
+        Recorder::new(Pipelined::connect(config)?)
     }
 
-    /// As [`record`].
+    /// Prepare the statements on a connection made already (so that the
+    /// caller can report a failure to connect in its own words).
+    pub fn new(conn: Pipelined) -> Result<Recorder> {
+        let statements = conn.block_on(async {
+            conn.client().batch_execute(SESSION_SQL).await?;
+            Statements::prepare(conn.client()).await
+        })?;
+        Ok(Recorder { conn, statements })
+    }
+
+    /// Record one call. See the module documentation.
     pub fn record(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
         validate(call)?;
         if call.nested {
             return Ok(RecordOutcome::Nested);
         }
-        let statements = &self.statements;
-        txn::serializable(&mut self.client, |tx| record_in(tx, statements, call))
+        let name = runvar_name(&call.ident);
+        let (conn, statements) = (&self.conn, &self.statements);
+        txn::retry(|| conn.block_on(attempt(conn.client(), statements, call, &name)))
     }
+}
 
-    /// The connection, for other work between calls.
-    pub fn client(&mut self) -> &mut Client {
-        &mut self.client
+/// One try at a call's transaction. It ends committed (the write and
+/// COMMIT went out together) or rolled back (anything else).
+async fn attempt(
+    client: &AsyncClient,
+    statements: &Statements,
+    call: &RecordCall,
+    name: &str,
+) -> Result<RecordOutcome> {
+    let mut tx = Tx { client, open: true };
+    let outcome = record_in(&mut tx, statements, call, name).await;
+    if tx.open {
+        // Refused, unchanged or failed before COMMIT. A read-only
+        // transaction loses nothing by rolling back; if the connection is
+        // gone, the error that got us here says more than this one.
+        let rolled_back = client.batch_execute("ROLLBACK").await;
+        if let (Ok(_), Err(e)) = (&outcome, rolled_back) {
+            return Err(e.into());
+        }
+    }
+    outcome
+}
+
+/// The call's transaction: open until a statement goes out with COMMIT.
+struct Tx<'c> {
+    client: &'c AsyncClient,
+    open: bool,
+}
+
+impl Tx<'_> {
+    /// Send `last` and COMMIT together and wait for both. If `last` fails
+    /// the server turns COMMIT into a rollback; either way the transaction
+    /// is over.
+    async fn commit_with<T>(
+        &mut self,
+        last: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T> {
+        self.open = false;
+        let (value, committed) = tokio::join!(last, self.client.batch_execute("COMMIT"));
+        let value = value?;
+        committed?;
+        Ok(value)
     }
 }
 
@@ -355,67 +413,124 @@ struct Context {
     live: LiveTasks,
 }
 
-fn context(
-    tx: &mut impl GenericClient,
+/// The context query's parameters for a call.
+struct ContextParams<'a> {
+    taskid: Option<i32>,
+    static_refkey: Option<&'a str>,
+    flight: Option<i32>,
+    job: Option<&'a str>,
+    stepno: Option<i32>,
+    testid: Option<&'a str>,
+    runvar_name: &'a str,
+    host: &'a str,
+}
+
+impl<'a> ContextParams<'a> {
+    fn of(call: &'a RecordCall, runvar_name: &'a str) -> Self {
+        let (taskid, static_refkey) = match &call.task {
+            TaskRef::Id { taskid } | TaskRef::Spec { taskid, .. } => (Some(*taskid), None),
+            TaskRef::Static { refkey } => (None, Some(refkey.as_str())),
+        };
+        let (stepno, testid) = match &call.step {
+            Some(StepRef::Number(n)) => (Some(*n), None),
+            Some(StepRef::Testid(t)) => (None, Some(t.as_str())),
+            None => (None, None),
+        };
+        ContextParams {
+            taskid,
+            static_refkey,
+            flight: call.job.as_ref().map(|j| j.flight),
+            job: call.job.as_ref().map(|j| j.job.as_str()),
+            stepno,
+            testid,
+            runvar_name,
+            host: &call.host,
+        }
+    }
+
+    fn values(&self) -> [&(dyn ToSql + Sync); 8] {
+        [
+            &self.taskid,
+            &self.static_refkey,
+            &self.flight,
+            &self.job,
+            &self.stepno,
+            &self.testid,
+            &self.runvar_name,
+            &self.host,
+        ]
+    }
+}
+
+impl Context {
+    fn from_row(row: &Row) -> Context {
+        let taskid: Option<i32> = row.get(0);
+        let rv_val: Option<String> = row.get(10);
+        Context {
+            task: taskid.map(|taskid| Task {
+                taskid,
+                kind: row.get(1),
+                refkey: row.get(2),
+                username: row.get(3),
+                comment: row.get(4),
+                live: row.get(5),
+            }),
+            blessing: row.get::<_, bool>(6).then(|| row.get(7)),
+            job_exists: row.get(8),
+            stepno: row.get(9),
+            runvar: rv_val.map(|v| (v, row.get(11))),
+            host_known: row.get(12),
+            sharetype: row.get(13),
+            live: row.get::<_, Vec<i32>>(14).into_iter().collect(),
+        }
+    }
+}
+
+/// BEGIN, the context and (for a call that may write a job's row) the
+/// host's rows, sent together. Every answer is awaited before any error is
+/// returned, so the error is the first statement's that failed rather than
+/// a later one's "transaction is aborted".
+async fn read(
+    client: &AsyncClient,
     statements: &Statements,
     call: &RecordCall,
     runvar_name: &str,
-) -> Result<Context> {
-    let (taskid, static_refkey) = match &call.task {
-        TaskRef::Id { taskid } | TaskRef::Spec { taskid, .. } => (Some(*taskid), None),
-        TaskRef::Static { refkey } => (None, Some(refkey.as_str())),
+) -> Result<(Context, Option<Vec<Row>>)> {
+    let params = ContextParams::of(call, runvar_name);
+    // Without a job and a step the call records a task-only row and
+    // needs no rows.
+    let wants_rows = call.job.is_some() && call.step.is_some();
+    let scan = async {
+        match wants_rows {
+            true => client
+                .query(&statements.scan, &[&call.host])
+                .await
+                .map(Some),
+            false => Ok(None),
+        }
     };
-    let flight = call.job.as_ref().map(|j| j.flight);
-    let job = call.job.as_ref().map(|j| j.job.as_str());
-    let (stepno, testid) = match &call.step {
-        Some(StepRef::Number(n)) => (Some(*n), None),
-        Some(StepRef::Testid(t)) => (None, Some(t.as_str())),
-        None => (None, None),
-    };
-    let row = tx.query_one(
-        &statements.context,
-        &[
-            &taskid,
-            &static_refkey,
-            &flight,
-            &job,
-            &stepno,
-            &testid,
-            &runvar_name,
-            &call.host,
-        ],
-    )?;
-    let taskid: Option<i32> = row.get(0);
-    let rv_val: Option<String> = row.get(10);
-    Ok(Context {
-        task: taskid.map(|taskid| Task {
-            taskid,
-            kind: row.get(1),
-            refkey: row.get(2),
-            username: row.get(3),
-            comment: row.get(4),
-            live: row.get(5),
-        }),
-        blessing: row.get::<_, bool>(6).then(|| row.get(7)),
-        job_exists: row.get(8),
-        stepno: row.get(9),
-        runvar: rv_val.map(|v| (v, row.get(11))),
-        host_known: row.get(12),
-        sharetype: row.get(13),
-        live: row.get::<_, Vec<i32>>(14).into_iter().collect(),
-    })
+    let values = params.values();
+    let (began, context, rows) = tokio::join!(
+        client.batch_execute(BEGIN_SQL),
+        client.query_one(&statements.context, &values),
+        scan,
+    );
+    began?;
+    let context = Context::from_row(&context?);
+    Ok((context, rows?))
 }
 
 /// The checks of spec section 3, in the order osstest makes them: the
 /// task, the job and its step, the flight's blessing, then (after the
 /// early return) the host and the task's liveness.
-fn record_in(
-    tx: &mut Transaction<'_>,
+async fn record_in(
+    tx: &mut Tx<'_>,
     statements: &Statements,
     call: &RecordCall,
+    name: &str,
 ) -> Result<RecordOutcome> {
-    let name = runvar_name(&call.ident);
-    let ctx = context(tx, statements, call, &name)?;
+    let client = tx.client;
+    let (ctx, scanned) = read(client, statements, call, name).await?;
     let me = match (ctx.task, &call.task) {
         (Some(t), TaskRef::Spec { kind, refkey, .. }) if (&t.kind, &t.refkey) != (kind, refkey) => {
             return Err(Refusal::TaskMismatch {
@@ -426,7 +541,16 @@ fn record_in(
             .into());
         }
         (Some(t), _) => t,
-        (None, TaskRef::Static { .. }) => task::resolve(tx, &call.task)?,
+        (None, TaskRef::Static { refkey }) => {
+            let user = task::static_user(refkey);
+            let row = client
+                .query_typed_one(
+                    task::CREATE_STATIC_SQL,
+                    &[(refkey, Type::TEXT), (&user, Type::TEXT)],
+                )
+                .await?;
+            task::from_row(&row)
+        }
         (None, other) => return Err(Refusal::TaskUnknown(other.to_string()).into()),
     };
     let mut stepno = None;
@@ -480,9 +604,11 @@ fn record_in(
     let (Some(job), Some(stepno)) = (&call.job, stepno) else {
         host_known()?;
         check_live(&me)?;
-        let lcseq = insert_task_row(tx, &call.host, me.taskid)?;
+        let row = tx
+            .commit_with(client.query_one(&statements.task_row, &[&call.host, &me.taskid]))
+            .await?;
         return Ok(RecordOutcome::OutOfJob {
-            lcseq,
+            lcseq: row.get(0),
             taskid: me.taskid,
         });
     };
@@ -492,14 +618,14 @@ fn record_in(
             return Err(Refusal::RunvarNotSynth {
                 flight: job.flight,
                 job: job.job.clone(),
-                name,
+                name: name.to_owned(),
             }
             .into());
         }
         let sigil = call.mode.sigil().map(|s| s.as_char());
         if sigil.is_some() && lifecycle::sigil_of_last_token(val) == sigil {
             return Ok(RecordOutcome::Unchanged {
-                runvar_name: name,
+                runvar_name: name.to_owned(),
                 runvar: val.clone(),
             });
         }
@@ -508,7 +634,7 @@ fn record_in(
     host_known()?;
     check_live(&me)?;
 
-    let scanned = tx.query(&statements.scan, &[&call.host])?;
+    let scanned = scanned.expect("a call with a job and a step reads the host's rows");
     let rows: Vec<ScanRow<'_>> = scanned.iter().map(|r| scan_row(r, &ctx.live)).collect();
     let build_host = ctx.sharetype.is_some_and(|t| t.starts_with("build-"));
     let listing = lifecycle::listing(
@@ -521,7 +647,7 @@ fn record_in(
     );
     let runvar = listing.runvar(call.mode.sigil());
     let lcseq: i32 = tx
-        .query_one(
+        .commit_with(client.query_one(
             &statements.write,
             &[
                 &call.host,
@@ -534,13 +660,14 @@ fn record_in(
                 &name,
                 &runvar,
             ],
-        )?
+        ))
+        .await?
         .get(0);
     Ok(RecordOutcome::Recorded {
         lcseq,
         taskid: me.taskid,
         stepno,
-        runvar_name: name,
+        runvar_name: name.to_owned(),
         runvar,
     })
 }

@@ -84,7 +84,7 @@ impl Task {
     }
 }
 
-fn from_row(row: &postgres::Row) -> Task {
+pub(crate) fn from_row(row: &postgres::Row) -> Task {
     Task {
         taskid: row.get("taskid"),
         kind: row.get("type"),
@@ -96,6 +96,18 @@ fn from_row(row: &postgres::Row) -> Task {
 }
 
 const COLUMNS: &str = "taskid, type, refkey, username, comment, live";
+
+/// Create an operator's static task, live, as osstest does on first use:
+/// `$1` the refkey, `$2` the user. Returns the task's columns.
+pub(crate) const CREATE_STATIC_SQL: &str =
+    "INSERT INTO tasks (type, refkey, username, comment, live)
+     VALUES ('static', $1, $2, 'static task (created by hostlife)', true)
+     RETURNING taskid, type, refkey, username, comment, live";
+
+/// The user part of a static task's refkey (`user@node`).
+pub(crate) fn static_user(refkey: &str) -> &str {
+    refkey.split('@').next().unwrap_or(refkey)
+}
 
 /// Fetch a task by id.
 pub fn get(client: &mut impl GenericClient, taskid: i32) -> Result<Option<Task>> {
@@ -149,14 +161,9 @@ pub fn resolve(client: &mut impl GenericClient, task: &TaskRef) -> Result<Task> 
             if let Some(row) = client.query_typed_opt(&sql, &[(refkey, Type::TEXT)])? {
                 return Ok(from_row(&row));
             }
-            let user = refkey.split('@').next().unwrap_or(refkey);
             let row = client.query_typed_one(
-                &format!(
-                    "INSERT INTO tasks (type, refkey, username, comment, live)
-                     VALUES ('static', $1, $2, 'static task (created by hostlife)', true)
-                     RETURNING {COLUMNS}"
-                ),
-                &[(refkey, Type::TEXT), (&user, Type::TEXT)],
+                CREATE_STATIC_SQL,
+                &[(refkey, Type::TEXT), (&static_user(refkey), Type::TEXT)],
             )?;
             Ok(from_row(&row))
         }

@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::cluster::Cluster;
+use super::record::Recorder;
 use super::schema;
+use super::{Config, connect_blocking};
 
 /// The variable naming an existing server to test against.
 pub const TEST_DB_VAR: &str = "HOSTLIFE_TEST_DB";
@@ -18,11 +20,11 @@ const TEMPLATE: &str = "hostlife_template";
 
 enum Server {
     Cluster(Cluster),
-    External(Box<postgres::Config>),
+    External(Box<Config>),
 }
 
 impl Server {
-    fn config(&self, dbname: &str) -> postgres::Config {
+    fn config(&self, dbname: &str) -> Config {
         match self {
             Server::Cluster(c) => c.config(dbname),
             Server::External(c) => {
@@ -38,8 +40,7 @@ impl Server {
             Server::Cluster(_) => "postgres".to_owned(),
             Server::External(c) => c.get_dbname().unwrap_or("postgres").to_owned(),
         };
-        self.config(&db)
-            .connect(postgres::NoTls)
+        connect_blocking(&self.config(&db))
             .map_err(|e| format!("cannot connect to the test server: {e}"))
     }
 }
@@ -47,7 +48,7 @@ impl Server {
 fn server() -> &'static Result<Server, String> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     SERVER.get_or_init(|| match std::env::var(TEST_DB_VAR) {
-        Ok(spec) => postgres::Config::from_str(&spec)
+        Ok(spec) => Config::from_str(&spec)
             .map(|c| Server::External(Box::new(c)))
             .map_err(|e| format!("{TEST_DB_VAR}: {e}")),
         Err(_) => {
@@ -58,10 +59,7 @@ fn server() -> &'static Result<Server, String> {
             admin
                 .batch_execute(&format!("CREATE DATABASE {TEMPLATE}"))
                 .map_err(|e| e.to_string())?;
-            let mut tpl = server
-                .config(TEMPLATE)
-                .connect(postgres::NoTls)
-                .map_err(|e| e.to_string())?;
+            let mut tpl = connect_blocking(&server.config(TEMPLATE)).map_err(|e| e.to_string())?;
             schema::init(&mut tpl).map_err(|e| e.to_string())?;
             Ok(server)
         }
@@ -71,7 +69,7 @@ fn server() -> &'static Result<Server, String> {
 /// A database of one's own, dropped when this value is.
 pub struct TestDb {
     name: String,
-    config: postgres::Config,
+    config: Config,
 }
 
 impl TestDb {
@@ -103,10 +101,7 @@ impl TestDb {
                 admin
                     .batch_execute(&format!("CREATE DATABASE {name}"))
                     .map_err(|e| e.to_string())?;
-                let mut c = server
-                    .config(&name)
-                    .connect(postgres::NoTls)
-                    .map_err(|e| e.to_string())?;
+                let mut c = connect_blocking(&server.config(&name)).map_err(|e| e.to_string())?;
                 schema::init(&mut c).map_err(|e| e.to_string())?;
             }
         }
@@ -120,7 +115,7 @@ impl TestDb {
         &self.name
     }
 
-    pub fn config(&self) -> &postgres::Config {
+    pub fn config(&self) -> &Config {
         &self.config
     }
 
@@ -129,8 +124,10 @@ impl TestDb {
         let mut parts = Vec::new();
         for host in self.config.get_hosts() {
             match host {
-                postgres::config::Host::Tcp(h) => parts.push(format!("host={h}")),
-                postgres::config::Host::Unix(p) => parts.push(format!("host={}", p.display())),
+                tokio_postgres::config::Host::Tcp(h) => parts.push(format!("host={h}")),
+                tokio_postgres::config::Host::Unix(p) => {
+                    parts.push(format!("host={}", p.display()))
+                }
             }
         }
         if let Some(port) = self.config.get_ports().first() {
@@ -147,9 +144,12 @@ impl TestDb {
     }
 
     pub fn connect(&self) -> postgres::Client {
-        self.config
-            .connect(postgres::NoTls)
-            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.name))
+        connect_blocking(&self.config).unwrap_or_else(|e| panic!("connect to {}: {e}", self.name))
+    }
+
+    /// A recorder on a connection of its own.
+    pub fn recorder(&self) -> Recorder {
+        Recorder::connect(&self.config).unwrap_or_else(|e| panic!("recorder on {}: {e}", self.name))
     }
 }
 

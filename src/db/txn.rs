@@ -18,30 +18,36 @@ fn is_conflict(e: &Error) -> Option<String> {
         .then(|| super::error::describe_pg(pg))
 }
 
-/// Run `body` in a serializable transaction and commit it. On a conflict
-/// the transaction is rolled back and `body` runs again, with exponential
-/// backoff (1 ms doubling, capped at 200 ms) and jitter from the process
-/// clock so that two colliding writers do not retry in lockstep.
+/// Run `body` in a serializable transaction and commit it, redone as
+/// [`retry`] says.
 pub fn serializable<T>(
     client: &mut Client,
     mut body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
 ) -> Result<T> {
+    retry(|| {
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::Serializable)
+            .start()?;
+        let value = body(&mut tx)?;
+        tx.commit()?;
+        Ok(value)
+    })
+}
+
+/// Run `attempt`, a whole serializable transaction that is rolled back
+/// when it fails, until it succeeds. On a conflict it runs again, with
+/// exponential backoff (1 ms doubling, capped at 200 ms) and jitter from
+/// the process clock so that two colliding writers do not retry in
+/// lockstep; any other error ends it.
+pub fn retry<T>(mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
     let mut delay = Duration::from_millis(1);
     let mut last = String::new();
-    for attempt in 1..=MAX_ATTEMPTS {
-        let outcome = (|| {
-            let mut tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::Serializable)
-                .start()?;
-            let value = body(&mut tx)?;
-            tx.commit()?;
-            Ok(value)
-        })();
-        match outcome {
+    for tries in 1..=MAX_ATTEMPTS {
+        match attempt() {
             Ok(v) => return Ok(v),
             Err(e) => match is_conflict(&e) {
-                Some(msg) if attempt < MAX_ATTEMPTS => {
+                Some(msg) if tries < MAX_ATTEMPTS => {
                     last = msg;
                     let jitter = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
@@ -52,7 +58,7 @@ pub fn serializable<T>(
                 }
                 Some(msg) => {
                     return Err(Error::Contended {
-                        attempts: attempt,
+                        attempts: tries,
                         last: msg,
                     });
                 }

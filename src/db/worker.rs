@@ -18,12 +18,12 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use super::read::{self, HistoryEntry, HostDetail, HostSummary, JobRunvar};
-use super::record::{self, RecordCall, RecordOutcome};
+use super::record::{RecordCall, RecordOutcome, Recorder};
 use super::wipe::{self, WipeCall, WipeOutcome, WipePlan};
-use super::{Error, Result};
+use super::{Config, Error, Result, connect_blocking};
 
 /// Identifies a request; ids grow, so a larger id is a newer request.
 pub type RequestId = u64;
@@ -176,7 +176,7 @@ impl Worker {
     /// Start the worker thread. `sink` receives every event and returns false once
     /// nobody listens any more, which stops the worker.
     pub fn spawn(
-        mut config: postgres::Config,
+        mut config: Config,
         sink: impl FnMut(Event) -> bool + Send + 'static,
     ) -> std::io::Result<Worker> {
         if config.get_connect_timeout().is_none() {
@@ -217,20 +217,25 @@ pub fn coalesce(batch: Vec<(RequestId, Request)>) -> Vec<(RequestId, Request)> {
 }
 
 struct Runner<S> {
-    config: postgres::Config,
+    config: Config,
     sink: S,
     client: Option<Client>,
+    /// The recorder, on a connection of its own, made by the first
+    /// record request (most sessions never record) and dropped when it
+    /// fails other than by refusing, so that the next one reconnects.
+    recorder: Option<Recorder>,
     /// Why the last connection attempt failed, and when to try again.
     down: Option<(String, Instant)>,
     backoff: Duration,
 }
 
 impl<S: FnMut(Event) -> bool> Runner<S> {
-    fn new(config: postgres::Config, sink: S) -> Self {
+    fn new(config: Config, sink: S) -> Self {
         Runner {
             config,
             sink,
             client: None,
+            recorder: None,
             down: None,
             backoff: FIRST_BACKOFF,
         }
@@ -272,7 +277,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
 
     /// Try to connect; report the outcome. False when the sink is gone.
     fn connect(&mut self) -> bool {
-        let connected = self.config.connect(NoTls).and_then(|mut client| {
+        let connected = connect_blocking(&self.config).and_then(|mut client| {
             client.batch_execute(SESSION_SETUP)?;
             Ok(client)
         });
@@ -309,7 +314,11 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             return false;
         }
         let result = match (&mut self.client, &self.down) {
-            (Some(client), _) => execute(client, &request).map_err(|e| Failure::from(&e)),
+            (Some(client), _) => match &request {
+                Request::Record(call) => self.record(call),
+                _ => execute(client, &request),
+            }
+            .map_err(|e| Failure::from(&e)),
             (None, Some((error, at))) => Err(Failure {
                 message: format!(
                     "not connected ({error}); retrying in {} s",
@@ -332,6 +341,20 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             return self.went_down("the connection to the server was lost".to_owned());
         }
         answered
+    }
+}
+
+impl<S> Runner<S> {
+    fn record(&mut self, call: &RecordCall) -> Result<Reply> {
+        let recorder = match &mut self.recorder {
+            Some(r) => r,
+            None => self.recorder.insert(Recorder::connect(&self.config)?),
+        };
+        let outcome = recorder.record(call);
+        if outcome.as_ref().is_err_and(|e| !e.is_refusal()) {
+            self.recorder = None;
+        }
+        Ok(Reply::Recorded(outcome?))
     }
 }
 
@@ -361,7 +384,7 @@ fn execute(client: &mut Client, request: &Request) -> Result<Reply> {
             Reply::WipePlan { plan, detail }
         }
         Request::Wipe(call) => Reply::Wiped(wipe::wipe_manual(client, call)?),
-        Request::Record(call) => Reply::Recorded(record::record(client, call)?),
+        Request::Record(_) => unreachable!("record requests go to the recorder"),
     })
 }
 

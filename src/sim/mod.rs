@@ -4,10 +4,9 @@
 //! Flights of build and test jobs run on a lab of shared build hosts and
 //! reused test hosts; jobs call selectprep, select and final, reinstall and
 //! wipe hosts; some flight runners die mid-job; operators borrow hosts. The
-//! lifecycle calls go through [`crate::db::record::Recorder`] (the
-//! recorder of [`crate::db::record::record`], with its statements prepared
-//! once per connection) and [`crate::db::wipe::wipe`], the code path of the
-//! CLI, so the rows and runvars are exactly what those calls make.
+//! lifecycle calls go through [`crate::db::record::Recorder`] and
+//! [`crate::db::wipe::wipe`], the code path of the CLI, so the rows and
+//! runvars are exactly what those calls make.
 //!
 //! # Layout
 //!
@@ -285,7 +284,7 @@ impl From<postgres::Error> for SeedError {
 /// Seed the database `config` names, which must have the schema and
 /// nothing else. `progress` is called from this thread as work proceeds.
 pub fn seed(
-    config: &postgres::Config,
+    config: &crate::db::Config,
     cfg: &SeedConfig,
     progress: &dyn Fn(Progress),
 ) -> Result<SeedReport, SeedError> {
@@ -293,7 +292,7 @@ pub fn seed(
     let start = Instant::now();
     let lab = lab::Lab::new(cfg.seed, cfg.hosts as usize, cfg.pools as usize);
 
-    let mut client = config.connect(postgres::NoTls)?;
+    let mut client = crate::db::connect_blocking(config)?;
     let setup = load::prepare(&mut client, &lab)?;
 
     let mut plans = run::plan_all(&lab, cfg, &setup, progress)?;

@@ -20,6 +20,7 @@ use super::{FIRST_FLIGHT, HostWipe, Progress, SeedConfig, SeedError, Stage};
 use crate::db::record::{JobRef, RecordCall, RecordOutcome, Recorder, StepRef};
 use crate::db::task::TaskRef;
 use crate::db::wipe::{self, WipeCall};
+use crate::db::{Config, connect_blocking};
 use crate::lifecycle::Mode;
 
 /// A worker's handle for reporting progress and noticing failures.
@@ -135,7 +136,7 @@ pub(crate) fn plan_all(
 
 /// Load every pool's rows.
 pub(crate) fn load_all(
-    config: &postgres::Config,
+    config: &Config,
     cfg: &SeedConfig,
     plans: &[PoolPlan],
     progress: &dyn Fn(Progress),
@@ -148,7 +149,7 @@ pub(crate) fn load_all(
         total,
         progress,
         |pool, ticker| {
-            let mut client = config.connect(postgres::NoTls)?;
+            let mut client = connect_blocking(config)?;
             load::load_pool(&mut client, &plans[pool].world, &mut |n| ticker.add(n))
         },
     )?;
@@ -166,7 +167,7 @@ pub(crate) struct Replayed {
 
 /// Replay every pool's operations.
 pub(crate) fn record_all(
-    config: &postgres::Config,
+    config: &Config,
     cfg: &SeedConfig,
     lab: &Lab,
     setup: &Setup,
@@ -184,8 +185,9 @@ pub(crate) fn record_all(
         total,
         progress,
         |pool, ticker| {
-            let client = config.connect(postgres::NoTls)?;
-            Replay::new(client, lab, setup, &plans[pool])?.run(ticker)
+            let client = connect_blocking(config)?;
+            let recorder = Recorder::connect(config)?;
+            Replay::new(client, recorder, lab, setup, &plans[pool])?.run(ticker)
         },
     )?;
     let mut out = Replayed::default();
@@ -222,10 +224,11 @@ struct Statements {
 
 /// Replays one pool, mirroring each host's rows (lcseq, taskid) to check
 /// what every `wiped` deletes and to report each host's last wipe. Calls
-/// go through a [`Recorder`], the recorder with its statements prepared
-/// once for the connection; everything else uses its connection.
+/// go through a [`Recorder`] (on a connection of its own); everything
+/// else, wipes included, through `client`.
 struct Replay<'a> {
     recorder: Recorder,
+    client: Client,
     statements: Statements,
     lab: &'a Lab,
     setup: &'a Setup,
@@ -238,13 +241,12 @@ struct Replay<'a> {
 
 impl<'a> Replay<'a> {
     fn new(
-        client: Client,
+        mut client: Client,
+        recorder: Recorder,
         lab: &'a Lab,
         setup: &'a Setup,
         plan: &'a PoolPlan,
     ) -> Result<Replay<'a>, SeedError> {
-        let mut recorder = Recorder::new(client)?;
-        let client = recorder.client();
         let statements = Statements {
             live: client.prepare(
                 "UPDATE tasks AS t SET live = v.live
@@ -273,6 +275,7 @@ impl<'a> Replay<'a> {
         };
         Ok(Replay {
             recorder,
+            client,
             statements,
             lab,
             setup,
@@ -438,11 +441,10 @@ impl<'a> Replay<'a> {
             ),
             None => format!("wiped {} as task {}", call.host, call.task),
         };
-        let outcome =
-            wipe::wipe(self.recorder.client(), &call).map_err(|source| SeedError::Call {
-                what: what(),
-                source: Box::new(source),
-            })?;
+        let outcome = wipe::wipe(&mut self.client, &call).map_err(|source| SeedError::Call {
+            what: what(),
+            source: Box::new(source),
+        })?;
         // What the wipe should have done, from the rows we wrote.
         let rows = self.rows.entry(host).or_default();
         let first = rows
@@ -479,8 +481,7 @@ impl<'a> Replay<'a> {
         let live = std::mem::take(&mut self.pending.live);
         let (ids, flags): (Vec<i32>, Vec<bool>) = live.into_iter().unzip();
         let n = self
-            .recorder
-            .client()
+            .client
             .execute(&self.statements.live, &[&ids, &flags])?;
         expect_updated("tasks", n, ids.len())
     }
@@ -500,8 +501,7 @@ impl<'a> Replay<'a> {
                 owner.push(taskid);
             }
             let n = self
-                .recorder
-                .client()
+                .client
                 .execute(&self.statements.holds, &[&restype, &name, &shareix, &owner])?;
             expect_updated("resources", n, owner.len())?;
         }
@@ -517,7 +517,7 @@ impl<'a> Replay<'a> {
                 state.push(s);
                 wear.push(w);
             }
-            let n = self.recorder.client().execute(
+            let n = self.client.execute(
                 &self.statements.sharing,
                 &[&name, &sharetype, &state, &wear],
             )?;
@@ -537,8 +537,7 @@ impl<'a> Replay<'a> {
             .map(|f| (f.flight, f.blessing))
             .unzip();
         let n = self
-            .recorder
-            .client()
+            .client
             .execute(&self.statements.bless, &[&flights, &blessings])?;
         expect_updated("flights", n, flights.len())
     }

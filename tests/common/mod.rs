@@ -252,9 +252,10 @@ pub type Use<'a> = (
 
 /// Record each use, in order, in jobs of `flight`, through the recorder as
 /// `hostlife record` would.
-pub fn record_uses(c: &mut Client, flight: i32, uses: &[Use<'_>]) {
-    use hostlife::db::record::{self, JobRef, RecordCall, StepRef};
+pub fn record_uses(db: &hostlife::db::testdb::TestDb, flight: i32, uses: &[Use<'_>]) {
+    use hostlife::db::record::{JobRef, RecordCall, StepRef};
     use hostlife::db::task::TaskRef;
+    let mut recorder = db.recorder();
     for &(host, ident, job, stepno, mode, taskid) in uses {
         let call = RecordCall {
             mode,
@@ -268,6 +269,8 @@ pub fn record_uses(c: &mut Client, flight: i32, uses: &[Use<'_>]) {
             task: TaskRef::Id { taskid },
             nested: false,
         };
-        record::record(c, &call).unwrap_or_else(|e| panic!("record {host} {job}: {e}"));
+        recorder
+            .record(&call)
+            .unwrap_or_else(|e| panic!("record {host} {job}: {e}"));
     }
 }
