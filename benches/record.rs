@@ -117,6 +117,10 @@ fn record_final(crit: &mut Criterion) {
                 total
             })
         });
+        if calls.is_empty() {
+            // Filtered out on the command line.
+            continue;
+        }
         calls.sort();
         let at = |q: f64| calls[((calls.len() - 1) as f64 * q) as usize];
         println!(
