@@ -112,6 +112,58 @@ fn answers_requests_with_their_id() {
 }
 
 #[test]
+fn records_through_its_recorder_and_keeps_it_after_a_refusal() {
+    use hostlife::db::record::{JobRef, RecordCall, RecordOutcome, StepRef};
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    let call = |host: &str| {
+        Request::Record(RecordCall {
+            mode: Mode::Final,
+            host: host.into(),
+            ident: "host".into(),
+            job: Some(JobRef {
+                flight: 100,
+                job: "build-b".into(),
+            }),
+            step: Some(StepRef::Number(3)),
+            task: TaskRef::Id { taskid: 8 },
+            nested: false,
+        })
+    };
+    let recorded = |a: Answer| match a.result {
+        Ok(Reply::Recorded(RecordOutcome::Recorded { runvar, .. })) => runvar,
+        other => panic!("{other:?}"),
+    };
+
+    worker.send(1, call("h1"));
+    let runvar = recorded(next_answer(&rx));
+    assert_eq!(rows_of(&db, "h1"), 4);
+    let stored = common::runvar(&mut db.connect(), 100, "build-b", "host_lifecycle");
+    assert_eq!(stored.as_deref(), Some(runvar.as_str()));
+
+    worker.send(2, call("nosuchhost"));
+    let a = next_answer(&rx);
+    let Err(failure) = a.result else {
+        panic!("{:?}", a.result)
+    };
+    assert!(failure.refused, "{}", failure.message);
+    assert!(
+        failure.message.contains("nosuchhost"),
+        "{}",
+        failure.message
+    );
+
+    // The same job under another ident on h2: the recorder still works.
+    let Request::Record(mut again) = call("h2") else {
+        unreachable!()
+    };
+    again.ident = "src_host".into();
+    worker.send(3, Request::Record(again));
+    recorded(next_answer(&rx));
+    assert_eq!(rows_of(&db, "h2"), 2);
+}
+
+#[test]
 fn stale_answers_never_reach_the_view() {
     let db = seeded();
     let (worker, rx) = spawn(db.config().clone());
