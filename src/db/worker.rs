@@ -220,10 +220,7 @@ struct Runner<S> {
     config: Config,
     sink: S,
     client: Option<Client>,
-    /// The recorder, on a connection of its own, made by the first
-    /// record request (most sessions never record) and dropped when it
-    /// fails other than by refusing, so that the next one reconnects.
-    recorder: Option<Recorder>,
+    recorder: LazyRecorder,
     /// Why the last connection attempt failed, and when to try again.
     down: Option<(String, Instant)>,
     backoff: Duration,
@@ -232,10 +229,13 @@ struct Runner<S> {
 impl<S: FnMut(Event) -> bool> Runner<S> {
     fn new(config: Config, sink: S) -> Self {
         Runner {
-            config,
             sink,
             client: None,
-            recorder: None,
+            recorder: LazyRecorder {
+                config: config.clone(),
+                recorder: None,
+            },
+            config,
             down: None,
             backoff: FIRST_BACKOFF,
         }
@@ -314,11 +314,9 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             return false;
         }
         let result = match (&mut self.client, &self.down) {
-            (Some(client), _) => match &request {
-                Request::Record(call) => self.record(call),
-                _ => execute(client, &request),
+            (Some(client), _) => {
+                execute(client, &mut self.recorder, &request).map_err(|e| Failure::from(&e))
             }
-            .map_err(|e| Failure::from(&e)),
             (None, Some((error, at))) => Err(Failure {
                 message: format!(
                     "not connected ({error}); retrying in {} s",
@@ -344,8 +342,16 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
     }
 }
 
-impl<S> Runner<S> {
-    fn record(&mut self, call: &RecordCall) -> Result<Reply> {
+/// The recorder, on a connection of its own: made by the first record
+/// request (most sessions never record), and dropped when a call fails
+/// other than by refusing, so that the next one reconnects.
+struct LazyRecorder {
+    config: Config,
+    recorder: Option<Recorder>,
+}
+
+impl LazyRecorder {
+    fn record(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
         let recorder = match &mut self.recorder {
             Some(r) => r,
             None => self.recorder.insert(Recorder::connect(&self.config)?),
@@ -354,11 +360,11 @@ impl<S> Runner<S> {
         if outcome.as_ref().is_err_and(|e| !e.is_refusal()) {
             self.recorder = None;
         }
-        Ok(Reply::Recorded(outcome?))
+        outcome
     }
 }
 
-fn execute(client: &mut Client, request: &Request) -> Result<Reply> {
+fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) -> Result<Reply> {
     Ok(match request {
         Request::Hosts => Reply::Hosts(read_only(client, |c| read::hosts(c))?),
         Request::Show { host } => Reply::Host(read_only(client, |c| read::show(c, host))?),
@@ -384,7 +390,7 @@ fn execute(client: &mut Client, request: &Request) -> Result<Reply> {
             Reply::WipePlan { plan, detail }
         }
         Request::Wipe(call) => Reply::Wiped(wipe::wipe_manual(client, call)?),
-        Request::Record(_) => unreachable!("record requests go to the recorder"),
+        Request::Record(call) => Reply::Recorded(recorder.record(call)?),
     })
 }
 
