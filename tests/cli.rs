@@ -268,6 +268,14 @@ fn refusals_exit_1_and_write_nothing() {
         assert_eq!(o.status.code(), Some(1), "{host:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(want), "{}", stderr(&o));
     }
+    // A static task is created inside the call's transaction, which the
+    // refusal (after its creation) rolls back.
+    let o = hostlife(
+        &db,
+        &["record", "select", "ghost", "--static-task", "new@lab"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no resources row"), "{}", stderr(&o));
     // wiped while others hold shares of the build host.
     let o = hostlife(&db, &["record", "wiped", "h1", "--taskid", "8", "--json"]);
     assert_eq!(o.status.code(), Some(1));
