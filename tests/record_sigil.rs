@@ -1,0 +1,89 @@
+//! The early return (spec section 4): a call whose runvar's last token is
+//! already its mode's sigil writes nothing. The recorder asks PostgreSQL
+//! that question rather than fetching the whole runvar, so here it must
+//! agree with the pure `sigil_of_last_token` on every corner of the
+//! grammar: trailing spaces, tabs, tokens of two marks, other characters.
+
+use hostlife::db::record::{JobRef, RecordCall, RecordOutcome, StepRef};
+use hostlife::db::task::TaskRef;
+use hostlife::db::testdb::TestDb;
+use hostlife::lifecycle::{Mode, sigil_of_last_token};
+
+const VALUES: &[&str] = &[
+    "",
+    " ",
+    "@",
+    "+",
+    " @",
+    "@ ",
+    "@   ",
+    "a @",
+    "a  @  ",
+    "+@",
+    "a+@",
+    "a@",
+    "@@",
+    "x @x",
+    "@ x",
+    "é @",
+    "é+",
+    "é",
+    " +",
+    "100.build-a:2 3 +",
+    "@build-a:2,src_host 5 @",
+    "a\t@",
+    "\t@",
+    "@\t",
+    "a …",
+];
+
+#[test]
+fn the_early_return_agrees_with_the_grammar() {
+    let db = TestDb::new();
+    let mut c = db.connect();
+    c.batch_execute(
+        "INSERT INTO tasks (taskid, type, refkey, live) VALUES (100, 'ownd', 'me', true);
+         INSERT INTO resources VALUES ('host', 'h1', 0, 100, NULL);
+         INSERT INTO flights (flight, blessing) VALUES (1, 'running');
+         INSERT INTO jobs VALUES (1, 'test-x', 'test', 'running');
+         INSERT INTO steps (flight, job, stepno, step, status) VALUES (1, 'test-x', 3, 'ts-x', 'running');",
+    )
+    .unwrap();
+    let mut recorder = db.recorder();
+    for &value in VALUES {
+        for mode in [Mode::SelectPrep, Mode::Select, Mode::Final] {
+            c.execute(
+                "INSERT INTO runvars VALUES (1, 'test-x', 'host_lifecycle', $1, true)
+                 ON CONFLICT (flight, job, name) DO UPDATE SET val = EXCLUDED.val",
+                &[&value],
+            )
+            .unwrap();
+            let call = RecordCall {
+                mode,
+                host: "h1".into(),
+                ident: "host".into(),
+                job: Some(JobRef {
+                    flight: 1,
+                    job: "test-x".into(),
+                }),
+                step: Some(StepRef::Number(3)),
+                task: TaskRef::Id { taskid: 100 },
+                nested: false,
+            };
+            let outcome = recorder.record(&call).unwrap();
+            let early = mode.sigil().map(|s| s.as_char());
+            let want_unchanged = early.is_some() && sigil_of_last_token(value) == early;
+            match outcome {
+                RecordOutcome::Unchanged { runvar, .. } => {
+                    assert!(want_unchanged, "{value:?} {mode:?}: returned early");
+                    assert_eq!(runvar, value);
+                }
+                RecordOutcome::Recorded { .. } => {
+                    assert!(!want_unchanged, "{value:?} {mode:?}: recorded");
+                }
+                other => panic!("{value:?} {mode:?}: {other:?}"),
+            }
+            c.batch_execute("DELETE FROM host_lifecycle").unwrap();
+        }
+    }
+}
