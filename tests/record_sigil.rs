@@ -1,8 +1,7 @@
 //! The early return (spec section 4): a call whose runvar's last token is
-//! already its mode's sigil writes nothing. The recorder asks PostgreSQL
-//! that question rather than fetching the whole runvar, so here it must
-//! agree with the pure `sigil_of_last_token` on every corner of the
-//! grammar: trailing spaces, tabs, tokens of two marks, other characters.
+//! already its mode's sigil writes nothing and says so. Through the
+//! recorder on a database, on every corner of the grammar: trailing
+//! spaces, tabs, tokens of two marks, other characters, every mode.
 
 use hostlife::db::record::{JobRef, RecordCall, RecordOutcome, StepRef};
 use hostlife::db::task::TaskRef;

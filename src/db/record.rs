@@ -261,7 +261,6 @@ impl Statements {
                     T::TEXT,
                     T::TEXT,
                     T::TEXT,
-                    T::TEXT,
                 ],
             ),
             client.prepare_typed(SCAN_SQL, &[T::TEXT]),
@@ -384,11 +383,7 @@ const CONTEXT_SQL: &str = concat!(
                     (SELECT stepno FROM steps WHERE flight = $3 AND job = $4 AND stepno = $5),
                     (SELECT stepno FROM steps WHERE flight = $3 AND job = $4 AND testid = $6
                       ORDER BY stepno LIMIT 1)),
-                -- The value only when the call returns early (its last
-                -- token is this mode's sigil): a listing runs to tens of
-                -- KB, which the other calls need not decompress and ship.
-                CASE WHEN right(rtrim(rv.val, ' '), 2) IN ($9, ' ' || $9) THEN rv.val END,
-                rv.synth,
+                rv.val, rv.synth,
                 EXISTS (SELECT 1 FROM resources
                          WHERE restype = 'host' AND resname = $8 AND shareix = 0),
                 (SELECT sharetype FROM resource_sharing WHERE restype = 'host' AND resname = $8),
@@ -421,17 +416,10 @@ struct Context {
     blessing: Option<Option<String>>,
     job_exists: bool,
     stepno: Option<i32>,
-    /// The call's runvar, if it exists: whether it is synthetic, and its
-    /// value if its last token is the call's sigil (the early return).
-    runvar: Option<Runvar>,
+    runvar: Option<(String, bool)>,
     host_known: bool,
     sharetype: Option<String>,
     live: LiveTasks,
-}
-
-struct Runvar {
-    synth: bool,
-    ends_with_sigil: Option<String>,
 }
 
 /// The context query's parameters for a call.
@@ -444,8 +432,6 @@ struct ContextParams<'a> {
     testid: Option<&'a str>,
     runvar_name: &'a str,
     host: &'a str,
-    /// The mode's sigil, for the early-return check in SQL.
-    sigil: Option<String>,
 }
 
 impl<'a> ContextParams<'a> {
@@ -468,11 +454,10 @@ impl<'a> ContextParams<'a> {
             testid,
             runvar_name,
             host: &call.host,
-            sigil: call.mode.sigil().map(|s| s.as_char().to_string()),
         }
     }
 
-    fn values(&self) -> [&(dyn ToSql + Sync); 9] {
+    fn values(&self) -> [&(dyn ToSql + Sync); 8] {
         [
             &self.taskid,
             &self.static_refkey,
@@ -482,7 +467,6 @@ impl<'a> ContextParams<'a> {
             &self.testid,
             &self.runvar_name,
             &self.host,
-            &self.sigil,
         ]
     }
 }
@@ -490,7 +474,7 @@ impl<'a> ContextParams<'a> {
 impl Context {
     fn from_row(row: &Row) -> Context {
         let taskid: Option<i32> = row.get(0);
-        let synth: Option<bool> = row.get(11);
+        let rv_val: Option<String> = row.get(10);
         Context {
             task: taskid.map(|taskid| Task {
                 taskid,
@@ -503,10 +487,7 @@ impl Context {
             blessing: row.get::<_, bool>(6).then(|| row.get(7)),
             job_exists: row.get(8),
             stepno: row.get(9),
-            runvar: synth.map(|synth| Runvar {
-                synth,
-                ends_with_sigil: row.get(10),
-            }),
+            runvar: rv_val.map(|v| (v, row.get(11))),
             host_known: row.get(12),
             sharetype: row.get(13),
             live: row.get::<_, Vec<i32>>(14).into_iter().collect(),
@@ -641,8 +622,8 @@ async fn record_in(
         });
     };
 
-    if let Some(runvar) = ctx.runvar {
-        if !runvar.synth {
+    if let Some((val, synth)) = ctx.runvar {
+        if !synth {
             return Err(Refusal::RunvarNotSynth {
                 flight: job.flight,
                 job: job.job.clone(),
@@ -650,7 +631,8 @@ async fn record_in(
             }
             .into());
         }
-        if let Some(val) = runvar.ends_with_sigil {
+        let sigil = call.mode.sigil().map(|s| s.as_char());
+        if sigil.is_some() && lifecycle::sigil_of_last_token(&val) == sigil {
             return Ok(RecordOutcome::Unchanged {
                 runvar_name: name.to_owned(),
                 runvar: val,
