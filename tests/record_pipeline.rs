@@ -5,24 +5,18 @@
 //! the transaction for the next call. A role without one privilege makes
 //! a chosen statement fail.
 
-use hostlife::db::record::{JobRef, RecordCall, RecordOutcome, Recorder, StepRef};
-use hostlife::db::task::TaskRef;
+mod common;
+
+use hostlife::db::record::{RecordOutcome, Recorder};
 use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::Mode;
 
-/// A world where task 100 may record `test-x` step 3 on h1, and a role
-/// with the rights the recorder needs except `revoke`; its recorder.
+/// [`common::one_job`], and a recorder connected as a role with the rights
+/// it needs except `revoke`.
 fn world(revoke: &str) -> (TestDb, postgres::Client, String, Recorder) {
     let db = TestDb::new();
     let mut c = db.connect();
-    c.batch_execute(
-        "INSERT INTO tasks (taskid, type, refkey, live) VALUES (100, 'ownd', 'me', true);
-         INSERT INTO resources VALUES ('host', 'h1', 0, 100, NULL);
-         INSERT INTO flights (flight, blessing) VALUES (1, 'running');
-         INSERT INTO jobs VALUES (1, 'test-x', 'test', 'running');
-         INSERT INTO steps (flight, job, stepno, step, status) VALUES (1, 'test-x', 3, 'ts-x', 'running');",
-    )
-    .unwrap();
+    common::one_job(&mut c);
     let role = format!("{}_writer", db.name());
     c.batch_execute(&format!(
         "CREATE ROLE {role} LOGIN PASSWORD 'pw';
@@ -37,19 +31,31 @@ fn world(revoke: &str) -> (TestDb, postgres::Client, String, Recorder) {
     (db, c, role, recorder)
 }
 
-fn call() -> RecordCall {
-    RecordCall {
-        mode: Mode::Select,
-        host: "h1".into(),
-        ident: "host".into(),
-        job: Some(JobRef {
-            flight: 1,
-            job: "test-x".into(),
-        }),
-        step: Some(StepRef::Number(3)),
-        task: TaskRef::Id { taskid: 100 },
-        nested: false,
+/// Two calls in a row fail with `want` (the second proves the first left
+/// no transaction behind to be "aborted").
+fn fails_twice(recorder: &mut Recorder, want: &str) {
+    for _ in 0..2 {
+        let e = recorder
+            .record(&common::one_job_call(Mode::Select))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{e}");
+        assert!(!e.contains("aborted"), "{e}");
     }
+}
+
+/// Once `grant` is given back, the same recorder records; then the role
+/// goes.
+fn records_after(c: &mut postgres::Client, role: &str, mut recorder: Recorder, grant: &str) {
+    c.batch_execute(&format!("GRANT {grant} TO {role}"))
+        .unwrap();
+    let out = recorder
+        .record(&common::one_job_call(Mode::Select))
+        .unwrap();
+    assert!(matches!(out, RecordOutcome::Recorded { .. }), "{out:?}");
+    drop(recorder);
+    c.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .unwrap();
 }
 
 #[test]
@@ -57,36 +63,17 @@ fn a_failing_read_reports_its_own_error_and_leaves_the_connection_usable() {
     // The context query fails when it runs, after BEGIN and before the
     // scan that was sent with it.
     let (_db, mut c, role, mut recorder) = world("SELECT ON flights");
-    let call = call();
-    for _ in 0..2 {
-        let e = recorder.record(&call).unwrap_err().to_string();
-        assert!(e.contains("permission denied for table flights"), "{e}");
-        assert!(!e.contains("aborted"), "{e}");
-    }
+    fails_twice(&mut recorder, "permission denied for table flights");
     // Had the failed transaction been left open, this call would run in
     // it and fail as aborted.
-    c.batch_execute(&format!("GRANT SELECT ON flights TO {role}"))
-        .unwrap();
-    let out = recorder.record(&call).unwrap();
-    assert!(matches!(out, RecordOutcome::Recorded { .. }), "{out:?}");
-
-    drop(recorder);
-    c.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
-        .unwrap();
+    records_after(&mut c, &role, recorder, "SELECT ON flights");
 }
 
 #[test]
 fn a_failing_write_rolls_back_and_leaves_the_connection_usable() {
     // The write fails; the COMMIT sent with it becomes a rollback.
     let (_db, mut c, role, mut recorder) = world("INSERT ON host_lifecycle");
-    let call = call();
-    for _ in 0..2 {
-        let e = recorder.record(&call).unwrap_err().to_string();
-        assert!(
-            e.contains("permission denied for table host_lifecycle"),
-            "{e}"
-        );
-    }
+    fails_twice(&mut recorder, "permission denied for table host_lifecycle");
     assert_eq!(
         c.query_one("SELECT count(*) FROM runvars", &[])
             .unwrap()
@@ -94,12 +81,5 @@ fn a_failing_write_rolls_back_and_leaves_the_connection_usable() {
         0,
         "nothing written"
     );
-    c.batch_execute(&format!("GRANT INSERT ON host_lifecycle TO {role}"))
-        .unwrap();
-    let out = recorder.record(&call).unwrap();
-    assert!(matches!(out, RecordOutcome::Recorded { .. }), "{out:?}");
-
-    drop(recorder);
-    c.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
-        .unwrap();
+    records_after(&mut c, &role, recorder, "INSERT ON host_lifecycle");
 }

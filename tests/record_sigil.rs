@@ -3,8 +3,9 @@
 //! recorder on a database, on every corner of the grammar: trailing
 //! spaces, tabs, tokens of two marks, other characters, every mode.
 
-use hostlife::db::record::{JobRef, RecordCall, RecordOutcome, StepRef};
-use hostlife::db::task::TaskRef;
+mod common;
+
+use hostlife::db::record::RecordOutcome;
 use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::{Mode, sigil_of_last_token};
 
@@ -40,14 +41,7 @@ const VALUES: &[&str] = &[
 fn the_early_return_agrees_with_the_grammar() {
     let db = TestDb::new();
     let mut c = db.connect();
-    c.batch_execute(
-        "INSERT INTO tasks (taskid, type, refkey, live) VALUES (100, 'ownd', 'me', true);
-         INSERT INTO resources VALUES ('host', 'h1', 0, 100, NULL);
-         INSERT INTO flights (flight, blessing) VALUES (1, 'running');
-         INSERT INTO jobs VALUES (1, 'test-x', 'test', 'running');
-         INSERT INTO steps (flight, job, stepno, step, status) VALUES (1, 'test-x', 3, 'ts-x', 'running');",
-    )
-    .unwrap();
+    common::one_job(&mut c);
     let mut recorder = db.recorder();
     for &value in VALUES {
         for mode in [Mode::SelectPrep, Mode::Select, Mode::Final] {
@@ -57,19 +51,7 @@ fn the_early_return_agrees_with_the_grammar() {
                 &[&value],
             )
             .unwrap();
-            let call = RecordCall {
-                mode,
-                host: "h1".into(),
-                ident: "host".into(),
-                job: Some(JobRef {
-                    flight: 1,
-                    job: "test-x".into(),
-                }),
-                step: Some(StepRef::Number(3)),
-                task: TaskRef::Id { taskid: 100 },
-                nested: false,
-            };
-            let outcome = recorder.record(&call).unwrap();
+            let outcome = recorder.record(&common::one_job_call(mode)).unwrap();
             let early = mode.sigil().map(|s| s.as_char());
             let want_unchanged = early.is_some() && sigil_of_last_token(value) == early;
             match outcome {

@@ -113,35 +113,28 @@ fn answers_requests_with_their_id() {
 
 #[test]
 fn records_through_its_recorder_and_keeps_it_after_a_refusal() {
-    use hostlife::db::record::{JobRef, RecordCall, RecordOutcome, StepRef};
+    use hostlife::db::record::RecordOutcome;
     let db = seeded();
     let (worker, rx) = spawn(db.config().clone());
-    let call = |host: &str| {
-        Request::Record(RecordCall {
-            mode: Mode::Final,
-            host: host.into(),
-            ident: "host".into(),
-            job: Some(JobRef {
-                flight: 100,
-                job: "build-b".into(),
-            }),
-            step: Some(StepRef::Number(3)),
-            task: TaskRef::Id { taskid: 8 },
-            nested: false,
-        })
+    // Final calls by build-b (task 8) at its step 3.
+    let call = |host: &str, ident: &str| {
+        Request::Record(common::use_call(
+            100,
+            (host, ident, "build-b", 3, Mode::Final, 8),
+        ))
     };
     let recorded = |a: Answer| match a.result {
         Ok(Reply::Recorded(RecordOutcome::Recorded { runvar, .. })) => runvar,
         other => panic!("{other:?}"),
     };
 
-    worker.send(1, call("h1"));
+    worker.send(1, call("h1", "host"));
     let runvar = recorded(next_answer(&rx));
     assert_eq!(rows_of(&db, "h1"), 4);
     let stored = common::runvar(&mut db.connect(), 100, "build-b", "host_lifecycle");
     assert_eq!(stored.as_deref(), Some(runvar.as_str()));
 
-    worker.send(2, call("nosuchhost"));
+    worker.send(2, call("nosuchhost", "host"));
     let a = next_answer(&rx);
     let Err(failure) = a.result else {
         panic!("{:?}", a.result)
@@ -154,11 +147,7 @@ fn records_through_its_recorder_and_keeps_it_after_a_refusal() {
     );
 
     // The same job under another ident on h2: the recorder still works.
-    let Request::Record(mut again) = call("h2") else {
-        unreachable!()
-    };
-    again.ident = "src_host".into();
-    worker.send(3, Request::Record(again));
+    worker.send(3, call("h2", "src_host"));
     recorded(next_answer(&rx));
     assert_eq!(rows_of(&db, "h2"), 2);
 }

@@ -2,6 +2,8 @@
 //! fresh database, and small queries for assertions.
 #![allow(dead_code)]
 
+use hostlife::db::record::RecordCall;
+use hostlife::lifecycle::Mode;
 use postgres::Client;
 use serde_json::Value;
 
@@ -241,36 +243,53 @@ pub fn dump_runvars(c: &mut Client) -> Vec<Value> {
 }
 
 /// A host's use in a job: host, ident, job, step number, mode, task id.
-pub type Use<'a> = (
-    &'a str,
-    &'a str,
-    &'a str,
-    i32,
-    hostlife::lifecycle::Mode,
-    i32,
-);
+pub type Use<'a> = (&'a str, &'a str, &'a str, i32, Mode, i32);
+
+/// The call recording `use` in a job of `flight`, by task id.
+pub fn use_call(flight: i32, (host, ident, job, stepno, mode, taskid): Use<'_>) -> RecordCall {
+    use hostlife::db::record::{JobRef, StepRef};
+    use hostlife::db::task::TaskRef;
+    RecordCall {
+        mode,
+        host: host.into(),
+        ident: ident.into(),
+        job: Some(JobRef {
+            flight,
+            job: job.into(),
+        }),
+        step: Some(StepRef::Number(stepno)),
+        task: TaskRef::Id { taskid },
+        nested: false,
+    }
+}
 
 /// Record each use, in order, in jobs of `flight`, through the recorder as
 /// `hostlife record` would.
 pub fn record_uses(db: &hostlife::db::testdb::TestDb, flight: i32, uses: &[Use<'_>]) {
-    use hostlife::db::record::{JobRef, RecordCall, StepRef};
-    use hostlife::db::task::TaskRef;
     let mut recorder = db.recorder();
-    for &(host, ident, job, stepno, mode, taskid) in uses {
-        let call = RecordCall {
-            mode,
-            host: host.into(),
-            ident: ident.into(),
-            job: Some(JobRef {
-                flight,
-                job: job.into(),
-            }),
-            step: Some(StepRef::Number(stepno)),
-            task: TaskRef::Id { taskid },
-            nested: false,
-        };
+    for &u in uses {
+        let (host, _, job, ..) = u;
+        let call = use_call(flight, u);
         recorder
             .record(&call)
             .unwrap_or_else(|e| panic!("record {host} {job}: {e}"));
     }
+}
+
+/// The smallest world a call can record in: live task 100 holding host
+/// `h1`, running flight 1 with job `test-x` and its step 3.
+pub fn one_job(c: &mut Client) {
+    c.batch_execute(
+        "INSERT INTO tasks (taskid, type, refkey, live) VALUES (100, 'ownd', 'me', true);
+         INSERT INTO resources VALUES ('host', 'h1', 0, 100, NULL);
+         INSERT INTO flights (flight, blessing) VALUES (1, 'running');
+         INSERT INTO jobs VALUES (1, 'test-x', 'test', 'running');
+         INSERT INTO steps (flight, job, stepno, step, status) VALUES (1, 'test-x', 3, 'ts-x', 'running');",
+    )
+    .unwrap();
+}
+
+/// A call by task 100 on `h1` in [`one_job`]'s step.
+pub fn one_job_call(mode: Mode) -> RecordCall {
+    use_call(1, ("h1", "host", "test-x", 3, mode, 100))
 }
