@@ -145,4 +145,33 @@ pub fn describe_pg(e: &postgres::Error) -> String {
     }
 }
 
+/// A batch of calls (one transaction for all of them) that failed: nothing
+/// of it was written.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{error}", index.map(|i| format!("call {} of the batch: ", i + 1)).unwrap_or_default())]
+pub struct BatchFailure {
+    /// The call that failed, when one did (a refusal, or a statement made
+    /// for it alone); `None` when the batch as a whole failed.
+    pub index: Option<usize>,
+    pub error: Error,
+}
+
+impl BatchFailure {
+    /// A failure of the batch as a whole.
+    pub fn whole(error: impl Into<Error>) -> BatchFailure {
+        BatchFailure {
+            index: None,
+            error: error.into(),
+        }
+    }
+
+    /// A failure of call `index`.
+    pub fn at(index: usize, error: impl Into<Error>) -> BatchFailure {
+        BatchFailure {
+            index: Some(index),
+            error: error.into(),
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

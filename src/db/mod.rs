@@ -25,7 +25,7 @@ pub mod txn;
 pub mod wipe;
 pub mod worker;
 
-pub use error::{Error, Refusal, Result};
+pub use error::{BatchFailure, Error, Refusal, Result};
 
 /// Where and how to connect. tokio-postgres's settings: both the blocking
 /// client and the recorder's [`pipelined::Pipelined`] connection start from
