@@ -224,6 +224,35 @@ fn threads_change_only_lcseq_numbering() {
     assert_eq!(dump(&mut a.connect(), false), dump(&mut b.connect(), false));
 }
 
+/// A round's calls in one transaction (`Recorder::record_many`) leave the
+/// same database as one transaction per call: the lab's pools share no
+/// host and no flight, so no call of a round reads what another writes.
+#[test]
+fn batching_changes_only_lcseq_numbering() {
+    let cfg = SeedConfig {
+        pools: 4,
+        hosts: 24,
+        flights: 40,
+        threads: 1,
+        ..small()
+    };
+    let (a, ra) = seeded(&SeedConfig {
+        batched: false,
+        ..cfg.clone()
+    });
+    let (b, rb) = seeded(&SeedConfig {
+        batched: true,
+        ..cfg
+    });
+    // Enough happened for rounds of several calls of each kind.
+    assert!(ra.lifecycle_rows > 400 && ra.wipes > 40, "{ra:?}");
+    assert_eq!(
+        (ra.lifecycle_rows, ra.unchanged, ra.rows_wiped),
+        (rb.lifecycle_rows, rb.unchanged, rb.rows_wiped)
+    );
+    assert_eq!(dump(&mut a.connect(), false), dump(&mut b.connect(), false));
+}
+
 #[test]
 fn refuses_a_database_that_is_not_empty() {
     let db = TestDb::new();

@@ -153,7 +153,8 @@ pub struct BatchFailure {
     /// The call that failed, when one did (a refusal, or a statement made
     /// for it alone); `None` when the batch as a whole failed.
     pub index: Option<usize>,
-    pub error: Error,
+    /// Boxed: a refusal is large, and batches fail rarely.
+    pub error: Box<Error>,
 }
 
 impl BatchFailure {
@@ -161,7 +162,7 @@ impl BatchFailure {
     pub fn whole(error: impl Into<Error>) -> BatchFailure {
         BatchFailure {
             index: None,
-            error: error.into(),
+            error: Box::new(error.into()),
         }
     }
 
@@ -169,8 +170,15 @@ impl BatchFailure {
     pub fn at(index: usize, error: impl Into<Error>) -> BatchFailure {
         BatchFailure {
             index: Some(index),
-            error: error.into(),
+            error: Box::new(error.into()),
         }
+    }
+}
+
+/// A failure of the batch as a whole.
+impl From<Error> for BatchFailure {
+    fn from(error: Error) -> Self {
+        BatchFailure::whole(error)
     }
 }
 

@@ -19,7 +19,7 @@ use super::plan::{self, Actor, Holder, Op, PlanParams, PoolPlan};
 use super::{FIRST_FLIGHT, HostWipe, Progress, SeedConfig, SeedError, Stage};
 use crate::db::record::{JobRef, RecordCall, RecordOutcome, Recorder, StepRef};
 use crate::db::task::TaskRef;
-use crate::db::wipe::{self, WipeCall};
+use crate::db::wipe::{self, WipeCall, WipeOutcome};
 use crate::db::{Config, connect_blocking};
 use crate::lifecycle::Mode;
 
@@ -165,7 +165,8 @@ pub(crate) struct Replayed {
     pub last_wipes: Vec<HostWipe>,
 }
 
-/// Replay every pool's operations.
+/// Replay every pool's operations. Pools are dealt to the threads, and
+/// each thread replays its pools in lockstep ([`Driver`]).
 pub(crate) fn record_all(
     config: &Config,
     cfg: &SeedConfig,
@@ -178,24 +179,26 @@ pub(crate) fn record_all(
         .iter()
         .map(|p| p.stats.record_calls + p.stats.wipe_calls)
         .sum();
-    let pools = fan_out(
-        cfg.threads as usize,
-        plans.len(),
+    let threads = (cfg.threads as usize).clamp(1, plans.len().max(1));
+    let drivers = fan_out(
+        threads,
+        threads,
         Stage::Record,
         total,
         progress,
-        |pool, ticker| {
+        |t, ticker| {
+            let pools = (t..plans.len()).step_by(threads).map(|i| &plans[i]);
             let client = connect_blocking(config)?;
             let recorder = Recorder::connect(config)?;
-            Replay::new(client, recorder, lab, setup, &plans[pool])?.run(ticker)
+            Driver::new(client, recorder, lab, setup, pools, cfg.batched)?.run(ticker)
         },
     )?;
     let mut out = Replayed::default();
-    for p in pools {
-        out.rows += p.rows;
-        out.unchanged += p.unchanged;
-        out.rows_wiped += p.rows_wiped;
-        out.last_wipes.extend(p.last_wipes);
+    for d in drivers {
+        out.rows += d.rows;
+        out.unchanged += d.unchanged;
+        out.rows_wiped += d.rows_wiped;
+        out.last_wipes.extend(d.last_wipes);
     }
     out.last_wipes.sort_by(|a, b| a.host.cmp(&b.host));
     Ok(out)
@@ -205,14 +208,20 @@ pub(crate) fn record_all(
 const TICK_CALLS: u64 = 100;
 
 /// State changes not yet written. Only `wiped` reads who holds a host, and
-/// only the recorder's listing reads task liveness, so changes are
-/// gathered and written in one statement per table just before the call
-/// that needs them (and at the end), instead of one round trip each.
+/// only the recorder reads task liveness and share types, so changes are
+/// gathered and written in one statement per table before the next round
+/// of calls (and at the end), instead of one round trip each.
 #[derive(Debug, Default)]
 struct Pending {
     live: BTreeMap<i32, bool>,
     holds: BTreeMap<(u32, i32), i32>,
     sharing: BTreeMap<u32, (&'static str, &'static str, i32)>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.live.is_empty() && self.holds.is_empty() && self.sharing.is_empty()
+    }
 }
 
 struct Statements {
@@ -222,127 +231,26 @@ struct Statements {
     bless: Statement,
 }
 
-/// Replays one pool, mirroring each host's rows (lcseq, taskid) to check
-/// what every `wiped` deletes and to report each host's last wipe. Calls
-/// go through a [`Recorder`] (on a connection of its own); everything
-/// else, wipes included, through `client`.
-struct Replay<'a> {
-    recorder: Recorder,
-    client: Client,
-    statements: Statements,
+/// One pool's replay state: where it is in its operations, and a mirror of
+/// each host's rows (lcseq, taskid) to check what every `wiped` deletes
+/// and to report each host's last wipe. No I/O: the [`Driver`] makes the
+/// calls.
+struct PoolReplay<'a> {
     lab: &'a Lab,
     setup: &'a Setup,
     plan: &'a PoolPlan,
-    pending: Pending,
+    next: usize,
     rows: BTreeMap<u32, Vec<(i32, i32)>>,
     last_wipe: BTreeMap<u32, (i32, i32)>,
-    out: Replayed,
 }
 
-impl<'a> Replay<'a> {
-    fn new(
-        mut client: Client,
-        recorder: Recorder,
-        lab: &'a Lab,
-        setup: &'a Setup,
-        plan: &'a PoolPlan,
-    ) -> Result<Replay<'a>, SeedError> {
-        let statements = Statements {
-            live: client.prepare(
-                "UPDATE tasks AS t SET live = v.live
-                   FROM unnest($1::int4[], $2::bool[]) AS v(taskid, live)
-                  WHERE t.taskid = v.taskid",
-            )?,
-            holds: client.prepare(
-                "UPDATE resources AS r SET owntaskid = v.owner
-                   FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[])
-                        AS v(restype, resname, shareix, owner)
-                  WHERE r.restype = v.restype AND r.resname = v.resname
-                    AND r.shareix = v.shareix",
-            )?,
-            sharing: client.prepare(
-                "UPDATE resource_sharing AS s
-                    SET sharetype = v.sharetype, state = v.state, wear = v.wear
-                   FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[])
-                        AS v(resname, sharetype, state, wear)
-                  WHERE s.restype = 'host' AND s.resname = v.resname",
-            )?,
-            bless: client.prepare(
-                "UPDATE flights AS f SET blessing = v.blessing
-                   FROM unnest($1::int4[], $2::text[]) AS v(flight, blessing)
-                  WHERE f.flight = v.flight",
-            )?,
-        };
-        Ok(Replay {
-            recorder,
-            client,
-            statements,
-            lab,
-            setup,
-            plan,
-            pending: Pending::default(),
-            rows: BTreeMap::new(),
-            last_wipe: BTreeMap::new(),
-            out: Replayed::default(),
-        })
-    }
+/// A pool's next call.
+enum Call {
+    Record { host: u32, call: RecordCall },
+    Wipe { host: u32, call: WipeCall },
+}
 
-    fn run(mut self, ticker: &Ticker<'_>) -> Result<Replayed, SeedError> {
-        let mut unreported = 0;
-        for op in &self.plan.ops {
-            match *op {
-                Op::TaskLive { flight, live } => {
-                    let taskid = self.plan.world.tasks[flight as usize].taskid;
-                    self.pending.live.insert(taskid, live);
-                }
-                Op::Hold {
-                    host,
-                    shareix,
-                    holder,
-                } => {
-                    let taskid = self.holder(holder);
-                    self.pending.holds.insert((host, shareix), taskid);
-                }
-                Op::Sharing {
-                    host,
-                    sharetype,
-                    state,
-                    wear,
-                } => {
-                    self.pending.sharing.insert(host, (sharetype, state, wear));
-                }
-                Op::Record { .. } => {
-                    self.flush_live()?;
-                    self.record(op)?;
-                    unreported += 1;
-                }
-                Op::Wipe { host, job, actor } => {
-                    self.flush_all()?;
-                    self.wipe(host, job, actor)?;
-                    unreported += 1;
-                }
-            }
-            if unreported == TICK_CALLS {
-                ticker.add(unreported);
-                unreported = 0;
-                if ticker.aborted() {
-                    return Ok(self.out);
-                }
-            }
-        }
-        ticker.add(unreported);
-        self.flush_all()?;
-        self.bless()?;
-        for (host, (taskid, first_lcseq)) in std::mem::take(&mut self.last_wipe) {
-            self.out.last_wipes.push(HostWipe {
-                host: self.host_name(host).to_owned(),
-                taskid,
-                first_lcseq,
-            });
-        }
-        Ok(self.out)
-    }
-
+impl<'a> PoolReplay<'a> {
     fn host_name(&self, host: u32) -> &'a str {
         &self.lab.hosts[host as usize].name
     }
@@ -384,68 +292,96 @@ impl<'a> Replay<'a> {
         }
     }
 
-    fn record(&mut self, op: &Op) -> Result<(), SeedError> {
-        let Op::Record {
-            mode,
-            host,
-            ident,
-            at,
-            actor,
-        } = *op
-        else {
-            return Ok(());
-        };
-        let call = RecordCall {
-            mode,
-            host: self.host_name(host).to_owned(),
-            ident: ident.name().to_owned(),
-            job: at.map(|a| self.job(a.job)),
-            step: at.map(|a| StepRef::Number(a.stepno)),
-            task: self.task(actor),
-            nested: false,
-        };
-        let outcome = self
-            .recorder
-            .record(&call)
-            .map_err(|source| SeedError::Call {
-                what: describe_record(&call),
-                source: Box::new(source),
-            })?;
+    /// Gather state changes into `pending` up to the next call, and return
+    /// it; `None` when the pool is done.
+    fn advance(&mut self, pending: &mut Pending) -> Option<Call> {
+        while let Some(op) = self.plan.ops.get(self.next) {
+            self.next += 1;
+            match *op {
+                Op::TaskLive { flight, live } => {
+                    let taskid = self.plan.world.tasks[flight as usize].taskid;
+                    pending.live.insert(taskid, live);
+                }
+                Op::Hold {
+                    host,
+                    shareix,
+                    holder,
+                } => {
+                    let taskid = self.holder(holder);
+                    pending.holds.insert((host, shareix), taskid);
+                }
+                Op::Sharing {
+                    host,
+                    sharetype,
+                    state,
+                    wear,
+                } => {
+                    pending.sharing.insert(host, (sharetype, state, wear));
+                }
+                Op::Record {
+                    mode,
+                    host,
+                    ident,
+                    at,
+                    actor,
+                } => {
+                    let call = RecordCall {
+                        mode,
+                        host: self.host_name(host).to_owned(),
+                        ident: ident.name().to_owned(),
+                        job: at.map(|a| self.job(a.job)),
+                        step: at.map(|a| StepRef::Number(a.stepno)),
+                        task: self.task(actor),
+                        nested: false,
+                    };
+                    return Some(Call::Record { host, call });
+                }
+                Op::Wipe { host, job, actor } => {
+                    let call = WipeCall {
+                        host: self.host_name(host).to_owned(),
+                        task: self.task(actor),
+                        job: job.map(|j| self.job(j)),
+                    };
+                    return Some(Call::Wipe { host, call });
+                }
+            }
+        }
+        None
+    }
+
+    /// Take in what a record call did.
+    fn recorded(
+        &mut self,
+        host: u32,
+        call: &RecordCall,
+        outcome: RecordOutcome,
+        out: &mut Replayed,
+    ) -> Result<(), SeedError> {
         match outcome {
             RecordOutcome::Recorded { lcseq, taskid, .. }
             | RecordOutcome::OutOfJob { lcseq, taskid } => {
-                self.out.rows += 1;
+                out.rows += 1;
                 self.rows.entry(host).or_default().push((lcseq, taskid));
             }
-            RecordOutcome::Unchanged { .. } => self.out.unchanged += 1,
+            RecordOutcome::Unchanged { .. } => out.unchanged += 1,
             RecordOutcome::Nested => {
                 return Err(SeedError::OutOfStep(format!(
                     "{}: treated as nested",
-                    describe_record(&call)
+                    describe_record(call)
                 )));
             }
         }
         Ok(())
     }
 
-    fn wipe(&mut self, host: u32, job: Option<u32>, actor: Actor) -> Result<(), SeedError> {
-        let call = WipeCall {
-            host: self.host_name(host).to_owned(),
-            task: self.task(actor),
-            job: job.map(|j| self.job(j)),
-        };
-        let what = || match &call.job {
-            Some(j) => format!(
-                "wiped {} by {}.{} as task {}",
-                call.host, j.flight, j.job, call.task
-            ),
-            None => format!("wiped {} as task {}", call.host, call.task),
-        };
-        let outcome = wipe::wipe(&mut self.client, &call).map_err(|source| SeedError::Call {
-            what: what(),
-            source: Box::new(source),
-        })?;
-        // What the wipe should have done, from the rows we wrote.
+    /// Take in what a wipe did, checking it against the mirror.
+    fn wiped(
+        &mut self,
+        host: u32,
+        call: &WipeCall,
+        outcome: &WipeOutcome,
+        out: &mut Replayed,
+    ) -> Result<(), SeedError> {
         let rows = self.rows.entry(host).or_default();
         let first = rows
             .iter()
@@ -454,7 +390,7 @@ impl<'a> Replay<'a> {
         let Some(first) = first else {
             return Err(SeedError::OutOfStep(format!(
                 "{}: the task has no row on the host",
-                what()
+                describe_wipe(call)
             )));
         };
         let before = rows.len();
@@ -463,33 +399,210 @@ impl<'a> Replay<'a> {
         if deleted != outcome.deleted || rows.len() as u64 != outcome.kept {
             return Err(SeedError::OutOfStep(format!(
                 "{}: deleted {} and kept {} rows; expected {deleted} and {}",
-                what(),
+                describe_wipe(call),
                 outcome.deleted,
                 outcome.kept,
                 rows.len()
             )));
         }
-        self.out.rows_wiped += deleted;
+        out.rows_wiped += deleted;
         self.last_wipe.insert(host, (outcome.taskid, first));
         Ok(())
     }
 
-    fn flush_live(&mut self) -> Result<(), SeedError> {
-        if self.pending.live.is_empty() {
-            return Ok(());
-        }
-        let live = std::mem::take(&mut self.pending.live);
-        let (ids, flags): (Vec<i32>, Vec<bool>) = live.into_iter().unzip();
-        let n = self
-            .client
-            .execute(&self.statements.live, &[&ids, &flags])?;
-        expect_updated("tasks", n, ids.len())
+    /// The pool's flights that are over, with their final blessing.
+    fn blessings(&self) -> impl Iterator<Item = (i32, &'static str)> + '_ {
+        self.plan
+            .world
+            .flights
+            .iter()
+            .filter(|f| f.blessing != "running")
+            .map(|f| (f.flight, f.blessing))
+    }
+}
+
+/// Replays a thread's pools in lockstep, on two connections: a
+/// [`Recorder`] for the lifecycle calls, and `client` for everything else,
+/// wipes included.
+///
+/// Each round takes every pool's next call, writes the state changes that
+/// came before them, then makes the round's record calls in one
+/// transaction (`Recorder::record_many`) and its wipes. Pools share no
+/// host and no flight, so no call of a round reads what another writes:
+/// each sees the database as it would one call at a time. With `batched`
+/// off, each call is its own transaction, for comparison.
+struct Driver<'a> {
+    lab: &'a Lab,
+    recorder: Recorder,
+    client: Client,
+    statements: Statements,
+    pools: Vec<PoolReplay<'a>>,
+    batched: bool,
+    out: Replayed,
+}
+
+impl<'a> Driver<'a> {
+    fn new(
+        mut client: Client,
+        recorder: Recorder,
+        lab: &'a Lab,
+        setup: &'a Setup,
+        plans: impl Iterator<Item = &'a PoolPlan>,
+        batched: bool,
+    ) -> Result<Driver<'a>, SeedError> {
+        let statements = Statements {
+            live: client.prepare(
+                "UPDATE tasks AS t SET live = v.live
+                   FROM unnest($1::int4[], $2::bool[]) AS v(taskid, live)
+                  WHERE t.taskid = v.taskid",
+            )?,
+            holds: client.prepare(
+                "UPDATE resources AS r SET owntaskid = v.owner
+                   FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[])
+                        AS v(restype, resname, shareix, owner)
+                  WHERE r.restype = v.restype AND r.resname = v.resname
+                    AND r.shareix = v.shareix",
+            )?,
+            sharing: client.prepare(
+                "UPDATE resource_sharing AS s
+                    SET sharetype = v.sharetype, state = v.state, wear = v.wear
+                   FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[])
+                        AS v(resname, sharetype, state, wear)
+                  WHERE s.restype = 'host' AND s.resname = v.resname",
+            )?,
+            bless: client.prepare(
+                "UPDATE flights AS f SET blessing = v.blessing
+                   FROM unnest($1::int4[], $2::text[]) AS v(flight, blessing)
+                  WHERE f.flight = v.flight",
+            )?,
+        };
+        let pools = plans
+            .map(|plan| PoolReplay {
+                lab,
+                setup,
+                plan,
+                next: 0,
+                rows: BTreeMap::new(),
+                last_wipe: BTreeMap::new(),
+            })
+            .collect();
+        Ok(Driver {
+            lab,
+            recorder,
+            client,
+            statements,
+            pools,
+            batched,
+            out: Replayed::default(),
+        })
     }
 
-    fn flush_all(&mut self) -> Result<(), SeedError> {
-        self.flush_live()?;
-        if !self.pending.holds.is_empty() {
-            let holds = std::mem::take(&mut self.pending.holds);
+    fn run(mut self, ticker: &Ticker<'_>) -> Result<Replayed, SeedError> {
+        let mut unreported = 0;
+        let mut pending = Pending::default();
+        let mut active: Vec<usize> = (0..self.pools.len()).collect();
+        while !active.is_empty() {
+            let mut records = Vec::new();
+            let mut wipes = Vec::new();
+            active.retain(|&p| match self.pools[p].advance(&mut pending) {
+                Some(Call::Record { host, call }) => {
+                    records.push((p, host, call));
+                    true
+                }
+                Some(Call::Wipe { host, call }) => {
+                    wipes.push((p, host, call));
+                    true
+                }
+                None => false,
+            });
+            self.flush(&mut pending)?;
+            self.record(&records)?;
+            self.wipe(&wipes)?;
+            unreported += (records.len() + wipes.len()) as u64;
+            if unreported >= TICK_CALLS {
+                ticker.add(unreported);
+                unreported = 0;
+                if ticker.aborted() {
+                    return Ok(self.out);
+                }
+            }
+        }
+        ticker.add(unreported);
+        self.flush(&mut pending)?;
+        self.bless()?;
+        for pool in &mut self.pools {
+            for (host, (taskid, first_lcseq)) in std::mem::take(&mut pool.last_wipe) {
+                self.out.last_wipes.push(HostWipe {
+                    host: pool.host_name(host).to_owned(),
+                    taskid,
+                    first_lcseq,
+                });
+            }
+        }
+        Ok(self.out)
+    }
+
+    /// The round's record calls: one transaction, or one each.
+    fn record(&mut self, calls: &[(usize, u32, RecordCall)]) -> Result<(), SeedError> {
+        if calls.is_empty() {
+            return Ok(());
+        }
+        let outcomes = if self.batched {
+            let batch: Vec<RecordCall> = calls.iter().map(|(_, _, c)| c.clone()).collect();
+            self.recorder
+                .record_many(&batch)
+                .map_err(|f| call_failed(f.index.map(|i| &calls[i].2), *f.error))?
+        } else {
+            let mut outcomes = Vec::with_capacity(calls.len());
+            for (_, _, call) in calls {
+                let outcome = self
+                    .recorder
+                    .record(call)
+                    .map_err(|e| call_failed(Some(call), e))?;
+                outcomes.push(outcome);
+            }
+            outcomes
+        };
+        for ((p, host, call), outcome) in calls.iter().zip(outcomes) {
+            self.pools[*p].recorded(*host, call, outcome, &mut self.out)?;
+        }
+        Ok(())
+    }
+
+    /// The round's wipes.
+    fn wipe(&mut self, calls: &[(usize, u32, WipeCall)]) -> Result<(), SeedError> {
+        for (p, host, call) in calls {
+            let outcome = wipe::wipe(&mut self.client, call).map_err(|source| SeedError::Call {
+                what: describe_wipe(call),
+                source: Box::new(source),
+            })?;
+            self.pools[*p].wiped(*host, call, &outcome, &mut self.out)?;
+        }
+        Ok(())
+    }
+
+    fn host_name(&self, host: u32) -> &'a str {
+        &self.lab.hosts[host as usize].name
+    }
+
+    /// Write the state changes gathered so far, one statement per table.
+    fn flush(&mut self, pending: &mut Pending) -> Result<(), SeedError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let Pending {
+            live,
+            holds,
+            sharing,
+        } = std::mem::take(pending);
+        if !live.is_empty() {
+            let (ids, flags): (Vec<i32>, Vec<bool>) = live.into_iter().unzip();
+            let n = self
+                .client
+                .execute(&self.statements.live, &[&ids, &flags])?;
+            expect_updated("tasks", n, ids.len())?;
+        }
+        if !holds.is_empty() {
             let mut restype = Vec::with_capacity(holds.len());
             let mut name = Vec::with_capacity(holds.len());
             let mut shareix = Vec::with_capacity(holds.len());
@@ -505,8 +618,7 @@ impl<'a> Replay<'a> {
                 .execute(&self.statements.holds, &[&restype, &name, &shareix, &owner])?;
             expect_updated("resources", n, owner.len())?;
         }
-        if !self.pending.sharing.is_empty() {
-            let sharing = std::mem::take(&mut self.pending.sharing);
+        if !sharing.is_empty() {
             let mut name = Vec::with_capacity(sharing.len());
             let mut sharetype = Vec::with_capacity(sharing.len());
             let mut state = Vec::with_capacity(sharing.len());
@@ -528,18 +640,33 @@ impl<'a> Replay<'a> {
 
     /// Give the flights that are over their final blessing.
     fn bless(&mut self) -> Result<(), SeedError> {
-        let (flights, blessings): (Vec<i32>, Vec<&str>) = self
-            .plan
-            .world
-            .flights
-            .iter()
-            .filter(|f| f.blessing != "running")
-            .map(|f| (f.flight, f.blessing))
-            .unzip();
+        let (flights, blessings): (Vec<i32>, Vec<&str>) =
+            self.pools.iter().flat_map(|p| p.blessings()).unzip();
         let n = self
             .client
             .execute(&self.statements.bless, &[&flights, &blessings])?;
         expect_updated("flights", n, flights.len())
+    }
+}
+
+/// A call of a round failed: name it when the failure says which.
+fn call_failed(call: Option<&RecordCall>, source: crate::db::Error) -> SeedError {
+    SeedError::Call {
+        what: match call {
+            Some(call) => describe_record(call),
+            None => "a round of record calls".to_owned(),
+        },
+        source: Box::new(source),
+    }
+}
+
+fn describe_wipe(call: &WipeCall) -> String {
+    match &call.job {
+        Some(j) => format!(
+            "wiped {} by {}.{} as task {}",
+            call.host, j.flight, j.job, call.task
+        ),
+        None => format!("wiped {} as task {}", call.host, call.task),
     }
 }
 

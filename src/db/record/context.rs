@@ -1,0 +1,182 @@
+//! What a call reads before it decides: the context row (its task, flight,
+//! job, step, runvar and host) and the host's rows.
+
+use std::borrow::Cow;
+
+use postgres::types::ToSql;
+use rustc_hash::FxHashSet;
+use tokio_postgres::Row;
+
+use super::{RecordCall, StepRef};
+use crate::db::task::{Task, TaskRef};
+use crate::lifecycle::{RowJob, ScanRow};
+
+/// The set of live task ids, as `live_sql!` gives it.
+pub(super) type LiveTasks = FxHashSet<i32>;
+
+/// The live set from an array column.
+pub(super) fn live_tasks(row: &Row, column: usize) -> LiveTasks {
+    row.get::<_, Vec<i32>>(column).into_iter().collect()
+}
+
+/// One scanned row, borrowing its names from the database's row. Reads
+/// the columns of `scan_columns!` and ignores any after them.
+pub(super) fn scan_row<'r>(r: &'r Row, live: &LiveTasks) -> ScanRow<'r> {
+    let taskid: i32 = r.get(1);
+    let flight: Option<i32> = r.get(2);
+    ScanRow {
+        lcseq: r.get(0),
+        taskid,
+        live: live.contains(&taskid),
+        job: flight.map(|flight| RowJob {
+            flight,
+            job: Cow::Borrowed(r.get(3)),
+            stepno: r.get(4),
+            ident: Cow::Borrowed(r.get(5)),
+            isprep: r.get(6),
+        }),
+    }
+}
+
+/// Everything a call checks, read in one statement.
+#[derive(Debug)]
+pub(super) struct Context {
+    pub task: Option<Task>,
+    /// `None`: no such flight; `Some(None)`: a flight without blessing.
+    pub blessing: Option<Option<String>>,
+    pub job_exists: bool,
+    pub stepno: Option<i32>,
+    pub runvar: Option<(String, bool)>,
+    pub host_known: bool,
+    pub sharetype: Option<String>,
+}
+
+impl Context {
+    /// The columns of `context_sql!`, before any it adds.
+    pub fn from_row(row: &Row) -> Context {
+        let taskid: Option<i32> = row.get(0);
+        let rv_val: Option<String> = row.get(10);
+        Context {
+            task: taskid.map(|taskid| Task {
+                taskid,
+                kind: row.get(1),
+                refkey: row.get(2),
+                username: row.get(3),
+                comment: row.get(4),
+                live: row.get(5),
+            }),
+            blessing: row.get::<_, bool>(6).then(|| row.get(7)),
+            job_exists: row.get(8),
+            stepno: row.get(9),
+            runvar: rv_val.map(|v| (v, row.get(11))),
+            host_known: row.get(12),
+            sharetype: row.get(13),
+        }
+    }
+}
+
+/// The column after the context's own in the single-call statement.
+pub(super) const LIVE_COLUMN: usize = 14;
+
+/// A call's context parameters, in the statement's order.
+pub(super) struct ContextParams<'a> {
+    taskid: Option<i32>,
+    static_refkey: Option<&'a str>,
+    flight: Option<i32>,
+    job: Option<&'a str>,
+    stepno: Option<i32>,
+    testid: Option<&'a str>,
+    runvar_name: &'a str,
+    host: &'a str,
+}
+
+impl<'a> ContextParams<'a> {
+    pub fn of(call: &'a RecordCall, runvar_name: &'a str) -> Self {
+        let (taskid, static_refkey) = match &call.task {
+            TaskRef::Id { taskid } | TaskRef::Spec { taskid, .. } => (Some(*taskid), None),
+            TaskRef::Static { refkey } => (None, Some(refkey.as_str())),
+        };
+        let (stepno, testid) = match &call.step {
+            Some(StepRef::Number(n)) => (Some(*n), None),
+            Some(StepRef::Testid(t)) => (None, Some(t.as_str())),
+            None => (None, None),
+        };
+        ContextParams {
+            taskid,
+            static_refkey,
+            flight: call.job.as_ref().map(|j| j.flight),
+            job: call.job.as_ref().map(|j| j.job.as_str()),
+            stepno,
+            testid,
+            runvar_name,
+            host: &call.host,
+        }
+    }
+
+    pub fn values(&self) -> [&(dyn ToSql + Sync); 8] {
+        [
+            &self.taskid,
+            &self.static_refkey,
+            &self.flight,
+            &self.job,
+            &self.stepno,
+            &self.testid,
+            &self.runvar_name,
+            &self.host,
+        ]
+    }
+}
+
+/// The batch context statement's parameters: one array per column.
+#[derive(Default)]
+pub(super) struct ContextArrays<'a> {
+    taskid: Vec<Option<i32>>,
+    static_refkey: Vec<Option<&'a str>>,
+    flight: Vec<Option<i32>>,
+    job: Vec<Option<&'a str>>,
+    stepno: Vec<Option<i32>>,
+    testid: Vec<Option<&'a str>>,
+    runvar_name: Vec<&'a str>,
+    host: Vec<&'a str>,
+}
+
+impl<'a> ContextArrays<'a> {
+    pub fn of(calls: impl ExactSizeIterator<Item = (&'a RecordCall, &'a str)>) -> Self {
+        let n = calls.len();
+        let mut a = ContextArrays {
+            taskid: Vec::with_capacity(n),
+            static_refkey: Vec::with_capacity(n),
+            flight: Vec::with_capacity(n),
+            job: Vec::with_capacity(n),
+            stepno: Vec::with_capacity(n),
+            testid: Vec::with_capacity(n),
+            runvar_name: Vec::with_capacity(n),
+            host: Vec::with_capacity(n),
+        };
+        for (call, name) in calls {
+            let p = ContextParams::of(call, name);
+            a.taskid.push(p.taskid);
+            a.static_refkey.push(p.static_refkey);
+            a.flight.push(p.flight);
+            a.job.push(p.job);
+            a.stepno.push(p.stepno);
+            a.testid.push(p.testid);
+            a.runvar_name.push(p.runvar_name);
+            a.host.push(p.host);
+        }
+        a
+    }
+
+    pub fn values(&self) -> [&(dyn ToSql + Sync); 8] {
+        [
+            &self.taskid,
+            &self.static_refkey,
+            &self.flight,
+            &self.job,
+            &self.stepno,
+            &self.testid,
+            &self.runvar_name,
+            &self.host,
+        ]
+    }
+}

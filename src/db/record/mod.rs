@@ -1,0 +1,295 @@
+//! The recorder: selectprep, select and final (spec sections 3 to 5).
+//!
+//! One call is one serializable transaction: check, scan the host's rows,
+//! compute the listing, insert the new row and store the runvar. Either
+//! all of it commits or none of it does. [`Recorder`] runs it, one call at
+//! a time or a batch of calls on distinct hosts in one transaction.
+
+mod context;
+mod decide;
+mod pipeline;
+mod sql;
+
+use postgres::GenericClient;
+use postgres::types::Type;
+use rustc_hash::FxHashSet;
+use serde::Serialize;
+
+use super::Config;
+use super::error::{BatchFailure, Error, Refusal, Result};
+use super::pipelined::Pipelined;
+use super::task::{Task, TaskRef};
+use super::txn;
+use crate::lifecycle::{self, Mode, ScanRow};
+use sql::{SCAN_SQL, SESSION_SQL, Statements, TASK_ROW_SQL};
+
+/// A flight and job named by a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobRef {
+    pub flight: i32,
+    pub job: String,
+}
+
+/// How a call names its step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepRef {
+    Number(i32),
+    /// The step of the job whose testid this is (osstest's OSSTEST_TESTID).
+    Testid(String),
+}
+
+/// One recording call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordCall {
+    pub mode: Mode,
+    pub host: String,
+    pub ident: String,
+    pub job: Option<JobRef>,
+    pub step: Option<StepRef>,
+    pub task: TaskRef,
+    /// The host itself runs on a host (a nested guest): skipped entirely.
+    pub nested: bool,
+}
+
+/// What a recording call did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RecordOutcome {
+    /// A nested host: nothing to record.
+    Nested,
+    /// The runvar already ended with this mode's sigil: nothing written.
+    Unchanged { runvar_name: String, runvar: String },
+    /// No flight or no step: a task-only row.
+    OutOfJob { lcseq: i32, taskid: i32 },
+    /// A row and the job's runvar.
+    Recorded {
+        lcseq: i32,
+        taskid: i32,
+        stepno: i32,
+        runvar_name: String,
+        runvar: String,
+    },
+}
+
+/// Whether a host name is acceptable: non-empty, no whitespace, no
+/// control characters.
+pub fn check_host_name(host: &str) -> Result<(), Refusal> {
+    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(Refusal::BadHostName(host.to_owned()))
+    } else {
+        Ok(())
+    }
+}
+
+/// A flight's blessing permits lifecycle writes while it is running (or a
+/// play flight).
+pub fn blessing_allows(blessing: &str) -> bool {
+    blessing == "running" || blessing.contains("play")
+}
+
+/// Check that `flight` exists and, with `need_running`, that its blessing
+/// allows writes.
+pub(crate) fn check_flight(
+    tx: &mut impl GenericClient,
+    flight: i32,
+    need_running: bool,
+) -> Result<()> {
+    let row = tx
+        .query_typed_opt(
+            "SELECT blessing FROM flights WHERE flight = $1",
+            &[(&flight, Type::INT4)],
+        )?
+        .ok_or(Refusal::FlightUnknown(flight))?;
+    let blessing: Option<String> = row.get(0);
+    let blessing = blessing.unwrap_or_default();
+    if need_running && !blessing_allows(&blessing) {
+        return Err(Refusal::FlightNotRunning { flight, blessing }.into());
+    }
+    Ok(())
+}
+
+/// The host must be a known resource.
+pub(crate) fn check_host_known(tx: &mut impl GenericClient, host: &str) -> Result<()> {
+    let known = tx
+        .query_typed_opt(
+            "SELECT 1 FROM resources WHERE restype = 'host' AND resname = $1 AND shareix = 0",
+            &[(&host, Type::TEXT)],
+        )?
+        .is_some();
+    if known {
+        Ok(())
+    } else {
+        Err(Refusal::HostUnknown(host.to_owned()).into())
+    }
+}
+
+/// The acting task must be live to write.
+pub(crate) fn check_live(t: &Task) -> Result<()> {
+    if t.live {
+        Ok(())
+    } else {
+        Err(Refusal::TaskNotLive(t.label()).into())
+    }
+}
+
+/// Insert an out-of-job row (hostname and taskid only).
+pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i32) -> Result<i32> {
+    Ok(tx
+        .query_typed_one(TASK_ROW_SQL, &[(&host, Type::TEXT), (&taskid, Type::INT4)])?
+        .get(0))
+}
+
+/// A host's rows in lcseq order, each with its task's liveness.
+pub fn scan(tx: &mut impl GenericClient, host: &str) -> Result<Vec<ScanRow<'static>>> {
+    let live: Vec<i32> = tx.query_one(sql::LIVE_SQL, &[])?.get(0);
+    let live: FxHashSet<i32> = live.into_iter().collect();
+    // Typed: the statement goes out without a separate prepare round trip.
+    let rows = tx.query_typed(SCAN_SQL, &[(&host, Type::TEXT)])?;
+    Ok(rows
+        .iter()
+        .map(|r| context::scan_row(r, &live).into_owned())
+        .collect())
+}
+
+/// Whether the host is shared with a `build-` share type.
+pub fn is_build_host(tx: &mut impl GenericClient, host: &str) -> Result<bool> {
+    let row = tx.query_opt(
+        "SELECT sharetype FROM resource_sharing WHERE restype = 'host' AND resname = $1",
+        &[&host],
+    )?;
+    Ok(row.is_some_and(|r| r.get::<_, String>(0).starts_with("build-")))
+}
+
+/// The runvar name for an ident.
+pub fn runvar_name(ident: &str) -> String {
+    format!("{ident}_lifecycle")
+}
+
+fn validate(call: &RecordCall) -> Result<()> {
+    check_host_name(&call.host)?;
+    if !lifecycle::is_valid_name(&call.ident) {
+        return Err(Refusal::BadIdent(call.ident.clone()).into());
+    }
+    if let Some(j) = &call.job
+        && !lifecycle::is_valid_name(&j.job)
+    {
+        return Err(Refusal::BadJobName(j.job.clone()).into());
+    }
+    Ok(())
+}
+
+/// Records calls: selectprep, select and final, each one serializable
+/// transaction on a connection of its own with the statements prepared.
+/// Everything that records (`hostlife record`, the TUI's palette, the
+/// simulator, the tests) goes through here.
+///
+/// A call, or a batch, costs two round trips (see [`pipeline`]).
+pub struct Recorder {
+    conn: Pipelined,
+    statements: Statements,
+}
+
+impl Recorder {
+    /// Connect to `config` and prepare the statements.
+    pub fn connect(config: &Config) -> Result<Recorder> {
+        Recorder::new(Pipelined::connect(config)?)
+    }
+
+    /// Prepare the statements on a connection made already (so that the
+    /// caller can report a failure to connect in its own words).
+    pub fn new(conn: Pipelined) -> Result<Recorder> {
+        let statements = conn.block_on(async {
+            conn.client().batch_execute(SESSION_SQL).await?;
+            Statements::prepare(conn.client()).await
+        })?;
+        Ok(Recorder { conn, statements })
+    }
+
+    /// Record one call. See the module documentation.
+    pub fn record(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
+        validate(call)?;
+        if call.nested {
+            return Ok(RecordOutcome::Nested);
+        }
+        let name = runvar_name(&call.ident);
+        let (conn, statements) = (&self.conn, &self.statements);
+        txn::retry(|| conn.block_on(pipeline::attempt(conn.client(), statements, call, &name)))
+    }
+
+    /// Record a batch of calls in one serializable transaction: each call
+    /// checked and decided as [`Recorder::record`] would, and all of them
+    /// written, or none if any is refused (the failure names it). The
+    /// calls must be on distinct hosts and name distinct runvars, so that
+    /// none reads what another writes: in any order they give the same
+    /// outcomes as one at a time. A batch costs about what one call does
+    /// in round trips and statements, which is what makes replaying a
+    /// simulated lab fast.
+    pub fn record_many(
+        &mut self,
+        calls: &[RecordCall],
+    ) -> Result<Vec<RecordOutcome>, BatchFailure> {
+        let names: Vec<String> = calls.iter().map(|c| runvar_name(&c.ident)).collect();
+        let mut outcomes: Vec<Option<RecordOutcome>> = vec![None; calls.len()];
+        let mut batch = Vec::with_capacity(calls.len());
+        let mut at = Vec::with_capacity(calls.len());
+        for (i, call) in calls.iter().enumerate() {
+            validate(call).map_err(|e| BatchFailure::at(i, e))?;
+            if call.nested {
+                outcomes[i] = Some(RecordOutcome::Nested);
+            } else {
+                batch.push((call, names[i].as_str()));
+                at.push(i);
+            }
+        }
+        check_independent(&batch).map_err(|(k, e)| BatchFailure::at(at[k], e))?;
+        if !batch.is_empty() {
+            let (conn, statements) = (&self.conn, &self.statements);
+            let done = txn::retry(|| {
+                conn.block_on(pipeline::attempt_many(conn.client(), statements, &batch))
+            })
+            .map_err(|f| BatchFailure {
+                index: f.index.map(|k| at[k]),
+                error: f.error,
+            })?;
+            for (k, outcome) in done.into_iter().enumerate() {
+                outcomes[at[k]] = Some(outcome);
+            }
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.expect("every call of the batch has an outcome"))
+            .collect())
+    }
+}
+
+/// A batch's calls must not read what another writes: distinct hosts, and
+/// distinct runvars. The first call that repeats one, by position in
+/// `batch`, with why.
+fn check_independent(batch: &[(&RecordCall, &str)]) -> Result<(), (usize, Error)> {
+    let mut hosts = FxHashSet::default();
+    let mut runvars = FxHashSet::default();
+    for (k, (call, name)) in batch.iter().enumerate() {
+        if !hosts.insert(call.host.as_str()) {
+            return Err((
+                k,
+                Error::Other(format!(
+                    "host {} appears twice in one batch; record the calls in two",
+                    call.host
+                )),
+            ));
+        }
+        if let Some(job) = &call.job
+            && !runvars.insert((job.flight, job.job.as_str(), *name))
+        {
+            return Err((
+                k,
+                Error::Other(format!(
+                    "runvar {name} of {}.{} appears twice in one batch; record the calls in two",
+                    job.flight, job.job
+                )),
+            ));
+        }
+    }
+    Ok(())
+}

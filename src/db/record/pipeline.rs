@@ -1,0 +1,425 @@
+//! A call's transaction, and a batch's, on the pipelined connection.
+//!
+//! A single call costs two round trips: BEGIN, the context query and the
+//! host's rows go out together, and so do the write and COMMIT. (The rows
+//! are read even when the call then returns early, unchanged: that wastes a
+//! scan on those calls but saves a round trip on every one that writes.)
+//! A batch costs the same two round trips for all of its calls.
+
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
+use tokio_postgres::types::Type;
+use tokio_postgres::{Client, Row};
+
+use super::context::{ContextArrays, ContextParams, LIVE_COLUMN, LiveTasks, live_tasks};
+use super::decide::{Acting, Decision, acting, decide, is_prep};
+use super::sql::{BEGIN_SQL, Statements};
+use super::{RecordCall, RecordOutcome};
+use crate::db::error::{BatchFailure, Error, Result};
+use crate::db::task::{self, Task};
+
+/// A transaction: open until a statement goes out with COMMIT.
+struct Tx<'c> {
+    client: &'c Client,
+    open: bool,
+}
+
+impl<'c> Tx<'c> {
+    fn new(client: &'c Client) -> Self {
+        Tx { client, open: true }
+    }
+
+    /// Send `last` and COMMIT together and wait for both. If `last` fails
+    /// the server turns COMMIT into a rollback; either way the transaction
+    /// is over.
+    async fn commit_with<T>(
+        &mut self,
+        last: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T> {
+        self.open = false;
+        let (value, committed) = tokio::join!(last, self.client.batch_execute("COMMIT"));
+        let value = value?;
+        committed?;
+        Ok(value)
+    }
+
+    /// End the transaction after `outcome`: roll back unless it committed
+    /// (refused, unchanged or failed before COMMIT). A read-only transaction
+    /// loses nothing by rolling back; if the connection is gone, the error
+    /// that got us here says more than this one.
+    async fn end<T, E: From<Error>>(self, outcome: Result<T, E>) -> Result<T, E> {
+        if self.open {
+            let rolled_back = self.client.batch_execute("ROLLBACK").await;
+            if let (Ok(_), Err(e)) = (&outcome, rolled_back) {
+                return Err(Error::from(e).into());
+            }
+        }
+        outcome
+    }
+}
+
+/// Create an operator's static task, live, in the call's transaction.
+async fn create_static(client: &Client, refkey: &str) -> Result<Task> {
+    let user = task::static_user(refkey);
+    let row = client
+        .query_typed_one(
+            task::CREATE_STATIC_SQL,
+            &[(&refkey, Type::TEXT), (&user, Type::TEXT)],
+        )
+        .await?;
+    Ok(task::from_row(&row))
+}
+
+/// Whether a call reads its host's rows: one without a job and a step
+/// records a task-only row.
+fn wants_rows(call: &RecordCall) -> bool {
+    call.job.is_some() && call.step.is_some()
+}
+
+/// One try at a call's transaction. It ends committed (the write and
+/// COMMIT went out together) or rolled back (anything else).
+pub(super) async fn attempt(
+    client: &Client,
+    statements: &Statements,
+    call: &RecordCall,
+    name: &str,
+) -> Result<RecordOutcome> {
+    let mut tx = Tx::new(client);
+    let outcome = record_in(&mut tx, statements, call, name).await;
+    tx.end(outcome).await
+}
+
+/// BEGIN, the context and (for a call that may write a job's row) the
+/// host's rows, sent together. Every answer is awaited before any error is
+/// returned, so the error is the first statement's that failed rather than
+/// a later one's "transaction is aborted".
+async fn read(
+    client: &Client,
+    statements: &Statements,
+    call: &RecordCall,
+    runvar_name: &str,
+) -> Result<(Row, Option<Vec<Row>>)> {
+    let params = ContextParams::of(call, runvar_name);
+    let scan = async {
+        match wants_rows(call) {
+            true => client
+                .query(&statements.scan, &[&call.host])
+                .await
+                .map(Some),
+            false => Ok(None),
+        }
+    };
+    let values = params.values();
+    let (began, context, rows) = tokio::join!(
+        client.batch_execute(BEGIN_SQL),
+        client.query_one(&statements.context, &values),
+        scan,
+    );
+    began?;
+    Ok((context?, rows?))
+}
+
+async fn record_in(
+    tx: &mut Tx<'_>,
+    statements: &Statements,
+    call: &RecordCall,
+    name: &str,
+) -> Result<RecordOutcome> {
+    let client = tx.client;
+    let (row, scanned) = read(client, statements, call, name).await?;
+    let mut ctx = super::context::Context::from_row(&row);
+    let live = live_tasks(&row, LIVE_COLUMN);
+    let me = match acting(ctx.task.take(), call)? {
+        Acting::Known(t) => t,
+        Acting::CreateStatic(refkey) => create_static(client, refkey).await?,
+    };
+    match decide(call, name, &ctx, &me, scanned.as_deref(), &live)? {
+        Decision::Unchanged { runvar } => Ok(RecordOutcome::Unchanged {
+            runvar_name: name.to_owned(),
+            runvar,
+        }),
+        Decision::TaskRow => {
+            let row = tx
+                .commit_with(client.query_one(&statements.task_row, &[&call.host, &me.taskid]))
+                .await?;
+            Ok(RecordOutcome::OutOfJob {
+                lcseq: row.get(0),
+                taskid: me.taskid,
+            })
+        }
+        Decision::Write { stepno, runvar } => {
+            let job = call.job.as_ref().expect("a job's row has a job");
+            let lcseq: i32 = tx
+                .commit_with(client.query_one(
+                    &statements.write,
+                    &[
+                        &call.host,
+                        &me.taskid,
+                        &job.flight,
+                        &job.job,
+                        &is_prep(call),
+                        &call.ident,
+                        &stepno,
+                        &name,
+                        &runvar,
+                    ],
+                ))
+                .await?
+                .get(0);
+            Ok(RecordOutcome::Recorded {
+                lcseq,
+                taskid: me.taskid,
+                stepno,
+                runvar_name: name.to_owned(),
+                runvar,
+            })
+        }
+    }
+}
+
+/// A call of a batch: the call and its runvar's name.
+pub(super) type BatchCall<'a> = (&'a RecordCall, &'a str);
+
+/// One try at a batch's transaction: every call's outcome, in order, or
+/// nothing written.
+pub(super) async fn attempt_many(
+    client: &Client,
+    statements: &Statements,
+    calls: &[BatchCall<'_>],
+) -> Result<Vec<RecordOutcome>, BatchFailure> {
+    let mut tx = Tx::new(client);
+    let outcome = record_many_in(&mut tx, statements, calls).await;
+    tx.end(outcome).await
+}
+
+/// What a batch read: a context row per call, the live set, and every
+/// host's rows (host by host).
+struct BatchRead {
+    contexts: Vec<Row>,
+    live: LiveTasks,
+    rows: Vec<Row>,
+    /// Each host's range in `rows`.
+    ranges: FxHashMap<String, Range<usize>>,
+}
+
+impl BatchRead {
+    /// Call `call`'s host's rows, if it reads them.
+    fn rows_of(&self, call: &RecordCall) -> Option<&[Row]> {
+        wants_rows(call).then(|| {
+            let range = self.ranges.get(&call.host).cloned().unwrap_or_default();
+            &self.rows[range]
+        })
+    }
+}
+
+/// The host column of `SCAN_MANY_SQL`, after the scanned row's.
+const SCAN_HOST_COLUMN: usize = 7;
+
+/// Where each host's rows are in `rows`, sorted by host.
+fn host_ranges(rows: &[Row]) -> FxHashMap<String, Range<usize>> {
+    let mut ranges: FxHashMap<String, Range<usize>> = FxHashMap::default();
+    let mut start = 0;
+    for i in 1..=rows.len() {
+        let host: &str = rows[start].get(SCAN_HOST_COLUMN);
+        if i == rows.len() || rows[i].get::<_, &str>(SCAN_HOST_COLUMN) != host {
+            ranges.insert(host.to_owned(), start..i);
+            start = i;
+        }
+    }
+    ranges
+}
+
+/// BEGIN, the contexts, the live set and the hosts' rows, sent together
+/// (see [`read`]).
+async fn read_many(
+    client: &Client,
+    statements: &Statements,
+    calls: &[BatchCall<'_>],
+) -> Result<BatchRead> {
+    let arrays = ContextArrays::of(calls.iter().copied());
+    let values = arrays.values();
+    let hosts: Vec<&str> = calls
+        .iter()
+        .filter(|(c, _)| wants_rows(c))
+        .map(|(c, _)| c.host.as_str())
+        .collect();
+    let scan = async {
+        match hosts.is_empty() {
+            true => Ok(Vec::new()),
+            false => client.query(&statements.scan_many, &[&hosts]).await,
+        }
+    };
+    let (began, contexts, live, rows) = tokio::join!(
+        client.batch_execute(BEGIN_SQL),
+        client.query(&statements.context_many, &values),
+        client.query_one(&statements.live, &[]),
+        scan,
+    );
+    began?;
+    let (contexts, live, rows) = (contexts?, live?, rows?);
+    if contexts.len() != calls.len() {
+        return Err(Error::Other(format!(
+            "the batch's context query gave {} rows for {} calls",
+            contexts.len(),
+            calls.len()
+        )));
+    }
+    Ok(BatchRead {
+        ranges: if rows.is_empty() {
+            FxHashMap::default()
+        } else {
+            host_ranges(&rows)
+        },
+        contexts,
+        live: live_tasks(&live, 0),
+        rows,
+    })
+}
+
+/// The batch's writes: one array per column of the rows and of the
+/// runvars.
+#[derive(Default)]
+struct BatchWrites<'a> {
+    host: Vec<&'a str>,
+    taskid: Vec<i32>,
+    flight: Vec<Option<i32>>,
+    job: Vec<Option<&'a str>>,
+    isprep: Vec<Option<bool>>,
+    ident: Vec<Option<&'a str>>,
+    stepno: Vec<Option<i32>>,
+    var_flight: Vec<i32>,
+    var_job: Vec<&'a str>,
+    var_name: Vec<&'a str>,
+    var_val: Vec<String>,
+}
+
+impl<'a> BatchWrites<'a> {
+    fn task_row(&mut self, call: &'a RecordCall, taskid: i32) {
+        self.host.push(&call.host);
+        self.taskid.push(taskid);
+        self.flight.push(None);
+        self.job.push(None);
+        self.isprep.push(None);
+        self.ident.push(None);
+        self.stepno.push(None);
+    }
+
+    fn job_row(
+        &mut self,
+        call: &'a RecordCall,
+        name: &'a str,
+        taskid: i32,
+        stepno: i32,
+        runvar: String,
+    ) {
+        let job = call.job.as_ref().expect("a job's row has a job");
+        self.host.push(&call.host);
+        self.taskid.push(taskid);
+        self.flight.push(Some(job.flight));
+        self.job.push(Some(&job.job));
+        self.isprep.push(Some(is_prep(call)));
+        self.ident.push(Some(&call.ident));
+        self.stepno.push(Some(stepno));
+        self.var_flight.push(job.flight);
+        self.var_job.push(&job.job);
+        self.var_name.push(name);
+        self.var_val.push(runvar);
+    }
+}
+
+async fn record_many_in(
+    tx: &mut Tx<'_>,
+    statements: &Statements,
+    calls: &[BatchCall<'_>],
+) -> Result<Vec<RecordOutcome>, BatchFailure> {
+    let client = tx.client;
+    let read = read_many(client, statements, calls)
+        .await
+        .map_err(BatchFailure::whole)?;
+    // Static tasks this batch created, for later calls naming them too.
+    let mut created: FxHashMap<&str, Task> = FxHashMap::default();
+    let mut writes = BatchWrites::default();
+    // Per call: its task, and its outcome but for the lcseq of its row.
+    let mut decided = Vec::with_capacity(calls.len());
+    for (i, (&(call, name), row)) in calls.iter().zip(&read.contexts).enumerate() {
+        let mut ctx = super::context::Context::from_row(row);
+        let at = |e| BatchFailure::at(i, e);
+        let me = match acting(ctx.task.take(), call).map_err(at)? {
+            Acting::Known(t) => t,
+            Acting::CreateStatic(refkey) => match created.get(refkey) {
+                Some(t) => t.clone(),
+                None => {
+                    let t = create_static(client, refkey).await.map_err(at)?;
+                    created.insert(refkey, t.clone());
+                    t
+                }
+            },
+        };
+        let decision = decide(call, name, &ctx, &me, read.rows_of(call), &read.live).map_err(at)?;
+        match &decision {
+            Decision::Unchanged { .. } => {}
+            Decision::TaskRow => writes.task_row(call, me.taskid),
+            Decision::Write { stepno, runvar } => {
+                writes.job_row(call, name, me.taskid, *stepno, runvar.clone())
+            }
+        }
+        decided.push((me.taskid, decision));
+    }
+
+    let mut lcseqs: FxHashMap<String, i32> = FxHashMap::default();
+    if !writes.host.is_empty() {
+        let w = &writes;
+        let rows = tx
+            .commit_with(client.query(
+                &statements.write_many,
+                &[
+                    &w.host,
+                    &w.taskid,
+                    &w.flight,
+                    &w.job,
+                    &w.isprep,
+                    &w.ident,
+                    &w.stepno,
+                    &w.var_flight,
+                    &w.var_job,
+                    &w.var_name,
+                    &w.var_val,
+                ],
+            ))
+            .await
+            .map_err(BatchFailure::whole)?;
+        lcseqs = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    }
+    let lcseq_of = |call: &RecordCall| {
+        lcseqs.get(&call.host).copied().ok_or_else(|| {
+            BatchFailure::whole(Error::Other(format!(
+                "the batch's write gave no row for host {}",
+                call.host
+            )))
+        })
+    };
+    calls
+        .iter()
+        .zip(decided)
+        .map(|(&(call, name), (taskid, decision))| {
+            Ok(match decision {
+                Decision::Unchanged { runvar } => RecordOutcome::Unchanged {
+                    runvar_name: name.to_owned(),
+                    runvar,
+                },
+                Decision::TaskRow => RecordOutcome::OutOfJob {
+                    lcseq: lcseq_of(call)?,
+                    taskid,
+                },
+                Decision::Write { stepno, runvar } => RecordOutcome::Recorded {
+                    lcseq: lcseq_of(call)?,
+                    taskid,
+                    stepno,
+                    runvar_name: name.to_owned(),
+                    runvar,
+                },
+            })
+        })
+        .collect()
+}
