@@ -6,7 +6,7 @@
 //! disjoint rows; the recorder's serializable transactions still retry the
 //! rare conflict that PostgreSQL reports on shared index pages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -236,6 +236,8 @@ struct Statements {
 /// and to report each host's last wipe. No I/O: the [`Driver`] makes the
 /// calls.
 struct PoolReplay<'a> {
+    /// The pool's position among the driver's.
+    index: usize,
     lab: &'a Lab,
     setup: &'a Setup,
     plan: &'a PoolPlan,
@@ -244,10 +246,14 @@ struct PoolReplay<'a> {
     last_wipe: BTreeMap<u32, (i32, i32)>,
 }
 
-/// A pool's next call.
-enum Call {
-    Record { host: u32, call: RecordCall },
-    Wipe { host: u32, call: WipeCall },
+/// The calls of one round, each with its pool and host, and what they
+/// touch.
+#[derive(Default)]
+struct Round {
+    records: Vec<(usize, u32, RecordCall)>,
+    wipes: Vec<(usize, u32, WipeCall)>,
+    hosts: BTreeSet<u32>,
+    runvars: BTreeSet<(i32, String, &'static str)>,
 }
 
 impl<'a> PoolReplay<'a> {
@@ -292,23 +298,30 @@ impl<'a> PoolReplay<'a> {
         }
     }
 
-    /// Gather state changes into `pending` up to the next call, and return
-    /// it; `None` when the pool is done.
-    fn advance(&mut self, pending: &mut Pending) -> Option<Call> {
+    /// Take this pool's share of a round: state changes into `pending` and
+    /// calls into `round`, for as long as the calls taken could run in one
+    /// transaction with the same outcomes as one at a time, in order.
+    /// `pending` is written before any call of the round runs, so:
+    ///
+    /// - a liveness or share-type change, which record calls and wipes
+    ///   read, ends the pool's share once it has a call;
+    /// - a change of holder, which only wipes read, ends it once it has a
+    ///   wipe;
+    /// - a call on a host already in the round, or writing a runvar
+    ///   already written in it, ends it (it reads what the other writes).
+    ///
+    /// Returns false when the pool has nothing left.
+    fn gather(&mut self, pending: &mut Pending, round: &mut Round) -> bool {
+        let mut taken = false;
+        let mut wiped = false;
         while let Some(op) = self.plan.ops.get(self.next) {
-            self.next += 1;
             match *op {
                 Op::TaskLive { flight, live } => {
+                    if taken {
+                        return true;
+                    }
                     let taskid = self.plan.world.tasks[flight as usize].taskid;
                     pending.live.insert(taskid, live);
-                }
-                Op::Hold {
-                    host,
-                    shareix,
-                    holder,
-                } => {
-                    let taskid = self.holder(holder);
-                    pending.holds.insert((host, shareix), taskid);
                 }
                 Op::Sharing {
                     host,
@@ -316,7 +329,20 @@ impl<'a> PoolReplay<'a> {
                     state,
                     wear,
                 } => {
+                    if taken {
+                        return true;
+                    }
                     pending.sharing.insert(host, (sharetype, state, wear));
+                }
+                Op::Hold {
+                    host,
+                    shareix,
+                    holder,
+                } => {
+                    if wiped {
+                        return true;
+                    }
+                    pending.holds.insert((host, shareix), self.holder(holder));
                 }
                 Op::Record {
                     mode,
@@ -325,28 +351,46 @@ impl<'a> PoolReplay<'a> {
                     at,
                     actor,
                 } => {
+                    let job = at.map(|a| self.job(a.job));
+                    let runvar = job
+                        .as_ref()
+                        .map(|j| (j.flight, j.job.clone(), ident.name()));
+                    if round.hosts.contains(&host)
+                        || runvar.as_ref().is_some_and(|r| round.runvars.contains(r))
+                    {
+                        return true;
+                    }
+                    round.hosts.insert(host);
+                    round.runvars.extend(runvar);
                     let call = RecordCall {
                         mode,
                         host: self.host_name(host).to_owned(),
                         ident: ident.name().to_owned(),
-                        job: at.map(|a| self.job(a.job)),
+                        job,
                         step: at.map(|a| StepRef::Number(a.stepno)),
                         task: self.task(actor),
                         nested: false,
                     };
-                    return Some(Call::Record { host, call });
+                    round.records.push((self.index, host, call));
+                    taken = true;
                 }
                 Op::Wipe { host, job, actor } => {
+                    if !round.hosts.insert(host) {
+                        return true;
+                    }
                     let call = WipeCall {
                         host: self.host_name(host).to_owned(),
                         task: self.task(actor),
                         job: job.map(|j| self.job(j)),
                     };
-                    return Some(Call::Wipe { host, call });
+                    round.wipes.push((self.index, host, call));
+                    taken = true;
+                    wiped = true;
                 }
             }
+            self.next += 1;
         }
-        None
+        taken
     }
 
     /// Take in what a record call did.
@@ -477,7 +521,9 @@ impl<'a> Driver<'a> {
             )?,
         };
         let pools = plans
-            .map(|plan| PoolReplay {
+            .enumerate()
+            .map(|(index, plan)| PoolReplay {
+                index,
                 lab,
                 setup,
                 plan,
@@ -502,23 +548,12 @@ impl<'a> Driver<'a> {
         let mut pending = Pending::default();
         let mut active: Vec<usize> = (0..self.pools.len()).collect();
         while !active.is_empty() {
-            let mut records = Vec::new();
-            let mut wipes = Vec::new();
-            active.retain(|&p| match self.pools[p].advance(&mut pending) {
-                Some(Call::Record { host, call }) => {
-                    records.push((p, host, call));
-                    true
-                }
-                Some(Call::Wipe { host, call }) => {
-                    wipes.push((p, host, call));
-                    true
-                }
-                None => false,
-            });
+            let mut round = Round::default();
+            active.retain(|&p| self.pools[p].gather(&mut pending, &mut round));
             self.flush(&mut pending)?;
-            self.record(&records)?;
-            self.wipe(&wipes)?;
-            unreported += (records.len() + wipes.len()) as u64;
+            self.record(&round.records)?;
+            self.wipe(&round.wipes)?;
+            unreported += (round.records.len() + round.wipes.len()) as u64;
             if unreported >= TICK_CALLS {
                 ticker.add(unreported);
                 unreported = 0;

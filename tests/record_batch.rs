@@ -1,0 +1,253 @@
+//! `Recorder::record_many`: a batch of calls on distinct hosts in one
+//! transaction gives each call the outcome it would have alone, and is
+//! all or nothing.
+
+mod common;
+
+use hostlife::db::record::{JobRef, RecordCall, RecordOutcome, StepRef};
+use hostlife::db::task::TaskRef;
+use hostlife::db::testdb::TestDb;
+use hostlife::db::{Error, Refusal};
+use hostlife::lifecycle::Mode;
+use postgres::Client;
+
+/// Five hosts, some with history,, two jobs of flight 1, and a live task 100
+/// running them; job `test-y` already has a final runvar on `h4`.
+fn world(c: &mut Client) {
+    c.batch_execute(
+        "INSERT INTO tasks (taskid, type, refkey, live) VALUES
+             (100, 'ownd', 'me', true), (101, 'ownd', 'other', true),
+             (102, 'ownd', 'gone', false);
+         INSERT INTO resources VALUES ('host', 'h1', 0, 100, NULL), ('host', 'h2', 0, 100, NULL),
+             ('host', 'h3', 0, 100, NULL), ('host', 'h4', 0, 100, NULL), ('host', 'h5', 0, 100, NULL),
+             ('host', 'b1', 0, 100, NULL);
+         INSERT INTO resource_sharing (restype, resname, sharetype, state, wear, maxshares)
+             VALUES ('host', 'b1', 'build-amd64', 'ready', 0, 4);
+         INSERT INTO flights (flight, blessing) VALUES (1, 'running'), (0, 'running');
+         INSERT INTO jobs VALUES (1, 'test-x', 'test', 'running'), (1, 'test-y', 'test', 'running'),
+             (1, 'build-a', 'build', 'running'), (0, 'old', 'test', 'pass');
+         INSERT INTO steps (flight, job, stepno, step, status, testid) VALUES
+             (1, 'test-x', 2, 'ts-a', 'pass', NULL), (1, 'test-x', 3, 'ts-b', 'running', 'guest-start'),
+             (1, 'test-y', 4, 'ts-c', 'running', NULL), (1, 'build-a', 1, 'ts-build', 'running', NULL),
+             (0, 'old', 1, 'ts-old', 'pass', NULL);
+         INSERT INTO host_lifecycle (hostname, taskid, flight, job, stepno, ident, isprep) VALUES
+             ('h1', 102, 0, 'old', 1, 'host', true), ('h1', 102, 0, 'old', 1, 'host', false),
+             ('h2', 101, NULL, NULL, NULL, NULL, NULL), ('b1', 102, 0, 'old', 1, 'host', false),
+             ('h2', 101, 0, 'old', 1, 'src_host', false);
+         INSERT INTO runvars VALUES (1, 'test-y', 'host_lifecycle', '0.old:1 @', true);",
+    )
+    .unwrap();
+}
+
+fn call(host: &str, ident: &str, job: &str, step: Option<StepRef>, mode: Mode) -> RecordCall {
+    RecordCall {
+        mode,
+        host: host.into(),
+        ident: ident.into(),
+        job: Some(JobRef {
+            flight: 1,
+            job: job.into(),
+        }),
+        step,
+        task: TaskRef::Id { taskid: 100 },
+        nested: false,
+    }
+}
+
+/// One call of every kind, on distinct hosts and runvars.
+fn mixed_batch() -> Vec<RecordCall> {
+    let operator = |host: &str| RecordCall {
+        job: None,
+        step: None,
+        task: TaskRef::Static {
+            refkey: "ops@node".into(),
+        },
+        ..call(host, "host", "test-x", None, Mode::Select)
+    };
+    vec![
+        call(
+            "h1",
+            "host",
+            "test-x",
+            Some(StepRef::Number(2)),
+            Mode::SelectPrep,
+        ),
+        call(
+            "h2",
+            "src_host",
+            "test-x",
+            Some(StepRef::Testid("guest-start".into())),
+            Mode::Final,
+        ),
+        // Already ends with `@`: unchanged.
+        call(
+            "h4",
+            "host",
+            "test-y",
+            Some(StepRef::Number(4)),
+            Mode::SelectPrep,
+        ),
+        // A nested host: nothing to do, and its host may repeat.
+        RecordCall {
+            nested: true,
+            ..call("h1", "host", "test-y", None, Mode::Select)
+        },
+        call(
+            "b1",
+            "host",
+            "build-a",
+            Some(StepRef::Number(1)),
+            Mode::Select,
+        ),
+        // The same static task, created once, on two hosts.
+        operator("h3"),
+        RecordCall {
+            host: "h5".into(),
+            ..operator("h3")
+        },
+    ]
+}
+
+/// What outcomes say apart from lcseq, which depends on the order rows
+/// were inserted in.
+fn without_lcseq(outcome: RecordOutcome) -> RecordOutcome {
+    match outcome {
+        RecordOutcome::Recorded {
+            taskid,
+            stepno,
+            runvar_name,
+            runvar,
+            ..
+        } => RecordOutcome::Recorded {
+            lcseq: 0,
+            taskid,
+            stepno,
+            runvar_name,
+            runvar,
+        },
+        RecordOutcome::OutOfJob { taskid, .. } => RecordOutcome::OutOfJob { lcseq: 0, taskid },
+        other => other,
+    }
+}
+
+#[test]
+fn a_batch_gives_each_call_its_outcome_alone() {
+    let (alone, batched) = (TestDb::new(), TestDb::new());
+    let (mut a, mut b) = (alone.connect(), batched.connect());
+    world(&mut a);
+    world(&mut b);
+    let calls = mixed_batch();
+
+    let mut recorder = alone.recorder();
+    let one_by_one: Vec<RecordOutcome> = calls
+        .iter()
+        .map(|c| recorder.record(c).unwrap_or_else(|e| panic!("{c:?}: {e}")))
+        .collect();
+    let outcomes = batched
+        .recorder()
+        .record_many(&calls)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    assert_eq!(
+        outcomes
+            .clone()
+            .into_iter()
+            .map(without_lcseq)
+            .collect::<Vec<_>>(),
+        one_by_one
+            .into_iter()
+            .map(without_lcseq)
+            .collect::<Vec<_>>()
+    );
+    // Every kind of outcome is there.
+    assert!(matches!(outcomes[0], RecordOutcome::Recorded { .. }));
+    assert!(matches!(outcomes[2], RecordOutcome::Unchanged { .. }));
+    assert!(matches!(outcomes[3], RecordOutcome::Nested));
+    assert!(matches!(outcomes[5], RecordOutcome::OutOfJob { .. }));
+    // Each row's lcseq is the one reported for its call.
+    for (call, outcome) in calls.iter().zip(&outcomes) {
+        if let RecordOutcome::Recorded { lcseq, .. } | RecordOutcome::OutOfJob { lcseq, .. } =
+            outcome
+        {
+            let host: String = b
+                .query_one(
+                    "SELECT hostname FROM host_lifecycle WHERE lcseq = $1",
+                    &[lcseq],
+                )
+                .unwrap()
+                .get(0);
+            assert_eq!(host, call.host);
+        }
+    }
+    assert_eq!(common::dump_rows(&mut a), common::dump_rows(&mut b));
+    assert_eq!(common::dump_runvars(&mut a), common::dump_runvars(&mut b));
+    let statics = "SELECT count(*) FROM tasks WHERE type = 'static'";
+    let count = |c: &mut Client| c.query_one(statics, &[]).unwrap().get::<_, i64>(0);
+    assert_eq!((count(&mut a), count(&mut b)), (1, 1));
+}
+
+#[test]
+fn a_refused_call_fails_the_whole_batch_and_says_which() {
+    let db = TestDb::new();
+    let mut c = db.connect();
+    world(&mut c);
+    let (rows, runvars) = (common::dump_rows(&mut c), common::dump_runvars(&mut c));
+    let mut calls = mixed_batch();
+    calls[4] = call(
+        "b1",
+        "host",
+        "build-a",
+        Some(StepRef::Number(9)),
+        Mode::Select,
+    );
+
+    let failure = db.recorder().record_many(&calls).unwrap_err();
+    assert_eq!(failure.index, Some(4));
+    assert!(
+        matches!(
+            *failure.error,
+            Error::Refused(Refusal::StepUnknown { stepno: 9, .. })
+        ),
+        "{failure}"
+    );
+    assert_eq!(common::dump_rows(&mut c), rows);
+    assert_eq!(common::dump_runvars(&mut c), runvars);
+    let statics: i64 = c
+        .query_one("SELECT count(*) FROM tasks WHERE type = 'static'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        statics, 0,
+        "the static task created before the refusal stays"
+    );
+}
+
+#[test]
+fn calls_that_read_what_another_writes_are_not_batched() {
+    let db = TestDb::new();
+    let mut c = db.connect();
+    world(&mut c);
+    let mut recorder = db.recorder();
+    let x = |host: &str, ident: &str| {
+        call(
+            host,
+            ident,
+            "test-x",
+            Some(StepRef::Number(2)),
+            Mode::Select,
+        )
+    };
+    for (calls, repeated) in [
+        (
+            vec![x("h1", "host"), x("h2", "src_host"), x("h1", "dst_host")],
+            2,
+        ),
+        (vec![x("h1", "host"), x("h2", "host")], 1),
+    ] {
+        let failure = recorder.record_many(&calls).unwrap_err();
+        assert_eq!(failure.index, Some(repeated), "{failure}");
+        assert!(matches!(*failure.error, Error::Other(_)), "{failure}");
+    }
+    assert_eq!(common::count_rows(&mut c), 5);
+    assert_eq!(recorder.record_many(&[]).unwrap(), vec![]);
+}
