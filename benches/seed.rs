@@ -4,12 +4,15 @@
 //!         [--hosts N] [--pools N] [--threads N] [--seed N]
 //!
 //! Prints the seed report as JSON on stdout (timings in seconds); progress
-//! goes to stderr. See docs/PERFORMANCE.md, section "Seeding".
+//! goes to stderr. See docs/PERFORMANCE.md, section "Seeding". With
+//! `HOSTLIFE_TEST_DB` set, seeds a new database on that server instead of
+//! a throwaway cluster.
 
 use std::process::ExitCode;
 
 use hostlife::db::cluster::Cluster;
 use hostlife::db::schema;
+use hostlife::db::testdb::TestDb;
 use hostlife::sim::{self, SeedConfig};
 
 fn parse(args: &[String]) -> Result<SeedConfig, String> {
@@ -43,12 +46,19 @@ fn parse(args: &[String]) -> Result<SeedConfig, String> {
     Ok(cfg)
 }
 
+/// Seed a fresh database: on the server `HOSTLIFE_TEST_DB` names (one with
+/// `pg_stat_statements`, say), else on a throwaway cluster.
 fn run(cfg: &SeedConfig) -> Result<sim::SeedReport, Box<dyn std::error::Error>> {
-    let cluster = Cluster::start()?;
-    cluster.create_database("seed")?;
-    schema::init(&mut cluster.connect("seed")?)?;
     let bar = sim::ProgressBar::new();
-    let report = sim::seed(&cluster.config("seed"), cfg, &|p| bar.report(p));
+    let report = if std::env::var_os(hostlife::db::testdb::TEST_DB_VAR).is_some() {
+        let db = TestDb::try_new()?;
+        sim::seed(db.config(), cfg, &|p| bar.report(p))
+    } else {
+        let cluster = Cluster::start()?;
+        cluster.create_database("seed")?;
+        schema::init(&mut cluster.connect("seed")?)?;
+        sim::seed(&cluster.config("seed"), cfg, &|p| bar.report(p))
+    };
     bar.finish();
     Ok(report?)
 }

@@ -68,7 +68,11 @@ macro_rules! live_sql {
 
 pub(super) const LIVE_SQL: &str = concat!("SELECT ", live_sql!());
 
-/// Everything a call checks, one row per call. `$calls` is a row source
+/// Everything a call checks, one row per call: primary-key probes. The
+/// joins are `LATERAL ... LIMIT 1` so that they stay probes: the batch
+/// form's generic plan, which cannot see how many calls there are, would
+/// otherwise hash all of `tasks` and `flights` for every batch.
+/// `$calls` is a row source
 /// named `c` with the columns taskid, static_refkey, flight, job, stepno,
 /// testid, runvar_name and host; `$extra` adds columns after the checks,
 /// `$tail` ends the statement.
@@ -94,10 +98,18 @@ macro_rules! context_sql {
                FROM ",
             $calls,
             "
-          LEFT JOIN tasks t ON t.taskid = COALESCE(c.taskid,
-                        (SELECT taskid FROM tasks WHERE type = 'static' AND refkey = c.static_refkey))
-          LEFT JOIN flights f ON f.flight = c.flight
-          LEFT JOIN runvars rv ON rv.flight = c.flight AND rv.job = c.job AND rv.name = c.runvar_name",
+          LEFT JOIN LATERAL (
+                  SELECT * FROM tasks
+                   WHERE taskid = COALESCE(c.taskid,
+                             (SELECT taskid FROM tasks
+                               WHERE type = 'static' AND refkey = c.static_refkey))
+                   LIMIT 1) t ON true
+          LEFT JOIN LATERAL (
+                  SELECT flight, blessing FROM flights WHERE flight = c.flight LIMIT 1) f ON true
+          LEFT JOIN LATERAL (
+                  SELECT val, synth FROM runvars
+                   WHERE flight = c.flight AND job = c.job AND name = c.runvar_name
+                   LIMIT 1) rv ON true",
             $tail
         )
     };
