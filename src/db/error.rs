@@ -16,6 +16,14 @@ pub struct TaskLabel {
     pub live: bool,
 }
 
+impl TaskLabel {
+    /// Whether this is osstest's magic task `refkey` (`shared`,
+    /// `preparing`, ...).
+    pub fn is_magic(&self, refkey: &str) -> bool {
+        self.kind.as_deref() == Some("magic") && self.refkey.as_deref() == Some(refkey)
+    }
+}
+
 impl fmt::Display for TaskLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "task {}", self.taskid)?;
