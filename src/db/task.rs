@@ -115,6 +115,20 @@ pub(crate) const CREATE_STATIC_SQL: &str = concat!(
      RETURNING taskid, type, refkey, username, comment, live"
 );
 
+/// [`CREATE_STATIC_SQL`] for many tasks at once: `$1` the refkeys, `$2`
+/// their users, in the order of the calls that name them. Those that exist
+/// already are left alone. The rest get their ids in that order, as they
+/// would from one [`resolve`] per call.
+pub(crate) const CREATE_STATICS_SQL: &str = concat!(
+    "INSERT INTO tasks (type, refkey, username, comment, live)
+     SELECT 'static', n.refkey, n.username, ",
+    static_comment_sql!(),
+    ", true
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS n(refkey, username, ord)
+      WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE type = 'static' AND refkey = n.refkey)
+   ORDER BY n.ord"
+);
+
 /// The user part of a static task's refkey (`user@node`).
 pub(crate) fn static_user(refkey: &str) -> &str {
     refkey.split('@').next().unwrap_or(refkey)
