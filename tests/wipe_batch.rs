@@ -295,7 +295,7 @@ fn a_refused_call_fails_the_batch_naming_it_and_writes_nothing() {
         ];
         let failure = wipe::wipe_many(&mut c, &batch).unwrap_err();
         assert_eq!(failure.index, Some(2), "{call:?}: {failure}");
-        let Error::Refused(got) = &failure.error else {
+        let Error::Refused(got) = &*failure.error else {
             panic!("{call:?}: not a refusal: {failure}");
         };
         assert!(
@@ -326,7 +326,7 @@ fn the_first_refused_call_is_the_one_reported() {
     let failure = wipe::wipe_many(&mut c, &batch).unwrap_err();
     assert_eq!(failure.index, Some(1), "{failure}");
     assert!(
-        matches!(failure.error, Error::Refused(Refusal::HeldByOther { .. })),
+        matches!(*failure.error, Error::Refused(Refusal::HeldByOther { .. })),
         "{failure}"
     );
     assert_eq!(dump(&mut c), before);
@@ -361,7 +361,7 @@ fn a_repeated_host_fails_the_whole_batch_before_any_statement() {
     let batch = [by_id("p1", 100), by_id("p2", 101), by_id("p1", 100)];
     let failure = wipe::wipe_many(&mut c, &batch).unwrap_err();
     assert_eq!(failure.index, None);
-    let Error::Other(msg) = &failure.error else {
+    let Error::Other(msg) = &*failure.error else {
         panic!("not Error::Other: {failure}");
     };
     assert!(
@@ -374,9 +374,9 @@ fn a_repeated_host_fails_the_whole_batch_before_any_statement() {
     // error: nothing was sent.
     let mut dead = dead_connection(&db);
     let failure = wipe::wipe_many(&mut dead, &batch).unwrap_err();
-    assert!(matches!(failure.error, Error::Other(_)), "{failure}");
+    assert!(matches!(*failure.error, Error::Other(_)), "{failure}");
     let failure = wipe::wipe_many(&mut dead, &batch[..2]).unwrap_err();
-    assert!(matches!(failure.error, Error::Postgres(_)), "{failure}");
+    assert!(matches!(*failure.error, Error::Postgres(_)), "{failure}");
 }
 
 #[test]

@@ -161,7 +161,9 @@ pub struct BatchFailure {
     /// The call that failed, when one did (a refusal, or a statement made
     /// for it alone); `None` when the batch as a whole failed.
     pub index: Option<usize>,
-    pub error: Error,
+    /// Boxed: a refusal is large, and a batch's functions return this as
+    /// their error on every path, the successful ones included.
+    pub error: Box<Error>,
 }
 
 impl BatchFailure {
@@ -169,7 +171,7 @@ impl BatchFailure {
     pub fn whole(error: impl Into<Error>) -> BatchFailure {
         BatchFailure {
             index: None,
-            error: error.into(),
+            error: Box::new(error.into()),
         }
     }
 
@@ -177,7 +179,7 @@ impl BatchFailure {
     pub fn at(index: usize, error: impl Into<Error>) -> BatchFailure {
         BatchFailure {
             index: Some(index),
-            error: error.into(),
+            error: Box::new(error.into()),
         }
     }
 }

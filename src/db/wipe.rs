@@ -295,7 +295,7 @@ fn prepare(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<Vec<Task>,
 
 /// [`prepare`] for one call.
 fn prepare_one(tx: &mut impl GenericClient, call: &WipeCall) -> Result<Task> {
-    let mut tasks = prepare(tx, std::slice::from_ref(call)).map_err(|f| f.error)?;
+    let mut tasks = prepare(tx, std::slice::from_ref(call)).map_err(|f| *f.error)?;
     Ok(tasks.remove(0))
 }
 
@@ -410,7 +410,7 @@ pub fn wipe_many(
 /// Wipe the host's history before the caller's first row on it. Refused,
 /// changing nothing, unless the caller alone holds the host.
 pub fn wipe(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> {
-    let mut outcomes = wipe_many(client, std::slice::from_ref(call)).map_err(|f| f.error)?;
+    let mut outcomes = wipe_many(client, std::slice::from_ref(call)).map_err(|f| *f.error)?;
     Ok(outcomes.remove(0))
 }
 
