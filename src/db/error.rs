@@ -16,6 +16,14 @@ pub struct TaskLabel {
     pub live: bool,
 }
 
+impl TaskLabel {
+    /// Whether this is osstest's magic task `refkey` (`shared`,
+    /// `preparing`, ...).
+    pub fn is_magic(&self, refkey: &str) -> bool {
+        self.kind.as_deref() == Some("magic") && self.refkey.as_deref() == Some(refkey)
+    }
+}
+
 impl fmt::Display for TaskLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "task {}", self.taskid)?;
@@ -153,7 +161,8 @@ pub struct BatchFailure {
     /// The call that failed, when one did (a refusal, or a statement made
     /// for it alone); `None` when the batch as a whole failed.
     pub index: Option<usize>,
-    /// Boxed: a refusal is large, and batches fail rarely.
+    /// Boxed: a refusal is large, and a batch's functions return this as
+    /// their error on every path, the successful ones included.
     pub error: Box<Error>,
 }
 

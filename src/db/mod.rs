@@ -4,7 +4,8 @@
 //! - [`schema`]: DDL for a fresh database and for upgrading osstest's.
 //! - [`record`]: selectprep / select / final, one transaction each.
 //! - [`pipelined`]: the recorder's connection, statements sent together.
-//! - [`wipe`]: `wiped`, with the holder check.
+//! - [`wipe`]: `wiped`, alone or many hosts in one transaction, with the
+//!   holder check.
 //! - [`read`]: the read-only queries behind every view.
 //! - [`task`]: resolving and describing tasks.
 //! - [`txn`]: serializable transactions with retry.

@@ -97,12 +97,37 @@ pub(crate) fn from_row(row: &postgres::Row) -> Task {
 
 const COLUMNS: &str = "taskid, type, refkey, username, comment, live";
 
+/// The comment on the static tasks hostlife creates, as an SQL literal.
+/// (A macro, so that queries can `concat!` it.)
+macro_rules! static_comment_sql {
+    () => {
+        "'static task (created by hostlife)'"
+    };
+}
+
 /// Create an operator's static task, live, as osstest does on first use:
 /// `$1` the refkey, `$2` the user. Returns the task's columns.
-pub(crate) const CREATE_STATIC_SQL: &str =
+pub(crate) const CREATE_STATIC_SQL: &str = concat!(
     "INSERT INTO tasks (type, refkey, username, comment, live)
-     VALUES ('static', $1, $2, 'static task (created by hostlife)', true)
-     RETURNING taskid, type, refkey, username, comment, live";
+     VALUES ('static', $1, $2, ",
+    static_comment_sql!(),
+    ", true)
+     RETURNING taskid, type, refkey, username, comment, live"
+);
+
+/// [`CREATE_STATIC_SQL`] for many tasks at once: `$1` the refkeys, `$2`
+/// their users, in the order of the calls that name them. Those that exist
+/// already are left alone. The rest get their ids in that order, as they
+/// would from one [`resolve`] per call.
+pub(crate) const CREATE_STATICS_SQL: &str = concat!(
+    "INSERT INTO tasks (type, refkey, username, comment, live)
+     SELECT 'static', n.refkey, n.username, ",
+    static_comment_sql!(),
+    ", true
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS n(refkey, username, ord)
+      WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE type = 'static' AND refkey = n.refkey)
+   ORDER BY n.ord"
+);
 
 /// The user part of a static task's refkey (`user@node`).
 pub(crate) fn static_user(refkey: &str) -> &str {
@@ -133,28 +158,32 @@ pub fn label(client: &mut impl GenericClient, taskid: i32) -> Result<TaskLabel> 
     })
 }
 
+/// Whether `found`, the task row looked up for `task`, is the caller's
+/// task: it must exist and, named by a spec, agree with it.
+pub fn check_found(task: &TaskRef, found: Option<Task>) -> Result<Task, Refusal> {
+    let t = found.ok_or_else(|| Refusal::TaskUnknown(task.to_string()))?;
+    if let TaskRef::Spec {
+        taskid,
+        kind,
+        refkey,
+    } = task
+        && (&t.kind != kind || &t.refkey != refkey)
+    {
+        return Err(Refusal::TaskMismatch {
+            taskid: *taskid,
+            given: format!("{kind} {refkey}"),
+            actual: format!("{} {}", t.kind, t.refkey),
+        });
+    }
+    Ok(t)
+}
+
 /// Find the caller's task. Static tasks are created when missing, live,
 /// as osstest does for an operator's first use.
 pub fn resolve(client: &mut impl GenericClient, task: &TaskRef) -> Result<Task> {
     match task {
-        TaskRef::Id { taskid } => {
-            get(client, *taskid)?.ok_or_else(|| Refusal::TaskUnknown(taskid.to_string()).into())
-        }
-        TaskRef::Spec {
-            taskid,
-            kind,
-            refkey,
-        } => {
-            let t = get(client, *taskid)?.ok_or_else(|| Refusal::TaskUnknown(task.to_string()))?;
-            if &t.kind != kind || &t.refkey != refkey {
-                return Err(Refusal::TaskMismatch {
-                    taskid: *taskid,
-                    given: format!("{kind} {refkey}"),
-                    actual: format!("{} {}", t.kind, t.refkey),
-                }
-                .into());
-            }
-            Ok(t)
+        TaskRef::Id { taskid } | TaskRef::Spec { taskid, .. } => {
+            Ok(check_found(task, get(client, *taskid)?)?)
         }
         TaskRef::Static { refkey } => {
             let sql = format!("SELECT {COLUMNS} FROM tasks WHERE type = 'static' AND refkey = $1");

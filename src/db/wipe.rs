@@ -1,18 +1,22 @@
 //! `wiped`: the host was just reinstalled, so the rows from before the
 //! caller's own first row on it no longer describe it (spec section 6).
 //!
-//! Its statements are few and cheap to plan, so each is sent typed: one
-//! round trip, where an untyped query first asks the server to describe
-//! it.
+//! A batch of wipes on different hosts ([`wipe_many`]) is one
+//! transaction of a handful of statements whatever its size: the checks
+//! of every call read in one, the deletes in another, each call's values
+//! passed as arrays. A single [`wipe`] is a batch of one. The checks
+//! themselves are plain functions of what was read ([`check_holder`]).
+//!
+//! The statements are sent typed: one round trip each, where an untyped
+//! query first asks the server to describe it.
 
 use postgres::types::Type;
-use postgres::{Client, GenericClient, Transaction};
+use postgres::{Client, GenericClient, IsolationLevel};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-use super::error::{Refusal, Result};
-use super::record::{
-    JobRef, check_flight, check_host_known, check_host_name, check_live, insert_task_row,
-};
+use super::error::{BatchFailure, Error, Refusal, Result, TaskLabel};
+use super::record::{JobRef, blessing_allows, check_host_name, check_live, insert_task_row};
 use super::task::{self, Task, TaskRef};
 use super::txn;
 
@@ -47,123 +51,367 @@ pub struct WipePlan {
     pub keep: Vec<i32>,
 }
 
+/// Who holds a host, as the holder check needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    /// The task on the host's own `resources` row (share index 0); `None`
+    /// when the host has no such row.
+    pub holder: Option<TaskLabel>,
+    /// The task on each of the host's `share-host` rows, by share index.
+    pub shares: Vec<TaskLabel>,
+}
+
 /// Check that the caller alone holds the host: its own `resources` row,
 /// or for a shared host one of the shares, with no other share held by a
 /// live task other than the magic `preparing` task.
-fn check_holder(tx: &mut impl GenericClient, host: &str, me: &Task) -> Result<()> {
-    let row = tx.query_typed_opt(
-        "SELECT owntaskid FROM resources WHERE restype = 'host' AND resname = $1 AND shareix = 0",
-        &[(&host, Type::TEXT)],
-    )?;
-    let Some(row) = row else {
-        return Err(Refusal::HostUnknown(host.to_owned()).into());
+pub fn check_holder(host: &str, me: &Task, holding: &Holding) -> Result<(), Refusal> {
+    let Some(holder) = &holding.holder else {
+        return Err(Refusal::HostUnknown(host.to_owned()));
     };
-    let holder_id: i32 = row.get(0);
-    let holder = task::label(tx, holder_id)?;
-    if holder_id == me.taskid {
-        return if holder.live {
-            Ok(())
+    let not_mine = || {
+        let (host, holder) = (host.to_owned(), holder.clone());
+        if holder.live {
+            Refusal::HeldByOther { host, holder }
         } else {
-            Err(Refusal::HolderDead {
-                host: host.to_owned(),
-                holder,
-            }
-            .into())
-        };
-    }
-    let shared = task::get(tx, holder_id)?.is_some_and(|t| t.is_magic("shared") && t.live);
-    if !shared {
-        return Err(if holder.live {
-            Refusal::HeldByOther {
-                host: host.to_owned(),
-                holder,
-            }
-        } else {
-            Refusal::HolderDead {
-                host: host.to_owned(),
-                holder,
-            }
+            Refusal::HolderDead { host, holder }
         }
-        .into());
+    };
+    if holder.taskid == me.taskid {
+        // Ours, but a dead task's hold is stale whoever it is.
+        return if holder.live { Ok(()) } else { Err(not_mine()) };
     }
-    let shares = tx.query_typed(
-        "SELECT r.owntaskid, COALESCE(t.live, false), t.type, t.refkey
-           FROM resources r LEFT JOIN tasks t ON t.taskid = r.owntaskid
-          WHERE r.restype = 'share-host' AND r.resname = $1
-       ORDER BY r.shareix",
-        &[(&host, Type::TEXT)],
-    )?;
-    if !shares.iter().any(|r| r.get::<_, i32>(0) == me.taskid) {
+    if !(holder.is_magic("shared") && holder.live) {
+        return Err(not_mine());
+    }
+    if !holding.shares.iter().any(|s| s.taskid == me.taskid) {
         return Err(Refusal::NoShare {
             host: host.to_owned(),
             taskid: me.taskid,
-        }
-        .into());
+        });
     }
-    let mut others = Vec::new();
-    for r in &shares {
-        let owner: i32 = r.get(0);
-        let live: bool = r.get(1);
-        let kind: Option<String> = r.get(2);
-        let refkey: Option<String> = r.get(3);
-        let preparing = kind.as_deref() == Some("magic") && refkey.as_deref() == Some("preparing");
-        if owner != me.taskid && live && !preparing {
-            others.push(task::label(tx, owner)?);
-        }
-    }
+    // A share being prepared belongs to no job yet: it does not count.
+    let others: Vec<TaskLabel> = holding
+        .shares
+        .iter()
+        .filter(|s| s.taskid != me.taskid && s.live && !s.is_magic("preparing"))
+        .cloned()
+        .collect();
     if others.is_empty() {
         Ok(())
     } else {
         Err(Refusal::OthersHoldShares {
             host: host.to_owned(),
             others,
-        }
-        .into())
+        })
     }
 }
 
-fn prepare(tx: &mut impl GenericClient, call: &WipeCall) -> Result<Task> {
-    check_host_name(&call.host)?;
-    let me = task::resolve(tx, &call.task)?;
-    if let Some(job) = &call.job {
-        check_flight(tx, job.flight, true)?;
+/// The flight of a call's job must exist and be running. `blessing` is
+/// `None` when there is no such flight, `Some(None)` for a flight without
+/// a blessing.
+fn check_running(flight: i32, blessing: Option<Option<String>>) -> Result<(), Refusal> {
+    let blessing = blessing.ok_or(Refusal::FlightUnknown(flight))?;
+    let blessing = blessing.unwrap_or_default();
+    if blessing_allows(&blessing) {
+        Ok(())
+    } else {
+        Err(Refusal::FlightNotRunning { flight, blessing })
     }
-    check_host_known(tx, &call.host)?;
+}
+
+/// What one call's checks read from the database.
+#[derive(Debug)]
+struct CallState {
+    /// The task the call names, if there is one.
+    task: Option<Task>,
+    /// The blessing of the call's flight: `None` when there is no job or
+    /// no such flight, `Some(None)` for a flight without a blessing.
+    blessing: Option<Option<String>>,
+    holding: Holding,
+}
+
+/// A call's checks, in osstest's order (so that a call with several
+/// faults is refused for the same one each time): host name, task,
+/// flight, host known, task live, holder. The caller's task if they pass.
+fn check_call(call: &WipeCall, state: CallState) -> Result<Task, Refusal> {
+    check_host_name(&call.host)?;
+    let me = task::check_found(&call.task, state.task)?;
+    if let Some(job) = &call.job {
+        check_running(job.flight, state.blessing)?;
+    }
+    if state.holding.holder.is_none() {
+        return Err(Refusal::HostUnknown(call.host.clone()));
+    }
     check_live(&me)?;
-    check_holder(tx, &call.host, &me)?;
+    check_holder(&call.host, &me, &state.holding)?;
     Ok(me)
 }
 
-fn delete_before_first(tx: &mut Transaction<'_>, host: &str, taskid: i32) -> Result<(u64, u64)> {
-    let deleted = tx.execute_typed(
-        "DELETE FROM host_lifecycle
-          WHERE hostname = $1
-            AND lcseq < (SELECT min(lcseq) FROM host_lifecycle
-                          WHERE hostname = $1 AND taskid = $2)",
-        &[(&host, Type::TEXT), (&taskid, Type::INT4)],
+/// Create the static tasks the calls name that do not exist yet, each
+/// once, in the order of the first call naming it. One statement, and
+/// none without static tasks.
+fn create_static_tasks(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<()> {
+    let mut seen = FxHashSet::default();
+    let refkeys: Vec<&str> = calls
+        .iter()
+        .filter_map(|c| match &c.task {
+            TaskRef::Static { refkey } => Some(refkey.as_str()),
+            _ => None,
+        })
+        .filter(|r| seen.insert(*r))
+        .collect();
+    if refkeys.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<&str> = refkeys.iter().map(|r| task::static_user(r)).collect();
+    tx.execute_typed(
+        task::CREATE_STATICS_SQL,
+        &[(&refkeys, Type::TEXT_ARRAY), (&users, Type::TEXT_ARRAY)],
     )?;
-    let kept: i64 = tx
-        .query_typed_one(
-            "SELECT count(*) FROM host_lifecycle WHERE hostname = $1",
-            &[(&host, Type::TEXT)],
-        )?
-        .get(0);
-    Ok((deleted, kept as u64))
+    Ok(())
+}
+
+/// Everything the checks read, one row per call in the calls' order: the
+/// caller's task, the flight's blessing, the host's holder and every
+/// share, each with its task (NULL columns for a task that no longer
+/// exists, as [`task::label`] describes it). Static tasks exist by now.
+const READ_SQL: &str = "
+SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
+       f.flight IS NOT NULL, f.blessing,
+       r.owntaskid, ht.type, ht.refkey, ht.username, COALESCE(ht.live, false),
+       COALESCE(sh.owners, '{}'), COALESCE(sh.kinds, '{}'), COALESCE(sh.refkeys, '{}'),
+       COALESCE(sh.usernames, '{}'), COALESCE(sh.lives, '{}')
+  FROM unnest($1::int4[], $2::text[], $3::int4[], $4::text[])
+       WITH ORDINALITY AS c(taskid, refkey, flight, host, ord)
+  LEFT JOIN tasks t ON t.taskid = COALESCE(c.taskid,
+            (SELECT taskid FROM tasks WHERE type = 'static' AND refkey = c.refkey))
+  LEFT JOIN flights f ON f.flight = c.flight
+  LEFT JOIN resources r ON r.restype = 'host' AND r.resname = c.host AND r.shareix = 0
+  LEFT JOIN tasks ht ON ht.taskid = r.owntaskid
+  LEFT JOIN LATERAL (
+        SELECT array_agg(s.owntaskid ORDER BY s.shareix) AS owners,
+               array_agg(st.type ORDER BY s.shareix) AS kinds,
+               array_agg(st.refkey ORDER BY s.shareix) AS refkeys,
+               array_agg(st.username ORDER BY s.shareix) AS usernames,
+               array_agg(COALESCE(st.live, false) ORDER BY s.shareix) AS lives
+          FROM resources s LEFT JOIN tasks st ON st.taskid = s.owntaskid
+         WHERE s.restype = 'share-host' AND s.resname = c.host) sh ON true
+ ORDER BY c.ord";
+
+/// One call's row of [`READ_SQL`].
+fn call_state(row: &postgres::Row) -> CallState {
+    let taskid: Option<i32> = row.get(0);
+    let task = taskid.map(|taskid| Task {
+        taskid,
+        kind: row.get(1),
+        refkey: row.get(2),
+        username: row.get(3),
+        comment: row.get(4),
+        live: row.get(5),
+    });
+    let blessing = row.get::<_, bool>(6).then(|| row.get(7));
+    let holder = row.get::<_, Option<i32>>(8).map(|taskid| TaskLabel {
+        taskid,
+        kind: row.get(9),
+        refkey: row.get(10),
+        username: row.get(11),
+        live: row.get(12),
+    });
+    let owners: Vec<i32> = row.get(13);
+    let kinds: Vec<Option<String>> = row.get(14);
+    let refkeys: Vec<Option<String>> = row.get(15);
+    let usernames: Vec<Option<String>> = row.get(16);
+    let lives: Vec<bool> = row.get(17);
+    let shares = owners
+        .into_iter()
+        .zip(kinds)
+        .zip(refkeys)
+        .zip(usernames)
+        .zip(lives)
+        .map(|((((taskid, kind), refkey), username), live)| TaskLabel {
+            taskid,
+            kind,
+            refkey,
+            username,
+            live,
+        })
+        .collect();
+    CallState {
+        task,
+        blessing,
+        holding: Holding { holder, shares },
+    }
+}
+
+/// Read what every call's checks need, in one statement.
+fn read_states(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<Vec<CallState>> {
+    let taskids: Vec<Option<i32>> = calls
+        .iter()
+        .map(|c| match &c.task {
+            TaskRef::Id { taskid } | TaskRef::Spec { taskid, .. } => Some(*taskid),
+            TaskRef::Static { .. } => None,
+        })
+        .collect();
+    let refkeys: Vec<Option<&str>> = calls
+        .iter()
+        .map(|c| match &c.task {
+            TaskRef::Static { refkey } => Some(refkey.as_str()),
+            _ => None,
+        })
+        .collect();
+    let flights: Vec<Option<i32>> = calls
+        .iter()
+        .map(|c| c.job.as_ref().map(|j| j.flight))
+        .collect();
+    let hosts: Vec<&str> = calls.iter().map(|c| c.host.as_str()).collect();
+    let rows = tx.query_typed(
+        READ_SQL,
+        &[
+            (&taskids, Type::INT4_ARRAY),
+            (&refkeys, Type::TEXT_ARRAY),
+            (&flights, Type::INT4_ARRAY),
+            (&hosts, Type::TEXT_ARRAY),
+        ],
+    )?;
+    Ok(rows.iter().map(call_state).collect())
+}
+
+/// Check every call as [`wipe`] would check it alone, creating the static
+/// tasks they name; the callers' tasks, in order. A batch's calls are on
+/// different hosts, and the only thing one call's check could see of
+/// another is a static task both name, which exists either way, so each
+/// call is refused for what it would be refused for alone. The first call
+/// refused is reported.
+fn prepare(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<Vec<Task>, BatchFailure> {
+    create_static_tasks(tx, calls).map_err(BatchFailure::whole)?;
+    let states = read_states(tx, calls).map_err(BatchFailure::whole)?;
+    calls
+        .iter()
+        .zip(states)
+        .enumerate()
+        .map(|(i, (call, state))| check_call(call, state).map_err(|r| BatchFailure::at(i, r)))
+        .collect()
+}
+
+/// [`prepare`] for one call.
+fn prepare_one(tx: &mut impl GenericClient, call: &WipeCall) -> Result<Task> {
+    let mut tasks = prepare(tx, std::slice::from_ref(call)).map_err(|f| *f.error)?;
+    Ok(tasks.remove(0))
+}
+
+/// Delete each host's rows before its caller's first row, and count the
+/// rows deleted and kept per host, in one statement. Every part of a
+/// statement reads the same snapshot, so the count of the host's rows is
+/// taken before the DELETE: the rows kept are those less the deleted.
+const DELETE_SQL: &str = "
+WITH gone AS (
+    DELETE FROM host_lifecycle h
+     USING unnest($1::text[], $2::int4[]) AS c(host, taskid)
+     WHERE h.hostname = c.host
+       AND h.lcseq < (SELECT min(lcseq) FROM host_lifecycle
+                       WHERE hostname = c.host AND taskid = c.taskid)
+ RETURNING h.hostname)
+SELECT count(g.hostname),
+       (SELECT count(*) FROM host_lifecycle WHERE hostname = c.host)
+  FROM unnest($1::text[]) WITH ORDINALITY AS c(host, ord)
+  LEFT JOIN gone g ON g.hostname = c.host
+ GROUP BY c.ord, c.host
+ ORDER BY c.ord";
+
+/// The rows deleted and kept on each host, in the order given. The hosts
+/// must be distinct.
+fn delete_before_first(
+    tx: &mut impl GenericClient,
+    wipes: &[(&str, i32)],
+) -> Result<Vec<(u64, u64)>> {
+    let hosts: Vec<&str> = wipes.iter().map(|&(h, _)| h).collect();
+    let taskids: Vec<i32> = wipes.iter().map(|&(_, t)| t).collect();
+    let rows = tx.query_typed(
+        DELETE_SQL,
+        &[(&hosts, Type::TEXT_ARRAY), (&taskids, Type::INT4_ARRAY)],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (deleted, before): (i64, i64) = (r.get(0), r.get(1));
+            (deleted as u64, (before - deleted) as u64)
+        })
+        .collect())
+}
+
+/// A batch's hosts must be distinct: its calls are checked against one
+/// snapshot, which a wipe earlier in the batch would make stale for a
+/// later one on the same host.
+fn check_distinct_hosts(calls: &[WipeCall]) -> Result<(), BatchFailure> {
+    let mut first = FxHashMap::default();
+    for (i, call) in calls.iter().enumerate() {
+        if let Some(j) = first.insert(call.host.as_str(), i) {
+            return Err(BatchFailure::whole(Error::Other(format!(
+                "host {} is wiped by calls {} and {} of the batch: each call of a batch must be on a different host",
+                call.host,
+                j + 1,
+                i + 1
+            ))));
+        }
+    }
+    Ok(())
+}
+
+/// The batch's checks and deletes, inside its transaction.
+fn wipe_in(
+    tx: &mut impl GenericClient,
+    calls: &[WipeCall],
+) -> Result<Vec<WipeOutcome>, BatchFailure> {
+    let tasks = prepare(tx, calls)?;
+    let wipes: Vec<(&str, i32)> = calls
+        .iter()
+        .zip(&tasks)
+        .map(|(c, t)| (c.host.as_str(), t.taskid))
+        .collect();
+    let counts = delete_before_first(tx, &wipes).map_err(BatchFailure::whole)?;
+    Ok(tasks
+        .iter()
+        .zip(counts)
+        .map(|(t, (deleted, kept))| WipeOutcome {
+            taskid: t.taskid,
+            deleted,
+            kept,
+            recorded_lcseq: None,
+        })
+        .collect())
+}
+
+/// Wipe many hosts, each as [`wipe`] would, in one serializable
+/// transaction (redone on a conflict): all of them, or, when any call is
+/// refused, none, with the first refused call's index and refusal. The
+/// hosts must be distinct. A handful of statements whatever the size of
+/// the batch.
+pub fn wipe_many(
+    client: &mut Client,
+    calls: &[WipeCall],
+) -> Result<Vec<WipeOutcome>, BatchFailure> {
+    if calls.is_empty() {
+        return Ok(Vec::new());
+    }
+    check_distinct_hosts(calls)?;
+    txn::retry(|| {
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::Serializable)
+            .start()
+            .map_err(BatchFailure::whole)?;
+        // On an error the transaction is dropped, which rolls it back.
+        let outcomes = wipe_in(&mut tx, calls)?;
+        tx.commit().map_err(BatchFailure::whole)?;
+        Ok(outcomes)
+    })
 }
 
 /// Wipe the host's history before the caller's first row on it. Refused,
 /// changing nothing, unless the caller alone holds the host.
 pub fn wipe(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> {
-    txn::serializable(client, |tx| {
-        let me = prepare(tx, call)?;
-        let (deleted, kept) = delete_before_first(tx, &call.host, me.taskid)?;
-        Ok(WipeOutcome {
-            taskid: me.taskid,
-            deleted,
-            kept,
-            recorded_lcseq: None,
-        })
-    })
+    let mut outcomes = wipe_many(client, std::slice::from_ref(call)).map_err(|f| *f.error)?;
+    Ok(outcomes.remove(0))
 }
 
 /// An operator's "I reinstalled this host by hand": record an out-of-job
@@ -171,7 +419,7 @@ pub fn wipe(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> {
 /// transaction.
 pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> {
     txn::serializable(client, |tx| {
-        let me = prepare(tx, call)?;
+        let me = prepare_one(tx, call)?;
         let has_row = tx
             .query_typed_opt(
                 "SELECT 1 FROM host_lifecycle WHERE hostname = $1 AND taskid = $2 LIMIT 1",
@@ -183,7 +431,7 @@ pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> 
         } else {
             Some(insert_task_row(tx, &call.host, me.taskid)?)
         };
-        let (deleted, kept) = delete_before_first(tx, &call.host, me.taskid)?;
+        let (deleted, kept) = delete_before_first(tx, &[(&call.host, me.taskid)])?[0];
         Ok(WipeOutcome {
             taskid: me.taskid,
             deleted,
@@ -197,7 +445,7 @@ pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> 
 /// everything the wipe checks but writing nothing.
 pub fn plan_manual(client: &mut Client, call: &WipeCall) -> Result<WipePlan> {
     let mut tx = client.transaction()?;
-    let me = prepare(&mut tx, call)?;
+    let me = prepare_one(&mut tx, call)?;
     let rows: Vec<(i32, i32)> = tx
         .query_typed(
             "SELECT lcseq, taskid FROM host_lifecycle WHERE hostname = $1 ORDER BY lcseq",
@@ -219,4 +467,270 @@ pub fn plan_manual(client: &mut Client, call: &WipeCall) -> Result<WipePlan> {
         remove,
         keep,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(taskid: i32, kind: &str, refkey: &str, live: bool) -> TaskLabel {
+        TaskLabel {
+            taskid,
+            kind: Some(kind.into()),
+            refkey: Some(refkey.into()),
+            username: None,
+            live,
+        }
+    }
+
+    fn deleted(taskid: i32) -> TaskLabel {
+        TaskLabel {
+            taskid,
+            kind: None,
+            refkey: None,
+            username: None,
+            live: false,
+        }
+    }
+
+    fn me() -> Task {
+        Task {
+            taskid: 7,
+            kind: "ownd".into(),
+            refkey: "r7".into(),
+            username: None,
+            comment: None,
+            live: true,
+        }
+    }
+
+    fn shared() -> TaskLabel {
+        label(2, "magic", "shared", true)
+    }
+
+    fn preparing() -> TaskLabel {
+        label(3, "magic", "preparing", true)
+    }
+
+    fn holding(holder: TaskLabel, shares: Vec<TaskLabel>) -> Holding {
+        Holding {
+            holder: Some(holder),
+            shares,
+        }
+    }
+
+    fn check(h: &Holding) -> Result<(), Refusal> {
+        check_holder("h1", &me(), h)
+    }
+
+    #[test]
+    fn the_caller_holding_the_host_may_wipe_it() {
+        assert_eq!(
+            check(&holding(label(7, "ownd", "r7", true), vec![])),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn an_unknown_host_is_refused() {
+        let h = Holding {
+            holder: None,
+            shares: vec![],
+        };
+        assert_eq!(check(&h), Err(Refusal::HostUnknown("h1".into())));
+    }
+
+    #[test]
+    fn a_host_held_by_another_task_names_it_and_whether_it_is_live() {
+        let other = label(8, "ownd", "r8", true);
+        assert_eq!(
+            check(&holding(other.clone(), vec![])),
+            Err(Refusal::HeldByOther {
+                host: "h1".into(),
+                holder: other,
+            })
+        );
+        for holder in [label(8, "ownd", "r8", false), deleted(8)] {
+            assert_eq!(
+                check(&holding(holder.clone(), vec![])),
+                Err(Refusal::HolderDead {
+                    host: "h1".into(),
+                    holder,
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn the_callers_own_hold_counts_only_while_live() {
+        let stale = label(7, "ownd", "r7", false);
+        assert_eq!(
+            check(&holding(stale.clone(), vec![])),
+            Err(Refusal::HolderDead {
+                host: "h1".into(),
+                holder: stale,
+            })
+        );
+    }
+
+    #[test]
+    fn a_shared_host_needs_the_magic_shared_task_live() {
+        let dead_shared = label(2, "magic", "shared", false);
+        assert_eq!(
+            check(&holding(
+                dead_shared.clone(),
+                vec![label(7, "ownd", "r7", true)]
+            )),
+            Err(Refusal::HolderDead {
+                host: "h1".into(),
+                holder: dead_shared,
+            })
+        );
+    }
+
+    #[test]
+    fn a_shared_host_needs_a_share_of_the_caller() {
+        let h = holding(shared(), vec![preparing(), label(9, "ownd", "r9", false)]);
+        assert_eq!(
+            check(&h),
+            Err(Refusal::NoShare {
+                host: "h1".into(),
+                taskid: 7,
+            })
+        );
+    }
+
+    #[test]
+    fn shares_being_prepared_or_of_dead_tasks_do_not_count() {
+        let h = holding(
+            shared(),
+            vec![
+                preparing(),
+                label(7, "ownd", "r7", true),
+                label(9, "ownd", "r9", false),
+                deleted(10),
+            ],
+        );
+        assert_eq!(check(&h), Ok(()));
+    }
+
+    #[test]
+    fn live_shares_of_others_are_all_named_in_share_order() {
+        let (a, b) = (
+            label(12, "ownd", "r12", true),
+            label(11, "static", "ian@lab", true),
+        );
+        let h = holding(
+            shared(),
+            vec![
+                a.clone(),
+                preparing(),
+                label(7, "ownd", "r7", true),
+                b.clone(),
+            ],
+        );
+        assert_eq!(
+            check(&h),
+            Err(Refusal::OthersHoldShares {
+                host: "h1".into(),
+                others: vec![a, b],
+            })
+        );
+    }
+
+    fn call(host: &str) -> WipeCall {
+        WipeCall {
+            host: host.into(),
+            task: TaskRef::Id { taskid: 7 },
+            job: Some(JobRef {
+                flight: 5,
+                job: "build-a".into(),
+            }),
+        }
+    }
+
+    fn state(
+        task: Option<Task>,
+        blessing: Option<Option<&str>>,
+        holder: Option<TaskLabel>,
+    ) -> CallState {
+        CallState {
+            task,
+            blessing: blessing.map(|b| b.map(str::to_owned)),
+            holding: Holding {
+                holder,
+                shares: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn a_call_is_refused_for_its_first_fault_in_osstests_order() {
+        let dead = Task {
+            live: false,
+            ..me()
+        };
+        let other = Some(label(8, "ownd", "r8", true));
+        let cases = [
+            (call("a b"), state(None, None, None), "invalid host name"),
+            (call("h1"), state(None, None, None), "task 7 does not exist"),
+            (
+                call("h1"),
+                state(Some(dead.clone()), None, None),
+                "flight 5 does not exist",
+            ),
+            (
+                call("h1"),
+                state(Some(dead.clone()), Some(Some("real")), None),
+                "blessing \"real\"",
+            ),
+            (
+                call("h1"),
+                state(Some(dead.clone()), Some(None), None),
+                "blessing \"\"",
+            ),
+            (
+                call("h1"),
+                state(Some(dead.clone()), Some(Some("running")), None),
+                "not a known host",
+            ),
+            (
+                call("h1"),
+                state(Some(dead), Some(Some("play")), other.clone()),
+                "task 7 (ownd r7, not live) is not live",
+            ),
+            (
+                call("h1"),
+                state(Some(me()), Some(Some("running")), other),
+                "held by task 8",
+            ),
+        ];
+        for (call, state, want) in cases {
+            let got = check_call(&call, state).unwrap_err().to_string();
+            assert!(got.contains(want), "want {want:?}, got {got:?}");
+        }
+    }
+
+    #[test]
+    fn a_call_without_a_job_does_not_look_at_flights() {
+        let call = WipeCall {
+            job: None,
+            ..call("h1")
+        };
+        let mine = Some(label(7, "ownd", "r7", true));
+        assert_eq!(check_call(&call, state(Some(me()), None, mine)), Ok(me()));
+    }
+
+    #[test]
+    fn repeated_hosts_are_refused_naming_both_calls() {
+        let calls = [call("h1"), call("h2"), call("h1")];
+        let err = check_distinct_hosts(&calls).unwrap_err();
+        assert_eq!(err.index, None);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("host h1") && msg.contains("calls 1 and 3"),
+            "{msg}"
+        );
+        assert!(check_distinct_hosts(&calls[..2]).is_ok());
+    }
 }

@@ -477,7 +477,8 @@ impl<'a> PoolReplay<'a> {
 ///
 /// Each round takes every pool's next call, writes the state changes that
 /// came before them, then makes the round's record calls in one
-/// transaction (`Recorder::record_many`) and its wipes. Pools share no
+/// transaction (`Recorder::record_many`) and its wipes in another
+/// (`wipe::wipe_many`). Pools share no
 /// host and no flight, so no call of a round reads what another writes:
 /// each sees the database as it would one call at a time. With `batched`
 /// off, each call is its own transaction, for comparison.
@@ -610,14 +611,29 @@ impl<'a> Driver<'a> {
         Ok(())
     }
 
-    /// The round's wipes.
+    /// The round's wipes: one transaction, or one each.
     fn wipe(&mut self, calls: &[(usize, u32, WipeCall)]) -> Result<(), SeedError> {
-        for (p, host, call) in calls {
-            let outcome = wipe::wipe(&mut self.client, call).map_err(|source| SeedError::Call {
-                what: describe_wipe(call),
-                source: Box::new(source),
-            })?;
-            self.pools[*p].wiped(*host, call, &outcome, &mut self.out)?;
+        if calls.is_empty() {
+            return Ok(());
+        }
+        let failed = |call: Option<&WipeCall>, source| SeedError::Call {
+            what: call.map_or_else(|| "a round of wipes".to_owned(), describe_wipe),
+            source: Box::new(source),
+        };
+        let outcomes = if self.batched {
+            let batch: Vec<WipeCall> = calls.iter().map(|(_, _, c)| c.clone()).collect();
+            wipe::wipe_many(&mut self.client, &batch)
+                .map_err(|f| failed(f.index.map(|i| &calls[i].2), *f.error))?
+        } else {
+            let mut outcomes = Vec::with_capacity(calls.len());
+            for (_, _, call) in calls {
+                outcomes
+                    .push(wipe::wipe(&mut self.client, call).map_err(|e| failed(Some(call), e))?);
+            }
+            outcomes
+        };
+        for ((p, host, call), outcome) in calls.iter().zip(&outcomes) {
+            self.pools[*p].wiped(*host, call, outcome, &mut self.out)?;
         }
         Ok(())
     }

@@ -88,48 +88,12 @@ pub fn blessing_allows(blessing: &str) -> bool {
     blessing == "running" || blessing.contains("play")
 }
 
-/// Check that `flight` exists and, with `need_running`, that its blessing
-/// allows writes.
-pub(crate) fn check_flight(
-    tx: &mut impl GenericClient,
-    flight: i32,
-    need_running: bool,
-) -> Result<()> {
-    let row = tx
-        .query_typed_opt(
-            "SELECT blessing FROM flights WHERE flight = $1",
-            &[(&flight, Type::INT4)],
-        )?
-        .ok_or(Refusal::FlightUnknown(flight))?;
-    let blessing: Option<String> = row.get(0);
-    let blessing = blessing.unwrap_or_default();
-    if need_running && !blessing_allows(&blessing) {
-        return Err(Refusal::FlightNotRunning { flight, blessing }.into());
-    }
-    Ok(())
-}
-
-/// The host must be a known resource.
-pub(crate) fn check_host_known(tx: &mut impl GenericClient, host: &str) -> Result<()> {
-    let known = tx
-        .query_typed_opt(
-            "SELECT 1 FROM resources WHERE restype = 'host' AND resname = $1 AND shareix = 0",
-            &[(&host, Type::TEXT)],
-        )?
-        .is_some();
-    if known {
-        Ok(())
-    } else {
-        Err(Refusal::HostUnknown(host.to_owned()).into())
-    }
-}
-
 /// The acting task must be live to write.
-pub(crate) fn check_live(t: &Task) -> Result<()> {
+pub(crate) fn check_live(t: &Task) -> Result<(), Refusal> {
     if t.live {
         Ok(())
     } else {
-        Err(Refusal::TaskNotLive(t.label()).into())
+        Err(Refusal::TaskNotLive(t.label()))
     }
 }
 
