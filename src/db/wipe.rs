@@ -175,6 +175,8 @@ fn create_static_tasks(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Resul
 /// caller's task, the flight's blessing, the host's holder and every
 /// share, each with its task (NULL columns for a task that no longer
 /// exists, as [`task::label`] describes it). Static tasks exist by now.
+/// Every lookup is a `LATERAL ... LIMIT 1` probe of a primary key, so the
+/// planner does not hash all of `tasks` once per share.
 const READ_SQL: &str = "
 SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
        f.flight IS NOT NULL, f.blessing,
@@ -183,18 +185,27 @@ SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
        COALESCE(sh.usernames, '{}'), COALESCE(sh.lives, '{}')
   FROM unnest($1::int4[], $2::text[], $3::int4[], $4::text[])
        WITH ORDINALITY AS c(taskid, refkey, flight, host, ord)
-  LEFT JOIN tasks t ON t.taskid = COALESCE(c.taskid,
-            (SELECT taskid FROM tasks WHERE type = 'static' AND refkey = c.refkey))
-  LEFT JOIN flights f ON f.flight = c.flight
-  LEFT JOIN resources r ON r.restype = 'host' AND r.resname = c.host AND r.shareix = 0
-  LEFT JOIN tasks ht ON ht.taskid = r.owntaskid
+  LEFT JOIN LATERAL (
+        SELECT * FROM tasks
+         WHERE taskid = COALESCE(c.taskid,
+                   (SELECT taskid FROM tasks WHERE type = 'static' AND refkey = c.refkey))
+         LIMIT 1) t ON true
+  LEFT JOIN LATERAL (
+        SELECT flight, blessing FROM flights WHERE flight = c.flight LIMIT 1) f ON true
+  LEFT JOIN LATERAL (
+        SELECT owntaskid FROM resources
+         WHERE restype = 'host' AND resname = c.host AND shareix = 0 LIMIT 1) r ON true
+  LEFT JOIN LATERAL (
+        SELECT * FROM tasks WHERE taskid = r.owntaskid LIMIT 1) ht ON true
   LEFT JOIN LATERAL (
         SELECT array_agg(s.owntaskid ORDER BY s.shareix) AS owners,
                array_agg(st.type ORDER BY s.shareix) AS kinds,
                array_agg(st.refkey ORDER BY s.shareix) AS refkeys,
                array_agg(st.username ORDER BY s.shareix) AS usernames,
                array_agg(COALESCE(st.live, false) ORDER BY s.shareix) AS lives
-          FROM resources s LEFT JOIN tasks st ON st.taskid = s.owntaskid
+          FROM resources s
+          LEFT JOIN LATERAL (
+                SELECT * FROM tasks WHERE taskid = s.owntaskid LIMIT 1) st ON true
          WHERE s.restype = 'share-host' AND s.resname = c.host) sh ON true
  ORDER BY c.ord";
 
