@@ -219,14 +219,14 @@ fn set_aside_statements(
 
 /// Load every pool's rows, in one transaction.
 ///
-/// A foreign key checks each new row with its own query, and a hash index
-/// grows bucket by bucket: row by row, they cost most of the load. The
-/// database was found empty (`prepare`), so the foreign keys of the loaded
-/// tables and their indexes that back no constraint are dropped in this
-/// transaction and made again from the catalog's definitions after the
-/// rows are in, which checks each foreign key with one join and builds
-/// each index in one pass. DDL is transactional: a load that fails leaves
-/// the schema as it was. A session that does not own the tables (and may
+/// A foreign key checks each new row with its own query; an index that
+/// grows row by row cannot order its insertions. The database was found
+/// empty (`prepare`), so the foreign keys of the loaded tables and their
+/// indexes that back no constraint are dropped in this transaction and
+/// made again from the catalog's definitions after the rows are in, which
+/// checks each foreign key with one join and builds each index from all
+/// its rows at once. DDL is transactional: a load that fails leaves the
+/// schema as it was. A session that does not own the tables (and may
 /// not alter them) loads with the constraints in place.
 ///
 /// Flights are loaded `running` (the recorder refuses any other) and
