@@ -304,7 +304,7 @@ pub fn seed(
     let plan_time = start.elapsed();
 
     let t = Instant::now();
-    run::load_all(config, cfg, &plans, progress)?;
+    run::load_all(config, &plans, progress)?;
     let load_time = t.elapsed();
     let loaded = Loaded::count(&plans);
     // Steps and runvars are in the database now and the replay does not

@@ -1,6 +1,6 @@
-//! Executing a seed: planning, loading and replaying the pools on worker
-//! threads, each with its own connection, and replaying a pool's
-//! operations through the recorder.
+//! Executing a seed: planning and replaying the pools on worker threads,
+//! each with its own connection, loading them on one, and replaying a
+//! pool's operations through the recorder.
 //!
 //! Pools share no hosts and no flights, so their transactions touch
 //! disjoint rows; the recorder's serializable transactions still retry the
@@ -134,26 +134,23 @@ pub(crate) fn plan_all(
     )
 }
 
-/// Load every pool's rows.
+/// Load every pool's rows: one connection, one transaction (see
+/// `load::load`), whatever the number of pools.
 pub(crate) fn load_all(
     config: &Config,
-    cfg: &SeedConfig,
     plans: &[PoolPlan],
     progress: &dyn Fn(Progress),
 ) -> Result<(), SeedError> {
+    let stage = Stage::Load;
     let total = plans.iter().map(|p| p.world.row_count()).sum();
-    fan_out(
-        cfg.threads as usize,
-        plans.len(),
-        Stage::Load,
-        total,
-        progress,
-        |pool, ticker| {
-            let mut client = connect_blocking(config)?;
-            load::load_pool(&mut client, &plans[pool].world, &mut |n| ticker.add(n))
-        },
-    )?;
-    Ok(())
+    let mut done = 0;
+    progress(Progress { stage, done, total });
+    let mut client = connect_blocking(config)?;
+    let worlds: Vec<_> = plans.iter().map(|p| &p.world).collect();
+    load::load(&mut client, &worlds, &mut |n| {
+        done += n;
+        progress(Progress { stage, done, total });
+    })
 }
 
 /// What replaying the pools did.
