@@ -133,6 +133,12 @@ impl Error {
     pub fn is_refusal(&self) -> bool {
         matches!(self, Error::Refused(_))
     }
+
+    /// Whether the call gave up after conflicting with concurrent
+    /// transactions again and again.
+    pub fn is_contended(&self) -> bool {
+        matches!(self, Error::Contended { .. })
+    }
 }
 
 /// PostgreSQL's message with its detail and hint, which are usually what

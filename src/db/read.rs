@@ -291,6 +291,8 @@ pub fn history(
       LEFT JOIN runvars lc ON lc.flight = r.flight AND lc.job = r.job
                           AND lc.name = r.name || '_lifecycle'
           WHERE r.val = $1
+            -- runvars_val_idx's condition (see schema::INDEX_DDL)
+            AND octet_length(r.val) <= 2000
             AND (lc.val IS NOT NULL OR r.name ~ '(^|_)host$')
        ORDER BY r.flight DESC, r.job, r.name
           LIMIT $2",

@@ -123,11 +123,16 @@ INSERT INTO tasks (type, refkey, live, comment) VALUES
     ('magic', 'preparing',   true,  'magic');
 "#;
 
-/// Indexes for hostlife's own reads on the osstest tables: `history`
-/// looks runvars up by value (the host name; a hash index, since lifecycle
-/// runvars can outgrow a btree entry). Made only in a fresh database.
+/// Indexes for hostlife's own reads on the osstest tables, made only in a
+/// fresh database. `history` looks runvars up by value (a host name).
+/// A btree, for its deduplication: a few values (`amd64`, `xl`) repeat
+/// hundreds of thousands of times, and a hash index walks a bucket's whole
+/// chain of pages to insert one more of them, so building it grew with
+/// the square of the copies. Partial, because a btree entry has a size
+/// limit that a lifecycle runvar can outgrow; `history`'s query repeats
+/// the condition (no host name fails it) so that the planner can use it.
 const INDEX_DDL: &str = r#"
-CREATE INDEX runvars_val_idx ON runvars USING hash (val);
+CREATE INDEX runvars_val_idx ON runvars (val) WHERE octet_length(val) <= 2000;
 CREATE INDEX resources_owntaskid_idx ON resources (owntaskid);
 "#;
 

@@ -20,7 +20,7 @@ use super::{FIRST_FLIGHT, HostWipe, Progress, SeedConfig, SeedError, Stage};
 use crate::db::record::{JobRef, RecordCall, RecordOutcome, Recorder, StepRef};
 use crate::db::task::TaskRef;
 use crate::db::wipe::{self, WipeCall, WipeOutcome};
-use crate::db::{Config, connect_blocking};
+use crate::db::{BatchFailure, Config, connect_blocking};
 use crate::lifecycle::Mode;
 
 /// A worker's handle for reporting progress and noticing failures.
@@ -588,8 +588,8 @@ impl<'a> Driver<'a> {
         }
         let outcomes = if self.batched {
             let batch: Vec<RecordCall> = calls.iter().map(|(_, _, c)| c.clone()).collect();
-            self.recorder
-                .record_many(&batch)
+            let recorder = &mut self.recorder;
+            halving_on_contention(&batch, &mut |b| recorder.record_many(b))
                 .map_err(|f| call_failed(f.index.map(|i| &calls[i].2), *f.error))?
         } else {
             let mut outcomes = Vec::with_capacity(calls.len());
@@ -619,7 +619,8 @@ impl<'a> Driver<'a> {
         };
         let outcomes = if self.batched {
             let batch: Vec<WipeCall> = calls.iter().map(|(_, _, c)| c.clone()).collect();
-            wipe::wipe_many(&mut self.client, &batch)
+            let client = &mut self.client;
+            halving_on_contention(&batch, &mut |b| wipe::wipe_many(client, b))
                 .map_err(|f| failed(f.index.map(|i| &calls[i].2), *f.error))?
         } else {
             let mut outcomes = Vec::with_capacity(calls.len());
@@ -703,6 +704,30 @@ impl<'a> Driver<'a> {
     }
 }
 
+/// Run `batch` on `calls`; if it gave up on conflicts with concurrent
+/// transactions, run each half on its own, down to single calls. A
+/// smaller transaction reads and writes fewer index pages, so it
+/// conflicts less; the calls are independent, so halves give the same
+/// outcomes.
+fn halving_on_contention<C, O>(
+    calls: &[C],
+    batch: &mut impl FnMut(&[C]) -> Result<Vec<O>, BatchFailure>,
+) -> Result<Vec<O>, BatchFailure> {
+    match batch(calls) {
+        Err(f) if f.index.is_none() && f.error.is_contended() && calls.len() > 1 => {
+            let (first, second) = calls.split_at(calls.len() / 2);
+            let mut out = halving_on_contention(first, batch)?;
+            let rest = halving_on_contention(second, batch).map_err(|f| BatchFailure {
+                index: f.index.map(|i| i + first.len()),
+                error: f.error,
+            })?;
+            out.extend(rest);
+            Ok(out)
+        }
+        other => other,
+    }
+}
+
 /// A call of a round failed: name it when the failure says which.
 fn call_failed(call: Option<&RecordCall>, source: crate::db::Error) -> SeedError {
     SeedError::Call {
@@ -751,4 +776,58 @@ fn describe_record(call: &RecordCall) -> String {
         "{mode} of {} ({}){place} as task {}",
         call.host, call.ident, call.task
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Error;
+
+    fn contended() -> BatchFailure {
+        BatchFailure::whole(Error::Contended {
+            attempts: 12,
+            last: "conflict".into(),
+        })
+    }
+
+    #[test]
+    fn a_contended_batch_is_halved_until_it_goes_through_in_order() {
+        let calls: Vec<u32> = (0..7).collect();
+        let mut sizes = Vec::new();
+        let out = halving_on_contention(&calls, &mut |b: &[u32]| {
+            sizes.push(b.len());
+            if b.len() > 2 {
+                Err(contended())
+            } else {
+                Ok(b.iter().map(|c| c * 10).collect())
+            }
+        })
+        .unwrap();
+        assert_eq!(out, vec![0, 10, 20, 30, 40, 50, 60]);
+        assert_eq!(sizes, vec![7, 3, 1, 2, 4, 2, 2]);
+    }
+
+    #[test]
+    fn a_refusal_is_not_halved_and_keeps_its_index_in_the_whole_batch() {
+        let calls: Vec<u32> = (0..8).collect();
+        let failure = halving_on_contention(&calls, &mut |b: &[u32]| {
+            if b.len() > 4 {
+                return Err(contended());
+            }
+            match b.iter().position(|&c| c == 6) {
+                Some(i) => Err(BatchFailure::at(i, Error::Other("refused".into()))),
+                None => Ok(b.to_vec()),
+            }
+        })
+        .unwrap_err();
+        assert_eq!(failure.index, Some(6));
+
+        let mut tries = 0;
+        let failure = halving_on_contention(&[1, 2, 3], &mut |_: &[u32]| -> Result<Vec<u32>, _> {
+            tries += 1;
+            Err(BatchFailure::at(0, Error::Other("refused".into())))
+        })
+        .unwrap_err();
+        assert_eq!((failure.index, tries), (Some(0), 1));
+    }
 }
