@@ -8,10 +8,11 @@
 //! themselves are plain functions of what was read ([`check_holder`]).
 //!
 //! The statements are sent typed: one round trip each, where an untyped
-//! query first asks the server to describe it.
+//! query first asks the server to describe it. A writer that wipes again
+//! and again prepares them once instead ([`wipe_many_prepared`]).
 
-use postgres::types::Type;
-use postgres::{Client, GenericClient, IsolationLevel};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, GenericClient, IsolationLevel, Row, Statement};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -150,7 +151,11 @@ fn check_call(call: &WipeCall, state: CallState) -> Result<Task, Refusal> {
 /// Create the static tasks the calls name that do not exist yet, each
 /// once, in the order of the first call naming it. One statement, and
 /// none without static tasks.
-fn create_static_tasks(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<()> {
+fn create_static_tasks(
+    tx: &mut impl GenericClient,
+    via: Via<'_>,
+    calls: &[WipeCall],
+) -> Result<()> {
     let mut seen = FxHashSet::default();
     let refkeys: Vec<&str> = calls
         .iter()
@@ -164,7 +169,9 @@ fn create_static_tasks(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Resul
         return Ok(());
     }
     let users: Vec<&str> = refkeys.iter().map(|r| task::static_user(r)).collect();
-    tx.execute_typed(
+    via.query(
+        tx,
+        |s| &s.create_statics,
         task::CREATE_STATICS_SQL,
         &[(&refkeys, Type::TEXT_ARRAY), (&users, Type::TEXT_ARRAY)],
     )?;
@@ -255,7 +262,11 @@ fn call_state(row: &postgres::Row) -> CallState {
 }
 
 /// Read what every call's checks need, in one statement.
-fn read_states(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<Vec<CallState>> {
+fn read_states(
+    tx: &mut impl GenericClient,
+    via: Via<'_>,
+    calls: &[WipeCall],
+) -> Result<Vec<CallState>> {
     let taskids: Vec<Option<i32>> = calls
         .iter()
         .map(|c| match &c.task {
@@ -275,7 +286,9 @@ fn read_states(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<Vec<Ca
         .map(|c| c.job.as_ref().map(|j| j.flight))
         .collect();
     let hosts: Vec<&str> = calls.iter().map(|c| c.host.as_str()).collect();
-    let rows = tx.query_typed(
+    let rows = via.query(
+        tx,
+        |s| &s.read,
         READ_SQL,
         &[
             (&taskids, Type::INT4_ARRAY),
@@ -293,9 +306,13 @@ fn read_states(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<Vec<Ca
 /// another is a static task both name, which exists either way, so each
 /// call is refused for what it would be refused for alone. The first call
 /// refused is reported.
-fn prepare(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<Vec<Task>, BatchFailure> {
-    create_static_tasks(tx, calls).map_err(BatchFailure::whole)?;
-    let states = read_states(tx, calls).map_err(BatchFailure::whole)?;
+fn prepare(
+    tx: &mut impl GenericClient,
+    via: Via<'_>,
+    calls: &[WipeCall],
+) -> Result<Vec<Task>, BatchFailure> {
+    create_static_tasks(tx, via, calls).map_err(BatchFailure::whole)?;
+    let states = read_states(tx, via, calls).map_err(BatchFailure::whole)?;
     calls
         .iter()
         .zip(states)
@@ -306,7 +323,7 @@ fn prepare(tx: &mut impl GenericClient, calls: &[WipeCall]) -> Result<Vec<Task>,
 
 /// [`prepare`] for one call.
 fn prepare_one(tx: &mut impl GenericClient, call: &WipeCall) -> Result<Task> {
-    let mut tasks = prepare(tx, std::slice::from_ref(call)).map_err(|f| *f.error)?;
+    let mut tasks = prepare(tx, Via::Typed, std::slice::from_ref(call)).map_err(|f| *f.error)?;
     Ok(tasks.remove(0))
 }
 
@@ -333,11 +350,14 @@ SELECT count(g.hostname),
 /// must be distinct.
 fn delete_before_first(
     tx: &mut impl GenericClient,
+    via: Via<'_>,
     wipes: &[(&str, i32)],
 ) -> Result<Vec<(u64, u64)>> {
     let hosts: Vec<&str> = wipes.iter().map(|&(h, _)| h).collect();
     let taskids: Vec<i32> = wipes.iter().map(|&(_, t)| t).collect();
-    let rows = tx.query_typed(
+    let rows = via.query(
+        tx,
+        |s| &s.delete,
         DELETE_SQL,
         &[(&hosts, Type::TEXT_ARRAY), (&taskids, Type::INT4_ARRAY)],
     )?;
@@ -371,15 +391,16 @@ fn check_distinct_hosts(calls: &[WipeCall]) -> Result<(), BatchFailure> {
 /// The batch's checks and deletes, inside its transaction.
 fn wipe_in(
     tx: &mut impl GenericClient,
+    via: Via<'_>,
     calls: &[WipeCall],
 ) -> Result<Vec<WipeOutcome>, BatchFailure> {
-    let tasks = prepare(tx, calls)?;
+    let tasks = prepare(tx, via, calls)?;
     let wipes: Vec<(&str, i32)> = calls
         .iter()
         .zip(&tasks)
         .map(|(c, t)| (c.host.as_str(), t.taskid))
         .collect();
-    let counts = delete_before_first(tx, &wipes).map_err(BatchFailure::whole)?;
+    let counts = delete_before_first(tx, via, &wipes).map_err(BatchFailure::whole)?;
     Ok(tasks
         .iter()
         .zip(counts)
@@ -401,6 +422,25 @@ pub fn wipe_many(
     client: &mut Client,
     calls: &[WipeCall],
 ) -> Result<Vec<WipeOutcome>, BatchFailure> {
+    wipe_many_via(client, Via::Typed, calls)
+}
+
+/// [`wipe_many`] with statements prepared on `client` beforehand, for a
+/// writer that wipes again and again: the typed statements are planned at
+/// every use, which for a batch's read costs more than running it.
+pub fn wipe_many_prepared(
+    client: &mut Client,
+    statements: &WipeStatements,
+    calls: &[WipeCall],
+) -> Result<Vec<WipeOutcome>, BatchFailure> {
+    wipe_many_via(client, Via::Prepared(statements), calls)
+}
+
+fn wipe_many_via(
+    client: &mut Client,
+    via: Via<'_>,
+    calls: &[WipeCall],
+) -> Result<Vec<WipeOutcome>, BatchFailure> {
     if calls.is_empty() {
         return Ok(Vec::new());
     }
@@ -412,10 +452,59 @@ pub fn wipe_many(
             .start()
             .map_err(BatchFailure::whole)?;
         // On an error the transaction is dropped, which rolls it back.
-        let outcomes = wipe_in(&mut tx, calls)?;
+        let outcomes = wipe_in(&mut tx, via, calls)?;
         tx.commit().map_err(BatchFailure::whole)?;
         Ok(outcomes)
     })
+}
+
+/// A batch's statements, prepared once on a connection (see
+/// [`wipe_many_prepared`]); valid on that connection only.
+pub struct WipeStatements {
+    create_statics: Statement,
+    read: Statement,
+    delete: Statement,
+}
+
+impl WipeStatements {
+    pub fn prepare(client: &mut Client) -> Result<WipeStatements> {
+        use Type as T;
+        Ok(WipeStatements {
+            create_statics: client
+                .prepare_typed(task::CREATE_STATICS_SQL, &[T::TEXT_ARRAY, T::TEXT_ARRAY])?,
+            read: client.prepare_typed(
+                READ_SQL,
+                &[T::INT4_ARRAY, T::TEXT_ARRAY, T::INT4_ARRAY, T::TEXT_ARRAY],
+            )?,
+            delete: client.prepare_typed(DELETE_SQL, &[T::TEXT_ARRAY, T::INT4_ARRAY])?,
+        })
+    }
+}
+
+/// How a batch's statements go out: typed (parsed and planned at each
+/// use, but no round trip to prepare them: a one-off call), or prepared.
+#[derive(Clone, Copy)]
+enum Via<'s> {
+    Typed,
+    Prepared(&'s WipeStatements),
+}
+
+impl Via<'_> {
+    fn query(
+        self,
+        tx: &mut impl GenericClient,
+        prepared: impl Fn(&WipeStatements) -> &Statement,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<Vec<Row>> {
+        Ok(match self {
+            Via::Typed => tx.query_typed(sql, params)?,
+            Via::Prepared(s) => {
+                let values: Vec<&(dyn ToSql + Sync)> = params.iter().map(|&(v, _)| v).collect();
+                tx.query(prepared(s), &values)?
+            }
+        })
+    }
 }
 
 /// Wipe the host's history before the caller's first row on it. Refused,
@@ -442,7 +531,7 @@ pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> 
         } else {
             Some(insert_task_row(tx, &call.host, me.taskid)?)
         };
-        let (deleted, kept) = delete_before_first(tx, &[(&call.host, me.taskid)])?[0];
+        let (deleted, kept) = delete_before_first(tx, Via::Typed, &[(&call.host, me.taskid)])?[0];
         Ok(WipeOutcome {
             taskid: me.taskid,
             deleted,

@@ -19,7 +19,7 @@ use super::plan::{self, Actor, Holder, Op, PlanParams, PoolPlan};
 use super::{FIRST_FLIGHT, HostWipe, Progress, SeedConfig, SeedError, Stage};
 use crate::db::record::{JobRef, RecordCall, RecordOutcome, Recorder, StepRef};
 use crate::db::task::TaskRef;
-use crate::db::wipe::{self, WipeCall, WipeOutcome};
+use crate::db::wipe::{self, WipeCall, WipeOutcome, WipeStatements};
 use crate::db::{BatchFailure, Config, connect_blocking};
 use crate::lifecycle::Mode;
 
@@ -232,6 +232,7 @@ struct Statements {
     holds: Statement,
     sharing: Statement,
     bless: Statement,
+    wipe: WipeStatements,
 }
 
 /// One pool's replay state: where it is in its operations, and a mirror of
@@ -498,7 +499,11 @@ impl<'a> Driver<'a> {
         plans: impl Iterator<Item = &'a PoolPlan>,
         batched: bool,
     ) -> Result<Driver<'a>, SeedError> {
+        // Generic plans for the statements prepared here, which take
+        // arrays (see the recorder's session settings for why).
+        client.batch_execute("SET plan_cache_mode = force_generic_plan")?;
         let statements = Statements {
+            wipe: WipeStatements::prepare(&mut client)?,
             live: client.prepare(
                 "UPDATE tasks AS t SET live = v.live
                    FROM unnest($1::int4[], $2::bool[]) AS v(taskid, live)
@@ -619,9 +624,11 @@ impl<'a> Driver<'a> {
         };
         let outcomes = if self.batched {
             let batch: Vec<WipeCall> = calls.iter().map(|(_, _, c)| c.clone()).collect();
-            let client = &mut self.client;
-            halving_on_contention(&batch, &mut |b| wipe::wipe_many(client, b))
-                .map_err(|f| failed(f.index.map(|i| &calls[i].2), *f.error))?
+            let (client, statements) = (&mut self.client, &self.statements.wipe);
+            halving_on_contention(&batch, &mut |b| {
+                wipe::wipe_many_prepared(client, statements, b)
+            })
+            .map_err(|f| failed(f.index.map(|i| &calls[i].2), *f.error))?
         } else {
             let mut outcomes = Vec::with_capacity(calls.len());
             for (_, _, call) in calls {

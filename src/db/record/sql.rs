@@ -22,7 +22,12 @@ use crate::db::error::Result;
 ///   A listing of a thousand rows is several KB of text, compressed on
 ///   every write: pglz took 0.35 ms of the write at 1,000 rows and 1.1 ms
 ///   at 5,000, lz4 0.16 and 0.35 ms (`pg_stat_statements`).
+/// - Generic plans. The batch statements take arrays, and a generic plan
+///   assumes a hundred elements (`unnest`'s estimate): it looks costlier
+///   than a custom plan for the few calls of a batch, so PostgreSQL would
+///   plan them anew at every execution, for the same plan of probes.
 pub(super) const SESSION_SQL: &str = "SET random_page_cost = 1.1;
+    SET plan_cache_mode = force_generic_plan;
     SELECT set_config('default_toast_compression', 'lz4', false)
       FROM pg_settings
      WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)";
