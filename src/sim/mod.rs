@@ -110,7 +110,7 @@ impl SeedConfig {
         let (flights, hosts, pools, threads) = match scale {
             Scale::Small => (8, 10, 1, 1),
             Scale::Medium => (44, 40, 2, 2),
-            Scale::Large => (5_600, 1_000, 10, 4),
+            Scale::Large => (5_600, 1_000, 10, 2),
         };
         SeedConfig {
             flights,
