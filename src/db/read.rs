@@ -292,7 +292,7 @@ pub fn history(
                           AND lc.name = r.name || '_lifecycle'
           WHERE r.val = $1
             -- runvars_val_idx's condition (see schema::INDEX_DDL)
-            AND octet_length(r.val) <= 2000
+            AND octet_length(r.val) <= 2000 AND r.name NOT LIKE '%\\_lifecycle'
             AND (lc.val IS NOT NULL OR r.name ~ '(^|_)host$')
        ORDER BY r.flight DESC, r.job, r.name
           LIMIT $2",

@@ -499,9 +499,6 @@ impl<'a> Driver<'a> {
         plans: impl Iterator<Item = &'a PoolPlan>,
         batched: bool,
     ) -> Result<Driver<'a>, SeedError> {
-        // Generic plans for the statements prepared here, which take
-        // arrays (see the recorder's session settings for why).
-        client.batch_execute("SET plan_cache_mode = force_generic_plan")?;
         let statements = Statements {
             wipe: WipeStatements::prepare(&mut client)?,
             live: client.prepare(

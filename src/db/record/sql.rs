@@ -76,7 +76,8 @@ pub(super) const LIVE_SQL: &str = concat!("SELECT ", live_sql!());
 /// Everything a call checks, one row per call: primary-key probes. The
 /// joins are `LATERAL ... LIMIT 1` so that they stay probes: the batch
 /// form's generic plan, which cannot see how many calls there are, would
-/// otherwise hash all of `tasks` and `flights` for every batch.
+/// otherwise hash all of `tasks`, `flights` and the hosts' `resources`
+/// for every batch, and scan `resource_sharing` for every call.
 /// `$calls` is a row source
 /// named `c` with the columns taskid, static_refkey, flight, job, stepno,
 /// testid, runvar_name and host; `$extra` adds columns after the checks,
@@ -93,11 +94,7 @@ macro_rules! context_sql {
                         (SELECT stepno FROM steps
                           WHERE flight = c.flight AND job = c.job AND testid = c.testid
                           ORDER BY stepno LIMIT 1)),
-                    rv.val, rv.synth,
-                    EXISTS (SELECT 1 FROM resources
-                             WHERE restype = 'host' AND resname = c.host AND shareix = 0),
-                    (SELECT sharetype FROM resource_sharing
-                      WHERE restype = 'host' AND resname = c.host)",
+                    rv.val, rv.synth, h.known IS NOT NULL, rs.sharetype",
             $extra,
             "
                FROM ",
@@ -114,7 +111,15 @@ macro_rules! context_sql {
           LEFT JOIN LATERAL (
                   SELECT val, synth FROM runvars
                    WHERE flight = c.flight AND job = c.job AND name = c.runvar_name
-                   LIMIT 1) rv ON true",
+                   LIMIT 1) rv ON true
+          LEFT JOIN LATERAL (
+                  SELECT true AS known FROM resources
+                   WHERE restype = 'host' AND resname = c.host AND shareix = 0
+                   LIMIT 1) h ON true
+          LEFT JOIN LATERAL (
+                  SELECT sharetype FROM resource_sharing
+                   WHERE restype = 'host' AND resname = c.host
+                   LIMIT 1) rs ON true",
             $tail
         )
     };
