@@ -1,6 +1,5 @@
-//! `Recorder::record_many`: a batch of calls on distinct hosts in one
-//! transaction gives each call the outcome it would have alone, and is
-//! all or nothing.
+//! `Recorder::record_many`: a batch of calls in one transaction gives each
+//! call the outcome it would have one at a time, and is all or nothing.
 
 mod common;
 
@@ -222,32 +221,81 @@ fn a_refused_call_fails_the_whole_batch_and_says_which() {
     );
 }
 
+/// Calls on one host or one runvar in one batch: each sees the rows and
+/// runvar the calls before it wrote, as one at a time.
 #[test]
-fn calls_that_read_what_another_writes_are_not_batched() {
-    let db = TestDb::new();
-    let mut c = db.connect();
-    world(&mut c);
-    let mut recorder = db.recorder();
-    let x = |host: &str, ident: &str| {
-        call(
-            host,
-            ident,
-            "test-x",
-            Some(StepRef::Number(2)),
-            Mode::Select,
-        )
+fn calls_in_a_batch_see_what_the_calls_before_them_wrote() {
+    let step = |n| Some(StepRef::Number(n));
+    let operator = |host: &str| RecordCall {
+        job: None,
+        step: None,
+        task: TaskRef::Static {
+            refkey: "ops@node".into(),
+        },
+        ..call(host, "host", "test-x", None, Mode::Select)
     };
-    for (calls, repeated) in [
-        (
-            vec![x("h1", "host"), x("h2", "src_host"), x("h1", "dst_host")],
-            2,
-        ),
-        (vec![x("h1", "host"), x("h2", "host")], 1),
-    ] {
-        let failure = recorder.record_many(&calls).unwrap_err();
-        assert_eq!(failure.index, Some(repeated), "{failure}");
-        assert!(matches!(*failure.error, Error::Other(_)), "{failure}");
+    let calls = vec![
+        call("h1", "host", "test-x", step(2), Mode::SelectPrep),
+        call("h1", "host", "test-x", step(3), Mode::Select),
+        call("h2", "src_host", "test-x", step(3), Mode::Select),
+        // Its runvar now ends with the sigil the call before wrote.
+        call("h1", "host", "test-x", step(3), Mode::Select),
+        call("b1", "host", "build-a", step(1), Mode::Select),
+        call("h1", "host", "test-y", step(4), Mode::Final),
+        operator("h3"),
+        operator("h3"),
+        call("h3", "host", "test-y", step(4), Mode::SelectPrep),
+        call("h1", "host", "test-x", step(3), Mode::Final),
+    ];
+    let (alone, batched) = (TestDb::new(), TestDb::new());
+    let (mut a, mut b) = (alone.connect(), batched.connect());
+    world(&mut a);
+    world(&mut b);
+
+    let mut recorder = alone.recorder();
+    let one_by_one: Vec<RecordOutcome> = calls
+        .iter()
+        .map(|c| recorder.record(c).unwrap_or_else(|e| panic!("{c:?}: {e}")))
+        .collect();
+    let outcomes = batched
+        .recorder()
+        .record_many(&calls)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(one_by_one[3], RecordOutcome::Unchanged { .. }));
+    assert_eq!(
+        outcomes
+            .clone()
+            .into_iter()
+            .map(without_lcseq)
+            .collect::<Vec<_>>(),
+        one_by_one
+            .into_iter()
+            .map(without_lcseq)
+            .collect::<Vec<_>>()
+    );
+    // Rows in lcseq order, and each call's lcseq names its own row.
+    assert_eq!(common::dump_rows(&mut a), common::dump_rows(&mut b));
+    assert_eq!(common::dump_runvars(&mut a), common::dump_runvars(&mut b));
+    for (call, outcome) in calls.iter().zip(&outcomes) {
+        let (RecordOutcome::Recorded { lcseq, .. } | RecordOutcome::OutOfJob { lcseq, .. }) =
+            outcome
+        else {
+            continue;
+        };
+        let row = b
+            .query_one(
+                "SELECT hostname, stepno FROM host_lifecycle WHERE lcseq = $1",
+                &[lcseq],
+            )
+            .unwrap();
+        let stepno = match call.step {
+            Some(StepRef::Number(n)) => Some(n),
+            _ => None,
+        };
+        assert_eq!(
+            (row.get::<_, String>(0), row.get(1)),
+            (call.host.clone(), stepno)
+        );
     }
-    assert_eq!(common::count_rows(&mut c), 5);
-    assert_eq!(recorder.record_many(&[]).unwrap(), vec![]);
+    assert_eq!(batched.recorder().record_many(&[]).unwrap(), vec![]);
 }

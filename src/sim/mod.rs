@@ -92,9 +92,10 @@ pub struct SeedConfig {
     /// Worker threads, each with its own connection. Does not change the
     /// data (see the module documentation).
     pub threads: u32,
-    /// Each thread replays its pools in rounds, one call of each pool per
-    /// round: record the round's calls in one transaction (`true`) or
-    /// each in its own. Does not change the data either.
+    /// Replay in rounds of many calls, a transaction for a round's record
+    /// calls and one for its wipes (`true`); or one operation after
+    /// another, each call its own transaction. Does not change the data
+    /// either.
     pub batched: bool,
     /// The simulated clock's start, seconds since the Unix epoch. Fixed by
     /// default so that data do not depend on when they were made; the demo

@@ -250,14 +250,14 @@ struct PoolReplay<'a> {
     last_wipe: BTreeMap<u32, (i32, i32)>,
 }
 
-/// The calls of one round, each with its pool and host, and what they
-/// touch.
+/// The calls of one round, each with its pool and host.
 #[derive(Default)]
 struct Round {
     records: Vec<(usize, u32, RecordCall)>,
     wipes: Vec<(usize, u32, WipeCall)>,
-    hosts: BTreeSet<u32>,
-    runvars: BTreeSet<(i32, String, &'static str)>,
+    /// The hosts the round records on, and those it wipes.
+    recorded: BTreeSet<u32>,
+    wiped: BTreeSet<u32>,
 }
 
 impl<'a> PoolReplay<'a> {
@@ -307,18 +307,29 @@ impl<'a> PoolReplay<'a> {
     /// transaction with the same outcomes as one at a time, in order.
     /// `pending` is written before any call of the round runs, so:
     ///
-    /// - a liveness or share-type change, which record calls and wipes
-    ///   read, ends the pool's share once it has a call;
-    /// - a change of holder, which only wipes read, ends it once it has a
-    ///   wipe;
-    /// - a call on a host already in the round, or writing a runvar
-    ///   already written in it, ends it (it reads what the other writes).
+    /// - a liveness change, which record calls and wipes read, ends the
+    ///   pool's share once it has a call;
+    /// - a host's share type, which record calls on it read, ends it once
+    ///   the round records on that host;
+    /// - who holds a host, which only a wipe of it reads, ends it once the
+    ///   round wipes that host;
+    /// - record calls run before the round's wipes: a record call on a
+    ///   host the round wipes, or a second wipe of it, ends it.
+    ///
+    /// Record calls on one host or runvar may share a round: a batch
+    /// decides its calls in order, each seeing what the ones before wrote.
+    ///
+    /// With `one_call`, the share ends after its first call: the replay
+    /// is then exactly one operation after another, the reference the
+    /// rounds are tested against.
     ///
     /// Returns false when the pool has nothing left.
-    fn gather(&mut self, pending: &mut Pending, round: &mut Round) -> bool {
+    fn gather(&mut self, pending: &mut Pending, round: &mut Round, one_call: bool) -> bool {
         let mut taken = false;
-        let mut wiped = false;
         while let Some(op) = self.plan.ops.get(self.next) {
+            if taken && one_call {
+                return true;
+            }
             match *op {
                 Op::TaskLive { flight, live } => {
                     if taken {
@@ -333,7 +344,7 @@ impl<'a> PoolReplay<'a> {
                     state,
                     wear,
                 } => {
-                    if taken {
+                    if round.recorded.contains(&host) {
                         return true;
                     }
                     pending.sharing.insert(host, (sharetype, state, wear));
@@ -343,7 +354,7 @@ impl<'a> PoolReplay<'a> {
                     shareix,
                     holder,
                 } => {
-                    if wiped {
+                    if round.wiped.contains(&host) {
                         return true;
                     }
                     pending.holds.insert((host, shareix), self.holder(holder));
@@ -355,31 +366,24 @@ impl<'a> PoolReplay<'a> {
                     at,
                     actor,
                 } => {
-                    let job = at.map(|a| self.job(a.job));
-                    let runvar = job
-                        .as_ref()
-                        .map(|j| (j.flight, j.job.clone(), ident.name()));
-                    if round.hosts.contains(&host)
-                        || runvar.as_ref().is_some_and(|r| round.runvars.contains(r))
-                    {
+                    if round.wiped.contains(&host) {
                         return true;
                     }
-                    round.hosts.insert(host);
-                    round.runvars.extend(runvar);
                     let call = RecordCall {
                         mode,
                         host: self.host_name(host).to_owned(),
                         ident: ident.name().to_owned(),
-                        job,
+                        job: at.map(|a| self.job(a.job)),
                         step: at.map(|a| StepRef::Number(a.stepno)),
                         task: self.task(actor),
                         nested: false,
                     };
                     round.records.push((self.index, host, call));
+                    round.recorded.insert(host);
                     taken = true;
                 }
                 Op::Wipe { host, job, actor } => {
-                    if !round.hosts.insert(host) {
+                    if !round.wiped.insert(host) {
                         return true;
                     }
                     let call = WipeCall {
@@ -389,7 +393,6 @@ impl<'a> PoolReplay<'a> {
                     };
                     round.wipes.push((self.index, host, call));
                     taken = true;
-                    wiped = true;
                 }
             }
             self.next += 1;
@@ -479,7 +482,9 @@ impl<'a> PoolReplay<'a> {
 /// (`wipe::wipe_many`). Pools share no
 /// host and no flight, so no call of a round reads what another writes:
 /// each sees the database as it would one call at a time. With `batched`
-/// off, each call is its own transaction, for comparison.
+/// off, a round takes one call of each pool, and each call is its own
+/// transaction: every pool's operations are replayed one after another,
+/// the reference that tests compare the rounds with.
 struct Driver<'a> {
     lab: &'a Lab,
     recorder: Recorder,
@@ -555,7 +560,8 @@ impl<'a> Driver<'a> {
         let mut active: Vec<usize> = (0..self.pools.len()).collect();
         while !active.is_empty() {
             let mut round = Round::default();
-            active.retain(|&p| self.pools[p].gather(&mut pending, &mut round));
+            let one_call = !self.batched;
+            active.retain(|&p| self.pools[p].gather(&mut pending, &mut round, one_call));
             self.flush(&mut pending)?;
             self.record(&round.records)?;
             self.wipe(&round.wipes)?;

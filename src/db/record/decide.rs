@@ -2,9 +2,7 @@
 //! 3 in the order osstest makes them, the sigil's early return, and the
 //! listing. No I/O: a single call and a batch share it.
 
-use tokio_postgres::Row;
-
-use super::context::{Context, LiveTasks, scan_row};
+use super::context::Context;
 use super::{RecordCall, StepRef, blessing_allows, check_live};
 use crate::db::error::{Refusal, Result};
 use crate::db::task::{Task, TaskRef};
@@ -48,15 +46,13 @@ pub(super) enum Decision {
 }
 
 /// Decide call `call` (whose runvar is `name`) acting as `me`, from its
-/// context and, for a call with a job and a step, its host's rows (read
-/// with the live set `live`).
+/// context and, for a call with a job and a step, its host's rows.
 pub(super) fn decide(
     call: &RecordCall,
     name: &str,
     ctx: &Context,
     me: &Task,
-    rows: Option<&[Row]>,
-    live: &LiveTasks,
+    rows: Option<&[ScanRow<'_>]>,
 ) -> Result<Decision> {
     let mut stepno = None;
     if let Some(job) = &call.job {
@@ -133,13 +129,12 @@ pub(super) fn decide(
     check_live(me)?;
 
     let rows = rows.expect("a call with a job and a step reads the host's rows");
-    let rows: Vec<ScanRow<'_>> = rows.iter().map(|r| scan_row(r, live)).collect();
     let build_host = ctx
         .sharetype
         .as_deref()
         .is_some_and(|t| t.starts_with("build-"));
     let listing = lifecycle::listing(
-        &rows,
+        rows,
         ListingContext {
             flight: Some(job.flight),
             job: &job.job,

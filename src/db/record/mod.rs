@@ -16,7 +16,7 @@ use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use super::Config;
-use super::error::{BatchFailure, Error, Refusal, Result};
+use super::error::{BatchFailure, Refusal, Result};
 use super::pipelined::Pipelined;
 use super::task::{Task, TaskRef};
 use super::txn;
@@ -182,13 +182,12 @@ impl Recorder {
     }
 
     /// Record a batch of calls in one serializable transaction: each call
-    /// checked and decided as [`Recorder::record`] would, and all of them
-    /// written, or none if any is refused (the failure names it). The
-    /// calls must be on distinct hosts and name distinct runvars, so that
-    /// none reads what another writes: in any order they give the same
-    /// outcomes as one at a time. A batch costs about what one call does
-    /// in round trips and statements, which is what makes replaying a
-    /// simulated lab fast.
+    /// checked and decided as [`Recorder::record`] would, in order, each
+    /// seeing what the calls before it wrote (rows, runvars, static
+    /// tasks), so the outcomes are those of the same calls one at a time.
+    /// All of them are written, or none if any is refused (the failure
+    /// names it). A batch costs about what one call does in round trips
+    /// and statements, which is what makes replaying a simulated lab fast.
     pub fn record_many(
         &mut self,
         calls: &[RecordCall],
@@ -206,7 +205,6 @@ impl Recorder {
                 at.push(i);
             }
         }
-        check_independent(&batch).map_err(|(k, e)| BatchFailure::at(at[k], e))?;
         if !batch.is_empty() {
             let (conn, statements) = (&self.conn, &self.statements);
             let done = txn::retry(|| {
@@ -225,35 +223,4 @@ impl Recorder {
             .map(|o| o.expect("every call of the batch has an outcome"))
             .collect())
     }
-}
-
-/// A batch's calls must not read what another writes: distinct hosts, and
-/// distinct runvars. The first call that repeats one, by position in
-/// `batch`, with why.
-fn check_independent(batch: &[(&RecordCall, &str)]) -> Result<(), (usize, Error)> {
-    let mut hosts = FxHashSet::default();
-    let mut runvars = FxHashSet::default();
-    for (k, (call, name)) in batch.iter().enumerate() {
-        if !hosts.insert(call.host.as_str()) {
-            return Err((
-                k,
-                Error::Other(format!(
-                    "host {} appears twice in one batch; record the calls in two",
-                    call.host
-                )),
-            ));
-        }
-        if let Some(job) = &call.job
-            && !runvars.insert((job.flight, job.job.as_str(), *name))
-        {
-            return Err((
-                k,
-                Error::Other(format!(
-                    "runvar {name} of {}.{} appears twice in one batch; record the calls in two",
-                    job.flight, job.job
-                )),
-            ));
-        }
-    }
-    Ok(())
 }

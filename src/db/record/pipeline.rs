@@ -4,7 +4,9 @@
 //! host's rows go out together, and so do the write and COMMIT. (The rows
 //! are read even when the call then returns early, unchanged: that wastes a
 //! scan on those calls but saves a round trip on every one that writes.)
-//! A batch costs the same two round trips for all of its calls.
+//! A batch costs the same two round trips for all of its calls, which are
+//! decided in order, each seeing what the ones before it wrote (rows,
+//! runvars, static tasks), exactly as if they had been made one at a time.
 
 use std::ops::Range;
 
@@ -12,12 +14,15 @@ use rustc_hash::FxHashMap;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, Row};
 
-use super::context::{ContextArrays, ContextParams, LIVE_COLUMN, LiveTasks, live_tasks};
+use super::context::{
+    Context, ContextArrays, ContextParams, LIVE_COLUMN, LiveTasks, live_tasks, scan_row,
+};
 use super::decide::{Acting, Decision, acting, decide, is_prep};
 use super::sql::{BEGIN_SQL, Statements};
 use super::{RecordCall, RecordOutcome};
 use crate::db::error::{BatchFailure, Error, Result};
 use crate::db::task::{self, Task};
+use crate::lifecycle::{RowJob, ScanRow};
 
 /// A transaction: open until a statement goes out with COMMIT.
 struct Tx<'c> {
@@ -128,13 +133,16 @@ async fn record_in(
 ) -> Result<RecordOutcome> {
     let client = tx.client;
     let (row, scanned) = read(client, statements, call, name).await?;
-    let mut ctx = super::context::Context::from_row(&row);
+    let mut ctx = Context::from_row(&row);
     let live = live_tasks(&row, LIVE_COLUMN);
     let me = match acting(ctx.task.take(), call)? {
         Acting::Known(t) => t,
         Acting::CreateStatic(refkey) => create_static(client, refkey).await?,
     };
-    match decide(call, name, &ctx, &me, scanned.as_deref(), &live)? {
+    let rows: Option<Vec<ScanRow<'_>>> = scanned
+        .as_ref()
+        .map(|rows| rows.iter().map(|r| scan_row(r, &live)).collect());
+    match decide(call, name, &ctx, &me, rows.as_deref())? {
         Decision::Unchanged { runvar } => Ok(RecordOutcome::Unchanged {
             runvar_name: name.to_owned(),
             runvar,
@@ -204,12 +212,10 @@ struct BatchRead {
 }
 
 impl BatchRead {
-    /// Call `call`'s host's rows, if it reads them.
-    fn rows_of(&self, call: &RecordCall) -> Option<&[Row]> {
-        wants_rows(call).then(|| {
-            let range = self.ranges.get(&call.host).cloned().unwrap_or_default();
-            &self.rows[range]
-        })
+    /// Host `host`'s rows as read.
+    fn rows_of(&self, host: &str) -> impl Iterator<Item = ScanRow<'_>> {
+        let range = self.ranges.get(host).cloned().unwrap_or_default();
+        self.rows[range].iter().map(|r| scan_row(r, &self.live))
     }
 }
 
@@ -305,14 +311,7 @@ impl<'a> BatchWrites<'a> {
         self.stepno.push(None);
     }
 
-    fn job_row(
-        &mut self,
-        call: &'a RecordCall,
-        name: &'a str,
-        taskid: i32,
-        stepno: i32,
-        runvar: String,
-    ) {
+    fn job_row(&mut self, call: &'a RecordCall, taskid: i32, stepno: i32) {
         let job = call.job.as_ref().expect("a job's row has a job");
         self.host.push(&call.host);
         self.taskid.push(taskid);
@@ -321,12 +320,18 @@ impl<'a> BatchWrites<'a> {
         self.isprep.push(Some(is_prep(call)));
         self.ident.push(Some(&call.ident));
         self.stepno.push(Some(stepno));
-        self.var_flight.push(job.flight);
-        self.var_job.push(&job.job);
+    }
+
+    fn runvar(&mut self, (flight, job, name): RunvarKey<'a>, val: String) {
+        self.var_flight.push(flight);
+        self.var_job.push(job);
         self.var_name.push(name);
-        self.var_val.push(runvar);
+        self.var_val.push(val);
     }
 }
+
+/// A runvar: flight, job and name.
+type RunvarKey<'a> = (i32, &'a str, &'a str);
 
 async fn record_many_in(
     tx: &mut Tx<'_>,
@@ -337,13 +342,17 @@ async fn record_many_in(
     let read = read_many(client, statements, calls)
         .await
         .map_err(BatchFailure::whole)?;
-    // Static tasks this batch created, for later calls naming them too.
+    // What the calls before wrote, which the calls after must see as they
+    // would one at a time: static tasks created, rows per host (their
+    // tasks are live: they just passed the check), runvars' last values.
     let mut created: FxHashMap<&str, Task> = FxHashMap::default();
+    let mut added: FxHashMap<&str, Vec<ScanRow<'_>>> = FxHashMap::default();
+    let mut runvars: FxHashMap<RunvarKey<'_>, String> = FxHashMap::default();
     let mut writes = BatchWrites::default();
     // Per call: its task, and its outcome but for the lcseq of its row.
     let mut decided = Vec::with_capacity(calls.len());
     for (i, (&(call, name), row)) in calls.iter().zip(&read.contexts).enumerate() {
-        let mut ctx = super::context::Context::from_row(row);
+        let mut ctx = Context::from_row(row);
         let at = |e| BatchFailure::at(i, e);
         let me = match acting(ctx.task.take(), call).map_err(at)? {
             Acting::Known(t) => t,
@@ -356,18 +365,54 @@ async fn record_many_in(
                 }
             },
         };
-        let decision = decide(call, name, &ctx, &me, read.rows_of(call), &read.live).map_err(at)?;
-        match &decision {
-            Decision::Unchanged { .. } => {}
-            Decision::TaskRow => writes.task_row(call, me.taskid),
-            Decision::Write { stepno, runvar } => {
-                writes.job_row(call, name, me.taskid, *stepno, runvar.clone())
+        let key = call.job.as_ref().map(|j| (j.flight, j.job.as_str(), name));
+        if let Some(val) = key.and_then(|k| runvars.get(&k)) {
+            ctx.runvar = Some((val.clone(), true));
+        }
+        let rows: Option<Vec<ScanRow<'_>>> = wants_rows(call).then(|| {
+            let mut rows: Vec<ScanRow<'_>> = read.rows_of(&call.host).collect();
+            rows.extend(added.get(call.host.as_str()).into_iter().flatten().cloned());
+            rows
+        });
+        let decision = decide(call, name, &ctx, &me, rows.as_deref()).map_err(at)?;
+        let new_row = match &decision {
+            Decision::Unchanged { .. } => None,
+            Decision::TaskRow => {
+                writes.task_row(call, me.taskid);
+                Some(None)
             }
+            Decision::Write { stepno, runvar } => {
+                writes.job_row(call, me.taskid, *stepno);
+                let (key, job) = key.zip(call.job.as_ref()).expect("a job's row has a job");
+                runvars.insert(key, runvar.clone());
+                Some(Some(RowJob {
+                    flight: job.flight,
+                    job: job.job.as_str().into(),
+                    stepno: *stepno,
+                    ident: call.ident.as_str().into(),
+                    isprep: is_prep(call),
+                }))
+            }
+        };
+        if let Some(job) = new_row {
+            added.entry(&call.host).or_default().push(ScanRow {
+                // Not known before the write, and not read by the listing,
+                // which goes by position.
+                lcseq: 0,
+                taskid: me.taskid,
+                live: true,
+                job,
+            });
         }
         decided.push((me.taskid, decision));
     }
+    // One write per runvar: ON CONFLICT may update a row once a statement.
+    for (key, val) in runvars {
+        writes.runvar(key, val);
+    }
 
-    let mut lcseqs: FxHashMap<String, i32> = FxHashMap::default();
+    // Each host's new lcseqs, in the order of its calls.
+    let mut lcseqs: FxHashMap<String, std::vec::IntoIter<i32>> = FxHashMap::default();
     if !writes.host.is_empty() {
         let w = &writes;
         let rows = tx
@@ -389,15 +434,29 @@ async fn record_many_in(
             ))
             .await
             .map_err(BatchFailure::whole)?;
-        lcseqs = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let mut by_host: FxHashMap<String, Vec<i32>> = FxHashMap::default();
+        for r in &rows {
+            by_host.entry(r.get(0)).or_default().push(r.get(1));
+        }
+        // The rows are inserted in the calls' order, so lcseqs rise with it.
+        lcseqs = by_host
+            .into_iter()
+            .map(|(host, mut l)| {
+                l.sort_unstable();
+                (host, l.into_iter())
+            })
+            .collect();
     }
-    let lcseq_of = |call: &RecordCall| {
-        lcseqs.get(&call.host).copied().ok_or_else(|| {
-            BatchFailure::whole(Error::Other(format!(
-                "the batch's write gave no row for host {}",
-                call.host
-            )))
-        })
+    let mut lcseq_of = |call: &RecordCall| {
+        lcseqs
+            .get_mut(&call.host)
+            .and_then(Iterator::next)
+            .ok_or_else(|| {
+                BatchFailure::whole(Error::Other(format!(
+                    "the batch's write gave too few rows for host {}",
+                    call.host
+                )))
+            })
     };
     calls
         .iter()

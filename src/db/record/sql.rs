@@ -1,8 +1,8 @@
 //! The recorder's statements, and the connection settings they assume.
 //!
 //! Each read and write comes twice: for one call, with scalar parameters
-//! (what `hostlife record` sends), and for a batch of calls on distinct
-//! hosts, with one array per parameter. Both are built from the same text,
+//! (what `hostlife record` sends), and for a batch of calls, with one
+//! array per parameter. Both are built from the same text,
 //! so that a batch checks exactly what a single call checks.
 
 use tokio_postgres::types::Type;
@@ -157,14 +157,18 @@ pub(super) const WRITE_SQL: &str = "WITH row AS (
              RETURNING (SELECT lcseq FROM row)";
 
 /// A batch's rows (job rows and task-only rows alike) and runvars, in one
-/// statement. Hosts are distinct within a batch, so each new lcseq is
-/// matched to its call by host name; runvar keys are distinct too, as
-/// `ON CONFLICT` may update a row only once per statement.
+/// statement. The rows go in in the calls' order, so each host's new
+/// lcseqs rise in the order of its calls; each runvar comes once (its last
+/// value), as `ON CONFLICT` may update a row only once per statement.
 pub(super) const WRITE_MANY_SQL: &str = "WITH row AS (
                  INSERT INTO host_lifecycle
                         (hostname, taskid, flight, job, isprep, ident, stepno)
-                 SELECT * FROM unnest($1::text[], $2::int4[], $3::int4[], $4::text[],
-                                      $5::bool[], $6::text[], $7::int4[])
+                 SELECT hostname, taskid, flight, job, isprep, ident, stepno
+                   FROM unnest($1::text[], $2::int4[], $3::int4[], $4::text[],
+                               $5::bool[], $6::text[], $7::int4[])
+                        WITH ORDINALITY
+                        AS r(hostname, taskid, flight, job, isprep, ident, stepno, ord)
+                  ORDER BY ord
               RETURNING hostname, lcseq),
              var AS (
                  INSERT INTO runvars (flight, job, name, val, synth)
