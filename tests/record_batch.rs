@@ -129,14 +129,16 @@ fn without_lcseq(outcome: RecordOutcome) -> RecordOutcome {
     }
 }
 
-#[test]
-fn a_batch_gives_each_call_its_outcome_alone() {
+/// Record `calls` one at a time on one database and as one batch on
+/// another, both holding [`world`]: the outcomes (but for lcseq), rows and
+/// runvars must agree, and each batch outcome's lcseq must name its own
+/// row. Returns both databases (one at a time, batched) and the batch's
+/// outcomes.
+fn against_one_at_a_time(calls: &[RecordCall]) -> (TestDb, TestDb, Vec<RecordOutcome>) {
     let (alone, batched) = (TestDb::new(), TestDb::new());
     let (mut a, mut b) = (alone.connect(), batched.connect());
     world(&mut a);
     world(&mut b);
-    let calls = mixed_batch();
-
     let mut recorder = alone.recorder();
     let one_by_one: Vec<RecordOutcome> = calls
         .iter()
@@ -144,45 +146,47 @@ fn a_batch_gives_each_call_its_outcome_alone() {
         .collect();
     let outcomes = batched
         .recorder()
-        .record_many(&calls)
+        .record_many(calls)
         .unwrap_or_else(|e| panic!("{e}"));
+    let strip = |o: &[RecordOutcome]| o.iter().cloned().map(without_lcseq).collect::<Vec<_>>();
+    assert_eq!(strip(&outcomes), strip(&one_by_one));
+    assert_eq!(common::dump_rows(&mut a), common::dump_rows(&mut b));
+    assert_eq!(common::dump_runvars(&mut a), common::dump_runvars(&mut b));
+    for (call, outcome) in calls.iter().zip(&outcomes) {
+        let (lcseq, stepno) = match outcome {
+            RecordOutcome::Recorded { lcseq, stepno, .. } => (lcseq, Some(*stepno)),
+            RecordOutcome::OutOfJob { lcseq, .. } => (lcseq, None),
+            _ => continue,
+        };
+        let row = b
+            .query_one(
+                "SELECT hostname, stepno FROM host_lifecycle WHERE lcseq = $1",
+                &[lcseq],
+            )
+            .unwrap();
+        assert_eq!(
+            (row.get::<_, String>(0), row.get::<_, Option<i32>>(1)),
+            (call.host.clone(), stepno)
+        );
+    }
+    (alone, batched, outcomes)
+}
 
-    assert_eq!(
-        outcomes
-            .clone()
-            .into_iter()
-            .map(without_lcseq)
-            .collect::<Vec<_>>(),
-        one_by_one
-            .into_iter()
-            .map(without_lcseq)
-            .collect::<Vec<_>>()
-    );
+#[test]
+fn a_batch_gives_each_call_its_outcome_alone() {
+    let calls = mixed_batch();
+    let (alone, batched, outcomes) = against_one_at_a_time(&calls);
     // Every kind of outcome is there.
     assert!(matches!(outcomes[0], RecordOutcome::Recorded { .. }));
     assert!(matches!(outcomes[2], RecordOutcome::Unchanged { .. }));
     assert!(matches!(outcomes[3], RecordOutcome::Nested));
     assert!(matches!(outcomes[5], RecordOutcome::OutOfJob { .. }));
-    // Each row's lcseq is the one reported for its call.
-    for (call, outcome) in calls.iter().zip(&outcomes) {
-        if let RecordOutcome::Recorded { lcseq, .. } | RecordOutcome::OutOfJob { lcseq, .. } =
-            outcome
-        {
-            let host: String = b
-                .query_one(
-                    "SELECT hostname FROM host_lifecycle WHERE lcseq = $1",
-                    &[lcseq],
-                )
-                .unwrap()
-                .get(0);
-            assert_eq!(host, call.host);
-        }
-    }
-    assert_eq!(common::dump_rows(&mut a), common::dump_rows(&mut b));
-    assert_eq!(common::dump_runvars(&mut a), common::dump_runvars(&mut b));
     let statics = "SELECT count(*) FROM tasks WHERE type = 'static'";
     let count = |c: &mut Client| c.query_one(statics, &[]).unwrap().get::<_, i64>(0);
-    assert_eq!((count(&mut a), count(&mut b)), (1, 1));
+    assert_eq!(
+        (count(&mut alone.connect()), count(&mut batched.connect())),
+        (1, 1)
+    );
 }
 
 #[test]
@@ -247,55 +251,8 @@ fn calls_in_a_batch_see_what_the_calls_before_them_wrote() {
         call("h3", "host", "test-y", step(4), Mode::SelectPrep),
         call("h1", "host", "test-x", step(3), Mode::Final),
     ];
-    let (alone, batched) = (TestDb::new(), TestDb::new());
-    let (mut a, mut b) = (alone.connect(), batched.connect());
-    world(&mut a);
-    world(&mut b);
-
-    let mut recorder = alone.recorder();
-    let one_by_one: Vec<RecordOutcome> = calls
-        .iter()
-        .map(|c| recorder.record(c).unwrap_or_else(|e| panic!("{c:?}: {e}")))
-        .collect();
-    let outcomes = batched
-        .recorder()
-        .record_many(&calls)
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(one_by_one[3], RecordOutcome::Unchanged { .. }));
-    assert_eq!(
-        outcomes
-            .clone()
-            .into_iter()
-            .map(without_lcseq)
-            .collect::<Vec<_>>(),
-        one_by_one
-            .into_iter()
-            .map(without_lcseq)
-            .collect::<Vec<_>>()
-    );
-    // Rows in lcseq order, and each call's lcseq names its own row.
-    assert_eq!(common::dump_rows(&mut a), common::dump_rows(&mut b));
-    assert_eq!(common::dump_runvars(&mut a), common::dump_runvars(&mut b));
-    for (call, outcome) in calls.iter().zip(&outcomes) {
-        let (RecordOutcome::Recorded { lcseq, .. } | RecordOutcome::OutOfJob { lcseq, .. }) =
-            outcome
-        else {
-            continue;
-        };
-        let row = b
-            .query_one(
-                "SELECT hostname, stepno FROM host_lifecycle WHERE lcseq = $1",
-                &[lcseq],
-            )
-            .unwrap();
-        let stepno = match call.step {
-            Some(StepRef::Number(n)) => Some(n),
-            _ => None,
-        };
-        assert_eq!(
-            (row.get::<_, String>(0), row.get(1)),
-            (call.host.clone(), stepno)
-        );
-    }
-    assert_eq!(batched.recorder().record_many(&[]).unwrap(), vec![]);
+    let (_, _, outcomes) = against_one_at_a_time(&calls);
+    assert!(matches!(outcomes[3], RecordOutcome::Unchanged { .. }));
+    let db = TestDb::new();
+    assert_eq!(db.recorder().record_many(&[]).unwrap(), vec![]);
 }

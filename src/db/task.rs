@@ -95,6 +95,12 @@ pub(crate) fn from_row(row: &postgres::Row) -> Task {
     }
 }
 
+/// [`from_row`] for a row whose task columns may all be NULL (a left join
+/// that found no task).
+pub(crate) fn from_row_opt(row: &postgres::Row) -> Option<Task> {
+    row.get::<_, Option<i32>>("taskid").map(|_| from_row(row))
+}
+
 const COLUMNS: &str = "taskid, type, refkey, username, comment, live";
 
 /// The comment on the static tasks hostlife creates, as an SQL literal.

@@ -218,15 +218,7 @@ SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
 
 /// One call's row of [`READ_SQL`].
 fn call_state(row: &postgres::Row) -> CallState {
-    let taskid: Option<i32> = row.get(0);
-    let task = taskid.map(|taskid| Task {
-        taskid,
-        kind: row.get(1),
-        refkey: row.get(2),
-        username: row.get(3),
-        comment: row.get(4),
-        live: row.get(5),
-    });
+    let task = task::from_row_opt(row);
     let blessing = row.get::<_, bool>(6).then(|| row.get(7));
     let holder = row.get::<_, Option<i32>>(8).map(|taskid| TaskLabel {
         taskid,

@@ -8,7 +8,7 @@ use rustc_hash::FxHashSet;
 use tokio_postgres::Row;
 
 use super::{RecordCall, StepRef};
-use crate::db::task::{Task, TaskRef};
+use crate::db::task::{self, Task, TaskRef};
 use crate::lifecycle::{RowJob, ScanRow};
 
 /// The set of live task ids, as `live_sql!` gives it.
@@ -54,17 +54,9 @@ pub(super) struct Context {
 impl Context {
     /// The columns of `context_sql!`, before any it adds.
     pub fn from_row(row: &Row) -> Context {
-        let taskid: Option<i32> = row.get(0);
         let rv_val: Option<String> = row.get(10);
         Context {
-            task: taskid.map(|taskid| Task {
-                taskid,
-                kind: row.get(1),
-                refkey: row.get(2),
-                username: row.get(3),
-                comment: row.get(4),
-                live: row.get(5),
-            }),
+            task: task::from_row_opt(row),
             blessing: row.get::<_, bool>(6).then(|| row.get(7)),
             job_exists: row.get(8),
             stepno: row.get(9),
