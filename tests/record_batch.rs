@@ -53,16 +53,20 @@ fn call(host: &str, ident: &str, job: &str, step: Option<StepRef>, mode: Mode) -
     }
 }
 
-/// One call of every kind, on distinct hosts and runvars.
-fn mixed_batch() -> Vec<RecordCall> {
-    let operator = |host: &str| RecordCall {
+/// An operator's out-of-job use of `host`, by a static task.
+fn operator(host: &str) -> RecordCall {
+    RecordCall {
         job: None,
         step: None,
         task: TaskRef::Static {
             refkey: "ops@node".into(),
         },
         ..call(host, "host", "test-x", None, Mode::Select)
-    };
+    }
+}
+
+/// One call of every kind, on distinct hosts and runvars.
+fn mixed_batch() -> Vec<RecordCall> {
     vec![
         call(
             "h1",
@@ -230,14 +234,6 @@ fn a_refused_call_fails_the_whole_batch_and_says_which() {
 #[test]
 fn calls_in_a_batch_see_what_the_calls_before_them_wrote() {
     let step = |n| Some(StepRef::Number(n));
-    let operator = |host: &str| RecordCall {
-        job: None,
-        step: None,
-        task: TaskRef::Static {
-            refkey: "ops@node".into(),
-        },
-        ..call(host, "host", "test-x", None, Mode::Select)
-    };
     let calls = vec![
         call("h1", "host", "test-x", step(2), Mode::SelectPrep),
         call("h1", "host", "test-x", step(3), Mode::Select),

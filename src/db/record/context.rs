@@ -70,41 +70,29 @@ impl Context {
 /// The column after the context's own in the single-call statement.
 pub(super) const LIVE_COLUMN: usize = 14;
 
-/// A call's context parameters, in the statement's order.
-pub(super) struct ContextParams<'a> {
-    taskid: Option<i32>,
-    static_refkey: Option<&'a str>,
-    flight: Option<i32>,
-    job: Option<&'a str>,
-    stepno: Option<i32>,
-    testid: Option<&'a str>,
-    runvar_name: &'a str,
-    host: &'a str,
+/// The context statement's parameters, in its order: a value each for one
+/// call ([`ContextParams`]), an array each for a batch ([`ContextArrays`]).
+pub(super) struct Columns<Int, OptStr, Str> {
+    taskid: Int,
+    static_refkey: OptStr,
+    flight: Int,
+    job: OptStr,
+    stepno: Int,
+    testid: OptStr,
+    runvar_name: Str,
+    host: Str,
 }
 
-impl<'a> ContextParams<'a> {
-    pub fn of(call: &'a RecordCall, runvar_name: &'a str) -> Self {
-        let (taskid, static_refkey) = match &call.task {
-            TaskRef::Id { taskid } | TaskRef::Spec { taskid, .. } => (Some(*taskid), None),
-            TaskRef::Static { refkey } => (None, Some(refkey.as_str())),
-        };
-        let (stepno, testid) = match &call.step {
-            Some(StepRef::Number(n)) => (Some(*n), None),
-            Some(StepRef::Testid(t)) => (None, Some(t.as_str())),
-            None => (None, None),
-        };
-        ContextParams {
-            taskid,
-            static_refkey,
-            flight: call.job.as_ref().map(|j| j.flight),
-            job: call.job.as_ref().map(|j| j.job.as_str()),
-            stepno,
-            testid,
-            runvar_name,
-            host: &call.host,
-        }
-    }
+pub(super) type ContextParams<'a> = Columns<Option<i32>, Option<&'a str>, &'a str>;
 
+pub(super) type ContextArrays<'a> = Columns<Vec<Option<i32>>, Vec<Option<&'a str>>, Vec<&'a str>>;
+
+impl<Int, OptStr, Str> Columns<Int, OptStr, Str>
+where
+    Int: ToSql + Sync,
+    OptStr: ToSql + Sync,
+    Str: ToSql + Sync,
+{
     pub fn values(&self) -> [&(dyn ToSql + Sync); 8] {
         [
             &self.taskid,
@@ -119,23 +107,34 @@ impl<'a> ContextParams<'a> {
     }
 }
 
-/// The batch context statement's parameters: one array per column.
-#[derive(Default)]
-pub(super) struct ContextArrays<'a> {
-    taskid: Vec<Option<i32>>,
-    static_refkey: Vec<Option<&'a str>>,
-    flight: Vec<Option<i32>>,
-    job: Vec<Option<&'a str>>,
-    stepno: Vec<Option<i32>>,
-    testid: Vec<Option<&'a str>>,
-    runvar_name: Vec<&'a str>,
-    host: Vec<&'a str>,
+impl<'a> ContextParams<'a> {
+    pub fn of(call: &'a RecordCall, runvar_name: &'a str) -> Self {
+        let (taskid, static_refkey) = match &call.task {
+            TaskRef::Id { taskid } | TaskRef::Spec { taskid, .. } => (Some(*taskid), None),
+            TaskRef::Static { refkey } => (None, Some(refkey.as_str())),
+        };
+        let (stepno, testid) = match &call.step {
+            Some(StepRef::Number(n)) => (Some(*n), None),
+            Some(StepRef::Testid(t)) => (None, Some(t.as_str())),
+            None => (None, None),
+        };
+        Columns {
+            taskid,
+            static_refkey,
+            flight: call.job.as_ref().map(|j| j.flight),
+            job: call.job.as_ref().map(|j| j.job.as_str()),
+            stepno,
+            testid,
+            runvar_name,
+            host: &call.host,
+        }
+    }
 }
 
 impl<'a> ContextArrays<'a> {
     pub fn of(calls: impl ExactSizeIterator<Item = (&'a RecordCall, &'a str)>) -> Self {
         let n = calls.len();
-        let mut a = ContextArrays {
+        let mut a = Columns {
             taskid: Vec::with_capacity(n),
             static_refkey: Vec::with_capacity(n),
             flight: Vec::with_capacity(n),
@@ -157,18 +156,5 @@ impl<'a> ContextArrays<'a> {
             a.host.push(p.host);
         }
         a
-    }
-
-    pub fn values(&self) -> [&(dyn ToSql + Sync); 8] {
-        [
-            &self.taskid,
-            &self.static_refkey,
-            &self.flight,
-            &self.job,
-            &self.stepno,
-            &self.testid,
-            &self.runvar_name,
-            &self.host,
-        ]
     }
 }
