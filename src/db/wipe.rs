@@ -129,12 +129,41 @@ struct CallState {
     /// no such flight, `Some(None)` for a flight without a blessing.
     blessing: Option<Option<String>>,
     holding: Holding,
+    /// The host's lifecycle rows, oldest first.
+    rows: Vec<HostRow>,
+}
+
+/// A lifecycle row as a wipe sees it: enough to find the caller's first
+/// row and to delete those before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HostRow {
+    /// Where the row is (`ctid`, as text). The wipe deletes by it, so
+    /// that its DELETE is a TID scan whatever the planner knows of the
+    /// table; rows of a snapshot stay where they are while it is in use.
+    tid: String,
+    lcseq: i32,
+    taskid: i32,
+}
+
+/// A call that passed its checks.
+#[derive(Debug, PartialEq)]
+struct Checked {
+    task: Task,
+    rows: Vec<HostRow>,
+}
+
+impl Checked {
+    /// How many of the host's rows come before the caller's first row on
+    /// it; `None` when the caller has no row there.
+    fn before_first_own(&self) -> Option<usize> {
+        self.rows.iter().position(|r| r.taskid == self.task.taskid)
+    }
 }
 
 /// A call's checks, in osstest's order (so that a call with several
 /// faults is refused for the same one each time): host name, task,
 /// flight, host known, task live, holder. The caller's task if they pass.
-fn check_call(call: &WipeCall, state: CallState) -> Result<Task, Refusal> {
+fn check_call(call: &WipeCall, state: CallState) -> Result<Checked, Refusal> {
     check_host_name(&call.host)?;
     let me = task::check_found(&call.task, state.task)?;
     if let Some(job) = &call.job {
@@ -145,7 +174,10 @@ fn check_call(call: &WipeCall, state: CallState) -> Result<Task, Refusal> {
     }
     check_live(&me)?;
     check_holder(&call.host, &me, &state.holding)?;
-    Ok(me)
+    Ok(Checked {
+        task: me,
+        rows: state.rows,
+    })
 }
 
 /// Create the static tasks the calls name that do not exist yet, each
@@ -181,15 +213,17 @@ fn create_static_tasks(
 /// Everything the checks read, one row per call in the calls' order: the
 /// caller's task, the flight's blessing, the host's holder and every
 /// share, each with its task (NULL columns for a task that no longer
-/// exists, as [`task::label`] describes it). Static tasks exist by now.
-/// Every lookup is a `LATERAL ... LIMIT 1` probe of a primary key, so the
-/// planner does not hash all of `tasks` once per share.
+/// exists, as [`task::label`] describes it), and the host's lifecycle
+/// rows. Static tasks exist by now. Every lookup is a `LATERAL` probe of
+/// a primary key, so the planner does not hash all of `tasks` once per
+/// share, and the plan is the same whatever the sizes of the tables.
 const READ_SQL: &str = "
 SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
        f.flight IS NOT NULL, f.blessing,
        r.owntaskid, ht.type, ht.refkey, ht.username, COALESCE(ht.live, false),
        COALESCE(sh.owners, '{}'), COALESCE(sh.kinds, '{}'), COALESCE(sh.refkeys, '{}'),
-       COALESCE(sh.usernames, '{}'), COALESCE(sh.lives, '{}')
+       COALESCE(sh.usernames, '{}'), COALESCE(sh.lives, '{}'),
+       COALESCE(lc.tids, '{}'), COALESCE(lc.lcseqs, '{}'), COALESCE(lc.taskids, '{}')
   FROM unnest($1::int4[], $2::text[], $3::int4[], $4::text[])
        WITH ORDINALITY AS c(taskid, refkey, flight, host, ord)
   LEFT JOIN LATERAL (
@@ -214,6 +248,11 @@ SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
           LEFT JOIN LATERAL (
                 SELECT * FROM tasks WHERE taskid = s.owntaskid LIMIT 1) st ON true
          WHERE s.restype = 'share-host' AND s.resname = c.host) sh ON true
+  LEFT JOIN LATERAL (
+        SELECT array_agg(h.ctid::text) AS tids, array_agg(h.lcseq) AS lcseqs,
+               array_agg(h.taskid) AS taskids
+          FROM (SELECT ctid, lcseq, taskid FROM host_lifecycle
+                 WHERE hostname = c.host ORDER BY lcseq) h) lc ON true
  ORDER BY c.ord";
 
 /// One call's row of [`READ_SQL`].
@@ -232,6 +271,9 @@ fn call_state(row: &postgres::Row) -> CallState {
     let refkeys: Vec<Option<String>> = row.get(15);
     let usernames: Vec<Option<String>> = row.get(16);
     let lives: Vec<bool> = row.get(17);
+    let tids: Vec<String> = row.get(18);
+    let lcseqs: Vec<i32> = row.get(19);
+    let taskids: Vec<i32> = row.get(20);
     let shares = owners
         .into_iter()
         .zip(kinds)
@@ -246,10 +288,17 @@ fn call_state(row: &postgres::Row) -> CallState {
             live,
         })
         .collect();
+    let rows = tids
+        .into_iter()
+        .zip(lcseqs)
+        .zip(taskids)
+        .map(|((tid, lcseq), taskid)| HostRow { tid, lcseq, taskid })
+        .collect();
     CallState {
         task,
         blessing,
         holding: Holding { holder, shares },
+        rows,
     }
 }
 
@@ -302,7 +351,7 @@ fn prepare(
     tx: &mut impl GenericClient,
     via: Via<'_>,
     calls: &[WipeCall],
-) -> Result<Vec<Task>, BatchFailure> {
+) -> Result<Vec<Checked>, BatchFailure> {
     create_static_tasks(tx, via, calls).map_err(BatchFailure::whole)?;
     let states = read_states(tx, via, calls).map_err(BatchFailure::whole)?;
     calls
@@ -314,52 +363,34 @@ fn prepare(
 }
 
 /// [`prepare`] for one call.
-fn prepare_one(tx: &mut impl GenericClient, call: &WipeCall) -> Result<Task> {
-    let mut tasks = prepare(tx, Via::Typed, std::slice::from_ref(call)).map_err(|f| *f.error)?;
-    Ok(tasks.remove(0))
+fn prepare_one(tx: &mut impl GenericClient, call: &WipeCall) -> Result<Checked> {
+    let mut checked = prepare(tx, Via::Typed, std::slice::from_ref(call)).map_err(|f| *f.error)?;
+    Ok(checked.remove(0))
 }
 
-/// Delete each host's rows before its caller's first row, and count the
-/// rows deleted and kept per host, in one statement. Every part of a
-/// statement reads the same snapshot, so the count of the host's rows is
-/// taken before the DELETE: the rows kept are those less the deleted.
-const DELETE_SQL: &str = "
-WITH gone AS (
-    DELETE FROM host_lifecycle h
-     USING unnest($1::text[], $2::int4[]) AS c(host, taskid)
-     WHERE h.hostname = c.host
-       AND h.lcseq < (SELECT min(lcseq) FROM host_lifecycle
-                       WHERE hostname = c.host AND taskid = c.taskid)
- RETURNING h.hostname)
-SELECT count(g.hostname),
-       (SELECT count(*) FROM host_lifecycle WHERE hostname = c.host)
-  FROM unnest($1::text[]) WITH ORDINALITY AS c(host, ord)
-  LEFT JOIN gone g ON g.hostname = c.host
- GROUP BY c.ord, c.host
- ORDER BY c.ord";
+/// Delete rows by where they are. The TID scan is the one plan for it,
+/// generic or not, on an empty table or a large one.
+const DELETE_SQL: &str =
+    "DELETE FROM host_lifecycle WHERE ctid = ANY ($1::text[]::tid[]) RETURNING lcseq";
 
-/// The rows deleted and kept on each host, in the order given. The hosts
-/// must be distinct.
-fn delete_before_first(
-    tx: &mut impl GenericClient,
-    via: Via<'_>,
-    wipes: &[(&str, i32)],
-) -> Result<Vec<(u64, u64)>> {
-    let hosts: Vec<&str> = wipes.iter().map(|&(h, _)| h).collect();
-    let taskids: Vec<i32> = wipes.iter().map(|&(_, t)| t).collect();
-    let rows = via.query(
-        tx,
-        |s| &s.delete,
-        DELETE_SQL,
-        &[(&hosts, Type::TEXT_ARRAY), (&taskids, Type::INT4_ARRAY)],
-    )?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let (deleted, before): (i64, i64) = (r.get(0), r.get(1));
-            (deleted as u64, (before - deleted) as u64)
-        })
-        .collect())
+/// Delete the rows read at `tids`, in one statement (none for no rows).
+fn delete_rows(tx: &mut impl GenericClient, via: Via<'_>, tids: &[&str]) -> Result<()> {
+    if tids.is_empty() {
+        return Ok(());
+    }
+    let deleted = via
+        .query(tx, |s| &s.delete, DELETE_SQL, &[(&tids, Type::TEXT_ARRAY)])?
+        .len();
+    // Every row was read in this transaction's snapshot, and a row
+    // deleted by another transaction since fails the DELETE with a
+    // serialization error: anything else is a bug, not a race.
+    if deleted != tids.len() {
+        return Err(Error::Other(format!(
+            "wipe: deleted {deleted} lifecycle rows where {} were read",
+            tids.len()
+        )));
+    }
+    Ok(())
 }
 
 /// A batch's hosts must be distinct: its calls are checked against one
@@ -380,26 +411,31 @@ fn check_distinct_hosts(calls: &[WipeCall]) -> Result<(), BatchFailure> {
     Ok(())
 }
 
-/// The batch's checks and deletes, inside its transaction.
+/// The batch's checks and deletes, inside its transaction. A caller with
+/// no row on the host deletes nothing.
 fn wipe_in(
     tx: &mut impl GenericClient,
     via: Via<'_>,
     calls: &[WipeCall],
 ) -> Result<Vec<WipeOutcome>, BatchFailure> {
-    let tasks = prepare(tx, via, calls)?;
-    let wipes: Vec<(&str, i32)> = calls
+    let checked = prepare(tx, via, calls)?;
+    let doomed: Vec<usize> = checked
         .iter()
-        .zip(&tasks)
-        .map(|(c, t)| (c.host.as_str(), t.taskid))
+        .map(|c| c.before_first_own().unwrap_or(0))
         .collect();
-    let counts = delete_before_first(tx, via, &wipes).map_err(BatchFailure::whole)?;
-    Ok(tasks
+    let tids: Vec<&str> = checked
         .iter()
-        .zip(counts)
-        .map(|(t, (deleted, kept))| WipeOutcome {
-            taskid: t.taskid,
-            deleted,
-            kept,
+        .zip(&doomed)
+        .flat_map(|(c, &n)| c.rows[..n].iter().map(|r| r.tid.as_str()))
+        .collect();
+    delete_rows(tx, via, &tids).map_err(BatchFailure::whole)?;
+    Ok(checked
+        .iter()
+        .zip(doomed)
+        .map(|(c, n)| WipeOutcome {
+            taskid: c.task.taskid,
+            deleted: n as u64,
+            kept: (c.rows.len() - n) as u64,
             recorded_lcseq: None,
         })
         .collect())
@@ -468,7 +504,7 @@ impl WipeStatements {
                 READ_SQL,
                 &[T::INT4_ARRAY, T::TEXT_ARRAY, T::INT4_ARRAY, T::TEXT_ARRAY],
             )?,
-            delete: client.prepare_typed(DELETE_SQL, &[T::TEXT_ARRAY, T::INT4_ARRAY])?,
+            delete: client.prepare_typed(DELETE_SQL, &[T::TEXT_ARRAY])?,
         })
     }
 }
@@ -511,23 +547,26 @@ pub fn wipe(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> {
 /// transaction.
 pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> {
     txn::serializable(client, |tx| {
-        let me = prepare_one(tx, call)?;
-        let has_row = tx
-            .query_typed_opt(
-                "SELECT 1 FROM host_lifecycle WHERE hostname = $1 AND taskid = $2 LIMIT 1",
-                &[(&call.host, Type::TEXT), (&me.taskid, Type::INT4)],
-            )?
-            .is_some();
-        let recorded_lcseq = if has_row {
-            None
-        } else {
-            Some(insert_task_row(tx, &call.host, me.taskid)?)
+        let checked = prepare_one(tx, call)?;
+        let taskid = checked.task.taskid;
+        // Without a row of its own, the task's new row comes after all the
+        // others, so every row there now goes.
+        let (doomed, recorded_lcseq) = match checked.before_first_own() {
+            Some(n) => (n, None),
+            None => (
+                checked.rows.len(),
+                Some(insert_task_row(tx, &call.host, taskid)?),
+            ),
         };
-        let (deleted, kept) = delete_before_first(tx, Via::Typed, &[(&call.host, me.taskid)])?[0];
+        let tids: Vec<&str> = checked.rows[..doomed]
+            .iter()
+            .map(|r| r.tid.as_str())
+            .collect();
+        delete_rows(tx, Via::Typed, &tids)?;
         Ok(WipeOutcome {
-            taskid: me.taskid,
-            deleted,
-            kept,
+            taskid,
+            deleted: doomed as u64,
+            kept: (checked.rows.len() - doomed + usize::from(recorded_lcseq.is_some())) as u64,
             recorded_lcseq,
         })
     })
@@ -537,27 +576,17 @@ pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> 
 /// everything the wipe checks but writing nothing.
 pub fn plan_manual(client: &mut Client, call: &WipeCall) -> Result<WipePlan> {
     let mut tx = client.transaction()?;
-    let me = prepare_one(&mut tx, call)?;
-    let rows: Vec<(i32, i32)> = tx
-        .query_typed(
-            "SELECT lcseq, taskid FROM host_lifecycle WHERE hostname = $1 ORDER BY lcseq",
-            &[(&call.host, Type::TEXT)],
-        )?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let checked = prepare_one(&mut tx, call)?;
     // Roll back: resolving a static task may have created it.
     tx.rollback()?;
-    let first_own = rows.iter().find(|&&(_, t)| t == me.taskid).map(|&(l, _)| l);
-    let lcseqs = rows.iter().map(|&(l, _)| l);
-    // Without a row of ours, the wipe first records one after all the
-    // others, so every row there now goes.
-    let (remove, keep) = lcseqs.partition(|&l| first_own.is_none_or(|f| l < f));
+    let first = checked.before_first_own();
+    let doomed = first.unwrap_or(checked.rows.len());
+    let lcseqs = |rows: &[HostRow]| rows.iter().map(|r| r.lcseq).collect();
     Ok(WipePlan {
-        task: me,
-        first_own,
-        remove,
-        keep,
+        first_own: first.map(|i| checked.rows[i].lcseq),
+        remove: lcseqs(&checked.rows[..doomed]),
+        keep: lcseqs(&checked.rows[doomed..]),
+        task: checked.task,
     })
 }
 
@@ -753,6 +782,7 @@ mod tests {
                 holder,
                 shares: vec![],
             },
+            rows: vec![],
         }
     }
 
@@ -810,7 +840,32 @@ mod tests {
             ..call("h1")
         };
         let mine = Some(label(7, "ownd", "r7", true));
-        assert_eq!(check_call(&call, state(Some(me()), None, mine)), Ok(me()));
+        assert_eq!(
+            check_call(&call, state(Some(me()), None, mine)).map(|c| c.task),
+            Ok(me())
+        );
+    }
+
+    #[test]
+    fn the_rows_to_delete_are_those_before_the_callers_first() {
+        let rows = |taskids: &[i32]| -> Vec<HostRow> {
+            (0..)
+                .zip(taskids)
+                .map(|(i, &taskid)| HostRow {
+                    tid: format!("(0,{})", i + 1),
+                    lcseq: 10 + i,
+                    taskid,
+                })
+                .collect()
+        };
+        let checked = |taskids: &[i32]| Checked {
+            task: me(),
+            rows: rows(taskids),
+        };
+        assert_eq!(checked(&[3, 4, 7, 3, 7]).before_first_own(), Some(2));
+        assert_eq!(checked(&[7, 3]).before_first_own(), Some(0));
+        assert_eq!(checked(&[3, 4]).before_first_own(), None);
+        assert_eq!(checked(&[]).before_first_own(), None);
     }
 
     #[test]

@@ -191,7 +191,8 @@ pub(crate) fn record_all(
             // conflicts.
             let n = plans.len();
             let pools = plans[t * n / threads..(t + 1) * n / threads].iter();
-            let client = connect_blocking(config)?;
+            let mut client = connect_blocking(config)?;
+            client.batch_execute(SESSION_SQL)?;
             let recorder = Recorder::connect(config)?;
             Driver::new(client, recorder, lab, setup, pools, cfg.batched)?.run(ticker)
         },
@@ -206,6 +207,20 @@ pub(crate) fn record_all(
     out.last_wipes.sort_by(|a, b| a.host.cmp(&b.host));
     Ok(out)
 }
+
+/// The simulator's own connection runs the same few statements tens of
+/// thousands of times, so they keep one generic plan each rather than
+/// being planned at every use (planning a wipe's checks cost more than
+/// running them). Every one of them joins a short array to primary keys
+/// or deletes by TID; but a generic plan guesses an array's length, and
+/// one made while `host_lifecycle` was still empty would keep scanning it
+/// whole once it is not. Ruling out sequential scans, hash and merge
+/// joins leaves each statement the one plan it wants, nested loops of
+/// index probes, whatever the planner knew when it made it.
+const SESSION_SQL: &str = "SET plan_cache_mode = force_generic_plan;
+    SET enable_seqscan = off;
+    SET enable_hashjoin = off;
+    SET enable_mergejoin = off";
 
 /// Calls between two progress reports.
 const TICK_CALLS: u64 = 100;
