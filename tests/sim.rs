@@ -306,3 +306,33 @@ fn progress_is_reported_in_stage_order() {
         assert!(before.is_none_or(|b| b <= p.done), "progress went back");
     }
 }
+
+/// The catalog's keys, foreign keys and indexes, by name and definition.
+fn schema_objects(c: &mut Client) -> Vec<String> {
+    strings(
+        c,
+        "SELECT concat_ws(' ', conrelid::regclass, conname, pg_get_constraintdef(oid))
+           FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+         UNION ALL
+         SELECT pg_get_indexdef(i.indexrelid)
+           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+          WHERE c.relnamespace = 'public'::regnamespace
+          ORDER BY 1",
+    )
+}
+
+/// The load sets keys, foreign keys and indexes aside while it copies
+/// rows in: every one of them comes back as it was, validated.
+#[test]
+fn the_load_puts_back_every_key_and_index() {
+    let fresh = schema_objects(&mut TestDb::new().connect());
+    assert!(
+        fresh.iter().any(|o| o.contains("steps_pkey PRIMARY KEY"))
+            && fresh
+                .iter()
+                .any(|o| o.contains("host_lifecycle_flight_job_stepno_fkey")),
+        "{fresh:#?}"
+    );
+    let (db, _) = seeded(&small());
+    assert_eq!(schema_objects(&mut db.connect()), fresh);
+}

@@ -180,19 +180,24 @@ fn copy<'a, T: 'a>(
 const LOADED_TABLES: &str = "'tasks'::regclass, 'flights'::regclass, 'jobs'::regclass,
      'steps'::regclass, 'runvars'::regclass";
 
-/// Whether this session owns every loaded table, as dropping and adding
-/// their constraints and indexes requires.
+/// Whether this session owns every loaded table and every table with a
+/// foreign key to one, as dropping and adding their constraints and
+/// indexes requires.
 fn owns_loaded_tables(tx: &mut impl GenericClient) -> Result<bool, SeedError> {
     let sql = format!(
         "SELECT bool_and(pg_has_role(relowner, 'USAGE')) FROM pg_class
-          WHERE oid IN ({LOADED_TABLES})"
+          WHERE oid IN ({LOADED_TABLES})
+             OR oid IN (SELECT conrelid FROM pg_constraint
+                         WHERE contype = 'f' AND confrelid IN ({LOADED_TABLES}))"
     );
     Ok(tx.query_one(&sql, &[])?.get(0))
 }
 
-/// The statements that drop, then restore, the loaded tables' foreign
-/// keys and the indexes that back no constraint, from the catalog's own
-/// definitions: names and definitions come back exactly as they were.
+/// The statements that drop, then restore, the loaded tables' keys, the
+/// foreign keys to and from them, and their other indexes, from the
+/// catalog's own definitions: names and definitions come back exactly as
+/// they were. Foreign keys go first and come back last, as they stand on
+/// the keys they reference.
 fn set_aside_statements(
     tx: &mut impl GenericClient,
 ) -> Result<(Vec<String>, Vec<String>), SeedError> {
@@ -200,9 +205,11 @@ fn set_aside_statements(
         "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
                 format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
                        pg_get_constraintdef(oid)),
-                1 AS restore_order
+                CASE contype WHEN 'f' THEN 1 ELSE 0 END AS restore_order
            FROM pg_constraint
-          WHERE contype = 'f' AND conrelid IN ({LOADED_TABLES})
+          WHERE (contype = 'f' AND (conrelid IN ({LOADED_TABLES})
+                                    OR confrelid IN ({LOADED_TABLES})))
+             OR (contype IN ('p', 'u') AND conrelid IN ({LOADED_TABLES}))
          UNION ALL
          SELECT format('DROP INDEX %s', i.indexrelid::regclass),
                 pg_get_indexdef(i.indexrelid),
@@ -214,18 +221,22 @@ fn set_aside_statements(
           ORDER BY 3, 2"
     );
     let rows = tx.query(&sql, &[])?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).unzip())
+    let (mut drop, restore): (Vec<String>, Vec<String>) =
+        rows.iter().map(|r| (r.get(0), r.get(1))).unzip();
+    drop.reverse();
+    Ok((drop, restore))
 }
 
 /// Load every pool's rows, in one transaction.
 ///
 /// A foreign key checks each new row with its own query; an index that
 /// grows row by row cannot order its insertions. The database was found
-/// empty (`prepare`), so the foreign keys of the loaded tables and their
-/// indexes that back no constraint are dropped in this transaction and
+/// empty (`prepare`), so the loaded tables' keys and indexes, and the
+/// foreign keys to and from them, are dropped in this transaction and
 /// made again from the catalog's definitions after the rows are in, which
 /// checks each foreign key with one join and builds each index from all
-/// its rows at once. DDL is transactional: a load that fails leaves the
+/// its rows at once, sorted (by parallel workers, when the server has
+/// them to spare). DDL is transactional: a load that fails leaves the
 /// schema as it was. A session that does not own the tables (and may
 /// not alter them) loads with the constraints in place.
 ///
