@@ -222,13 +222,38 @@ const SESSION_SQL: &str = "SET plan_cache_mode = force_generic_plan;
     SET enable_hashjoin = off;
     SET enable_mergejoin = off";
 
+/// A round's state changes, each table's as arrays (empty for none): task
+/// liveness, resource holders, hosts' share types; the rows updated in
+/// each table.
+const CHANGES_SQL: &str = "
+WITH live AS (
+    UPDATE tasks AS t SET live = v.live
+      FROM unnest($1::int4[], $2::bool[]) AS v(taskid, live)
+     WHERE t.taskid = v.taskid
+    RETURNING 1),
+holds AS (
+    UPDATE resources AS r SET owntaskid = v.owner
+      FROM unnest($3::text[], $4::text[], $5::int4[], $6::int4[])
+           AS v(restype, resname, shareix, owner)
+     WHERE r.restype = v.restype AND r.resname = v.resname AND r.shareix = v.shareix
+    RETURNING 1),
+sharing AS (
+    UPDATE resource_sharing AS s
+       SET sharetype = v.sharetype, state = v.state, wear = v.wear
+      FROM unnest($7::text[], $8::text[], $9::text[], $10::int4[])
+           AS v(resname, sharetype, state, wear)
+     WHERE s.restype = 'host' AND s.resname = v.resname
+    RETURNING 1)
+SELECT (SELECT count(*) FROM live), (SELECT count(*) FROM holds),
+       (SELECT count(*) FROM sharing)";
+
 /// Calls between two progress reports.
 const TICK_CALLS: u64 = 100;
 
 /// State changes not yet written. Only `wiped` reads who holds a host, and
 /// only the recorder reads task liveness and share types, so changes are
-/// gathered and written in one statement per table before the next round
-/// of calls (and at the end), instead of one round trip each.
+/// gathered and written in one statement before the next round of calls
+/// (and at the end), instead of one round trip each.
 #[derive(Debug, Default)]
 struct Pending {
     live: BTreeMap<i32, bool>,
@@ -243,9 +268,7 @@ impl Pending {
 }
 
 struct Statements {
-    live: Statement,
-    holds: Statement,
-    sharing: Statement,
+    changes: Statement,
     bless: Statement,
     wipe: WipeStatements,
 }
@@ -521,25 +544,7 @@ impl<'a> Driver<'a> {
     ) -> Result<Driver<'a>, SeedError> {
         let statements = Statements {
             wipe: WipeStatements::prepare(&mut client)?,
-            live: client.prepare(
-                "UPDATE tasks AS t SET live = v.live
-                   FROM unnest($1::int4[], $2::bool[]) AS v(taskid, live)
-                  WHERE t.taskid = v.taskid",
-            )?,
-            holds: client.prepare(
-                "UPDATE resources AS r SET owntaskid = v.owner
-                   FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[])
-                        AS v(restype, resname, shareix, owner)
-                  WHERE r.restype = v.restype AND r.resname = v.resname
-                    AND r.shareix = v.shareix",
-            )?,
-            sharing: client.prepare(
-                "UPDATE resource_sharing AS s
-                    SET sharetype = v.sharetype, state = v.state, wear = v.wear
-                   FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[])
-                        AS v(resname, sharetype, state, wear)
-                  WHERE s.restype = 'host' AND s.resname = v.resname",
-            )?,
+            changes: client.prepare(CHANGES_SQL)?,
             bless: client.prepare(
                 "UPDATE flights AS f SET blessing = v.blessing
                    FROM unnest($1::int4[], $2::text[]) AS v(flight, blessing)
@@ -665,7 +670,7 @@ impl<'a> Driver<'a> {
         &self.lab.hosts[host as usize].name
     }
 
-    /// Write the state changes gathered so far, one statement per table.
+    /// Write the state changes gathered so far, in one statement.
     fn flush(&mut self, pending: &mut Pending) -> Result<(), SeedError> {
         if pending.is_empty() {
             return Ok(());
@@ -675,47 +680,37 @@ impl<'a> Driver<'a> {
             holds,
             sharing,
         } = std::mem::take(pending);
-        if !live.is_empty() {
-            let (ids, flags): (Vec<i32>, Vec<bool>) = live.into_iter().unzip();
-            let n = self
-                .client
-                .execute(&self.statements.live, &[&ids, &flags])?;
-            expect_updated("tasks", n, ids.len())?;
+        let (ids, flags): (Vec<i32>, Vec<bool>) = live.into_iter().unzip();
+        let mut restype = Vec::with_capacity(holds.len());
+        let mut name = Vec::with_capacity(holds.len());
+        let mut shareix = Vec::with_capacity(holds.len());
+        let mut owner = Vec::with_capacity(holds.len());
+        for ((host, ix), taskid) in holds {
+            restype.push(if ix == 0 { "host" } else { "share-host" });
+            name.push(self.host_name(host));
+            shareix.push(ix);
+            owner.push(taskid);
         }
-        if !holds.is_empty() {
-            let mut restype = Vec::with_capacity(holds.len());
-            let mut name = Vec::with_capacity(holds.len());
-            let mut shareix = Vec::with_capacity(holds.len());
-            let mut owner = Vec::with_capacity(holds.len());
-            for ((host, ix), taskid) in holds {
-                restype.push(if ix == 0 { "host" } else { "share-host" });
-                name.push(self.host_name(host));
-                shareix.push(ix);
-                owner.push(taskid);
-            }
-            let n = self
-                .client
-                .execute(&self.statements.holds, &[&restype, &name, &shareix, &owner])?;
-            expect_updated("resources", n, owner.len())?;
+        let mut shared = Vec::with_capacity(sharing.len());
+        let mut sharetype = Vec::with_capacity(sharing.len());
+        let mut state = Vec::with_capacity(sharing.len());
+        let mut wear = Vec::with_capacity(sharing.len());
+        for (host, (t, s, w)) in sharing {
+            shared.push(self.host_name(host));
+            sharetype.push(t);
+            state.push(s);
+            wear.push(w);
         }
-        if !sharing.is_empty() {
-            let mut name = Vec::with_capacity(sharing.len());
-            let mut sharetype = Vec::with_capacity(sharing.len());
-            let mut state = Vec::with_capacity(sharing.len());
-            let mut wear = Vec::with_capacity(sharing.len());
-            for (host, (t, s, w)) in sharing {
-                name.push(self.host_name(host));
-                sharetype.push(t);
-                state.push(s);
-                wear.push(w);
-            }
-            let n = self.client.execute(
-                &self.statements.sharing,
-                &[&name, &sharetype, &state, &wear],
-            )?;
-            expect_updated("resource_sharing", n, wear.len())?;
-        }
-        Ok(())
+        let row = self.client.query_one(
+            &self.statements.changes,
+            &[
+                &ids, &flags, &restype, &name, &shareix, &owner, &shared, &sharetype, &state, &wear,
+            ],
+        )?;
+        let updated = |i| row.get::<_, i64>(i) as u64;
+        expect_updated("tasks", updated(0), ids.len())?;
+        expect_updated("resources", updated(1), owner.len())?;
+        expect_updated("resource_sharing", updated(2), wear.len())
     }
 
     /// Give the flights that are over their final blessing.
