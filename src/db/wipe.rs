@@ -217,7 +217,7 @@ fn create_static_tasks(
 /// rows. Static tasks exist by now. Every lookup is a `LATERAL` probe of
 /// a primary key, so the planner does not hash all of `tasks` once per
 /// share, and the plan is the same whatever the sizes of the tables.
-const READ_SQL: &str = "
+pub(crate) const READ_SQL: &str = "
 SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
        f.flight IS NOT NULL, f.blessing,
        r.owntaskid, ht.type, ht.refkey, ht.username, COALESCE(ht.live, false),
@@ -370,7 +370,7 @@ fn prepare_one(tx: &mut impl GenericClient, call: &WipeCall) -> Result<Checked> 
 
 /// Delete rows by where they are. The TID scan is the one plan for it,
 /// generic or not, on an empty table or a large one.
-const DELETE_SQL: &str =
+pub(crate) const DELETE_SQL: &str =
     "DELETE FROM host_lifecycle WHERE ctid = ANY ($1::text[]::tid[]) RETURNING lcseq";
 
 /// Delete the rows read at `tids`, in one statement (none for no rows).

@@ -851,3 +851,66 @@ mod tests {
         assert_eq!((failure.index, tries), (Some(0), 1));
     }
 }
+
+/// The simulator's statements under its session settings: generic plans
+/// made on an empty database, as at the start of a seed, must still probe
+/// by key, since they are kept for the whole replay.
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use crate::db::testdb::TestDb;
+
+    fn generic_plan(c: &mut Client, prepare: &str, execute: &str) -> String {
+        c.batch_execute(&format!("DEALLOCATE ALL; {prepare}"))
+            .unwrap_or_else(|e| panic!("{prepare}: {e}"));
+        c.query(&format!("EXPLAIN {execute}"), &[])
+            .unwrap_or_else(|e| panic!("{execute}: {e}"))
+            .iter()
+            .map(|r| r.get::<_, String>(0) + "\n")
+            .collect()
+    }
+
+    #[test]
+    fn the_simulators_generic_plans_probe_by_key_on_an_empty_database() {
+        let db = TestDb::new();
+        let mut c = db.connect();
+        c.batch_execute("ANALYZE").unwrap();
+        c.batch_execute(SESSION_SQL).unwrap();
+        let cases = [
+            (
+                format!(
+                    "PREPARE s(int4[], bool[], text[], text[], int4[], int4[], text[], text[], \
+                     text[], int4[]) AS {CHANGES_SQL}"
+                ),
+                "EXECUTE s('{1}', '{t}', '{host}', '{h1}', '{0}', '{1}', '{h1}', '{x}', \
+                 '{ready}', '{0}')",
+            ),
+            (
+                format!(
+                    "PREPARE s(int4[], text[], int4[], text[]) AS {}",
+                    wipe::READ_SQL
+                ),
+                "EXECUTE s('{1}', '{NULL}', '{NULL}', '{h1}')",
+            ),
+            (
+                format!("PREPARE s(text[]) AS {}", wipe::DELETE_SQL),
+                "EXECUTE s('{\"(0,1)\"}')",
+            ),
+        ];
+        for (prepare, execute) in cases {
+            let plan = generic_plan(&mut c, &prepare, execute);
+            assert!(
+                !plan.contains("Seq Scan") && !plan.contains("Hash Join"),
+                "{plan}"
+            );
+        }
+        // Without the settings, the same generic plans scan: the test
+        // would catch their removal.
+        c.batch_execute("RESET enable_seqscan").unwrap();
+        let (prepare, execute) = (
+            format!("PREPARE s(text[]) AS {}", wipe::DELETE_SQL),
+            "EXECUTE s('{\"(0,1)\"}')",
+        );
+        assert!(generic_plan(&mut c, &prepare, execute).contains("Seq Scan"));
+    }
+}
