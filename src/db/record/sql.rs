@@ -73,7 +73,8 @@ macro_rules! live_sql {
 
 pub(super) const LIVE_SQL: &str = concat!("SELECT ", live_sql!());
 
-/// Everything a call checks, one row per call: primary-key probes. The
+/// Everything a call checks, one row per call: primary-key probes (the
+/// job's own only when its step is not found: a step's job exists). The
 /// joins are `LATERAL ... LIMIT 1` so that they stay probes: the batch
 /// form's generic plan, which cannot see how many calls there are, would
 /// otherwise hash all of `tasks`, `flights` and the hosts' `resources`
@@ -87,14 +88,10 @@ macro_rules! context_sql {
         concat!(
             "SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
                     f.flight IS NOT NULL, f.blessing,
-                    EXISTS (SELECT 1 FROM jobs WHERE flight = c.flight AND job = c.job),
-                    COALESCE(
-                        (SELECT stepno FROM steps
-                          WHERE flight = c.flight AND job = c.job AND stepno = c.stepno),
-                        (SELECT stepno FROM steps
-                          WHERE flight = c.flight AND job = c.job AND testid = c.testid
-                          ORDER BY stepno LIMIT 1)),
-                    rv.val, rv.synth, h.known IS NOT NULL, rs.sharetype",
+                    CASE WHEN s.stepno IS NOT NULL THEN true
+                         ELSE EXISTS (SELECT 1 FROM jobs WHERE flight = c.flight AND job = c.job)
+                    END,
+                    s.stepno, rv.val, rv.synth, h.known IS NOT NULL, rs.sharetype",
             $extra,
             "
                FROM ",
@@ -108,6 +105,14 @@ macro_rules! context_sql {
                    LIMIT 1) t ON true
           LEFT JOIN LATERAL (
                   SELECT flight, blessing FROM flights WHERE flight = c.flight LIMIT 1) f ON true
+          LEFT JOIN LATERAL (
+                  SELECT COALESCE(
+                      (SELECT stepno FROM steps
+                        WHERE flight = c.flight AND job = c.job AND stepno = c.stepno),
+                      (SELECT stepno FROM steps
+                        WHERE flight = c.flight AND job = c.job AND testid = c.testid
+                        ORDER BY stepno LIMIT 1)) AS stepno
+                  OFFSET 0) s ON true
           LEFT JOIN LATERAL (
                   SELECT val, synth FROM runvars
                    WHERE flight = c.flight AND job = c.job AND name = c.runvar_name
