@@ -131,17 +131,12 @@ impl Cluster {
         )?;
         // fsync and friends are off: this cluster holds nothing worth a
         // crash-safe write, and tests and the demo want speed.
-        // Shared buffers that hold a large seed's working set (steps,
-        // runvars and their indexes pass 128MB at `large`): at 128MB every
-        // other lookup went through the kernel's page cache and wrote a
-        // dirty buffer out to make room. The memory is only touched as the
-        // data grows.
         // More predicate locks: a serializable transaction that reads more
         // than a few dozen pages of one table (a simulator's round of
         // calls) otherwise has them merged into a lock on the whole table,
         // which then conflicts with every concurrent write to it.
         let options = format!(
-            "-k {} -c listen_addresses='' -p {PORT} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=1GB -c max_pred_locks_per_transaction=1024",
+            "-k {} -c listen_addresses='' -p {PORT} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB -c max_pred_locks_per_transaction=1024",
             cluster.dir.display()
         );
         run(
