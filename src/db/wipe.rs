@@ -158,6 +158,23 @@ impl Checked {
     fn before_first_own(&self) -> Option<usize> {
         self.rows.iter().position(|r| r.taskid == self.task.taskid)
     }
+
+    /// How many of the host's rows, oldest first, the wipe deletes: those
+    /// before the caller's first row. A caller with no row there deletes
+    /// nothing, unless it is about to record one (a manual wipe), which
+    /// comes after all of them: then they all go.
+    fn doomed(&self, recording: bool) -> usize {
+        match self.before_first_own() {
+            Some(n) => n,
+            None if recording => self.rows.len(),
+            None => 0,
+        }
+    }
+
+    /// Where the first `n` rows are, for [`delete_rows`].
+    fn tids(&self, n: usize) -> impl Iterator<Item = &str> {
+        self.rows[..n].iter().map(|r| r.tid.as_str())
+    }
 }
 
 /// A call's checks, in osstest's order (so that a call with several
@@ -419,14 +436,11 @@ fn wipe_in(
     calls: &[WipeCall],
 ) -> Result<Vec<WipeOutcome>, BatchFailure> {
     let checked = prepare(tx, via, calls)?;
-    let doomed: Vec<usize> = checked
-        .iter()
-        .map(|c| c.before_first_own().unwrap_or(0))
-        .collect();
+    let doomed: Vec<usize> = checked.iter().map(|c| c.doomed(false)).collect();
     let tids: Vec<&str> = checked
         .iter()
         .zip(&doomed)
-        .flat_map(|(c, &n)| c.rows[..n].iter().map(|r| r.tid.as_str()))
+        .flat_map(|(c, &n)| c.tids(n))
         .collect();
     delete_rows(tx, via, &tids).map_err(BatchFailure::whole)?;
     Ok(checked
@@ -549,20 +563,12 @@ pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> 
     txn::serializable(client, |tx| {
         let checked = prepare_one(tx, call)?;
         let taskid = checked.task.taskid;
-        // Without a row of its own, the task's new row comes after all the
-        // others, so every row there now goes.
-        let (doomed, recorded_lcseq) = match checked.before_first_own() {
-            Some(n) => (n, None),
-            None => (
-                checked.rows.len(),
-                Some(insert_task_row(tx, &call.host, taskid)?),
-            ),
+        let recorded_lcseq = match checked.before_first_own() {
+            Some(_) => None,
+            None => Some(insert_task_row(tx, &call.host, taskid)?),
         };
-        let tids: Vec<&str> = checked.rows[..doomed]
-            .iter()
-            .map(|r| r.tid.as_str())
-            .collect();
-        delete_rows(tx, Via::Typed, &tids)?;
+        let doomed = checked.doomed(true);
+        delete_rows(tx, Via::Typed, &checked.tids(doomed).collect::<Vec<_>>())?;
         Ok(WipeOutcome {
             taskid,
             deleted: doomed as u64,
@@ -580,7 +586,7 @@ pub fn plan_manual(client: &mut Client, call: &WipeCall) -> Result<WipePlan> {
     // Roll back: resolving a static task may have created it.
     tx.rollback()?;
     let first = checked.before_first_own();
-    let doomed = first.unwrap_or(checked.rows.len());
+    let doomed = checked.doomed(true);
     let lcseqs = |rows: &[HostRow]| rows.iter().map(|r| r.lcseq).collect();
     Ok(WipePlan {
         first_own: first.map(|i| checked.rows[i].lcseq),
@@ -866,6 +872,17 @@ mod tests {
         assert_eq!(checked(&[7, 3]).before_first_own(), Some(0));
         assert_eq!(checked(&[3, 4]).before_first_own(), None);
         assert_eq!(checked(&[]).before_first_own(), None);
+        // A wipe deletes only before the caller's own row; a manual wipe,
+        // which records one at the end when there is none, deletes all.
+        for (taskids, wipe, manual) in [
+            (&[3, 4, 7, 3][..], 2, 2),
+            (&[3, 4][..], 0, 2),
+            (&[][..], 0, 0),
+        ] {
+            let c = checked(taskids);
+            assert_eq!((c.doomed(false), c.doomed(true)), (wipe, manual));
+            assert_eq!(c.tids(wipe).count(), wipe);
+        }
     }
 
     #[test]
