@@ -25,9 +25,9 @@ use hostlife::lifecycle::Mode;
 fn setup(c: &mut postgres::Client, n: i64) {
     c.batch_execute(
         "INSERT INTO tasks (taskid, type, refkey, live) VALUES (100, 'ownd', 'caller', true);
-         INSERT INTO resources VALUES ('host', 'bench0', 0, 3, NULL);
+         INSERT INTO resources VALUES ('host', 'bench0', 0, 3, '');
          INSERT INTO resource_sharing VALUES ('host', 'bench0', 'build-amd64', 'ready', 0, 8);
-         INSERT INTO flights (flight, blessing) VALUES (1, 'running');
+         INSERT INTO flights (flight, blessing, branch) VALUES (1, 'running', 'xen-unstable');
          INSERT INTO jobs VALUES (1, 'caller', 'build', 'running');
          INSERT INTO steps (flight, job, stepno, step, status) VALUES (1, 'caller', 9, 'ts-logs-capture', 'running');",
     )
@@ -41,8 +41,8 @@ fn setup(c: &mut postgres::Client, n: i64) {
     .unwrap();
     c.execute(
         "WITH j AS (SELECT g AS i, g / 3 AS job FROM generate_series(0, $1::bigint - 1) g)
-         INSERT INTO flights (flight, blessing)
-         SELECT DISTINCT 100 + job / 40, 'pass' FROM j",
+         INSERT INTO flights (flight, blessing, branch)
+         SELECT DISTINCT 100 + job / 40, 'pass', 'xen-unstable' FROM j",
         &[&n],
     )
     .unwrap();

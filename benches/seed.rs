@@ -11,7 +11,6 @@
 use std::process::ExitCode;
 
 use hostlife::db::cluster::Cluster;
-use hostlife::db::schema;
 use hostlife::db::testdb::TestDb;
 use hostlife::sim::{self, SeedConfig};
 
@@ -55,9 +54,8 @@ fn run(cfg: &SeedConfig) -> Result<sim::SeedReport, Box<dyn std::error::Error>> 
         sim::seed(db.config(), cfg, &|p| bar.report(p))
     } else {
         let cluster = Cluster::start()?;
-        cluster.create_database("seed")?;
-        schema::init(&mut cluster.connect("seed")?)?;
-        sim::seed(&cluster.config("seed"), cfg, &|p| bar.report(p))
+        let db = cluster.create_osstest_database("seed")?;
+        sim::seed(&db, cfg, &|p| bar.report(p))
     };
     bar.finish();
     Ok(report?)

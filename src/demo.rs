@@ -36,24 +36,21 @@ pub fn run(args: DemoArgs, tui: TuiArgs) -> Result<(), Failure> {
         None => Cluster::start(),
     }
     .map_err(setup_failed("cannot start the demo cluster"))?;
-    cluster
-        .create_database(DBNAME)
+    // Laid out as a lab's: osstest's tables, owned by `osstest`, which
+    // the demo records and browses as; `osstest_ro` may read.
+    let db = cluster
+        .create_osstest_database(DBNAME)
         .map_err(setup_failed("cannot create the demo database"))?;
-    let mut client = cluster
-        .connect(DBNAME)
-        .map_err(setup_failed("cannot connect to the demo database"))?;
-    schema::init(&mut client)?;
-    drop(client);
     eprintln!("hostlife demo: simulating an osstest lab through the recorder…");
     let mut cfg = SeedConfig::scale(Scale::Medium);
     // Recent simulated times, so that ages in the browser look fresh.
     cfg.epoch = now_epoch() - DEMO_SPAN;
-    crate::commands::seed(&cluster.config(DBNAME), &cfg)?;
+    crate::commands::seed(&db, &cfg)?;
 
-    let conninfo = cluster.conninfo(DBNAME);
+    let conninfo = cluster.conninfo_as(DBNAME, schema::OWNER_ROLE);
     if std::io::stdout().is_terminal() {
         app::run(app::Options {
-            db: cluster.config(DBNAME),
+            db: db.clone(),
             db_label: format!("demo cluster {}", cluster.dir().display()),
             read_only: tui.read_only,
             refresh: tui.refresh_interval(),
@@ -65,9 +62,8 @@ pub fn run(args: DemoArgs, tui: TuiArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Failed(format!("{e:?}")))?;
     } else {
         println!("demo database: {conninfo}");
-        let mut client = cluster
-            .connect(DBNAME)
-            .map_err(setup_failed("cannot connect to the demo database"))?;
+        let mut client = hostlife::db::connect_blocking(&db)
+            .map_err(|e| setup_failed("cannot connect to the demo database")(e.into()))?;
         let hosts = hostlife::db::read::hosts(&mut client)?;
         print!("{}", crate::output::hosts(&hosts));
     }

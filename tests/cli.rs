@@ -190,7 +190,7 @@ fn refusals_exit_1_and_write_nothing() {
     let db = TestDb::new();
     let mut c = spec_world(&db);
     c.batch_execute(
-        "INSERT INTO flights (flight, blessing) VALUES (99, 'real');
+        "INSERT INTO flights (flight, blessing, branch) VALUES (99, 'real', 'xen-unstable');
          INSERT INTO jobs VALUES (99, 'old', 'build', 'pass');
          INSERT INTO steps (flight, job, stepno, step, status) VALUES (99, 'old', 1, 'ts-x', 'pass');
          INSERT INTO runvars VALUES (100, 'build-a', 'host_lifecycle', 'by hand', false);
@@ -298,7 +298,7 @@ fn wiped_names_the_holder_and_nested_records_nothing() {
     c.batch_execute(
         "INSERT INTO tasks (taskid, type, refkey, live, username)
               VALUES (60, 'static', 'ian@lab', true, 'ian');
-         INSERT INTO resources VALUES ('host', 'pinot0', 0, 60, NULL);",
+         INSERT INTO resources VALUES ('host', 'pinot0', 0, 60, '');",
     )
     .unwrap();
     let o = hostlife(&db, &["record", "wiped", "pinot0", "--taskid", "7"]);

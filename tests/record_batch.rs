@@ -17,12 +17,12 @@ fn world(c: &mut Client) {
         "INSERT INTO tasks (taskid, type, refkey, live) VALUES
              (100, 'ownd', 'me', true), (101, 'ownd', 'other', true),
              (102, 'ownd', 'gone', false);
-         INSERT INTO resources VALUES ('host', 'h1', 0, 100, NULL), ('host', 'h2', 0, 100, NULL),
-             ('host', 'h3', 0, 100, NULL), ('host', 'h4', 0, 100, NULL), ('host', 'h5', 0, 100, NULL),
-             ('host', 'b1', 0, 100, NULL);
-         INSERT INTO resource_sharing (restype, resname, sharetype, state, wear, maxshares)
-             VALUES ('host', 'b1', 'build-amd64', 'ready', 0, 4);
-         INSERT INTO flights (flight, blessing) VALUES (1, 'running'), (0, 'running');
+         INSERT INTO resources VALUES ('host', 'h1', 0, 100, ''), ('host', 'h2', 0, 100, ''),
+             ('host', 'h3', 0, 100, ''), ('host', 'h4', 0, 100, ''), ('host', 'h5', 0, 100, ''),
+             ('host', 'b1', 0, 100, '');
+         INSERT INTO resource_sharing (restype, resname, sharetype, state, wear)
+             VALUES ('host', 'b1', 'build-amd64', 'ready', 0);
+         INSERT INTO flights (flight, blessing, branch) VALUES (1, 'running', 'xen-unstable'), (0, 'running', 'xen-unstable');
          INSERT INTO jobs VALUES (1, 'test-x', 'test', 'running'), (1, 'test-y', 'test', 'running'),
              (1, 'build-a', 'build', 'running'), (0, 'old', 'test', 'pass');
          INSERT INTO steps (flight, job, stepno, step, status, testid) VALUES

@@ -21,8 +21,8 @@ fn job(writer: usize, call: usize) -> String {
 /// live task per writer; the shared test host.
 fn setup(c: &mut postgres::Client) {
     c.batch_execute(&format!(
-        "INSERT INTO flights (flight, blessing) VALUES ({FLIGHT}, 'running');
-         INSERT INTO resources VALUES ('host', 'rack1', 0, 2, NULL);"
+        "INSERT INTO flights (flight, blessing, branch) VALUES ({FLIGHT}, 'running', 'xen-unstable');
+         INSERT INTO resources VALUES ('host', 'rack1', 0, 2, '');"
     ))
     .unwrap();
     for w in 0..WRITERS {

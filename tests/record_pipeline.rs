@@ -18,9 +18,13 @@ fn world(revoke: &str) -> (TestDb, postgres::Client, String, Recorder) {
     let mut c = db.connect();
     common::one_job(&mut c);
     let role = format!("{}_writer", db.name());
+    // Roles are the administrator's to make; the grants are the owner's,
+    // `osstest`.
+    db.admin()
+        .batch_execute(&format!("CREATE ROLE {role} LOGIN PASSWORD 'pw'"))
+        .unwrap();
     c.batch_execute(&format!(
-        "CREATE ROLE {role} LOGIN PASSWORD 'pw';
-         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
          GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role};
          REVOKE {revoke} FROM {role};"
     ))
@@ -46,7 +50,13 @@ fn fails_twice(recorder: &mut Recorder, want: &str) {
 
 /// Once `grant` is given back, the same recorder records; then the role
 /// goes.
-fn records_after(c: &mut postgres::Client, role: &str, mut recorder: Recorder, grant: &str) {
+fn records_after(
+    db: &TestDb,
+    c: &mut postgres::Client,
+    role: &str,
+    mut recorder: Recorder,
+    grant: &str,
+) {
     c.batch_execute(&format!("GRANT {grant} TO {role}"))
         .unwrap();
     let out = recorder
@@ -54,7 +64,8 @@ fn records_after(c: &mut postgres::Client, role: &str, mut recorder: Recorder, g
         .unwrap();
     assert!(matches!(out, RecordOutcome::Recorded { .. }), "{out:?}");
     drop(recorder);
-    c.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+    db.admin()
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
         .unwrap();
 }
 
@@ -62,17 +73,17 @@ fn records_after(c: &mut postgres::Client, role: &str, mut recorder: Recorder, g
 fn a_failing_read_reports_its_own_error_and_leaves_the_connection_usable() {
     // The context query fails when it runs, after BEGIN and before the
     // scan that was sent with it.
-    let (_db, mut c, role, mut recorder) = world("SELECT ON flights");
+    let (db, mut c, role, mut recorder) = world("SELECT ON flights");
     fails_twice(&mut recorder, "permission denied for table flights");
     // Had the failed transaction been left open, this call would run in
     // it and fail as aborted.
-    records_after(&mut c, &role, recorder, "SELECT ON flights");
+    records_after(&db, &mut c, &role, recorder, "SELECT ON flights");
 }
 
 #[test]
 fn a_failing_write_rolls_back_and_leaves_the_connection_usable() {
     // The write fails; the COMMIT sent with it becomes a rollback.
-    let (_db, mut c, role, mut recorder) = world("INSERT ON host_lifecycle");
+    let (db, mut c, role, mut recorder) = world("INSERT ON host_lifecycle");
     fails_twice(&mut recorder, "permission denied for table host_lifecycle");
     assert_eq!(
         c.query_one("SELECT count(*) FROM runvars", &[])
@@ -81,5 +92,5 @@ fn a_failing_write_rolls_back_and_leaves_the_connection_usable() {
         0,
         "nothing written"
     );
-    records_after(&mut c, &role, recorder, "INSERT ON host_lifecycle");
+    records_after(&db, &mut c, &role, recorder, "INSERT ON host_lifecycle");
 }

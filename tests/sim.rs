@@ -257,8 +257,10 @@ fn batching_changes_only_lcseq_numbering() {
 fn refuses_a_database_that_is_not_empty() {
     let db = TestDb::new();
     let mut c = db.connect();
-    c.batch_execute("INSERT INTO flights (flight, blessing) VALUES (1, 'real')")
-        .unwrap();
+    c.batch_execute(
+        "INSERT INTO flights (flight, blessing, branch) VALUES (1, 'real', 'xen-unstable')",
+    )
+    .unwrap();
     match sim::seed(db.config(), &small(), &|_| {}) {
         Err(SeedError::NotEmpty(what)) => assert_eq!(what, "1 flights"),
         other => panic!("expected a refusal, got {other:?}"),

@@ -29,7 +29,7 @@ fn world(c: &mut Client) {
              (104, 'ownd', 'r104', true, NULL), (105, 'ownd', 'r105', false, NULL),
              (106, 'ownd', 'r106', true, NULL), (110, 'static', 'ian@lab', true, 'ian');
          SELECT setval('tasks_taskid_seq', 199);
-         INSERT INTO flights (flight, blessing) VALUES (1, 'running'), (2, 'real'), (3, 'play');
+         INSERT INTO flights (flight, blessing, branch) VALUES (1, 'running', 'b'), (2, 'real', 'b'), (3, 'play', 'b');
          INSERT INTO jobs VALUES (1, 'build-a', 'build', 'running'), (2, 'old', 'build', 'pass'),
                                  (3, 'test-b', 'test', 'running');
          INSERT INTO steps (flight, job, stepno, step, status) VALUES

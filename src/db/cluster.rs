@@ -194,21 +194,28 @@ impl Cluster {
         &self.dir
     }
 
-    /// A connection configuration for database `dbname`.
+    /// A connection configuration for database `dbname`, as the
+    /// cluster's superuser.
     pub fn config(&self, dbname: &str) -> super::Config {
+        self.config_as(dbname, SUPERUSER)
+    }
+
+    /// A connection configuration for database `dbname` as `role`
+    /// (authentication is `trust`: the socket directory is private).
+    pub fn config_as(&self, dbname: &str, role: &str) -> super::Config {
         let mut c = super::Config::new();
         c.host_path(&self.dir)
             .port(PORT)
-            .user(SUPERUSER)
+            .user(role)
             .dbname(dbname)
             .application_name("hostlife");
         c
     }
 
-    /// A libpq connection string for database `dbname` (for psql).
-    pub fn conninfo(&self, dbname: &str) -> String {
+    /// A libpq connection string for database `dbname` as `role` (for psql).
+    pub fn conninfo_as(&self, dbname: &str, role: &str) -> String {
         format!(
-            "host={} port={PORT} user={SUPERUSER} dbname={dbname}",
+            "host={} port={PORT} user={role} dbname={dbname}",
             self.dir.display()
         )
     }
@@ -223,6 +230,32 @@ impl Cluster {
         let mut c = self.connect("postgres")?;
         c.batch_execute(&format!("CREATE DATABASE \"{dbname}\""))?;
         Ok(())
+    }
+
+    /// Create a database laid out as a real osstest installation's: owned
+    /// by the role `osstest`, which made osstest's tables (schema section
+    /// 2) and owns them, with `osstest_ro` allowed SELECT on every table.
+    /// Returns the configuration for connecting as `osstest`.
+    pub fn create_osstest_database(&self, dbname: &str) -> Result<super::Config, ClusterError> {
+        use super::schema;
+        let mut admin = self.connect("postgres")?;
+        schema::create_roles(&mut admin).map_err(|e| ClusterError::Command {
+            what: "creating osstest's roles".into(),
+            detail: e.to_string(),
+        })?;
+        admin.batch_execute(&format!(
+            "CREATE DATABASE \"{dbname}\" OWNER {}",
+            schema::OWNER_ROLE
+        ))?;
+        let config = self.config_as(dbname, schema::OWNER_ROLE);
+        let mut owner = super::connect_blocking(&config)?;
+        schema::init(&mut owner)
+            .and_then(|()| schema::grant_read_only(&mut owner))
+            .map_err(|e| ClusterError::Command {
+                what: "creating osstest's tables".into(),
+                detail: e.to_string(),
+            })?;
+        Ok(config)
     }
 
     fn stop(&mut self) {

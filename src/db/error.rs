@@ -124,6 +124,14 @@ pub enum Error {
         "gave up after {attempts} attempts: the transaction kept conflicting with concurrent ones ({last})"
     )]
     Contended { attempts: u32, last: String },
+    /// A column did not have the type hostlife reads it as: the database
+    /// is not laid out as osstest's (or hostlife has a bug).
+    #[error("reading column {column} of the {query} query: {}", describe_pg(.source))]
+    Decode {
+        query: &'static str,
+        column: String,
+        source: postgres::Error,
+    },
     #[error("{0}")]
     Other(String),
 }

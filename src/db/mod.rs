@@ -11,6 +11,7 @@
 //! - [`txn`]: serializable transactions with retry.
 //! - [`cluster`], [`testdb`]: throwaway servers and databases.
 //! - [`error`]: refusals and failures.
+//! - `row`: reading a column with its real type, never panicking.
 //! - [`worker`]: the thread that owns the TUI's connection.
 
 pub mod cluster;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod pipelined;
 pub mod read;
 pub mod record;
+pub(crate) mod row;
 pub mod schema;
 pub mod task;
 pub mod testdb;

@@ -44,76 +44,107 @@ ALTER SEQUENCE host_lifecycle_lcseq_seq
     OWNED BY host_lifecycle.lcseq;
 "#;
 
-/// The osstest tables hostlife reads, with the columns it uses (a real
-/// osstest database has more), osstest's magic tasks, and the indexes
-/// hostlife's queries want.
-const BASE_DDL: &str = r#"
+/// osstest's own tables, exactly as its production schema has them (spec
+/// section 2): the types (`integer`, `character varying`), nullability,
+/// defaults, constraints and indexes, osstest's `runvars_host_idx`
+/// included, and its magic tasks. A real installation has more tables and
+/// columns; hostlife depends on none of them.
+pub const BASE_DDL: &str = r#"
+CREATE SEQUENCE tasks_taskid_seq;
+
 CREATE TABLE tasks (
-    taskid    SERIAL PRIMARY KEY,
-    type      TEXT NOT NULL,
-    refkey    TEXT NOT NULL,
-    username  TEXT,
-    comment   TEXT,
-    live      BOOLEAN NOT NULL,
-    UNIQUE (type, refkey)
+    taskid    integer NOT NULL DEFAULT nextval('tasks_taskid_seq'::regclass),
+    type      text NOT NULL,
+    refkey    text NOT NULL,
+    username  text,
+    comment   text,
+    live      boolean NOT NULL,
+    refinfo   text,
+    CONSTRAINT tasks_pkey PRIMARY KEY (taskid)
 );
+ALTER SEQUENCE tasks_taskid_seq OWNED BY tasks.taskid;
+CREATE UNIQUE INDEX tasks_type_refkey_live_index ON tasks (type, refkey) WHERE live;
+CREATE INDEX tasks_type_taskid ON tasks (type, taskid);
+
+CREATE SEQUENCE flights_flight_seq;
 
 CREATE TABLE flights (
-    flight    SERIAL PRIMARY KEY,
-    started   BIGINT,
-    blessing  TEXT,
-    intended  TEXT,
-    branch    TEXT
+    flight    integer NOT NULL DEFAULT nextval('flights_flight_seq'::regclass),
+    started   integer NOT NULL DEFAULT 0,
+    blessing  text NOT NULL DEFAULT 'unknown'::text,
+    branch    text NOT NULL,
+    intended  text,
+    CONSTRAINT flights_pkey PRIMARY KEY (flight)
 );
+ALTER SEQUENCE flights_flight_seq OWNED BY flights.flight;
 
 CREATE TABLE jobs (
-    flight    INTEGER NOT NULL REFERENCES flights(flight),
-    job       TEXT NOT NULL,
-    recipe    TEXT NOT NULL,
-    status    TEXT NOT NULL,
-    PRIMARY KEY (flight, job)
+    flight    integer NOT NULL,
+    job       character varying NOT NULL,
+    recipe    text,
+    status    text NOT NULL DEFAULT 'stopped'::text,
+    CONSTRAINT jobs_pkey PRIMARY KEY (flight, job)
 );
 
 CREATE TABLE steps (
-    flight    INTEGER NOT NULL,
-    job       TEXT NOT NULL,
-    stepno    INTEGER NOT NULL,
-    step      TEXT NOT NULL,
-    status    TEXT NOT NULL,
-    testid    TEXT,
-    started   BIGINT,
-    finished  BIGINT,
-    PRIMARY KEY (flight, job, stepno),
-    FOREIGN KEY (flight, job) REFERENCES jobs(flight, job)
+    flight    integer NOT NULL,
+    job       character varying NOT NULL,
+    stepno    integer NOT NULL,
+    step      character varying NOT NULL,
+    status    character varying NOT NULL,
+    testid    text,
+    started   integer,
+    finished  integer,
+    CONSTRAINT steps_pkey PRIMARY KEY (flight, job, stepno),
+    CONSTRAINT steps_flight_job_testid_key UNIQUE (flight, job, testid),
+    CONSTRAINT steps_flight_job_fkey FOREIGN KEY (flight, job) REFERENCES jobs(flight, job)
 );
 
 CREATE TABLE runvars (
-    flight    INTEGER NOT NULL,
-    job       TEXT NOT NULL,
-    name      TEXT NOT NULL,
-    val       TEXT NOT NULL,
-    synth     BOOLEAN NOT NULL,
-    PRIMARY KEY (flight, job, name),
-    FOREIGN KEY (flight, job) REFERENCES jobs(flight, job)
+    flight    integer NOT NULL,
+    job       character varying NOT NULL,
+    name      character varying NOT NULL,
+    val       character varying,
+    synth     boolean NOT NULL,
+    CONSTRAINT runvars_pkey PRIMARY KEY (flight, job, name)
 );
+CREATE INDEX runvars_host_idx ON runvars (val, flight)
+    WHERE name::text = 'host'::text OR name::text ~~ '%\_host'::text;
 
 CREATE TABLE resources (
-    restype   TEXT NOT NULL,
-    resname   TEXT NOT NULL,
-    shareix   INTEGER NOT NULL,
-    owntaskid INTEGER NOT NULL,
-    subtask   TEXT,
-    PRIMARY KEY (restype, resname, shareix)
+    restype   text NOT NULL,
+    resname   text NOT NULL,
+    shareix   integer NOT NULL DEFAULT 0,
+    owntaskid integer NOT NULL,
+    subtask   text NOT NULL DEFAULT ''::text,
+    CONSTRAINT resources_pkey PRIMARY KEY (restype, resname, shareix),
+    CONSTRAINT resources_owntaskid_fkey FOREIGN KEY (owntaskid) REFERENCES tasks(taskid),
+    CONSTRAINT resources_shareix_check CHECK (shareix = 0 OR restype ~~ 'share-%'::text)
 );
 
 CREATE TABLE resource_sharing (
-    restype   TEXT NOT NULL,
-    resname   TEXT NOT NULL,
-    sharetype TEXT NOT NULL,
-    state     TEXT NOT NULL,
-    wear      INTEGER,
-    maxshares INTEGER,
-    PRIMARY KEY (restype, resname)
+    restype   text NOT NULL,
+    resname   text NOT NULL,
+    sharetype text NOT NULL,
+    wear      integer NOT NULL DEFAULT 0,
+    state     text NOT NULL,
+    harness   character varying,
+    CONSTRAINT resource_sharing_pkey PRIMARY KEY (restype, resname)
+);
+
+CREATE TABLE hostflags (
+    hostname  text NOT NULL,
+    hostflag  text NOT NULL,
+    CONSTRAINT hostflags_pkey PRIMARY KEY (hostname, hostflag)
+);
+CREATE INDEX hostflags_by_hostflag ON hostflags (hostflag);
+
+CREATE TABLE resource_properties (
+    restype   text NOT NULL,
+    resname   text NOT NULL,
+    name      text NOT NULL,
+    val       text NOT NULL,
+    CONSTRAINT resource_properties_pkey PRIMARY KEY (restype, resname, name)
 );
 
 INSERT INTO tasks (type, refkey, live, comment) VALUES
@@ -123,18 +154,9 @@ INSERT INTO tasks (type, refkey, live, comment) VALUES
     ('magic', 'preparing',   true,  'magic');
 "#;
 
-/// Indexes for hostlife's own reads on the osstest tables, made only in a
-/// fresh database. `history` looks runvars up by value (a host name).
-/// A btree, for its deduplication: a few values (`amd64`, `xl`) repeat
-/// hundreds of thousands of times, and a hash index walks a bucket's whole
-/// chain of pages to insert one more of them, so building it grew with
-/// the square of the copies. Partial: a btree entry has a size limit, and
-/// lifecycle runvars, which the recorder rewrites at every call, never
-/// hold a host name (and can outgrow the limit). `history`'s query
-/// repeats the condition so that the planner can use the index.
+/// hostlife's own index on an osstest table: the wipe's holder check
+/// finds the shares a task holds.
 const INDEX_DDL: &str = r#"
-CREATE INDEX runvars_val_idx ON runvars (val)
-    WHERE octet_length(val) <= 2000 AND name NOT LIKE '%\_lifecycle';
 CREATE INDEX resources_owntaskid_idx ON resources (owntaskid);
 "#;
 
@@ -205,4 +227,34 @@ pub fn upgrade(client: &mut impl GenericClient) -> Result<Upgrade> {
         created_table: !present,
         created_indexes: !indexes,
     })
+}
+
+/// The role that owns osstest's tables and that osstest runs as.
+pub const OWNER_ROLE: &str = "osstest";
+/// The role with SELECT on every table and nothing else.
+pub const READ_ONLY_ROLE: &str = "osstest_ro";
+
+/// Make osstest's two roles, as an administrator, unless they exist.
+/// For throwaway clusters and test servers: a real installation has them.
+pub fn create_roles(admin: &mut impl GenericClient) -> Result<()> {
+    admin.batch_execute(&format!(
+        "DO $$ BEGIN
+             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
+                 CREATE ROLE {OWNER_ROLE} LOGIN;
+             END IF;
+             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{READ_ONLY_ROLE}') THEN
+                 CREATE ROLE {READ_ONLY_ROLE} LOGIN;
+             END IF;
+         END $$"
+    ))?;
+    Ok(())
+}
+
+/// Give the read-only role SELECT on every table, as a real installation
+/// does. Run by the tables' owner, after [`init`].
+pub fn grant_read_only(owner: &mut impl GenericClient) -> Result<()> {
+    owner.batch_execute(&format!(
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READ_ONLY_ROLE}"
+    ))?;
+    Ok(())
 }

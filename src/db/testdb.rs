@@ -24,7 +24,24 @@ enum Server {
 }
 
 impl Server {
-    fn config(&self, dbname: &str) -> Config {
+    /// Database `dbname` as `role`. On a server of our own the role logs
+    /// in itself; on an external one the given login takes the role on
+    /// at connection start (`-c role=…`), so it must be a member of it.
+    fn config_as(&self, dbname: &str, role: &str) -> Config {
+        match self {
+            Server::Cluster(c) => c.config_as(dbname, role),
+            Server::External(c) => {
+                let mut c = (**c).clone();
+                c.dbname(dbname);
+                let options = c.get_options().unwrap_or_default().to_owned();
+                c.options(format!("{options} -c role={role}").trim());
+                c
+            }
+        }
+    }
+
+    /// Database `dbname` as the administrator.
+    fn admin_config(&self, dbname: &str) -> Config {
         match self {
             Server::Cluster(c) => c.config(dbname),
             Server::External(c) => {
@@ -40,36 +57,60 @@ impl Server {
             Server::Cluster(_) => "postgres".to_owned(),
             Server::External(c) => c.get_dbname().unwrap_or("postgres").to_owned(),
         };
-        connect_blocking(&self.config(&db))
+        connect_blocking(&self.admin_config(&db))
             .map_err(|e| format!("cannot connect to the test server: {e}"))
+    }
+
+    /// Create `dbname` as an osstest installation has it: owned by
+    /// `osstest`, which made the tables, with `osstest_ro` allowed SELECT.
+    fn create_osstest_database(
+        &self,
+        admin: &mut postgres::Client,
+        dbname: &str,
+    ) -> Result<(), String> {
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {dbname} OWNER {}",
+                schema::OWNER_ROLE
+            ))
+            .map_err(|e| e.to_string())?;
+        let mut owner = connect_blocking(&self.config_as(dbname, schema::OWNER_ROLE))
+            .map_err(|e| e.to_string())?;
+        schema::init(&mut owner)
+            .and_then(|()| schema::grant_read_only(&mut owner))
+            .map_err(|e| e.to_string())
     }
 }
 
 fn server() -> &'static Result<Server, String> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
-    SERVER.get_or_init(|| match std::env::var(TEST_DB_VAR) {
-        Ok(spec) => Config::from_str(&spec)
-            .map(|c| Server::External(Box::new(c)))
-            .map_err(|e| format!("{TEST_DB_VAR}: {e}")),
-        Err(_) => {
-            let cluster = Cluster::start().map_err(|e| e.to_string())?;
-            let server = Server::Cluster(cluster);
+    SERVER.get_or_init(|| {
+        let server = match std::env::var(TEST_DB_VAR) {
+            Ok(spec) => Config::from_str(&spec)
+                .map(|c| Server::External(Box::new(c)))
+                .map_err(|e| format!("{TEST_DB_VAR}: {e}"))?,
+            Err(_) => Server::Cluster(Cluster::start().map_err(|e| e.to_string())?),
+        };
+        let mut admin = server.admin()?;
+        schema::create_roles(&mut admin)
+            .map_err(|e| format!("cannot create the roles osstest and osstest_ro: {e}"))?;
+        if let Server::Cluster(_) = server {
             // The schema is made once; each test database is a copy.
-            let mut admin = server.admin()?;
-            admin
-                .batch_execute(&format!("CREATE DATABASE {TEMPLATE}"))
-                .map_err(|e| e.to_string())?;
-            let mut tpl = connect_blocking(&server.config(TEMPLATE)).map_err(|e| e.to_string())?;
-            schema::init(&mut tpl).map_err(|e| e.to_string())?;
-            Ok(server)
+            server.create_osstest_database(&mut admin, TEMPLATE)?;
         }
+        Ok(server)
     })
 }
 
 /// A database of one's own, dropped when this value is.
 pub struct TestDb {
     name: String,
+    /// As `osstest`, the tables' owner.
     config: Config,
+    /// As `osstest_ro`, SELECT only.
+    read_only: Config,
+    /// As the server's administrator.
+    admin: Config,
 }
 
 impl TestDb {
@@ -95,18 +136,17 @@ impl TestDb {
         let mut admin = server.admin()?;
         match server {
             Server::Cluster(_) => admin
-                .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+                .batch_execute(&format!(
+                    "CREATE DATABASE {name} TEMPLATE {TEMPLATE} OWNER {}",
+                    schema::OWNER_ROLE
+                ))
                 .map_err(|e| e.to_string())?,
-            Server::External(_) => {
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
-                    .map_err(|e| e.to_string())?;
-                let mut c = connect_blocking(&server.config(&name)).map_err(|e| e.to_string())?;
-                schema::init(&mut c).map_err(|e| e.to_string())?;
-            }
+            Server::External(_) => server.create_osstest_database(&mut admin, &name)?,
         }
         Ok(TestDb {
-            config: server.config(&name),
+            config: server.config_as(&name, schema::OWNER_ROLE),
+            read_only: server.config_as(&name, schema::READ_ONLY_ROLE),
+            admin: server.admin_config(&name),
             name,
         })
     }
@@ -115,14 +155,35 @@ impl TestDb {
         &self.name
     }
 
+    /// Connecting as `osstest`, the tables' owner.
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// A libpq key=value connection string for this database.
+    /// Connecting as `osstest_ro`, which may only SELECT.
+    pub fn read_only_config(&self) -> &Config {
+        &self.read_only
+    }
+
+    /// A connection as the server's administrator (to make roles, say).
+    pub fn admin(&self) -> postgres::Client {
+        connect_blocking(&self.admin)
+            .unwrap_or_else(|e| panic!("connect to {} as admin: {e}", self.name))
+    }
+
+    /// A libpq key=value connection string for this database, as `osstest`.
     pub fn conninfo(&self) -> String {
+        Self::conninfo_of(&self.config)
+    }
+
+    /// The same as `osstest_ro`.
+    pub fn read_only_conninfo(&self) -> String {
+        Self::conninfo_of(&self.read_only)
+    }
+
+    fn conninfo_of(config: &Config) -> String {
         let mut parts = Vec::new();
-        for host in self.config.get_hosts() {
+        for host in config.get_hosts() {
             match host {
                 tokio_postgres::config::Host::Tcp(h) => parts.push(format!("host={h}")),
                 tokio_postgres::config::Host::Unix(p) => {
@@ -130,16 +191,21 @@ impl TestDb {
                 }
             }
         }
-        if let Some(port) = self.config.get_ports().first() {
+        if let Some(port) = config.get_ports().first() {
             parts.push(format!("port={port}"));
         }
-        if let Some(user) = self.config.get_user() {
+        if let Some(user) = config.get_user() {
             parts.push(format!("user={user}"));
         }
-        if let Some(pw) = self.config.get_password() {
+        if let Some(pw) = config.get_password() {
             parts.push(format!("password={}", String::from_utf8_lossy(pw)));
         }
-        parts.push(format!("dbname={}", self.name));
+        if let Some(options) = config.get_options() {
+            parts.push(format!("options='{options}'"));
+        }
+        if let Some(dbname) = config.get_dbname() {
+            parts.push(format!("dbname={dbname}"));
+        }
         parts.join(" ")
     }
 

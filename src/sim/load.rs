@@ -111,26 +111,17 @@ pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError
     }
     w.finish()?;
 
+    // osstest keeps no count of a shared host's shares: it is the number
+    // of its `share-host` rows, written above.
     let sink = tx.copy_in(
-        "COPY resource_sharing (restype, resname, sharetype, state, wear, maxshares)
+        "COPY resource_sharing (restype, resname, sharetype, state, wear)
          FROM STDIN (FORMAT binary)",
     )?;
-    let types = [
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::INT4,
-        Type::INT4,
-    ];
+    let types = [Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::INT4];
     let mut w = BinaryCopyInWriter::new(sink, &types);
     for host in &lab.hosts {
-        if let Role::Build {
-            maxshares,
-            sharetype,
-        } = host.role
-        {
-            w.write(&[&"host", &host.name, &sharetype, &"prep", &0i32, &maxshares])?;
+        if let Role::Build { sharetype, .. } = host.role {
+            w.write(&[&"host", &host.name, &sharetype, &"prep", &0i32])?;
         }
     }
     w.finish()?;
@@ -299,7 +290,7 @@ fn copy_rows(
         "flights",
         &[
             ("flight", T::INT4),
-            ("started", T::INT8),
+            ("started", T::INT4),
             ("blessing", T::TEXT),
             ("intended", T::TEXT),
             ("branch", T::TEXT),
@@ -331,8 +322,8 @@ fn copy_rows(
             ("step", T::TEXT),
             ("status", T::TEXT),
             ("testid", T::TEXT),
-            ("started", T::INT8),
-            ("finished", T::INT8),
+            ("started", T::INT4),
+            ("finished", T::INT4),
         ],
         worlds.iter().flat_map(|w| &w.steps),
         |s| {

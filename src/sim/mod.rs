@@ -145,6 +145,14 @@ impl SeedConfig {
                 self.flights, self.pools
             ));
         }
+        // osstest keeps times as `integer` epoch seconds; leave a year of
+        // simulated time before they would overflow.
+        if !(0..=i64::from(i32::MAX) - 366 * 86_400).contains(&self.epoch) {
+            return Err(format!(
+                "epoch {} is outside what osstest's integer times can hold",
+                self.epoch
+            ));
+        }
         if self.flights > MAX_FLIGHTS {
             return Err(format!(
                 "{} flights are too many (at most {MAX_FLIGHTS})",

@@ -22,7 +22,7 @@ pub(crate) struct TaskRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FlightRow {
     pub flight: i32,
-    pub started: i64,
+    pub started: i32,
     /// The blessing at the end of the simulation.
     pub blessing: &'static str,
     pub intended: &'static str,
@@ -45,9 +45,9 @@ pub(crate) struct StepRow {
     pub step: &'static str,
     pub status: &'static str,
     pub testid: Cow<'static, str>,
-    pub started: i64,
+    pub started: i32,
     /// `None` while the step is still running (or its runner died).
-    pub finished: Option<i64>,
+    pub finished: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,4 +83,11 @@ impl PoolWorld {
         .map(|&n| n as u64)
         .sum()
     }
+}
+
+/// The planner's clock (i64 seconds) as osstest stores times: `integer`
+/// epoch seconds. [`super::SeedConfig::validate`] keeps the simulated span
+/// inside that range; past it a time saturates rather than wraps.
+pub(crate) fn epoch_secs(t: i64) -> i32 {
+    i32::try_from(t).unwrap_or(if t < 0 { 0 } else { i32::MAX })
 }

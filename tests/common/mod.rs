@@ -51,28 +51,32 @@ pub fn load_world(c: &mut Client, world: &Value) {
         )
         .unwrap();
     }
+    // Columns a scenario leaves out take osstest's default (COALESCE with
+    // it); NOT NULL ones without a default take a placeholder.
     for f in rows(world, "flights") {
         tx.execute(
             "INSERT INTO flights (flight, blessing, branch, intended, started)
-             VALUES ($1, $2, $3, $4, $5)",
+             VALUES ($1, COALESCE($2, 'unknown'), COALESCE($3, 'xen-unstable'), $4,
+                     COALESCE($5, 0))",
             &[
                 &int(f, "flight"),
                 &opt_str(f, "blessing"),
                 &opt_str(f, "branch"),
                 &opt_str(f, "intended"),
-                &f.get("started").and_then(Value::as_i64),
+                &opt_i32(f, "started"),
             ],
         )
         .unwrap();
     }
     for j in rows(world, "jobs") {
         tx.execute(
-            "INSERT INTO jobs (flight, job, recipe, status) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO jobs (flight, job, recipe, status)
+             VALUES ($1, $2, $3, COALESCE($4, 'stopped'))",
             &[
                 &int(j, "flight"),
                 &opt_str(j, "job").unwrap(),
-                &opt_str(j, "recipe").unwrap_or_default(),
-                &opt_str(j, "status").unwrap_or_default(),
+                &opt_str(j, "recipe"),
+                &opt_str(j, "status"),
             ],
         )
         .unwrap();
@@ -80,16 +84,16 @@ pub fn load_world(c: &mut Client, world: &Value) {
     for s in rows(world, "steps") {
         tx.execute(
             "INSERT INTO steps (flight, job, stepno, step, status, testid, started, finished)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             VALUES ($1, $2, $3, COALESCE($4, 'ts-step'), COALESCE($5, 'running'), $6, $7, $8)",
             &[
                 &int(s, "flight"),
                 &opt_str(s, "job").unwrap(),
                 &int(s, "stepno"),
-                &opt_str(s, "step").unwrap_or_default(),
-                &opt_str(s, "status").unwrap_or_default(),
+                &opt_str(s, "step"),
+                &opt_str(s, "status"),
                 &opt_str(s, "testid"),
-                &s.get("started").and_then(Value::as_i64),
-                &s.get("finished").and_then(Value::as_i64),
+                &opt_i32(s, "started"),
+                &opt_i32(s, "finished"),
             ],
         )
         .unwrap();
@@ -101,7 +105,8 @@ pub fn load_world(c: &mut Client, world: &Value) {
                 &int(r, "flight"),
                 &opt_str(r, "job").unwrap(),
                 &opt_str(r, "name").unwrap(),
-                &opt_str(r, "val").unwrap(),
+                // NULL is a valid value
+                &opt_str(r, "val"),
                 &r.get("synth").and_then(Value::as_bool).unwrap_or(false),
             ],
         )
@@ -110,11 +115,11 @@ pub fn load_world(c: &mut Client, world: &Value) {
     for r in rows(world, "resources") {
         tx.execute(
             "INSERT INTO resources (restype, resname, shareix, owntaskid, subtask)
-             VALUES ($1, $2, $3, $4, $5)",
+             VALUES ($1, $2, COALESCE($3, 0), $4, COALESCE($5, ''))",
             &[
                 &opt_str(r, "restype").unwrap(),
                 &opt_str(r, "resname").unwrap(),
-                &int(r, "shareix"),
+                &opt_i32(r, "shareix"),
                 &int(r, "owntaskid"),
                 &opt_str(r, "subtask"),
             ],
@@ -123,15 +128,14 @@ pub fn load_world(c: &mut Client, world: &Value) {
     }
     for r in rows(world, "resource_sharing") {
         tx.execute(
-            "INSERT INTO resource_sharing (restype, resname, sharetype, state, wear, maxshares)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO resource_sharing (restype, resname, sharetype, state, wear)
+             VALUES ($1, $2, $3, COALESCE($4, 'ready'), COALESCE($5, 0))",
             &[
                 &opt_str(r, "restype").unwrap(),
                 &opt_str(r, "resname").unwrap(),
                 &opt_str(r, "sharetype").unwrap(),
-                &opt_str(r, "state").unwrap_or_default(),
+                &opt_str(r, "state"),
                 &opt_i32(r, "wear"),
-                &opt_i32(r, "maxshares"),
             ],
         )
         .unwrap();
@@ -281,8 +285,8 @@ pub fn record_uses(db: &hostlife::db::testdb::TestDb, flight: i32, uses: &[Use<'
 pub fn one_job(c: &mut Client) {
     c.batch_execute(
         "INSERT INTO tasks (taskid, type, refkey, live) VALUES (100, 'ownd', 'me', true);
-         INSERT INTO resources VALUES ('host', 'h1', 0, 100, NULL);
-         INSERT INTO flights (flight, blessing) VALUES (1, 'running');
+         INSERT INTO resources VALUES ('host', 'h1', 0, 100, '');
+         INSERT INTO flights (flight, blessing, branch) VALUES (1, 'running', 'xen-unstable');
          INSERT INTO jobs VALUES (1, 'test-x', 'test', 'running');
          INSERT INTO steps (flight, job, stepno, step, status) VALUES (1, 'test-x', 3, 'ts-x', 'running');",
     )

@@ -11,7 +11,7 @@ use super::steps::{Step, names};
 use super::{HOUR, Ident, MAX_SPAN, MINUTE, Op, PlanParams, PlanStats, PoolPlan};
 use crate::sim::catalog::{self, Arch, BuildSpec, TestSpec};
 use crate::sim::lab::{Lab, Role};
-use crate::sim::world::{FlightRow, JobRow, PoolWorld, RunvarRow, StepRow, TaskRow};
+use crate::sim::world::{FlightRow, JobRow, PoolWorld, RunvarRow, StepRow, TaskRow, epoch_secs};
 
 /// What happens at a point of simulated time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -306,7 +306,7 @@ impl<'a> Sim<'a> {
             });
             world.flights.push(FlightRow {
                 flight: f.number,
-                started: f.started,
+                started: epoch_secs(f.started),
                 blessing: match (f.crashed, f.ended) {
                     (true, _) => "broken",
                     (false, true) => "real",
@@ -343,8 +343,8 @@ impl<'a> Sim<'a> {
                     step,
                     status: rec.status,
                     testid,
-                    started: rec.started,
-                    finished: rec.finished,
+                    started: epoch_secs(rec.started),
+                    finished: rec.finished.map(epoch_secs),
                 });
             }
         }
