@@ -98,9 +98,18 @@ fn populate(c: &mut postgres::Client) {
                CASE WHEN host LIKE 'bhost%' THEN 3 WHEN max(j) >= {JOBS} - 3 * {JOBS_PER_FLIGHT}
                     THEN max(taskid) ELSE 1 END
           FROM gen GROUP BY host;
-        INSERT INTO resource_sharing (restype, resname, sharetype, state, wear, maxshares)
-        SELECT 'host', host, 'build-amd64', 'ready', 0, 4 FROM gen
+        INSERT INTO resource_sharing (restype, resname, sharetype, state, wear)
+        SELECT 'host', host, 'build-amd64', 'ready', 0 FROM gen
          WHERE host LIKE 'bhost%' GROUP BY host;
+        -- A shared host's shares are its share-host rows (four each).
+        INSERT INTO resources (restype, resname, shareix, owntaskid)
+        SELECT 'share-host', host, i, 2 FROM gen, generate_series(1, 4) i
+         WHERE host LIKE 'bhost%' GROUP BY host, i;
+        -- Flags, as a lab's hosts have them.
+        INSERT INTO hostflags (hostname, hostflag)
+        SELECT DISTINCT host, f FROM gen,
+               unnest(ARRAY['arch-amd64', 'blessed-real',
+                            CASE WHEN host LIKE 'bhost%' THEN 'purpose-build' ELSE 'purpose-test' END]) f;
         DROP TABLE gen;
         "
     );

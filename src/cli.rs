@@ -91,9 +91,13 @@ pub struct HostArg {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     pub host: String,
-    /// At most this many jobs, newest first.
+    /// About this many jobs, newest first (a page holds whole flights).
     #[arg(long, default_value_t = 200)]
     pub limit: i64,
+    /// Only flights before this one: the next page after a page whose
+    /// last flight was FLIGHT.
+    #[arg(long, value_name = "FLIGHT")]
+    pub before: Option<i32>,
     #[arg(long)]
     pub json: bool,
 }
@@ -251,6 +255,7 @@ pub enum Command {
     History {
         host: String,
         limit: i64,
+        before: Option<i32>,
         json: bool,
     },
     DbInit,
@@ -392,6 +397,7 @@ impl Config {
                 Command::History {
                     host: a.host,
                     limit: a.limit,
+                    before: a.before,
                     json: a.json,
                 }
             }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use hostlife::db::read;
 use hostlife::db::record::{self, RecordOutcome, Recorder};
 use hostlife::db::wipe;
-use hostlife::db::{Error, connect, schema};
+use hostlife::db::{Error, connect, probe, schema};
 use hostlife::lifecycle;
 use serde::Serialize;
 use serde_json::json;
@@ -74,16 +74,51 @@ impl From<Error> for Failure {
     }
 }
 
-/// Where the database is, resolved as psql would, and a connection to it.
-fn connect(db: Option<&str>) -> Result<postgres::Client, Failure> {
+/// Where the database is, resolved as psql would, and a connection to it
+/// that has been probed: a database hostlife cannot read is one line and
+/// exit 2 here, not an SQL error later. With `write`, a role that may
+/// not write is refused (exit 1) before anything is attempted.
+fn connect(db: Option<&str>, write: bool) -> Result<postgres::Client, Failure> {
+    let mut client =
+        connect::connect(&resolve(db)?).map_err(|e| Failure::Connect(e.to_string()))?;
+    check(&probe::probe(&mut client)?, write)?;
+    Ok(client)
+}
+
+/// A connection for `db init` / `db upgrade`, which make the schema the
+/// probe would look for.
+fn connect_unprobed(db: Option<&str>) -> Result<postgres::Client, Failure> {
     connect::connect(&resolve(db)?).map_err(|e| Failure::Connect(e.to_string()))
 }
 
-/// A recorder on its own pipelined connection.
+fn check(probe: &probe::Probe, write: bool) -> Result<(), Failure> {
+    if let Some(why) = probe.unusable() {
+        return Err(Failure::Connect(why));
+    }
+    if write && let Some(why) = probe.read_only_reason() {
+        return Err(Failure::Refused {
+            message: why,
+            detail: json!({"refusal": "read_only", "user": probe.user}),
+        });
+    }
+    Ok(())
+}
+
+/// A recorder on its own pipelined connection, probed for writing.
 fn connect_recorder(db: Option<&str>) -> Result<Recorder, Failure> {
     let conn =
         connect::connect_pipelined(&resolve(db)?).map_err(|e| Failure::Connect(e.to_string()))?;
-    Ok(Recorder::new(conn)?)
+    let recorder = Recorder::new(conn)?;
+    check(&recorder.probe()?, true)?;
+    Ok(recorder)
+}
+
+/// Run `read` in one read-only snapshot.
+fn read<T>(
+    client: &mut postgres::Client,
+    f: impl FnOnce(&mut postgres::Transaction<'_>) -> hostlife::db::Result<T>,
+) -> Result<T, Failure> {
+    Ok(read::read_only(client, None, f)?)
 }
 
 /// Where to connect, with any warnings printed.
@@ -173,7 +208,7 @@ pub fn run(config: Config) -> Result<(), Failure> {
             print_record(&outcome, json)
         }
         Command::Wipe { call, json } => {
-            let mut c = connect(db)?;
+            let mut c = connect(db, true)?;
             let outcome = wipe::wipe(&mut c, &call)?;
             if json {
                 return print_json(&outcome);
@@ -198,8 +233,13 @@ pub fn run(config: Config) -> Result<(), Failure> {
             // empty job name stand for "this runvar's own".
             let (flight, jobname) = job.as_ref().map_or((0, ""), |j| (j.flight, j.job.as_str()));
             if lookup {
-                let mut c = connect(db)?;
-                let r = read::decode_job_runvar(&mut c, flight, jobname, "(given)", &runvar)?;
+                let mut c = connect(db, false)?;
+                let r = read(&mut c, |tx| {
+                    if job.is_some() {
+                        read::check_job_known(tx, flight, jobname)?;
+                    }
+                    read::decode_job_runvar(tx, flight, jobname, "(given)", &runvar)
+                })?;
                 return if json {
                     print_json(&r)
                 } else {
@@ -222,7 +262,7 @@ pub fn run(config: Config) -> Result<(), Failure> {
             Ok(())
         }
         Command::Hosts { json } => {
-            let hosts = read::hosts(&mut connect(db)?)?;
+            let hosts = read(&mut connect(db, false)?, |tx| read::hosts(tx))?;
             if json {
                 return print_json(&hosts);
             }
@@ -231,29 +271,43 @@ pub fn run(config: Config) -> Result<(), Failure> {
         }
         Command::Show { host, json } => {
             record::check_host_name(&host).map_err(Error::from)?;
-            let detail = read::show(&mut connect(db)?, &host)?;
+            let detail = read(&mut connect(db, false)?, |tx| read::show(tx, &host))?;
             if json {
                 return print_json(&detail);
             }
             print!("{}", output::show(&detail));
             Ok(())
         }
-        Command::History { host, limit, json } => {
+        Command::History {
+            host,
+            limit,
+            before,
+            json,
+        } => {
             record::check_host_name(&host).map_err(Error::from)?;
-            let entries = read::history(&mut connect(db)?, &host, limit)?;
+            let (entries, more) = read(&mut connect(db, false)?, |tx| {
+                read::history_page(tx, &host, limit, before)
+            })?;
             if json {
                 return print_json(&entries);
             }
             print!("{}", output::history(&host, &entries));
+            // Pages hold whole flights: the next starts before the last.
+            if more && let Some(last) = entries.last() {
+                println!(
+                    "older jobs: hostlife history {host} --before {} --limit {limit}",
+                    last.flight
+                );
+            }
             Ok(())
         }
         Command::DbInit => {
-            schema::init(&mut connect(db)?)?;
+            schema::init(&mut connect_unprobed(db)?)?;
             println!("created the osstest schema with host_lifecycle");
             Ok(())
         }
         Command::DbUpgrade => {
-            let done = schema::upgrade(&mut connect(db)?)?;
+            let done = schema::upgrade(&mut connect_unprobed(db)?)?;
             match (done.created_table, done.created_indexes) {
                 (false, false) => println!("host_lifecycle already present: nothing to do"),
                 (true, _) => println!("added host_lifecycle and hostlife's lifecycle indexes"),

@@ -71,6 +71,7 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
         "HOST",
         "SHARED",
         "STATE",
+        "FLAGS",
         "HELD BY",
         "ROWS",
         "LIVE",
@@ -80,8 +81,16 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
     for h in hosts {
         t.row(vec![
             h.host.clone(),
-            opt(&h.sharetype),
+            match (&h.sharetype, h.shares) {
+                (Some(s), Some(n)) => format!("{s} ×{n}"),
+                _ => opt(&h.sharetype),
+            },
             opt(&h.share_state),
+            if h.flags.is_empty() {
+                "-".into()
+            } else {
+                h.flags.join(",")
+            },
             h.holder.as_ref().map_or("-".into(), |l| {
                 let who = match (&l.kind, &l.refkey) {
                     (Some(k), Some(r)) => format!("{} {k} {r}", l.taskid),
@@ -176,8 +185,15 @@ pub fn show(d: &HostDetail) -> String {
     } else {
         ""
     };
+    let mut about = String::new();
+    if !d.flags.is_empty() {
+        about.push_str(&format!("flags: {}\n", d.flags.join(" ")));
+    }
+    for p in &d.properties {
+        about.push_str(&format!("{}: {}\n", p.name, p.val));
+    }
     format!(
-        "{}{kind}: {} rows since the last wipe\n{}final listing now: {}\n",
+        "{}{kind}: {} rows since the last wipe\n{about}{}final listing now: {}\n",
         d.host,
         d.rows.len(),
         t.render(),

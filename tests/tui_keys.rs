@@ -48,6 +48,8 @@ fn sort_cycles_columns_and_reverses() {
     assert_eq!(app.hosts.sort.column, Column::Host);
     press(&mut app, [ch('s')]);
     assert_eq!(app.hosts.sort.column, Column::Share);
+    press(&mut app, [ch('s')]);
+    assert_eq!(app.hosts.sort.column, Column::Flags);
     press(&mut app, [ch('s'), ch('s')]);
     assert_eq!(app.hosts.sort.column, Column::Rows);
     press(&mut app, [ch('S')]);

@@ -243,10 +243,10 @@ fn wiped_from_the_palette_changes_the_database() {
 
     let effects = palette(&mut app, "wiped h2");
     pump(&mut app, &worker, &rx, effects);
-    let Some(Overlay::Confirm(ConfirmView {
+    let Some(ConfirmView {
         plan: Loadable::Loaded(preview),
         ..
-    })) = &app.overlay
+    }) = confirm_view(&app)
     else {
         panic!("no plan: {:?}", app.overlay)
     };
@@ -281,10 +281,10 @@ fn a_refused_wipe_shows_who_holds_the_host_and_writes_nothing() {
     pump(&mut app, &worker, &rx, effects);
     let effects = palette(&mut app, "wiped h1");
     pump(&mut app, &worker, &rx, effects);
-    let Some(Overlay::Confirm(ConfirmView {
+    let Some(ConfirmView {
         plan: Loadable::Failed(why),
         ..
-    })) = &app.overlay
+    }) = confirm_view(&app)
     else {
         panic!("not refused: {:?}", app.overlay)
     };
@@ -317,4 +317,12 @@ fn an_unreachable_server_is_reported_and_requests_fail_fast() {
     let (mut app, _) = App::new(tui::config(false), false, Instant::now());
     update(&mut app, first);
     assert!(app.connection_down());
+}
+
+/// The confirmation dialog, when one is open.
+fn confirm_view(app: &App) -> Option<&ConfirmView> {
+    match &app.overlay {
+        Some(Overlay::Confirm(c)) => Some(c),
+        _ => None,
+    }
 }

@@ -19,6 +19,7 @@ pub enum Column {
     Live,
     Host,
     Share,
+    Flags,
     Holder,
     Rows,
     LastJob,
@@ -26,21 +27,27 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 7] = [
+    pub const ALL: [Column; 8] = [
         Column::Live,
         Column::Host,
         Column::Share,
+        Column::Flags,
         Column::Holder,
         Column::Rows,
         Column::LastJob,
         Column::LastActivity,
     ];
 
+    /// Spare cells the table needs, beyond every column's minimum, before
+    /// the flags column is shown at all (see `layout::host_columns`).
+    pub const FLAGS_SHOWN_FROM: u16 = 12;
+
     pub fn title(self) -> &'static str {
         match self {
             Column::Live => "live",
             Column::Host => "host",
             Column::Share => "shared",
+            Column::Flags => "flags",
             Column::Holder => "held by",
             Column::Rows => "rows",
             Column::LastJob => "last job",
@@ -55,6 +62,7 @@ impl Column {
             Column::Live => 5,
             Column::Host => 10,
             Column::Share => 11,
+            Column::Flags => 5,
             Column::Holder => 12,
             Column::Rows => 4,
             Column::LastJob => 12,
@@ -66,7 +74,7 @@ impl Column {
     pub fn grows(self) -> bool {
         matches!(
             self,
-            Column::Host | Column::Share | Column::Holder | Column::LastJob
+            Column::Host | Column::Share | Column::Flags | Column::Holder | Column::LastJob
         )
     }
 
@@ -80,6 +88,7 @@ impl Column {
             Column::Live => a.live_tasks.cmp(&b.live_tasks),
             Column::Host => a.host.cmp(&b.host),
             Column::Share => a.sharetype.cmp(&b.sharetype),
+            Column::Flags => a.flags.cmp(&b.flags),
             Column::Holder => holder_text(a).cmp(&holder_text(b)),
             Column::Rows => a.rows.cmp(&b.rows),
             Column::LastJob => a.last_job.cmp(&b.last_job),
@@ -87,6 +96,22 @@ impl Column {
         }
         .then_with(|| a.host.cmp(&b.host))
     }
+}
+
+/// A host's flags as the table shows them: the prefixes every lab uses
+/// (`arch-`, `purpose-`, `blessed-`) left out, so that more fit; the host
+/// view shows them in full.
+pub fn flags_text(h: &HostSummary) -> String {
+    h.flags
+        .iter()
+        .map(|f| {
+            ["arch-", "purpose-", "blessed-"]
+                .iter()
+                .find_map(|p| f.strip_prefix(p))
+                .unwrap_or(f)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The holder as the table shows it: `taskid type refkey`.
@@ -162,8 +187,9 @@ impl HostsView {
         note
     }
 
-    /// Filter (case-insensitive substring of the host, share type, holder
-    /// or last job) and sort again, keeping the cursor in the list.
+    /// Filter (case-insensitive substring of the host, share type, a
+    /// flag, the holder or the last job) and sort again, keeping the
+    /// cursor in the list.
     fn reindex(&mut self) {
         let needle = self.filter.to_lowercase();
         let all = self.feed.loaded().map(Vec::as_slice).unwrap_or(&[]);
@@ -178,6 +204,13 @@ impl HostsView {
                         h.last_job.as_deref().unwrap_or(""),
                     ]
                     .iter()
+                    .chain(
+                        h.flags
+                            .iter()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .iter(),
+                    )
                     .any(|s| s.to_lowercase().contains(&needle))
             })
             .collect();

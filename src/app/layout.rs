@@ -42,24 +42,33 @@ pub fn areas(area: Rect, banner: bool) -> Areas {
     }
 }
 
-/// Widths of the hosts table's columns in a table `total` cells wide:
-/// each column's minimum, and spare room shared by the growing ones.
-pub fn host_column_widths(total: u16) -> Vec<u16> {
-    let base: u16 = Column::ALL.iter().map(|c| c.width()).sum::<u16>()
-        + COLUMN_SPACING * (Column::ALL.len() as u16 - 1)
-        + MARKER_WIDTH;
-    let growing = Column::ALL.iter().filter(|c| c.grows()).count() as u16;
+/// The hosts table's columns shown in a table `total` cells wide, with
+/// their widths: each column's minimum, and spare room shared by the
+/// growing ones. The flags column is left out when the others need all
+/// the room (at 80 columns): a host's name and holder matter more, and
+/// the host view lists every flag.
+pub fn host_columns(total: u16) -> Vec<(Column, u16)> {
+    let fits = |cols: &[Column]| {
+        cols.iter().map(|c| c.width()).sum::<u16>()
+            + COLUMN_SPACING * (cols.len() as u16).saturating_sub(1)
+            + MARKER_WIDTH
+    };
+    let mut cols: Vec<Column> = Column::ALL.to_vec();
+    if fits(&cols) + Column::FLAGS_SHOWN_FROM > total {
+        cols.retain(|&c| c != Column::Flags);
+    }
+    let base = fits(&cols);
+    let growing = cols.iter().filter(|c| c.grows()).count() as u16;
     let spare = total.saturating_sub(base);
-    let (share, mut extra) = (spare / growing, spare % growing);
-    Column::ALL
-        .iter()
+    let (share, mut extra) = (spare / growing.max(1), spare % growing.max(1));
+    cols.into_iter()
         .map(|c| {
             if c.grows() {
                 let bonus = u16::from(extra > 0);
                 extra = extra.saturating_sub(1);
-                c.width() + share + bonus
+                (c, c.width() + share + bonus)
             } else {
-                c.width()
+                (c, c.width())
             }
         })
         .collect()
@@ -73,12 +82,9 @@ pub fn host_header_column(body: Rect, x: u16, y: u16) -> Option<Column> {
         return None;
     }
     let mut left = inner_x + MARKER_WIDTH;
-    for (col, w) in Column::ALL
-        .iter()
-        .zip(host_column_widths(body.width.saturating_sub(2)))
-    {
+    for (col, w) in host_columns(body.width.saturating_sub(2)) {
         if x < left + w {
-            return Some(*col);
+            return Some(col);
         }
         left += w + COLUMN_SPACING;
     }

@@ -67,7 +67,7 @@ pub struct Config {
 pub enum Overlay {
     Help(HelpView),
     Palette(Palette),
-    Confirm(ConfirmView),
+    Confirm(Box<ConfirmView>),
 }
 
 /// A message for the status bar.
@@ -453,7 +453,9 @@ impl App {
                     task,
                     nested: false,
                 };
-                self.overlay = Some(Overlay::Confirm(ConfirmView::new(Write::Record(call))));
+                self.overlay = Some(Overlay::Confirm(Box::new(ConfirmView::new(Write::Record(
+                    call,
+                )))));
                 Vec::new()
             }
             Command::Wiped { host } => {
@@ -462,9 +464,9 @@ impl App {
                     task,
                     job: None,
                 };
-                self.overlay = Some(Overlay::Confirm(ConfirmView::new(Write::Wipe(
+                self.overlay = Some(Overlay::Confirm(Box::new(ConfirmView::new(Write::Wipe(
                     call.clone(),
-                ))));
+                )))));
                 vec![self.issue(Request::PlanWipe(call))]
             }
             Command::Goto { host } => self.open(Target::Host(host)),

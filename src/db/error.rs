@@ -67,6 +67,14 @@ pub enum Refusal {
     HostUnknown(String),
     #[error("flight {0} does not exist")]
     FlightUnknown(i32),
+    /// A read named a host the database knows nothing of: no resources
+    /// row, no resource_sharing row, no lifecycle rows (and, for
+    /// history, no runvar names it).
+    #[error("no host named {host}{}", did_you_mean.as_deref().map(|s| format!("; did you mean {s}?")).unwrap_or_default())]
+    NoSuchHost {
+        host: String,
+        did_you_mean: Option<String>,
+    },
     #[error("flight {flight} has blessing {blessing:?}; lifecycle records need a running flight")]
     FlightNotRunning { flight: i32, blessing: String },
     #[error("job {flight}.{job} does not exist")]

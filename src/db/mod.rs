@@ -6,6 +6,8 @@
 //! - [`pipelined`]: the recorder's connection, statements sent together.
 //! - [`wipe`]: `wiped`, alone or many hosts in one transaction, with the
 //!   holder check.
+//! - [`probe`]: once per connection, what the schema has and what the
+//!   role may do.
 //! - [`read`]: the read-only queries behind every view.
 //! - [`task`]: resolving and describing tasks.
 //! - [`txn`]: serializable transactions with retry.
@@ -18,6 +20,7 @@ pub mod cluster;
 pub mod connect;
 pub mod error;
 pub mod pipelined;
+pub mod probe;
 pub mod read;
 pub mod record;
 pub(crate) mod row;

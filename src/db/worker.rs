@@ -369,7 +369,7 @@ fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) 
         Request::Hosts => Reply::Hosts(read_only(client, |c| read::hosts(c))?),
         Request::Show { host } => Reply::Host(read_only(client, |c| read::show(c, host))?),
         Request::History { host } => Reply::History(read_only(client, |c| {
-            read::history(c, host, HISTORY_LIMIT)
+            read::history(c, host, HISTORY_LIMIT, None)
         })?),
         Request::JobRunvars { flight, job } => {
             Reply::Runvars(read_only(client, |c| read::job_runvars(c, *flight, job))?)
@@ -394,24 +394,12 @@ fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) 
     })
 }
 
-/// Run a read in a read-only transaction that sees one snapshot (a host's
-/// rows and their details agree) and is cancelled after [`READ_TIMEOUT`].
+/// Run a read in a read-only snapshot, cancelled after [`READ_TIMEOUT`].
 fn read_only<T>(
     client: &mut Client,
     read: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T>,
 ) -> Result<T> {
-    let mut tx = client
-        .build_transaction()
-        .read_only(true)
-        .isolation_level(postgres::IsolationLevel::RepeatableRead)
-        .start()?;
-    tx.batch_execute(&format!(
-        "SET LOCAL statement_timeout = {}",
-        READ_TIMEOUT.as_millis()
-    ))?;
-    let out = read(&mut tx)?;
-    tx.commit()?;
-    Ok(out)
+    read::read_only(client, Some(READ_TIMEOUT), read)
 }
 
 #[cfg(test)]

@@ -7,11 +7,13 @@
 
 mod listing;
 mod runvar;
+mod suggest;
 mod text;
 mod view;
 
 pub use listing::{Listing, ListingContext, ListingFlags, later_notprep, listing};
 pub use runvar::{DecodeError, Entry, Marks, Resolved, ResolvedKind, Runvar, Token, decode};
+pub use suggest::suggest;
 pub use text::{is_valid_name, sigil_of_last_token};
 pub use view::{JobRelation, Relation, job_view};
 

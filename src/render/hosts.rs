@@ -7,8 +7,8 @@ use ratatui::widgets::{Cell, Row, StatefulWidget, Table, Widget};
 
 use super::text::{DEAD, LIVE, opt_utc};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
-use crate::app::hosts::{Column, HostsView, holder_text};
-use crate::app::layout::{COLUMN_SPACING, host_column_widths};
+use crate::app::hosts::{Column, HostsView, flags_text, holder_text};
+use crate::app::layout::{COLUMN_SPACING, host_columns};
 use crate::db::read::HostSummary;
 
 pub struct HostsWidget<'a> {
@@ -43,31 +43,31 @@ impl HostsWidget<'_> {
         ]))
     }
 
-    fn row(&self, h: &HostSummary) -> Row<'static> {
+    fn row(&self, h: &HostSummary, columns: &[(Column, u16)]) -> Row<'static> {
         let t = self.ctx.theme;
-        let live = if h.live_tasks > 0 {
-            Cell::from(Span::styled(format!("{LIVE} {}", h.live_tasks), t.live()))
-        } else {
-            Cell::from(Span::styled(DEAD, t.muted()))
-        };
-        let share = match (&h.sharetype, h.maxshares) {
-            (Some(s), Some(n)) => format!("{s} ×{n}"),
-            (Some(s), None) => s.clone(),
-            _ => String::new(),
-        };
-        let holder_style = match &h.holder {
-            Some(l) if l.live => t.text(),
-            _ => t.muted(),
-        };
-        Row::new(vec![
-            live,
-            Cell::from(h.host.clone()),
-            Cell::from(share),
-            Cell::from(Span::styled(holder_text(h), holder_style)),
-            Cell::from(h.rows.to_string()),
-            Cell::from(h.last_job.clone().unwrap_or_default()),
-            Cell::from(opt_utc(h.last_activity)),
-        ])
+        Row::new(columns.iter().map(|&(c, _)| match c {
+            Column::Live if h.live_tasks > 0 => {
+                Cell::from(Span::styled(format!("{LIVE} {}", h.live_tasks), t.live()))
+            }
+            Column::Live => Cell::from(Span::styled(DEAD, t.muted())),
+            Column::Host => Cell::from(h.host.clone()),
+            Column::Share => Cell::from(match (&h.sharetype, h.shares) {
+                (Some(s), Some(n)) => format!("{s} ×{n}"),
+                (Some(s), None) => s.clone(),
+                _ => String::new(),
+            }),
+            Column::Flags => Cell::from(Span::styled(flags_text(h), t.muted())),
+            Column::Holder => {
+                let style = match &h.holder {
+                    Some(l) if l.live => t.text(),
+                    _ => t.muted(),
+                };
+                Cell::from(Span::styled(holder_text(h), style))
+            }
+            Column::Rows => Cell::from(h.rows.to_string()),
+            Column::LastJob => Cell::from(h.last_job.clone().unwrap_or_default()),
+            Column::LastActivity => Cell::from(opt_utc(h.last_activity)),
+        }))
     }
 }
 
@@ -84,7 +84,8 @@ impl Widget for HostsWidget<'_> {
             return;
         }
         let sort = self.view.sort;
-        let header = Row::new(Column::ALL.iter().map(|&c| {
+        let columns = host_columns(inner.width);
+        let header = Row::new(columns.iter().map(|&(c, _)| {
             let arrow = match (c == sort.column, sort.descending) {
                 (true, false) => " ▲",
                 (true, true) => " ▼",
@@ -118,12 +119,10 @@ impl Widget for HostsWidget<'_> {
             |i| {
                 self.view
                     .shown(i)
-                    .map_or_else(Row::default, |h| self.row(h))
+                    .map_or_else(Row::default, |h| self.row(h, &columns))
             },
         );
-        let widths = host_column_widths(inner.width)
-            .into_iter()
-            .map(Constraint::Length);
+        let widths = columns.iter().map(|&(_, w)| Constraint::Length(w));
         let table = Table::new(rows, widths)
             .header(header)
             .column_spacing(COLUMN_SPACING);

@@ -170,6 +170,18 @@ impl Recorder {
         Ok(Recorder { conn, statements })
     }
 
+    /// What this connection's role may do ([`crate::db::probe`]), on the
+    /// recorder's own connection: one round trip.
+    pub fn probe(&self) -> Result<crate::db::probe::Probe> {
+        let (tables, columns) = crate::db::probe::params();
+        let rows = self.conn.block_on(
+            self.conn
+                .client()
+                .query(crate::db::probe::PROBE_SQL, &[&tables, &columns]),
+        )?;
+        crate::db::probe::from_rows(&rows)
+    }
+
     /// Record one call. See the module documentation.
     pub fn record(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
         validate(call)?;
