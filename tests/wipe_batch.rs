@@ -16,9 +16,9 @@ use serde_json::Value;
 /// - b1, b2, b3: shared build hosts; b1's shares are 103's and one being
 ///   prepared, b2's 105's (dead) and 104's, b3's 103's and 104's;
 /// - s1: held by the existing static task ian@lab (110);
-/// - n1, n3 and n2: held by tasks 200 and 201, which do not exist yet:
-///   they are the ids the static tasks new1@lab and new2@lab get when
-///   created in that order, so that a call creating them can wipe.
+/// - n1, n3 and n2: held by the static tasks new1@lab (200) and
+///   new2@lab (201), which calls name by their refkey. (A holder must
+///   exist: resources.owntaskid references tasks.)
 ///
 /// Flights: 1 running, 2 blessed `real`, 3 a play flight.
 fn world(c: &mut Client) {
@@ -27,8 +27,9 @@ fn world(c: &mut Client) {
              (100, 'ownd', 'r100', true, NULL), (101, 'ownd', 'r101', true, NULL),
              (102, 'ownd', 'r102', true, NULL), (103, 'ownd', 'r103', true, NULL),
              (104, 'ownd', 'r104', true, NULL), (105, 'ownd', 'r105', false, NULL),
-             (106, 'ownd', 'r106', true, NULL), (110, 'static', 'ian@lab', true, 'ian');
-         SELECT setval('tasks_taskid_seq', 199);
+             (106, 'ownd', 'r106', true, NULL), (110, 'static', 'ian@lab', true, 'ian'),
+             (200, 'static', 'new1@lab', true, 'new1'), (201, 'static', 'new2@lab', true, 'new2');
+         SELECT setval('tasks_taskid_seq', 201);
          INSERT INTO flights (flight, blessing, branch) VALUES (1, 'running', 'b'), (2, 'real', 'b'), (3, 'play', 'b');
          INSERT INTO jobs VALUES (1, 'build-a', 'build', 'running'), (2, 'old', 'build', 'pass'),
                                  (3, 'test-b', 'test', 'running');
@@ -208,7 +209,7 @@ fn a_batch_does_what_the_same_wipes_one_at_a_time_do() {
     assert_eq!(dump(&mut many), dump(&mut one));
 
     // And what they do is the wipe: rows before each caller's first row
-    // go, and the two static tasks were made once each, in call order.
+    // go, and the static tasks named by refkey are found, not made again.
     let counts: Vec<(i32, u64, u64)> = batch
         .iter()
         .map(|o| (o.taskid, o.deleted, o.kept))
@@ -275,17 +276,13 @@ fn a_refused_call_fails_the_batch_naming_it_and_writes_nothing() {
         ),
         (by_id("b1", 104), "task 104, holds none of its shares"),
         (by_id("b3", 103), "other tasks hold shares of it: task 104"),
-        (by_id("n2", 100), "held by task 201 (deleted)"),
+        (by_id("n2", 100), "held by task 201 (static new2@lab"),
         (
             by_static("s1", "new9@lab"),
             "held by task 110 (static ian@lab",
         ),
     ];
     for (call, want) in refused {
-        // The batch's new1@lab must get id 200, the holder of n1, however
-        // many ids the refused batches before took.
-        c.execute("SELECT setval('tasks_taskid_seq', 199)", &[])
-            .unwrap();
         let batch = vec![
             by_static("n1", "new1@lab"),
             by_id("p3", 102),
