@@ -5,6 +5,7 @@ use postgres::types::Type;
 use serde::Serialize;
 
 use super::error::{Refusal, Result, TaskLabel};
+use super::row::RowExt;
 
 /// How a caller names its task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,21 +85,26 @@ impl Task {
     }
 }
 
-pub(crate) fn from_row(row: &postgres::Row) -> Task {
-    Task {
-        taskid: row.get("taskid"),
-        kind: row.get("type"),
-        refkey: row.get("refkey"),
-        username: row.get("username"),
-        comment: row.get("comment"),
-        live: row.get("live"),
-    }
+/// The task of a row with the columns of [`COLUMNS`], by name.
+pub(crate) fn from_row(row: &postgres::Row) -> Result<Task> {
+    const Q: &str = "task";
+    Ok(Task {
+        taskid: row.col(Q, "taskid")?,
+        kind: row.col(Q, "type")?,
+        refkey: row.col(Q, "refkey")?,
+        username: row.col(Q, "username")?,
+        comment: row.col(Q, "comment")?,
+        live: row.col(Q, "live")?,
+    })
 }
 
 /// [`from_row`] for a row whose task columns may all be NULL (a left join
 /// that found no task).
-pub(crate) fn from_row_opt(row: &postgres::Row) -> Option<Task> {
-    row.get::<_, Option<i32>>("taskid").map(|_| from_row(row))
+pub(crate) fn from_row_opt(row: &postgres::Row) -> Result<Option<Task>> {
+    match row.col::<_, Option<i32>>("task", "taskid")? {
+        Some(_) => from_row(row).map(Some),
+        None => Ok(None),
+    }
 }
 
 const COLUMNS: &str = "taskid, type, refkey, username, comment, live";
@@ -142,12 +148,13 @@ pub(crate) fn static_user(refkey: &str) -> &str {
 
 /// Fetch a task by id.
 pub fn get(client: &mut impl GenericClient, taskid: i32) -> Result<Option<Task>> {
-    Ok(client
+    client
         .query_typed_opt(
             &format!("SELECT {COLUMNS} FROM tasks WHERE taskid = $1"),
             &[(&taskid, Type::INT4)],
         )?
-        .map(|r| from_row(&r)))
+        .map(|r| from_row(&r))
+        .transpose()
 }
 
 /// A label for a task id that may no longer exist.
@@ -194,13 +201,13 @@ pub fn resolve(client: &mut impl GenericClient, task: &TaskRef) -> Result<Task> 
         TaskRef::Static { refkey } => {
             let sql = format!("SELECT {COLUMNS} FROM tasks WHERE type = 'static' AND refkey = $1");
             if let Some(row) = client.query_typed_opt(&sql, &[(refkey, Type::TEXT)])? {
-                return Ok(from_row(&row));
+                return from_row(&row);
             }
             let row = client.query_typed_one(
                 CREATE_STATIC_SQL,
                 &[(refkey, Type::TEXT), (&static_user(refkey), Type::TEXT)],
             )?;
-            Ok(from_row(&row))
+            from_row(&row)
         }
     }
 }

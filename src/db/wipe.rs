@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use super::error::{BatchFailure, Error, Refusal, Result, TaskLabel};
 use super::record::{JobRef, blessing_allows, check_host_name, check_live, insert_task_row};
+use super::row::RowExt;
 use super::task::{self, Task, TaskRef};
 use super::txn;
 
@@ -273,24 +274,31 @@ SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
  ORDER BY c.ord";
 
 /// One call's row of [`READ_SQL`].
-fn call_state(row: &postgres::Row) -> CallState {
-    let task = task::from_row_opt(row);
-    let blessing = row.get::<_, bool>(6).then(|| row.get(7));
-    let holder = row.get::<_, Option<i32>>(8).map(|taskid| TaskLabel {
-        taskid,
-        kind: row.get(9),
-        refkey: row.get(10),
-        username: row.get(11),
-        live: row.get(12),
-    });
-    let owners: Vec<i32> = row.get(13);
-    let kinds: Vec<Option<String>> = row.get(14);
-    let refkeys: Vec<Option<String>> = row.get(15);
-    let usernames: Vec<Option<String>> = row.get(16);
-    let lives: Vec<bool> = row.get(17);
-    let tids: Vec<String> = row.get(18);
-    let lcseqs: Vec<i32> = row.get(19);
-    let taskids: Vec<i32> = row.get(20);
+fn call_state(row: &postgres::Row) -> Result<CallState> {
+    const Q: &str = "wipe state";
+    let task = task::from_row_opt(row)?;
+    let blessing = match row.col::<_, bool>(Q, 6)? {
+        true => Some(row.col(Q, 7)?),
+        false => None,
+    };
+    let holder = match row.col::<_, Option<i32>>(Q, 8)? {
+        Some(taskid) => Some(TaskLabel {
+            taskid,
+            kind: row.col(Q, 9)?,
+            refkey: row.col(Q, 10)?,
+            username: row.col(Q, 11)?,
+            live: row.col(Q, 12)?,
+        }),
+        None => None,
+    };
+    let owners: Vec<i32> = row.col(Q, 13)?;
+    let kinds: Vec<Option<String>> = row.col(Q, 14)?;
+    let refkeys: Vec<Option<String>> = row.col(Q, 15)?;
+    let usernames: Vec<Option<String>> = row.col(Q, 16)?;
+    let lives: Vec<bool> = row.col(Q, 17)?;
+    let tids: Vec<String> = row.col(Q, 18)?;
+    let lcseqs: Vec<i32> = row.col(Q, 19)?;
+    let taskids: Vec<i32> = row.col(Q, 20)?;
     let shares = owners
         .into_iter()
         .zip(kinds)
@@ -311,12 +319,12 @@ fn call_state(row: &postgres::Row) -> CallState {
         .zip(taskids)
         .map(|((tid, lcseq), taskid)| HostRow { tid, lcseq, taskid })
         .collect();
-    CallState {
+    Ok(CallState {
         task,
         blessing,
         holding: Holding { holder, shares },
         rows,
-    }
+    })
 }
 
 /// Read what every call's checks need, in one statement.
@@ -355,7 +363,7 @@ fn read_states(
             (&hosts, Type::TEXT_ARRAY),
         ],
     )?;
-    Ok(rows.iter().map(call_state).collect())
+    rows.iter().map(call_state).collect()
 }
 
 /// Check every call as [`wipe`] would check it alone, creating the static

@@ -8,6 +8,8 @@ use rustc_hash::FxHashSet;
 use tokio_postgres::Row;
 
 use super::{RecordCall, StepRef};
+use crate::db::error::Result;
+use crate::db::row::RowExt;
 use crate::db::task::{self, Task, TaskRef};
 use crate::lifecycle::{RowJob, ScanRow};
 
@@ -15,27 +17,34 @@ use crate::lifecycle::{RowJob, ScanRow};
 pub(super) type LiveTasks = FxHashSet<i32>;
 
 /// The live set from an array column.
-pub(super) fn live_tasks(row: &Row, column: usize) -> LiveTasks {
-    row.get::<_, Vec<i32>>(column).into_iter().collect()
+pub(super) fn live_tasks(row: &Row, column: usize) -> Result<LiveTasks> {
+    Ok(row
+        .col::<_, Vec<i32>>("live tasks", column)?
+        .into_iter()
+        .collect())
 }
 
 /// One scanned row, borrowing its names from the database's row. Reads
 /// the columns of `scan_columns!` and ignores any after them.
-pub(super) fn scan_row<'r>(r: &'r Row, live: &LiveTasks) -> ScanRow<'r> {
-    let taskid: i32 = r.get(1);
-    let flight: Option<i32> = r.get(2);
-    ScanRow {
-        lcseq: r.get(0),
+pub(super) fn scan_row<'r>(r: &'r Row, live: &LiveTasks) -> Result<ScanRow<'r>> {
+    const Q: &str = "host rows";
+    let taskid: i32 = r.col(Q, 1)?;
+    let flight: Option<i32> = r.col(Q, 2)?;
+    Ok(ScanRow {
+        lcseq: r.col(Q, 0)?,
         taskid,
         live: live.contains(&taskid),
-        job: flight.map(|flight| RowJob {
-            flight,
-            job: Cow::Borrowed(r.get(3)),
-            stepno: r.get(4),
-            ident: Cow::Borrowed(r.get(5)),
-            isprep: r.get(6),
-        }),
-    }
+        job: match flight {
+            None => None,
+            Some(flight) => Some(RowJob {
+                flight,
+                job: Cow::Borrowed(r.col(Q, 3)?),
+                stepno: r.col(Q, 4)?,
+                ident: Cow::Borrowed(r.col(Q, 5)?),
+                isprep: r.col(Q, 6)?,
+            }),
+        },
+    })
 }
 
 /// Everything a call checks, read in one statement.
@@ -53,17 +62,25 @@ pub(super) struct Context {
 
 impl Context {
     /// The columns of `context_sql!`, before any it adds.
-    pub fn from_row(row: &Row) -> Context {
-        let rv_val: Option<String> = row.get(10);
-        Context {
-            task: task::from_row_opt(row),
-            blessing: row.get::<_, bool>(6).then(|| row.get(7)),
-            job_exists: row.get(8),
-            stepno: row.get(9),
-            runvar: rv_val.map(|v| (v, row.get(11))),
-            host_known: row.get(12),
-            sharetype: row.get(13),
-        }
+    pub fn from_row(row: &Row) -> Result<Context> {
+        const Q: &str = "record context";
+        let rv_val: Option<String> = row.col(Q, 10)?;
+        let flight_exists: bool = row.col(Q, 6)?;
+        Ok(Context {
+            task: task::from_row_opt(row)?,
+            blessing: match flight_exists {
+                true => Some(row.col(Q, 7)?),
+                false => None,
+            },
+            job_exists: row.col(Q, 8)?,
+            stepno: row.col(Q, 9)?,
+            runvar: match rv_val {
+                Some(v) => Some((v, row.col(Q, 11)?)),
+                None => None,
+            },
+            host_known: row.col(Q, 12)?,
+            sharetype: row.col(Q, 13)?,
+        })
     }
 }
 

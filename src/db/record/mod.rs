@@ -10,9 +10,9 @@ mod decide;
 mod pipeline;
 mod sql;
 
+use crate::db::row::RowExt;
 use postgres::GenericClient;
 use postgres::types::Type;
-use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use super::Config;
@@ -99,21 +99,18 @@ pub(crate) fn check_live(t: &Task) -> Result<(), Refusal> {
 
 /// Insert an out-of-job row (hostname and taskid only).
 pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i32) -> Result<i32> {
-    Ok(tx
-        .query_typed_one(TASK_ROW_SQL, &[(&host, Type::TEXT), (&taskid, Type::INT4)])?
-        .get(0))
+    tx.query_typed_one(TASK_ROW_SQL, &[(&host, Type::TEXT), (&taskid, Type::INT4)])?
+        .col("task row", 0)
 }
 
 /// A host's rows in lcseq order, each with its task's liveness.
 pub fn scan(tx: &mut impl GenericClient, host: &str) -> Result<Vec<ScanRow<'static>>> {
-    let live: Vec<i32> = tx.query_one(sql::LIVE_SQL, &[])?.get(0);
-    let live: FxHashSet<i32> = live.into_iter().collect();
+    let live = context::live_tasks(&tx.query_one(sql::LIVE_SQL, &[])?, 0)?;
     // Typed: the statement goes out without a separate prepare round trip.
     let rows = tx.query_typed(SCAN_SQL, &[(&host, Type::TEXT)])?;
-    Ok(rows
-        .iter()
-        .map(|r| context::scan_row(r, &live).into_owned())
-        .collect())
+    rows.iter()
+        .map(|r| context::scan_row(r, &live).map(ScanRow::into_owned))
+        .collect()
 }
 
 /// Whether the host is shared with a `build-` share type.
@@ -122,7 +119,10 @@ pub fn is_build_host(tx: &mut impl GenericClient, host: &str) -> Result<bool> {
         "SELECT sharetype FROM resource_sharing WHERE restype = 'host' AND resname = $1",
         &[&host],
     )?;
-    Ok(row.is_some_and(|r| r.get::<_, String>(0).starts_with("build-")))
+    Ok(match row {
+        Some(r) => r.col::<_, &str>("sharetype", 0)?.starts_with("build-"),
+        None => false,
+    })
 }
 
 /// The runvar name for an ident.

@@ -21,6 +21,7 @@ use super::decide::{Acting, Decision, acting, decide, is_prep};
 use super::sql::{BEGIN_SQL, Statements};
 use super::{RecordCall, RecordOutcome};
 use crate::db::error::{BatchFailure, Error, Result};
+use crate::db::row::RowExt;
 use crate::db::task::{self, Task};
 use crate::lifecycle::{RowJob, ScanRow};
 
@@ -73,7 +74,7 @@ async fn create_static(client: &Client, refkey: &str) -> Result<Task> {
             &[(&refkey, Type::TEXT), (&user, Type::TEXT)],
         )
         .await?;
-    Ok(task::from_row(&row))
+    task::from_row(&row)
 }
 
 /// Whether a call reads its host's rows: one without a job and a step
@@ -133,15 +134,16 @@ async fn record_in(
 ) -> Result<RecordOutcome> {
     let client = tx.client;
     let (row, scanned) = read(client, statements, call, name).await?;
-    let mut ctx = Context::from_row(&row);
-    let live = live_tasks(&row, LIVE_COLUMN);
+    let mut ctx = Context::from_row(&row)?;
+    let live = live_tasks(&row, LIVE_COLUMN)?;
     let me = match acting(ctx.task.take(), call)? {
         Acting::Known(t) => t,
         Acting::CreateStatic(refkey) => create_static(client, refkey).await?,
     };
     let rows: Option<Vec<ScanRow<'_>>> = scanned
         .as_ref()
-        .map(|rows| rows.iter().map(|r| scan_row(r, &live)).collect());
+        .map(|rows| rows.iter().map(|r| scan_row(r, &live)).collect())
+        .transpose()?;
     match decide(call, name, &ctx, &me, rows.as_deref())? {
         Decision::Unchanged { runvar } => Ok(RecordOutcome::Unchanged {
             runvar_name: name.to_owned(),
@@ -152,7 +154,7 @@ async fn record_in(
                 .commit_with(client.query_one(&statements.task_row, &[&call.host, &me.taskid]))
                 .await?;
             Ok(RecordOutcome::OutOfJob {
-                lcseq: row.get(0),
+                lcseq: row.col("task row", 0)?,
                 taskid: me.taskid,
             })
         }
@@ -174,7 +176,7 @@ async fn record_in(
                     ],
                 ))
                 .await?
-                .get(0);
+                .col("write", 0)?;
             Ok(RecordOutcome::Recorded {
                 lcseq,
                 taskid: me.taskid,
@@ -213,9 +215,12 @@ struct BatchRead {
 
 impl BatchRead {
     /// Host `host`'s rows as read.
-    fn rows_of(&self, host: &str) -> impl Iterator<Item = ScanRow<'_>> {
+    fn rows_of(&self, host: &str) -> Result<Vec<ScanRow<'_>>> {
         let range = self.ranges.get(host).cloned().unwrap_or_default();
-        self.rows[range].iter().map(|r| scan_row(r, &self.live))
+        self.rows[range]
+            .iter()
+            .map(|r| scan_row(r, &self.live))
+            .collect()
     }
 }
 
@@ -223,17 +228,18 @@ impl BatchRead {
 const SCAN_HOST_COLUMN: usize = 7;
 
 /// Where each host's rows are in `rows`, sorted by host.
-fn host_ranges(rows: &[Row]) -> FxHashMap<String, Range<usize>> {
+fn host_ranges(rows: &[Row]) -> Result<FxHashMap<String, Range<usize>>> {
+    const Q: &str = "hosts' rows";
     let mut ranges: FxHashMap<String, Range<usize>> = FxHashMap::default();
     let mut start = 0;
     for i in 1..=rows.len() {
-        let host: &str = rows[start].get(SCAN_HOST_COLUMN);
-        if i == rows.len() || rows[i].get::<_, &str>(SCAN_HOST_COLUMN) != host {
+        let host: &str = rows[start].col(Q, SCAN_HOST_COLUMN)?;
+        if i == rows.len() || rows[i].col::<_, &str>(Q, SCAN_HOST_COLUMN)? != host {
             ranges.insert(host.to_owned(), start..i);
             start = i;
         }
     }
-    ranges
+    Ok(ranges)
 }
 
 /// BEGIN, the contexts, the live set and the hosts' rows, sent together
@@ -275,10 +281,10 @@ async fn read_many(
         ranges: if rows.is_empty() {
             FxHashMap::default()
         } else {
-            host_ranges(&rows)
+            host_ranges(&rows)?
         },
         contexts,
-        live: live_tasks(&live, 0),
+        live: live_tasks(&live, 0)?,
         rows,
     })
 }
@@ -352,8 +358,8 @@ async fn record_many_in(
     // Per call: its task, and its outcome but for the lcseq of its row.
     let mut decided = Vec::with_capacity(calls.len());
     for (i, (&(call, name), row)) in calls.iter().zip(&read.contexts).enumerate() {
-        let mut ctx = Context::from_row(row);
         let at = |e| BatchFailure::at(i, e);
+        let mut ctx = Context::from_row(row).map_err(at)?;
         let me = match acting(ctx.task.take(), call).map_err(at)? {
             Acting::Known(t) => t,
             Acting::CreateStatic(refkey) => match created.get(refkey) {
@@ -369,11 +375,14 @@ async fn record_many_in(
         if let Some(val) = key.and_then(|k| runvars.get(&k)) {
             ctx.runvar = Some((val.clone(), true));
         }
-        let rows: Option<Vec<ScanRow<'_>>> = wants_rows(call).then(|| {
-            let mut rows: Vec<ScanRow<'_>> = read.rows_of(&call.host).collect();
-            rows.extend(added.get(call.host.as_str()).into_iter().flatten().cloned());
-            rows
-        });
+        let rows: Option<Vec<ScanRow<'_>>> = match wants_rows(call) {
+            true => {
+                let mut rows = read.rows_of(&call.host).map_err(at)?;
+                rows.extend(added.get(call.host.as_str()).into_iter().flatten().cloned());
+                Some(rows)
+            }
+            false => None,
+        };
         let decision = decide(call, name, &ctx, &me, rows.as_deref()).map_err(at)?;
         let new_row = match &decision {
             Decision::Unchanged { .. } => None,
@@ -436,7 +445,9 @@ async fn record_many_in(
             .map_err(BatchFailure::whole)?;
         let mut by_host: FxHashMap<String, Vec<i32>> = FxHashMap::default();
         for r in &rows {
-            by_host.entry(r.get(0)).or_default().push(r.get(1));
+            let host: String = r.col("batch write", 0).map_err(BatchFailure::whole)?;
+            let lcseq: i32 = r.col("batch write", 1).map_err(BatchFailure::whole)?;
+            by_host.entry(host).or_default().push(lcseq);
         }
         // The rows are inserted in the calls' order, so lcseqs rise with it.
         lcseqs = by_host
