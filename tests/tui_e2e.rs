@@ -293,3 +293,47 @@ fn filter_drill_in_and_wipe_a_host_from_the_palette() {
         "left the terminal on the alternate screen"
     );
 }
+
+/// A query that fails on purpose (the hosts query reads `hostflags`,
+/// here a view that raises): the browser shows the server's message,
+/// keeps running, recovers on `r` once the database is mended, and `q`
+/// quits, restoring the terminal.
+#[test]
+fn a_failing_query_is_shown_and_the_browser_keeps_working() {
+    let db = TestDb::new();
+    world(&db);
+    let mut admin = db.admin();
+    admin
+        .batch_execute(
+            "INSERT INTO hostflags VALUES ('italia0', 'arch-amd64');
+             CREATE FUNCTION hostflags_fail() RETURNS boolean LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'hostflags failed on purpose'; END $$;
+             ALTER TABLE hostflags RENAME TO hostflags_real;
+             CREATE VIEW hostflags AS
+                 SELECT hostname, hostflag FROM hostflags_real WHERE hostflags_fail();
+             GRANT SELECT ON hostflags TO osstest, osstest_ro;",
+        )
+        .unwrap();
+
+    let mut tui = Tui::start(&db);
+    tui.wait_for("hostflags failed on purpose");
+
+    admin
+        .batch_execute(
+            "DROP VIEW hostflags; ALTER TABLE hostflags_real RENAME TO hostflags;
+             DROP FUNCTION hostflags_fail();",
+        )
+        .unwrap();
+    tui.send("r");
+    tui.wait_until("the hosts list", |s| {
+        s.contains(HOST) && !s.contains("failed on purpose")
+    });
+
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !tui.screen.screen().alternate_screen(),
+        "left the terminal on the alternate screen"
+    );
+}

@@ -213,9 +213,13 @@ fn pump(app: &mut App, worker: &Worker, rx: &Receiver<Event>, effects: Vec<Effec
             worker.send(id, r);
         }
     }
+    // Connection news and the probe are fed too, as the browser's loop
+    // does: they decide whether writes are offered.
+    let deadline = Instant::now() + WAIT;
     while app.requests.any_waiting() {
-        let a = next_answer(rx);
-        let more = update(app, Event::Db(worker::Event::Answer(Box::new(a))));
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = rx.recv_timeout(left).expect("an answer in time");
+        let more = update(app, event);
         for e in more {
             if let Effect::Request(id, r) = e {
                 worker.send(id, r);
@@ -325,4 +329,62 @@ fn confirm_view(app: &App) -> Option<&ConfirmView> {
         Some(Overlay::Confirm(c)) => Some(c),
         _ => None,
     }
+}
+
+#[test]
+fn as_osstest_ro_the_browser_reads_starts_read_only_and_says_why() {
+    let db = seeded();
+    let (worker, rx) = spawn(db.read_only_config().clone());
+    let (mut app, effects) = App::new(config(), false, Instant::now());
+    pump(&mut app, &worker, &rx, effects);
+    let why = "user osstest_ro may read but not write host_lifecycle";
+    assert_eq!(app.read_only_reason().as_deref(), Some(why));
+    assert!(
+        app.hosts.names().contains(&"h2".to_owned()),
+        "{:?}",
+        app.hosts
+    );
+
+    // The palette says why, and Enter does nothing.
+    let effects = palette(&mut app, "wiped h2");
+    assert!(effects.is_empty(), "{effects:?}");
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("the palette closed: {:?}", app.overlay)
+    };
+    assert_eq!(p.parsed, Err(format!("read-only: {why}")));
+
+    // A write sent anyway is refused by the worker before it is tried.
+    worker.send(
+        99,
+        Request::Wipe(hostlife::db::wipe::WipeCall {
+            host: "h2".into(),
+            task: operator(),
+            job: None,
+        }),
+    );
+    let a = next_answer(&rx);
+    let Err(f) = a.result else {
+        panic!("wrote as osstest_ro: {:?}", a.result)
+    };
+    assert!(f.refused, "{f:?}");
+    assert_eq!(f.message, why);
+    assert_eq!(rows_of(&db, "h2"), 1);
+}
+
+#[test]
+fn a_database_without_host_lifecycle_gets_one_line_not_an_sql_error() {
+    let db = seeded();
+    db.connect()
+        .batch_execute("DROP TABLE host_lifecycle")
+        .expect("drop");
+    let (worker, rx) = spawn(db.read_only_config().clone());
+    let (mut app, effects) = App::new(config(), false, Instant::now());
+    pump(&mut app, &worker, &rx, effects);
+    let line = "host_lifecycle is missing: run `hostlife db upgrade` as the owner of the database, osstest";
+    let banner = app.banner().expect("a banner");
+    assert!(banner.contains(line), "{banner}");
+    let Loadable::Failed(why) = &app.hosts.feed.data else {
+        panic!("hosts: {:?}", app.hosts.feed)
+    };
+    assert_eq!(why, line);
 }

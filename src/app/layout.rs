@@ -26,17 +26,18 @@ pub struct Areas {
     pub status: Rect,
 }
 
-pub fn areas(area: Rect, banner: bool) -> Areas {
+/// The screen's areas, with a banner `banner` lines high (none at 0).
+pub fn areas(area: Rect, banner: u16) -> Areas {
     let [header, banner_area, body, status] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(u16::from(banner)),
+        Constraint::Length(banner),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
     .areas(area);
     Areas {
         header,
-        banner: banner.then_some(banner_area),
+        banner: (banner > 0).then_some(banner_area),
         body,
         status,
     }

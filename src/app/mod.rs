@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
+use crate::db::probe::Probe;
 use crate::db::record::{RecordCall, RecordOutcome};
 use crate::db::task::TaskRef;
 use crate::db::wipe::{WipeCall, WipeOutcome};
@@ -165,6 +166,8 @@ pub struct Live {
     pub connection: Option<Connection>,
     /// Advances every tick; drives the spinner.
     pub ticks: u64,
+    /// What the current connection found; `None` until it reports.
+    pub probe: Option<Probe>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -199,6 +202,7 @@ impl App {
                 last_refresh: now,
                 connection: None,
                 ticks: 0,
+                probe: None,
             },
             status: None,
             mouse,
@@ -230,6 +234,44 @@ impl App {
             Some(s) => s.updated(),
             None => self.hosts.feed.updated,
         }
+    }
+
+    /// What the banner over every screen says, if anything: the database
+    /// unreachable, or not usable as it is (the probe's one line, instead
+    /// of an SQL error in every view).
+    pub fn banner(&self) -> Option<String> {
+        match &self.live.connection {
+            Some(Connection::Down { error, retry_in }) => Some(format!(
+                " ✗ database unreachable: {error} — reconnecting (next try within {} s); showing the last data ",
+                retry_in.as_secs().max(1)
+            )),
+            _ => self
+                .live
+                .probe
+                .as_ref()?
+                .unusable()
+                .map(|why| format!(" ✗ {why} ")),
+        }
+    }
+
+    /// How many lines the banner takes on a screen of `area`: all of its
+    /// text, up to a third of the screen.
+    pub fn banner_height(&self, area: ratatui::layout::Rect) -> u16 {
+        self.banner().map_or(0, |text| {
+            let lines = ratatui::text::Line::from(text)
+                .width()
+                .div_ceil(usize::from(area.width.max(1)));
+            (lines as u16).clamp(1, (area.height / 3).max(1))
+        })
+    }
+
+    /// Why writes are refused, if they are: `--read-only`, or a role the
+    /// connection's probe found may not write.
+    pub fn read_only_reason(&self) -> Option<String> {
+        if self.config.read_only {
+            return Some("writes are disabled (--read-only)".to_owned());
+        }
+        self.live.probe.as_ref()?.read_only_reason()
     }
 
     pub fn connection_down(&self) -> bool {
@@ -404,7 +446,7 @@ impl App {
             Action::Palette => {
                 let names = self.hosts.names();
                 self.overlay = Some(Overlay::Palette(Palette::new(
-                    self.config.read_only,
+                    self.read_only_reason(),
                     &names,
                 )));
                 Vec::new()
@@ -495,7 +537,7 @@ impl App {
             }
             MouseEventKind::Down(MouseButton::Left) if self.stack.is_empty() => {
                 let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
-                let body = layout::areas(area, self.connection_down()).body;
+                let body = layout::areas(area, self.banner_height(area)).body;
                 if let Some(column) = layout::host_header_column(body, m.column, m.row) {
                     self.hosts.sort_by(column);
                 }
@@ -531,6 +573,16 @@ impl App {
         } else {
             Vec::new()
         }
+    }
+
+    fn probed(&mut self, probe: Probe) -> Vec<Effect> {
+        let before = self.read_only_reason();
+        self.live.probe = Some(probe);
+        match self.read_only_reason() {
+            Some(why) if before.is_none() => self.say(format!("read-only: {why}"), false),
+            _ => {}
+        }
+        Vec::new()
     }
 
     fn answer(&mut self, answer: Answer) -> Vec<Effect> {
@@ -678,6 +730,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Tick(now) => app.tick(now),
         Event::Db(worker::Event::Connection(c)) => app.connection(c),
         Event::Db(worker::Event::Answer(a)) => app.answer(*a),
+        Event::Db(worker::Event::Probed(p)) => app.probed(p),
     }
 }
 

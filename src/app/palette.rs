@@ -7,6 +7,7 @@ use super::action::Action;
 use super::fuzzy;
 use super::keymap::{self, Context};
 use super::runvars::RunvarSource;
+use crate::db::error::Refusal;
 use crate::db::record::{JobRef, StepRef, check_host_name};
 use crate::lifecycle::{self, DEFAULT_IDENT, Mode, is_valid_name};
 
@@ -112,6 +113,26 @@ pub enum Command {
     Refresh,
     Help,
     Quit,
+}
+
+/// `c`, unless it names a host the hosts list does not have: flagged
+/// before Enter, with the name probably meant, rather than opening an
+/// empty view or sending a write that must be refused. (Before the list
+/// has loaded nothing is known, and nothing is flagged.)
+fn known_host(c: Command, hosts: &[String]) -> Result<Command, String> {
+    let host = match &c {
+        Command::Record { host, .. } | Command::Wiped { host } | Command::Goto { host } => host,
+        _ => return Ok(c),
+    };
+    if hosts.is_empty() || hosts.iter().any(|h| h == host) {
+        return Ok(c);
+    }
+    let did_you_mean = lifecycle::suggest(host, hosts.iter().map(String::as_str));
+    Err(Refusal::NoSuchHost {
+        host: host.clone(),
+        did_you_mean: did_you_mean.map(str::to_owned),
+    }
+    .to_string())
 }
 
 impl Command {
@@ -296,15 +317,16 @@ pub struct Palette {
     /// The input parsed and checked, or what is wrong with it.
     pub parsed: Result<Command, String>,
     pub completions: Vec<String>,
-    /// Writes are disabled (`--read-only`).
-    pub read_only: bool,
+    /// Why writes are refused, when they are (`--read-only`, or a role
+    /// that may not write).
+    pub read_only: Option<String>,
     /// Position while walking the history with ↑/↓; `None` when editing.
     history_pos: Option<usize>,
     draft: String,
 }
 
 impl Palette {
-    pub fn new(read_only: bool, hosts: &[String]) -> Self {
+    pub fn new(read_only: Option<String>, hosts: &[String]) -> Self {
         let mut p = Palette {
             input: String::new(),
             parsed: Err(String::new()),
@@ -318,13 +340,12 @@ impl Palette {
     }
 
     fn changed(&mut self, hosts: &[String]) {
-        self.parsed = parse(&self.input).and_then(|c| {
-            if c.is_write() && self.read_only {
-                Err("read-only: writes are disabled (--read-only)".to_owned())
-            } else {
-                Ok(c)
-            }
-        });
+        self.parsed = parse(&self.input)
+            .and_then(|c| known_host(c, hosts))
+            .and_then(|c| match &self.read_only {
+                Some(why) if c.is_write() => Err(format!("read-only: {why}")),
+                _ => Ok(c),
+            });
         self.completions = completions(&self.input, hosts);
     }
 

@@ -21,7 +21,7 @@ use ratatui::backend::CrosstermBackend;
 
 use super::{App, Config, Effect, Event, update};
 use crate::db::task::TaskRef;
-use crate::db::worker::Worker;
+use crate::db::worker::{self, Worker};
 use crate::render::{self, Theme};
 
 /// How often the clock ticks: often enough for a smooth spinner and an
@@ -66,9 +66,18 @@ impl Drop for TerminalGuard {
 
 /// Chain a panic hook that restores the terminal before the previous hook
 /// (color-eyre's, installed by main) prints its report on a sane screen.
+///
+/// Not for the database worker's thread: the worker catches its panics,
+/// reports them in the browser and starts again. Restoring the terminal
+/// there would leave the browser running on a cooked terminal (keys
+/// echoed and line-buffered, `q` waiting for Enter), and a report printed
+/// over the alternate screen would only garble it.
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if thread::current().name() == Some(worker::THREAD_NAME) {
+            return;
+        }
         restore();
         previous(info);
     }));
@@ -80,11 +89,19 @@ pub fn run(options: Options) -> Result<()> {
     let theme = Theme::from_env();
     let (tx, rx) = mpsc::channel::<Event>();
 
-    let worker_tx = tx.clone();
-    let worker = Worker::spawn(options.db.clone(), move |e| {
-        worker_tx.send(Event::Db(e)).is_ok()
-    })
-    .wrap_err("starting the database thread")?;
+    let spawn_worker = {
+        let tx = tx.clone();
+        let db = options.db.clone();
+        move || {
+            let tx = tx.clone();
+            Worker::spawn(db.clone(), move |e| tx.send(Event::Db(e)).is_ok())
+                .wrap_err("starting the database thread")
+        }
+    };
+    let mut worker = Workers {
+        worker: spawn_worker()?,
+        spawn: Box::new(spawn_worker),
+    };
 
     enable_raw_mode().wrap_err("switching the terminal to raw mode")?;
     let _guard = TerminalGuard;
@@ -106,19 +123,19 @@ pub fn run(options: Options) -> Result<()> {
     let (mut app, effects) = App::new(config, options.mouse, Instant::now());
     let size = terminal.size()?;
     app.size = (size.width, size.height);
-    if carry_out(effects, &worker)? {
+    if carry_out(effects, &mut worker)? {
         return Ok(());
     }
     terminal.draw(|f| render::draw(f, &app, &theme))?;
 
     while let Ok(event) = rx.recv() {
-        if carry_out(update(&mut app, event), &worker)? {
+        if carry_out(update(&mut app, event), &mut worker)? {
             return Ok(());
         }
         // Apply everything already queued before drawing once, so a burst
         // of keys or answers does not lag behind.
         for event in rx.try_iter() {
-            if carry_out(update(&mut app, event), &worker)? {
+            if carry_out(update(&mut app, event), &mut worker)? {
                 return Ok(());
             }
         }
@@ -127,15 +144,31 @@ pub fn run(options: Options) -> Result<()> {
     Ok(())
 }
 
+/// The database worker, and how to start a new one.
+struct Workers {
+    worker: Worker,
+    spawn: Box<dyn Fn() -> Result<Worker>>,
+}
+
+impl Workers {
+    /// Queue a request. A worker whose thread has ended (it catches its
+    /// own panics, so this is a bug past that) is replaced by a new one,
+    /// which takes the request: it connects, with its own backoff, and
+    /// answers, so no view waits forever.
+    fn send(&mut self, id: worker::RequestId, request: worker::Request) -> Result<()> {
+        if !self.worker.send(id, request.clone()) {
+            self.worker = (self.spawn)()?;
+            self.worker.send(id, request);
+        }
+        Ok(())
+    }
+}
+
 /// Do what `update` asked. True when it is time to quit.
-fn carry_out(effects: Vec<Effect>, worker: &Worker) -> Result<bool> {
+fn carry_out(effects: Vec<Effect>, worker: &mut Workers) -> Result<bool> {
     for effect in effects {
         match effect {
-            Effect::Request(id, request) => {
-                // A stopped worker leaves the request unanswered; the view
-                // keeps showing it loading, which is the truth.
-                worker.send(id, request);
-            }
+            Effect::Request(id, request) => worker.send(id, request)?,
             Effect::Copy(text) => {
                 let mut out = io::stdout();
                 out.write_all(osc52(&text).as_bytes())?;

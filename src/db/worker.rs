@@ -12,14 +12,26 @@
 //!
 //! When the connection drops, the worker says so ([`Connection::Down`]),
 //! answers requests with an error meanwhile, and reconnects with
-//! exponential backoff; once back it says [`Connection::Up`].
+//! exponential backoff; once back it says [`Connection::Up`], and what the
+//! connection found ([`Event::Probed`]): a database without what hostlife
+//! reads gets every request answered with that one line instead of an SQL
+//! error, and a role that may not write gets its writes refused before
+//! they are tried.
+//!
+//! A request that panics the worker (a bug, never the database's fault)
+//! is caught: it is answered with the panic's message, the connection it
+//! may have left mid-transaction is dropped, and the worker starts again
+//! on a new one, with the same backoff as a lost connection. The browser
+//! keeps its data throughout.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use postgres::Client;
 
+use super::probe::{self, Probe};
 use super::read::{self, HistoryEntry, HostDetail, HostSummary, JobRunvar};
 use super::record::{RecordCall, RecordOutcome, Recorder};
 use super::wipe::{self, WipeCall, WipeOutcome, WipePlan};
@@ -164,7 +176,13 @@ pub enum Event {
     /// Boxed: answers carry whole result sets, connection news is small.
     Answer(Box<Answer>),
     Connection(Connection),
+    /// What a new connection found: sent after each [`Connection::Up`].
+    Probed(Probe),
 }
+
+/// The thread's name, which the browser's panic hook knows: a panic there
+/// is caught and reported by the worker, not the end of the program.
+pub const THREAD_NAME: &str = "hostlife-db";
 
 /// The handle to a running worker. Dropping it stops the worker once its
 /// current query finishes.
@@ -184,8 +202,8 @@ impl Worker {
         }
         let (tx, rx) = mpsc::channel();
         thread::Builder::new()
-            .name("hostlife-db".to_owned())
-            .spawn(move || Runner::new(config, sink).run(rx))?;
+            .name(THREAD_NAME.to_owned())
+            .spawn(move || Runner::new(config, sink, execute).run(rx))?;
         Ok(Worker { tx })
     }
 
@@ -216,10 +234,16 @@ pub fn coalesce(batch: Vec<(RequestId, Request)>) -> Vec<(RequestId, Request)> {
         .collect()
 }
 
+/// How the worker carries out a request on its connection.
+type Execute = fn(&mut Client, &mut LazyRecorder, &Request) -> Result<Reply>;
+
 struct Runner<S> {
     config: Config,
     sink: S,
+    execute: Execute,
     client: Option<Client>,
+    /// What the current connection found.
+    probe: Option<Probe>,
     recorder: LazyRecorder,
     /// Why the last connection attempt failed, and when to try again.
     down: Option<(String, Instant)>,
@@ -227,10 +251,12 @@ struct Runner<S> {
 }
 
 impl<S: FnMut(Event) -> bool> Runner<S> {
-    fn new(config: Config, sink: S) -> Self {
+    fn new(config: Config, sink: S, execute: Execute) -> Self {
         Runner {
             sink,
+            execute,
             client: None,
+            probe: None,
             recorder: LazyRecorder {
                 config: config.clone(),
                 recorder: None,
@@ -275,28 +301,35 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         }
     }
 
-    /// Try to connect; report the outcome. False when the sink is gone.
+    /// Try to connect and probe; report the outcome. False when the sink
+    /// is gone.
     fn connect(&mut self) -> bool {
-        let connected = connect_blocking(&self.config).and_then(|mut client| {
-            client.batch_execute(SESSION_SETUP)?;
-            Ok(client)
-        });
+        let connected = connect_blocking(&self.config)
+            .and_then(|mut client| {
+                client.batch_execute(SESSION_SETUP)?;
+                Ok(client)
+            })
+            .map_err(|e| super::error::describe_pg(&e))
+            .and_then(|mut client| match probe::probe(&mut client) {
+                Ok(p) => Ok((client, p)),
+                Err(e) => Err(format!("probing the database: {e}")),
+            });
         match connected {
-            Ok(client) => {
+            Ok((client, probe)) => {
                 self.client = Some(client);
+                self.probe = Some(probe.clone());
                 self.down = None;
                 self.backoff = FIRST_BACKOFF;
-                (self.sink)(Event::Connection(Connection::Up))
+                (self.sink)(Event::Connection(Connection::Up)) && (self.sink)(Event::Probed(probe))
             }
-            Err(e) => {
-                let error = super::error::describe_pg(&e);
-                self.went_down(error)
-            }
+            Err(error) => self.went_down(error),
         }
     }
 
     fn went_down(&mut self, error: String) -> bool {
         self.client = None;
+        self.probe = None;
+        self.recorder.recorder = None;
         let retry_in = self.backoff;
         self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
         self.down = Some((error.clone(), Instant::now() + retry_in));
@@ -313,18 +346,52 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         {
             return false;
         }
-        let result = match (&mut self.client, &self.down) {
-            (Some(client), _) => {
-                execute(client, &mut self.recorder, &request).map_err(|e| Failure::from(&e))
+        let refusal = self.probe.as_ref().and_then(|p| {
+            p.unusable().map(|message| Failure {
+                message,
+                refused: false,
+            })
+        });
+        let refusal = refusal.or_else(|| {
+            let why = request
+                .is_write()
+                .then(|| self.probe.as_ref()?.read_only_reason())?;
+            why.map(|message| Failure {
+                message,
+                refused: true,
+            })
+        });
+        let mut panicked = None;
+        let result = match (&mut self.client, &self.down, refusal) {
+            (Some(_), _, Some(refusal)) => Err(refusal),
+            (Some(client), _, None) => {
+                let execute = self.execute;
+                let recorder = &mut self.recorder;
+                // The client and the recorder are dropped below if this
+                // unwinds, so nothing half-done is used again.
+                match panic::catch_unwind(AssertUnwindSafe(|| execute(client, recorder, &request)))
+                {
+                    Ok(r) => r.map_err(|e| Failure::from(&e)),
+                    Err(payload) => {
+                        let why = panic_message(payload.as_ref());
+                        panicked = Some(why.clone());
+                        Err(Failure {
+                            message: format!(
+                                "internal error in the database worker: {why}; it starts again on a new connection"
+                            ),
+                            refused: false,
+                        })
+                    }
+                }
             }
-            (None, Some((error, at))) => Err(Failure {
+            (None, Some((error, at)), _) => Err(Failure {
                 message: format!(
                     "not connected ({error}); retrying in {} s",
                     at.saturating_duration_since(Instant::now()).as_secs() + 1
                 ),
                 refused: false,
             }),
-            (None, None) => Err(Failure {
+            (None, None, _) => Err(Failure {
                 message: "not connected".to_owned(),
                 refused: false,
             }),
@@ -335,10 +402,25 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             request,
             result,
         })));
+        if let Some(why) = panicked {
+            return answered && self.went_down(format!("the database worker failed ({why})"));
+        }
         if lost {
             return self.went_down("the connection to the server was lost".to_owned());
         }
         answered
+    }
+}
+
+/// A panic's message, as `panic!` was given it.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    match (
+        payload.downcast_ref::<&str>(),
+        payload.downcast_ref::<String>(),
+    ) {
+        (Some(s), _) => (*s).to_owned(),
+        (_, Some(s)) => s.clone(),
+        _ => "a panic without a message".to_owned(),
     }
 }
 
@@ -405,6 +487,71 @@ fn read_only<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::testdb::TestDb;
+
+    /// [`execute`], but a request to show host `boom` panics, as a bug
+    /// in reading an answer would.
+    fn execute_or_panic(
+        client: &mut Client,
+        recorder: &mut LazyRecorder,
+        request: &Request,
+    ) -> Result<Reply> {
+        if matches!(request, Request::Show { host } if host == "boom") {
+            panic!("a bug in reading boom");
+        }
+        execute(client, recorder, request)
+    }
+
+    /// A panic in a request is answered, the connection is replaced, and
+    /// the next request is served as if nothing happened.
+    #[test]
+    fn a_panicking_request_is_answered_and_the_worker_starts_again() {
+        let db = TestDb::new();
+        let (tx, events) = mpsc::channel();
+        let (requests, rx) = mpsc::channel();
+        let config = db.config().clone();
+        let runner = thread::Builder::new()
+            .name(THREAD_NAME.to_owned())
+            .spawn(move || {
+                Runner::new(config, move |e| tx.send(e).is_ok(), execute_or_panic).run(rx)
+            })
+            .unwrap();
+        let next = || events.recv_timeout(Duration::from_secs(20)).unwrap();
+        assert_eq!(next(), Event::Connection(Connection::Up));
+        assert!(matches!(next(), Event::Probed(_)));
+
+        requests.send((1, show("boom"))).unwrap();
+        let Event::Answer(a) = next() else {
+            panic!("no answer")
+        };
+        let failure = a.result.unwrap_err();
+        assert!(
+            failure.message.contains("a bug in reading boom"),
+            "{failure:?}"
+        );
+        assert!(!failure.refused);
+        let Event::Connection(Connection::Down { error, .. }) = next() else {
+            panic!("the connection was kept")
+        };
+        assert!(error.contains("a bug in reading boom"), "{error}");
+
+        // After the backoff, a new connection, and the next request works.
+        requests.send((2, Request::Hosts)).unwrap();
+        loop {
+            match next() {
+                Event::Answer(a) if a.id == 2 && a.result.is_ok() => break,
+                Event::Answer(a) if a.id == 2 => {
+                    // Sent before the retry was due: answered "not
+                    // connected"; ask again.
+                    requests.send((2, Request::Hosts)).unwrap();
+                    let _ = a;
+                }
+                _ => {}
+            }
+        }
+        drop(requests);
+        runner.join().expect("the worker thread ended by itself");
+    }
 
     fn show(host: &str) -> Request {
         Request::Show {

@@ -65,7 +65,8 @@ pub fn render_app(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         too_small(area, buf, ctx);
         return;
     }
-    let areas = layout::areas(area, app.connection_down());
+    let banner = app.banner_height(area);
+    let areas = layout::areas(area, banner);
     status::Header { app, ctx }.render(areas.header, buf);
     if let Some(banner) = areas.banner {
         status::Banner { app, ctx }.render(banner, buf);

@@ -68,8 +68,8 @@ impl Widget for PaletteWidget<'_> {
             lines.push(Line::from(spans));
         }
         let mut title = vec![Span::styled(" Command ", t.title())];
-        if p.read_only {
-            title.push(Span::styled(" read-only: writes disabled ", t.error()));
+        if let Some(why) = &p.read_only {
+            title.push(Span::styled(format!(" read-only: {why} "), t.error()));
         }
         let height = lines.len() as u16 + 2;
         let width = area.width.saturating_sub(8).min(100);

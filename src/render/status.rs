@@ -4,13 +4,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::Ctx;
 use crate::app::App;
 use crate::app::action::Action;
 use crate::app::keymap::{self, Context};
-use crate::db::worker::Connection;
 
 pub struct Header<'a> {
     pub app: &'a App,
@@ -30,7 +29,7 @@ impl Widget for Header<'_> {
             spans.push(Span::raw(s.crumb()));
         }
         let mut flags = Vec::new();
-        if self.app.config.read_only {
+        if self.app.read_only_reason().is_some() {
             flags.push("read-only");
         }
         if self.app.live.paused {
@@ -53,14 +52,11 @@ pub struct Banner<'a> {
 
 impl Widget for Banner<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let Some(Connection::Down { error, retry_in }) = &self.app.live.connection else {
+        let Some(text) = self.app.banner() else {
             return;
         };
-        let text = format!(
-            " ✗ database unreachable: {error} — reconnecting (next try within {} s); showing the last data ",
-            retry_in.as_secs().max(1)
-        );
         Paragraph::new(text)
+            .wrap(Wrap { trim: false })
             .style(self.ctx.theme.banner())
             .render(area, buf);
     }
