@@ -13,6 +13,8 @@ use crate::db::read::HistoryEntry;
 pub struct HistoryView {
     pub host: String,
     pub feed: Feed<Vec<HistoryEntry>>,
+    /// Whether flights older than the last shown name the host too.
+    pub more: bool,
     pub cursor: Cursor,
 }
 
@@ -21,15 +23,20 @@ impl HistoryView {
         HistoryView {
             host,
             feed: Feed::loading(),
+            more: false,
             cursor: Cursor::default(),
         }
     }
 
     pub fn accept(
         &mut self,
-        result: Result<Vec<HistoryEntry>, String>,
+        result: Result<(Vec<HistoryEntry>, bool), String>,
         now: Instant,
     ) -> Option<String> {
+        let result = result.map(|(entries, more)| {
+            self.more = more;
+            entries
+        });
         let msg = self.feed.finish(result, now);
         self.cursor.clamp(self.feed.loaded().map_or(0, Vec::len));
         msg

@@ -620,7 +620,7 @@ impl App {
             }
             Request::History { host } => {
                 let r = result.and_then(|r| match r {
-                    Reply::History(v) => Ok(v),
+                    Reply::History { entries, more } => Ok((entries, more)),
                     other => Err(unexpected(&other)),
                 });
                 match self.stack.iter_mut().rev().find_map(|s| match s {

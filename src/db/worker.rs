@@ -125,7 +125,12 @@ impl Request {
 pub enum Reply {
     Hosts(Vec<HostSummary>),
     Host(HostDetail),
-    History(Vec<HistoryEntry>),
+    /// The newest [`HISTORY_LIMIT`] or so jobs, and whether older
+    /// flights name the host too.
+    History {
+        entries: Vec<HistoryEntry>,
+        more: bool,
+    },
     Runvars(Vec<JobRunvar>),
     /// The plan, and the host's rows so the plan can name their jobs.
     WipePlan {
@@ -450,9 +455,11 @@ fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) 
     Ok(match request {
         Request::Hosts => Reply::Hosts(read_only(client, |c| read::hosts(c))?),
         Request::Show { host } => Reply::Host(read_only(client, |c| read::show(c, host))?),
-        Request::History { host } => Reply::History(read_only(client, |c| {
-            read::history(c, host, HISTORY_LIMIT, None)
-        })?),
+        Request::History { host } => {
+            let (entries, more) =
+                read_only(client, |c| read::history_page(c, host, HISTORY_LIMIT, None))?;
+            Reply::History { entries, more }
+        }
         Request::JobRunvars { flight, job } => {
             Reply::Runvars(read_only(client, |c| read::job_runvars(c, *flight, job))?)
         }

@@ -47,7 +47,14 @@ impl Widget for HistoryWidget<'_> {
         let t = self.ctx.theme;
         let v = self.view;
         let count = v.feed.loaded().map_or(String::new(), |l| {
-            format!("· {} jobs, newest first ", l.len())
+            let older = match (v.more, l.last()) {
+                (true, Some(last)) => format!(
+                    "· older flights too: hostlife history {} --before {} ",
+                    v.host, last.flight
+                ),
+                _ => String::new(),
+            };
+            format!("· {} jobs, newest first {older}", l.len())
         });
         let block = block(
             Line::from(vec![

@@ -279,7 +279,10 @@ pub fn reply(request: &Request) -> Reply {
     match request {
         Request::Hosts => Reply::Hosts(hosts()),
         Request::Show { .. } => Reply::Host(h1_detail()),
-        Request::History { .. } => Reply::History(h1_history()),
+        Request::History { .. } => Reply::History {
+            entries: h1_history(),
+            more: false,
+        },
         Request::JobRunvars { flight, job } if job == "build-d" && *flight == 100 => {
             Reply::Runvars(build_d_runvars())
         }
