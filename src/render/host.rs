@@ -4,12 +4,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 
 use super::text::{DEAD, DELETED, LIVE};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::host::{HostPane, HostView, row_flags};
-use crate::db::read::RowView;
+use crate::db::read::{HostDetail, RowView};
 use crate::lifecycle::{Resolved, ResolvedKind};
 
 pub struct HostWidget<'a> {
@@ -127,6 +127,31 @@ pub fn entry_cells(e: &Resolved) -> [String; 5] {
     }
 }
 
+/// "flags: …" and "properties: …" lines for a host, each only when it has
+/// some.
+fn host_facts(d: &HostDetail, ctx: Ctx) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let mut lines = Vec::new();
+    if !d.flags.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("flags: ", t.muted()),
+            Span::raw(d.flags.join(" ")),
+        ]));
+    }
+    if !d.properties.is_empty() {
+        let props: Vec<String> = d
+            .properties
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.val))
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled("properties: ", t.muted()),
+            Span::raw(props.join(" ")),
+        ]));
+    }
+    lines
+}
+
 impl HostWidget<'_> {
     fn render_rows(&self, area: Rect, buf: &mut Buffer) {
         let t = self.ctx.theme;
@@ -161,6 +186,21 @@ impl HostWidget<'_> {
             return;
         }
         let Some(d) = v.feed.loaded() else { return };
+        // The host's flags and properties, in full (the hosts list
+        // condenses them), above its rows.
+        let facts = host_facts(&d.detail, self.ctx);
+        let needed: usize = facts
+            .iter()
+            .map(|l| l.width().div_ceil(usize::from(inner.width.max(1))).max(1))
+            .sum();
+        let [facts_area, inner] = Layout::vertical([
+            Constraint::Length((needed as u16).min(inner.height / 3)),
+            Constraint::Fill(1),
+        ])
+        .areas(inner);
+        Paragraph::new(facts)
+            .wrap(Wrap { trim: false })
+            .render(facts_area, buf);
         if d.detail.rows.is_empty() {
             Paragraph::new("no lifecycle rows since the last wipe").render(inner, buf);
             return;

@@ -9,7 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hostlife::app::{App, Config, Effect, Event, update};
 use hostlife::db::error::TaskLabel;
 use hostlife::db::read::{
-    Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, RowView, StepInfo,
+    Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, Property, RowView,
+    StepInfo,
 };
 use hostlife::db::task::{Task, TaskRef};
 use hostlife::db::wipe::WipePlan;
@@ -183,7 +184,16 @@ pub fn h1_detail() -> HostDetail {
         host: "h1".into(),
         build_host: true,
         flags: vec!["arch-amd64".into(), "purpose-build".into()],
-        properties: vec![],
+        properties: vec![
+            Property {
+                name: "cpus".into(),
+                val: "16".into(),
+            },
+            Property {
+                name: "memory".into(),
+                val: "65536".into(),
+            },
+        ],
         rows,
         listing: listing.items.join(" "),
     }
