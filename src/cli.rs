@@ -168,11 +168,22 @@ pub enum DbSub {
     /// Create the minimal osstest schema (with host_lifecycle) in an empty
     /// database.
     Init,
-    /// Add host_lifecycle to an existing osstest database (idempotent).
-    Upgrade,
+    /// Add host_lifecycle and hostlife's indexes to an existing osstest
+    /// database, as the owner of its tables, without blocking osstest's
+    /// writers (indexes are built concurrently). Idempotent.
+    Upgrade(UpgradeArgs),
     /// Fill a fresh database (made with `db init`) with a simulated osstest
     /// workload, written through the recorder.
     Seed(SeedArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct UpgradeArgs {
+    /// Print the SQL it would run, and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -259,7 +270,10 @@ pub enum Command {
         json: bool,
     },
     DbInit,
-    DbUpgrade,
+    DbUpgrade {
+        dry_run: bool,
+        json: bool,
+    },
     DbSeed {
         cfg: SeedConfig,
         json: bool,
@@ -405,8 +419,11 @@ impl Config {
                 command: DbSub::Init,
             }) => Command::DbInit,
             Some(Sub::Db {
-                command: DbSub::Upgrade,
-            }) => Command::DbUpgrade,
+                command: DbSub::Upgrade(a),
+            }) => Command::DbUpgrade {
+                dry_run: a.dry_run,
+                json: a.json,
+            },
             Some(Sub::Db {
                 command: DbSub::Seed(a),
             }) => Command::DbSeed {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use hostlife::db::read;
 use hostlife::db::record::{self, RecordOutcome, Recorder};
 use hostlife::db::wipe;
-use hostlife::db::{Error, connect, probe, schema};
+use hostlife::db::{Error, connect, probe, schema, upgrade};
 use hostlife::lifecycle;
 use serde::Serialize;
 use serde_json::json;
@@ -177,6 +177,40 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     Ok(())
 }
 
+fn print_upgrade(report: &upgrade::Report) {
+    if report.dry_run {
+        println!("-- db upgrade --dry-run, as {}", report.owner);
+        for note in &report.notes {
+            println!("-- {note}");
+        }
+        if report.nothing_to_do() {
+            println!("-- nothing to do");
+        }
+        for step in &report.steps {
+            println!("-- {}", step.what);
+            let (begin, end) = match step.concurrent {
+                true => ("", ""),
+                false => ("BEGIN;\n", "COMMIT;\n"),
+            };
+            print!("{begin}");
+            for sql in &step.sql {
+                println!("{};", sql.trim_end().trim_end_matches(';'));
+            }
+            print!("{end}");
+        }
+        return;
+    }
+    for step in &report.steps {
+        println!("done: {}", step.what);
+    }
+    for note in &report.notes {
+        println!("note: {note}");
+    }
+    if report.nothing_to_do() {
+        println!("nothing to do: host_lifecycle and hostlife's indexes are present");
+    }
+}
+
 fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), Failure> {
     if json {
         return print_json(outcome);
@@ -306,15 +340,12 @@ pub fn run(config: Config) -> Result<(), Failure> {
             println!("created the osstest schema with host_lifecycle");
             Ok(())
         }
-        Command::DbUpgrade => {
-            let done = schema::upgrade(&mut connect_unprobed(db)?)?;
-            match (done.created_table, done.created_indexes) {
-                (false, false) => println!("host_lifecycle already present: nothing to do"),
-                (true, _) => println!("added host_lifecycle and hostlife's lifecycle indexes"),
-                (false, true) => {
-                    println!("added hostlife's lifecycle indexes (host_lifecycle, live tasks)")
-                }
+        Command::DbUpgrade { dry_run, json } => {
+            let report = upgrade::upgrade(&mut connect_unprobed(db)?, dry_run)?;
+            if json {
+                return print_json(&report);
             }
+            print_upgrade(&report);
             Ok(())
         }
         Command::DbSeed { cfg, json } => {

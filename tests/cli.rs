@@ -421,50 +421,6 @@ fn reads_hosts_show_history_and_lookup() {
 }
 
 #[test]
-fn db_init_and_upgrade() {
-    let db = TestDb::new();
-    let o = hostlife(&db, &["db", "upgrade"]);
-    assert!(o.status.success());
-    assert!(stdout(&o).contains("already present"));
-    let mut c = db.connect();
-    // A database upgraded before the live-tasks index existed.
-    c.batch_execute("DROP INDEX tasks_live_idx").unwrap();
-    let o = hostlife(&db, &["db", "upgrade"]);
-    assert!(
-        stdout(&o).contains("added hostlife's lifecycle indexes"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    let live_idx: bool = c
-        .query_one("SELECT to_regclass('tasks_live_idx') IS NOT NULL", &[])
-        .unwrap()
-        .get(0);
-    assert!(live_idx, "upgrade recreates the live-tasks index");
-    c.batch_execute("DROP TABLE host_lifecycle").unwrap();
-    let o = hostlife(&db, &["db", "upgrade"]);
-    assert!(
-        stdout(&o).contains("added host_lifecycle"),
-        "{}",
-        stderr(&o)
-    );
-    let o = hostlife(&db, &["db", "init"]);
-    assert_eq!(
-        o.status.code(),
-        Some(3),
-        "init over an existing schema fails"
-    );
-    let n: i64 = c
-        .query_one(
-            "SELECT count(*) FROM pg_sequences WHERE sequencename = 'host_lifecycle_lcseq_seq'",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    assert_eq!(n, 1);
-}
-
-#[test]
 fn db_seed_fills_a_fresh_database_and_refuses_a_used_one() {
     let db = TestDb::new();
     let o = hostlife(&db, &["db", "seed", "--scale", "small", "--json"]);

@@ -97,6 +97,12 @@ pub enum Refusal {
         job: String,
         name: String,
     },
+    #[error(
+        "not an osstest database: table runvars is missing (db upgrade adds to osstest's tables; db init makes them in an empty database)"
+    )]
+    NotOsstest,
+    #[error("db upgrade must run as the owner of osstest's tables, {owner} (you are {user})")]
+    NotOwner { owner: String, user: String },
     #[error("host {host} is held by {holder}, not by the caller")]
     HeldByOther { host: String, holder: TaskLabel },
     #[error("host {host} is held by {holder}, which is not live")]

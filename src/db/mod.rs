@@ -1,7 +1,8 @@
 //! Everything that talks to PostgreSQL. Nothing here knows of terminals.
 //!
 //! - [`connect`]: where the database is, resolved as libpq and psql do.
-//! - [`schema`]: DDL for a fresh database and for upgrading osstest's.
+//! - [`schema`]: DDL for a fresh database.
+//! - [`upgrade`]: adding what hostlife needs to a live osstest database.
 //! - [`record`]: selectprep / select / final, one transaction each.
 //! - [`pipelined`]: the recorder's connection, statements sent together.
 //! - [`wipe`]: `wiped`, alone or many hosts in one transaction, with the
@@ -28,6 +29,7 @@ pub mod schema;
 pub mod task;
 pub mod testdb;
 pub mod txn;
+pub mod upgrade;
 pub mod wipe;
 pub mod worker;
 

@@ -163,8 +163,8 @@ CREATE INDEX resources_owntaskid_idx ON resources (owntaskid);
 /// Indexes for the lifecycle queries, beside osstest's own DDL: `wiped`
 /// finds a task's first row on a host; the recorder and the hosts list
 /// start from the few live tasks (a partial index, since most tasks in an
-/// osstest database are long dead) and probe each on the host. `upgrade`
-/// adds them too.
+/// osstest database are long dead) and probe each on the host.
+/// `db upgrade` builds the same ones (see [`super::upgrade`]).
 const LIFECYCLE_INDEX_DDL: &str = r#"
 CREATE INDEX IF NOT EXISTS host_lifecycle_task_idx ON host_lifecycle (hostname, taskid, lcseq);
 CREATE INDEX IF NOT EXISTS host_lifecycle_taskid_idx ON host_lifecycle (taskid);
@@ -181,52 +181,6 @@ pub fn init(client: &mut impl GenericClient) -> Result<()> {
     tx.batch_execute(LIFECYCLE_INDEX_DDL)?;
     tx.commit()?;
     Ok(())
-}
-
-/// What `upgrade` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Upgrade {
-    /// host_lifecycle (table and sequence) was created.
-    pub created_table: bool,
-    /// hostlife's lifecycle indexes were created.
-    pub created_indexes: bool,
-}
-
-fn lifecycle_indexes_present(tx: &mut impl GenericClient) -> Result<bool> {
-    Ok(tx
-        .query_one(
-            "SELECT to_regclass('host_lifecycle_task_idx') IS NOT NULL
-                AND to_regclass('host_lifecycle_taskid_idx') IS NOT NULL
-                AND to_regclass('tasks_live_idx') IS NOT NULL",
-            &[],
-        )?
-        .get(0))
-}
-
-/// Add host_lifecycle to an existing osstest database unless it is there,
-/// and hostlife's lifecycle indexes (on it, and on the live tasks) unless they are.
-pub fn upgrade(client: &mut impl GenericClient) -> Result<Upgrade> {
-    let mut tx = client.transaction()?;
-    // Serialise concurrent upgrades of the same database.
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('hostlife upgrade'))",
-        &[],
-    )?;
-    let present: bool = tx
-        .query_one("SELECT to_regclass('host_lifecycle') IS NOT NULL", &[])?
-        .get(0);
-    if !present {
-        tx.batch_execute(HOST_LIFECYCLE_DDL)?;
-    }
-    let indexes = lifecycle_indexes_present(&mut tx)?;
-    if !indexes {
-        tx.batch_execute(LIFECYCLE_INDEX_DDL)?;
-    }
-    tx.commit()?;
-    Ok(Upgrade {
-        created_table: !present,
-        created_indexes: !indexes,
-    })
 }
 
 /// The role that owns osstest's tables and that osstest runs as.
