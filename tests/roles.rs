@@ -557,3 +557,27 @@ fn a_database_without_what_hostlife_needs_says_what_is_missing() {
         text(&o.stderr)
     );
 }
+
+/// `history` reads through osstest's `runvars_host_idx`, in both its
+/// scans: its condition is the index's, word for word. (With sequential
+/// scans priced out, a condition the planner cannot prove within the
+/// partial index leaves it nothing but a sequential scan.)
+#[test]
+fn history_reads_through_runvars_host_idx() {
+    let db = lab();
+    let mut ro = connect_blocking(db.read_only_config()).unwrap();
+    let mut tx = ro.transaction().unwrap();
+    tx.batch_execute("SET LOCAL enable_seqscan = off").unwrap();
+    let plan = tx
+        .query(
+            &format!("EXPLAIN (COSTS OFF) {}", read::HISTORY_QUERY),
+            &[&"italia0", &i32::MAX, &201i64],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0) + "\n")
+        .collect::<String>();
+    let scans = plan.matches("using runvars_host_idx").count();
+    assert_eq!(scans, 2, "{plan}");
+    assert!(!plan.contains("Seq Scan on runvars"), "{plan}");
+}

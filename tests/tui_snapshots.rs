@@ -4,8 +4,8 @@
 mod tui;
 
 use crossterm::event::KeyCode;
-use hostlife::app::{App, Event, update};
-use hostlife::db::worker::{self, Connection};
+use hostlife::app::{App, Effect, Event, update};
+use hostlife::db::worker::{self, Connection, Request};
 use hostlife::render::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -89,8 +89,15 @@ fn runvars() {
     let (mut app, _) = loaded_app(false);
     let effects = press(&mut app, [ch(':')]);
     assert!(effects.is_empty());
+    // Typing asks the database only whether the job named exists.
     let effects = press(&mut app, typed("decode 100 build-d"));
-    assert!(effects.is_empty());
+    assert!(
+        effects
+            .iter()
+            .all(|e| matches!(e, Effect::Request(_, Request::CheckJob { .. }))),
+        "{effects:?}"
+    );
+    serve(&mut app, effects);
     let effects = press(&mut app, [key(KeyCode::Enter)]);
     serve(&mut app, effects);
     snapshot("runvars", &mut app);
@@ -159,10 +166,11 @@ fn confirm_refused() {
 fn confirm_record() {
     let (mut app, _) = loaded_app(false);
     press(&mut app, [ch(':')]);
-    press(
+    let effects = press(
         &mut app,
         typed("selectprep h1 --flight 100 --job build-d --step 4"),
     );
+    serve(&mut app, effects);
     press(&mut app, [key(KeyCode::Enter)]);
     snapshot("confirm_record", &mut app);
 }

@@ -388,3 +388,43 @@ fn a_database_without_host_lifecycle_gets_one_line_not_an_sql_error() {
     };
     assert_eq!(why, line);
 }
+
+/// The palette asks the database about the job a line names as it is
+/// typed, and flags one that does not exist before Enter.
+#[test]
+fn the_palette_flags_a_job_that_does_not_exist_before_enter() {
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    let (mut app, effects) = App::new(config(), false, Instant::now());
+    pump(&mut app, &worker, &rx, effects);
+    let parsed = |app: &App| match &app.overlay {
+        Some(Overlay::Palette(p)) => p.parsed.clone(),
+        other => panic!("the palette closed: {other:?}"),
+    };
+    let type_line = |app: &mut App, line: &str| {
+        let mut effects = update(app, key(KeyCode::Esc));
+        effects.extend(update(app, ch(':')));
+        for e in typed(line) {
+            effects.extend(update(app, e));
+        }
+        pump(app, &worker, &rx, effects);
+    };
+
+    type_line(&mut app, "decode 100 build-zz");
+    let err = parsed(&app).unwrap_err();
+    assert!(err.contains("build-zz") && err.contains("100"), "{err}");
+    // Enter runs nothing.
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+
+    type_line(&mut app, "decode 999 build-a");
+    let err = parsed(&app).unwrap_err();
+    assert!(err.contains("999"), "{err}");
+
+    type_line(&mut app, "decode 100 build-a");
+    assert!(parsed(&app).is_ok(), "{:?}", parsed(&app));
+
+    // A record's --flight/--job too.
+    type_line(&mut app, "select h2 --flight 100 --job nosuch");
+    let err = parsed(&app).unwrap_err();
+    assert!(err.contains("nosuch"), "{err}");
+}

@@ -47,7 +47,7 @@ use host::HostView;
 use hosts::HostsView;
 use keymap::Context;
 use loadable::Loadable;
-use palette::{Command, Palette, PaletteOutcome};
+use palette::{Command, JobCheck, Palette, PaletteOutcome};
 pub use run::{Options, run};
 use runvars::{RunvarSource, RunvarsView};
 use screen::{Reaction, Screen, Target};
@@ -67,7 +67,7 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Help(HelpView),
-    Palette(Palette),
+    Palette(Box<Palette>),
     Confirm(Box<ConfirmView>),
 }
 
@@ -313,6 +313,35 @@ impl App {
         self.requests.issue(request, self.live.now)
     }
 
+    /// Ask the worker about the job the palette's line names, if it has
+    /// not been asked yet.
+    fn check_palette_job(&mut self) -> Vec<Effect> {
+        let Some(Overlay::Palette(p)) = &mut self.overlay else {
+            return Vec::new();
+        };
+        let Some(job) = p.job_to_check() else {
+            return Vec::new();
+        };
+        p.checking(job.clone());
+        let (flight, job) = job;
+        vec![self.issue(Request::CheckJob { flight, job })]
+    }
+
+    fn job_checked(&mut self, job: (i32, String), result: Result<Reply, String>, refused: bool) {
+        let Some(Overlay::Palette(p)) = &mut self.overlay else {
+            return;
+        };
+        let check = match result {
+            Ok(_) => Some(JobCheck::Exists),
+            Err(why) if refused => Some(JobCheck::Unknown(why)),
+            // Not connected, or the query failed: the line stays as it
+            // is, and Enter will say what is wrong.
+            Err(_) => None,
+        };
+        let names = self.hosts.names();
+        p.checked(job, check, &names);
+    }
+
     /// Reload what is shown, unless that very request is on its way: its
     /// answer will do, and asking again would only queue the same query
     /// behind it.
@@ -367,7 +396,7 @@ impl App {
             Some(Overlay::Palette(p)) => {
                 let names = self.hosts.names();
                 return match p.key(&key, &self.commands, &names) {
-                    PaletteOutcome::Used => Vec::new(),
+                    PaletteOutcome::Used => self.check_palette_job(),
                     PaletteOutcome::Close => {
                         self.overlay = None;
                         Vec::new()
@@ -445,10 +474,10 @@ impl App {
             }
             Action::Palette => {
                 let names = self.hosts.names();
-                self.overlay = Some(Overlay::Palette(Palette::new(
+                self.overlay = Some(Overlay::Palette(Box::new(Palette::new(
                     self.read_only_reason(),
                     &names,
-                )));
+                ))));
                 Vec::new()
             }
             Action::Refresh => self.refresh(),
@@ -593,6 +622,7 @@ impl App {
         let Answer {
             request, result, ..
         } = answer;
+        let refused = result.as_ref().is_err_and(|f| f.refused);
         let result = result.map_err(|f| f.message);
         let mut effects = Vec::new();
         let note = match request {
@@ -630,6 +660,10 @@ impl App {
                     Some(v) => v.accept(r, now),
                     None => None,
                 }
+            }
+            Request::CheckJob { flight, job } => {
+                self.job_checked((flight, job), result, refused);
+                None
             }
             request @ (Request::JobRunvars { .. } | Request::DecodeRunvar { .. }) => {
                 let r = result.and_then(|r| match r {

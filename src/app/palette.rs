@@ -1,6 +1,8 @@
 //! The command palette (`:`): commands parsed as you type, with fuzzy
 //! completion of command and host names and a history.
 
+use std::collections::HashMap;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
@@ -136,6 +138,19 @@ fn known_host(c: Command, hosts: &[String]) -> Result<Command, String> {
 }
 
 impl Command {
+    /// The job the command names, if any: a decode's, or a record's
+    /// `--flight F --job J`.
+    pub fn job(&self) -> Option<(i32, &str)> {
+        match self {
+            Command::Decode(RunvarSource::Job { flight, job }) => Some((*flight, job)),
+            Command::Decode(RunvarSource::Text { flight, job, .. }) if !job.is_empty() => {
+                Some((*flight, job))
+            }
+            Command::Record { job: Some(j), .. } => Some((j.flight, &j.job)),
+            _ => None,
+        }
+    }
+
     pub fn is_write(&self) -> bool {
         matches!(self, Command::Record { .. } | Command::Wiped { .. })
     }
@@ -311,6 +326,18 @@ pub enum PaletteOutcome {
     Run(Command, String),
 }
 
+/// What the database said of a job the palette's line names. The
+/// palette cannot know every flight and job, so the app asks the worker as
+/// the line is typed, and the answer flags the line before Enter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobCheck {
+    /// Asked; until the answer comes the line is not flagged.
+    Checking,
+    Exists,
+    /// The refusal's text ("no job build-amd64 in flight 5").
+    Unknown(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Palette {
     pub input: String,
@@ -323,6 +350,8 @@ pub struct Palette {
     /// Position while walking the history with ↑/↓; `None` when editing.
     history_pos: Option<usize>,
     draft: String,
+    /// The jobs named so far, and what the database said of them.
+    jobs: HashMap<(i32, String), JobCheck>,
 }
 
 impl Palette {
@@ -334,14 +363,56 @@ impl Palette {
             read_only,
             history_pos: None,
             draft: String::new(),
+            jobs: HashMap::new(),
         };
         p.changed(hosts);
         p
     }
 
+    /// The job the line names that the database has not been asked
+    /// about yet; the caller asks, and marks it [`Palette::checking`].
+    pub fn job_to_check(&self) -> Option<(i32, String)> {
+        let (flight, job) = self.parsed.as_ref().ok()?.job()?;
+        let key = (flight, job.to_owned());
+        (!self.jobs.contains_key(&key)).then_some(key)
+    }
+
+    /// `job` has been asked about. Only the newest question is answered
+    /// (the worker keeps the newest of a kind), so older ones are
+    /// forgotten, to be asked again if the line comes back to them.
+    pub fn checking(&mut self, job: (i32, String)) {
+        self.jobs.retain(|_, c| *c != JobCheck::Checking);
+        self.jobs.insert(job, JobCheck::Checking);
+    }
+
+    /// The database's answer about `job`; `None` when it could not say
+    /// (not connected), which leaves the line unflagged.
+    pub fn checked(&mut self, job: (i32, String), check: Option<JobCheck>, hosts: &[String]) {
+        match check {
+            Some(c) => self.jobs.insert(job, c),
+            None => self.jobs.remove(&job),
+        };
+        self.changed(hosts);
+    }
+
+    fn known_job(&self, c: Command) -> Result<Command, String> {
+        let unknown =
+            c.job().and_then(
+                |(flight, job)| match self.jobs.get(&(flight, job.to_owned())) {
+                    Some(JobCheck::Unknown(why)) => Some(why.clone()),
+                    _ => None,
+                },
+            );
+        match unknown {
+            Some(why) => Err(why),
+            None => Ok(c),
+        }
+    }
+
     fn changed(&mut self, hosts: &[String]) {
         self.parsed = parse(&self.input)
             .and_then(|c| known_host(c, hosts))
+            .and_then(|c| self.known_job(c))
             .and_then(|c| match &self.read_only {
                 Some(why) if c.is_write() => Err(format!("read-only: {why}")),
                 _ => Ok(c),

@@ -85,6 +85,12 @@ pub enum Request {
         job: String,
         runvar: String,
     },
+    /// Whether a job exists: the palette flags one that does not before
+    /// Enter.
+    CheckJob {
+        flight: i32,
+        job: String,
+    },
     /// What a manual wipe would do; writes nothing.
     PlanWipe(WipeCall),
     Wipe(WipeCall),
@@ -99,6 +105,7 @@ pub enum Slot {
     Host,
     History,
     Runvars,
+    Check,
     Plan,
     Write,
 }
@@ -110,6 +117,7 @@ impl Request {
             Request::Show { .. } => Slot::Host,
             Request::History { .. } => Slot::History,
             Request::JobRunvars { .. } | Request::DecodeRunvar { .. } => Slot::Runvars,
+            Request::CheckJob { .. } => Slot::Check,
             Request::PlanWipe(_) => Slot::Plan,
             Request::Wipe(_) | Request::Record(_) => Slot::Write,
         }
@@ -132,6 +140,8 @@ pub enum Reply {
         more: bool,
     },
     Runvars(Vec<JobRunvar>),
+    /// The job asked about exists (one that does not is a refusal).
+    JobExists,
     /// The plan, and the host's rows so the plan can name their jobs.
     WipePlan {
         plan: WipePlan,
@@ -472,6 +482,10 @@ fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) 
             Reply::Runvars(vec![read_only(client, |c| {
                 read::decode_job_runvar(c, *flight, job, &name, runvar)
             })?])
+        }
+        Request::CheckJob { flight, job } => {
+            read_only(client, |c| read::check_job_known(c, *flight, job))?;
+            Reply::JobExists
         }
         Request::PlanWipe(call) => {
             let plan = wipe::plan_manual(client, call)?;

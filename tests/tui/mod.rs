@@ -304,6 +304,8 @@ pub fn reply(request: &Request) -> Reply {
             job,
             runvar,
         } => Reply::Runvars(vec![job_runvar(*flight, job, "host_lifecycle", runvar)]),
+        // Every job the fixture is asked about exists.
+        Request::CheckJob { .. } => Reply::JobExists,
         Request::PlanWipe(_) => Reply::WipePlan {
             plan: h1_wipe_plan(),
             detail: h1_detail(),
