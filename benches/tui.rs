@@ -163,8 +163,13 @@ impl Harness {
     /// Apply events as the loop does until nothing is waiting, drawing
     /// after each burst.
     fn settle(&mut self) {
+        self.settle_until(|app| !app.requests.any_waiting());
+    }
+
+    /// Take events, as the loop does, drawing after each, until `done`.
+    fn settle_until(&mut self, done: impl Fn(&App) -> bool) {
         let deadline = Instant::now() + WAIT;
-        while self.app.requests.any_waiting() {
+        while !done(&self.app) {
             let left = deadline.saturating_duration_since(Instant::now());
             let event = self.rx.recv_timeout(left).expect("an answer in time");
             let effects = update(&mut self.app, event);
@@ -264,7 +269,7 @@ fn open_biggest(h: &mut Harness) -> (String, i64) {
         .feed
         .loaded()
         .and_then(|v| v.iter().max_by_key(|s| s.rows))
-        .map(|s| (s.host.clone(), s.rows))
+        .map(|s| (s.host.clone(), s.rows.expect("counted")))
         .expect("hosts");
     send_key(h, KeyCode::Char(':'));
     for c in format!("goto {}", biggest.0).chars() {
@@ -338,36 +343,54 @@ fn main() {
     let db = TestDb::new();
     populate(&mut db.connect());
 
-    // The hosts query alone, as the worker runs it, for reference.
+    // The hosts queries alone, as the worker runs them, for reference:
+    // the list, and its row counts.
     {
         let mut c = db.connect();
         c.batch_execute("SET max_parallel_workers_per_gather = 0")
             .expect("set");
-        let mut times = Vec::new();
-        for _ in 0..5 {
-            let t = Instant::now();
-            let hosts = hostlife::db::read::hosts(&mut c).expect("hosts");
-            times.push(t.elapsed());
+        let median = |f: &mut dyn FnMut()| {
+            let mut times: Vec<Duration> = (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed()
+                })
+                .collect();
+            times.sort();
+            times[2]
+        };
+        let list = median(&mut || {
+            let hosts = hostlife::db::read::hosts_listed(&mut c).expect("hosts");
             assert_eq!(hosts.len() as i64, HOSTS);
-        }
-        times.sort();
-        eprintln!(
-            "read::hosts (no parallel workers, as the worker runs it): median {}",
-            ms(times[2])
+        });
+        let counts = median(&mut || {
+            let counts = hostlife::db::read::host_row_counts(&mut c).expect("counts");
+            assert_eq!(counts.len() as i64, HOSTS);
+        });
+        println!(
+            "read::hosts_listed (no parallel workers, as the worker runs it): median {}",
+            ms(list)
         );
+        println!("read::host_row_counts: median {}", ms(counts));
     }
 
-    // (a) First frame, from the worker's spawn as in `run`.
+    // (a) First frame, from the worker's spawn as in `run`; then the first
+    // with the list, and the first with its row counts.
     let t0 = Instant::now();
     let mut h = harness(db.config().clone());
     h.draw();
     let first_frame = t0.elapsed();
-    h.settle();
+    h.settle_until(|app| app.hosts.feed.loaded().is_some());
     let first_data = t0.elapsed();
-    let loaded = h.app.hosts.feed.loaded().map_or(0, Vec::len);
-    assert_eq!(loaded as i64, HOSTS, "hosts list not loaded");
+    h.settle();
+    let counted = t0.elapsed();
+    let hosts = h.app.hosts.feed.loaded().expect("hosts list loaded");
+    assert_eq!(hosts.len() as i64, HOSTS, "hosts list not loaded");
+    assert!(hosts.iter().all(|h| h.rows.is_some()), "rows not counted");
     println!("first frame (loading state drawn): {}", ms(first_frame));
     println!("first frame with the hosts list:   {}", ms(first_data));
+    println!("first frame with its row counts:   {}", ms(counted));
 
     // (b) Keys while the worker is busy with hosts queries. Each refresh
     // is a new hosts request; the answers are applied as they come, as

@@ -98,7 +98,7 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
                 };
                 if l.live { who } else { format!("{who} (dead)") }
             }),
-            h.rows.to_string(),
+            h.rows.map(|n| n.to_string()).unwrap_or_default(),
             h.live_tasks.to_string(),
             opt(&h.last_job),
             when(h.last_activity),

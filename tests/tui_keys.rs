@@ -318,3 +318,48 @@ fn header_click_sorts_when_the_mouse_is_on() {
     update(&mut app, click(35));
     assert!(app.hosts.sort.descending);
 }
+
+/// The hosts list is drawn before its rows are counted, then asks for the
+/// counts; a refreshed list keeps the counts it had until new ones come.
+#[test]
+fn the_hosts_list_comes_first_and_its_counts_after() {
+    let t0 = std::time::Instant::now();
+    let (mut app, effects) = hostlife::app::App::new(config(false), false, t0);
+    let [Effect::Request(id, Request::Hosts)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let counts = update(
+        &mut app,
+        answer(*id, Request::Hosts, Ok(reply(&Request::Hosts))),
+    );
+    let rows = |app: &hostlife::app::App| -> Vec<Option<i64>> {
+        app.hosts
+            .feed
+            .loaded()
+            .expect("loaded")
+            .iter()
+            .map(|h| h.rows)
+            .collect()
+    };
+    assert!(rows(&app).iter().all(Option::is_none), "{:?}", rows(&app));
+    let [Effect::Request(cid, Request::HostCounts)] = counts.as_slice() else {
+        panic!("{counts:?}")
+    };
+    update(
+        &mut app,
+        answer(*cid, Request::HostCounts, Ok(reply(&Request::HostCounts))),
+    );
+    let want: Vec<Option<i64>> = hosts().iter().map(|h| h.rows).collect();
+    assert_eq!(rows(&app), want);
+
+    // A refresh: the new list is uncounted, the old counts stay.
+    let again = update(&mut app, ch('r'));
+    let [Effect::Request(id, Request::Hosts)] = again.as_slice() else {
+        panic!("{again:?}")
+    };
+    update(
+        &mut app,
+        answer(*id, Request::Hosts, Ok(reply(&Request::Hosts))),
+    );
+    assert_eq!(rows(&app), want);
+}

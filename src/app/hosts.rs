@@ -2,6 +2,7 @@
 //! type.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -9,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::action::Action;
 use super::cursor::Cursor;
 use super::keymap::{self, Context};
-use super::loadable::Feed;
+use super::loadable::{Feed, Loadable};
 use super::screen::{Reaction, Target};
 use crate::db::read::HostSummary;
 
@@ -181,10 +182,45 @@ impl HostsView {
         result: Result<Vec<HostSummary>, String>,
         now: Instant,
     ) -> Option<String> {
+        // The list comes before its counts: until they do, each host
+        // keeps the count it had, rather than blanking the column at
+        // every refresh.
+        let result = result.map(|mut hosts| {
+            if let Some(old) = self.feed.loaded() {
+                let had: HashMap<&str, i64> = old
+                    .iter()
+                    .filter_map(|h| Some((h.host.as_str(), h.rows?)))
+                    .collect();
+                for h in hosts.iter_mut().filter(|h| h.rows.is_none()) {
+                    h.rows = had.get(h.host.as_str()).copied();
+                }
+            }
+            hosts
+        });
         let note = self.feed.finish(result, now);
         self.live = self.all().iter().filter(|h| h.live_tasks > 0).count();
         self.reindex();
         note
+    }
+
+    /// The hosts' row counts, which follow the list. A host with no rows
+    /// has none to count. A failure leaves the counts as they were and is
+    /// returned for the status bar.
+    pub fn accept_counts(
+        &mut self,
+        result: Result<HashMap<String, i64>, String>,
+    ) -> Option<String> {
+        let counts = match result {
+            Ok(c) => c,
+            Err(e) => return Some(format!("counting the hosts' rows: {e}")),
+        };
+        if let Loadable::Loaded(hosts) = &mut self.feed.data {
+            for h in hosts {
+                h.rows = Some(counts.get(&h.host).copied().unwrap_or(0));
+            }
+        }
+        self.reindex();
+        None
     }
 
     /// Filter (case-insensitive substring of the host, share type, a
@@ -297,7 +333,7 @@ impl HostsView {
                         h.host.clone(),
                         h.sharetype.clone().unwrap_or_default(),
                         holder_text(h),
-                        h.rows.to_string(),
+                        h.rows.map(|n| n.to_string()).unwrap_or_default(),
                         h.live_tasks.to_string(),
                         h.last_job.clone().unwrap_or_default(),
                     ]

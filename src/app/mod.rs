@@ -297,10 +297,23 @@ impl App {
     /// How often what is shown refreshes: the configured interval,
     /// stretched while its answers are slow (see [`STRETCH`]).
     pub fn refresh_interval(&self) -> Duration {
-        let slot = self.shown_request().slot();
-        match self.requests.took(slot) {
+        let took: Option<Duration> = self
+            .shown_slots()
+            .iter()
+            .filter_map(|&s| self.requests.took(s))
+            .reduce(|a, b| a + b);
+        match took {
             Some(took) if took * STRETCH > self.config.refresh => took * STRETCH,
             _ => self.config.refresh,
+        }
+    }
+
+    /// The requests a refresh of the view on screen makes: the hosts
+    /// list is two (the list, then its row counts).
+    fn shown_slots(&self) -> Vec<Slot> {
+        match self.shown_request().slot() {
+            Slot::Hosts => vec![Slot::Hosts, Slot::HostCounts],
+            slot => vec![slot],
         }
     }
 
@@ -580,12 +593,12 @@ impl App {
         self.live.now = now;
         self.live.ticks += 1;
         let due = now.saturating_duration_since(self.live.last_refresh) >= self.refresh_interval();
-        let slot = self.shown_request().slot();
         // While down the worker reconnects by itself and says so; asking
         // meanwhile would only collect errors. While an answer for the
-        // slot is awaited (even for another host), a refresh would only
+        // view is awaited (even for another host), a refresh would only
         // queue behind it.
-        if due && !self.live.paused && !self.connection_down() && !self.requests.waiting(slot) {
+        let waiting = self.shown_slots().iter().any(|&s| self.requests.waiting(s));
+        if due && !self.live.paused && !self.connection_down() && !waiting {
             self.refresh()
         } else {
             Vec::new()
@@ -626,13 +639,22 @@ impl App {
         let result = result.map_err(|f| f.message);
         let mut effects = Vec::new();
         let note = match request {
-            Request::Hosts => self.hosts.accept(
-                result.and_then(|r| match r {
+            Request::Hosts => {
+                let listed = result.and_then(|r| match r {
                     Reply::Hosts(v) => Ok(v),
                     other => Err(unexpected(&other)),
-                }),
-                now,
-            ),
+                });
+                // The list is on screen; its row counts, which take
+                // longer, follow.
+                if listed.is_ok() && !self.requests.waiting(Slot::HostCounts) {
+                    effects.push(self.issue(Request::HostCounts));
+                }
+                self.hosts.accept(listed, now)
+            }
+            Request::HostCounts => self.hosts.accept_counts(result.and_then(|r| match r {
+                Reply::HostCounts(c) => Ok(c),
+                other => Err(unexpected(&other)),
+            })),
             Request::Show { host } => {
                 let r = result.and_then(|r| match r {
                     Reply::Host(d) => Ok(d),
@@ -790,11 +812,26 @@ mod tests {
         let Effect::Request(id, request) = effect else {
             panic!("not a request: {effect:?}")
         };
+        let result = Ok(match request {
+            Request::HostCounts => Reply::HostCounts(HashMap::new()),
+            _ => Reply::Hosts(Vec::new()),
+        });
         Event::Db(worker::Event::Answer(Box::new(Answer {
             id,
             request,
-            result: Ok(Reply::Hosts(Vec::new())),
+            result,
         })))
+    }
+
+    /// Answer the hosts list, and at once the counts it asks for next.
+    fn answer_hosts(app: &mut App, effect: Effect) {
+        for counts in update(app, hosts_answer(effect)) {
+            assert!(
+                matches!(&counts, Effect::Request(_, Request::HostCounts)),
+                "{counts:?}"
+            );
+            assert!(update(app, hosts_answer(counts)).is_empty());
+        }
     }
 
     fn r() -> Event {
@@ -819,14 +856,14 @@ mod tests {
         // The answer comes 6 s after the request: more than a quarter of
         // the 5 s interval, so the view refreshes every 24 s.
         update(&mut app, Event::Tick(t0 + Duration::from_secs(6)));
-        update(&mut app, hosts_answer(first));
+        answer_hosts(&mut app, first);
         assert_eq!(app.refresh_interval(), Duration::from_secs(24));
         assert!(app.refresh_stretched());
         assert!(update(&mut app, Event::Tick(t0 + Duration::from_secs(23))).is_empty());
         let again = update(&mut app, Event::Tick(t0 + Duration::from_secs(24)));
         assert_eq!(again.len(), 1);
         // A fast answer brings the configured interval back.
-        update(&mut app, hosts_answer(again.into_iter().next().unwrap()));
+        answer_hosts(&mut app, again.into_iter().next().unwrap());
         assert_eq!(app.refresh_interval(), Duration::from_secs(5));
     }
 }

@@ -29,8 +29,9 @@ pub struct HostSummary {
     pub holder: Option<TaskLabel>,
     /// The host's `hostflags`, sorted.
     pub flags: Vec<String>,
-    /// Rows since the last wipe.
-    pub rows: i64,
+    /// Rows since the last wipe. `None` until counted: the browser's list
+    /// comes first and its counts after (see [`hosts_listed`]).
+    pub rows: Option<i64>,
     /// Distinct live tasks among those rows.
     pub live_tasks: i64,
     /// The newest row: its job (if any) and when its step started.
@@ -178,26 +179,63 @@ pub fn read_only<T>(
 
 const HOSTS: &str = "hosts";
 
-/// Every known host: those with a `resources` row, a `resource_sharing`
-/// row, or lifecycle rows.
-pub fn hosts(client: &mut impl GenericClient) -> Result<Vec<HostSummary>> {
-    let rows = client.query(
-        // Each host is a handful of probes: the hosts with lifecycle rows
-        // by a skip scan of host_lifecycle's primary key (a probe per
-        // host, not a read of every row), its newest row by the same key
-        // backwards, and its count by an index-only scan of its own key
-        // range. The count is the one part that grows with the rows; a
-        // GROUP BY over the table read and hashed every row, 1.6 times
-        // slower at 1,000,000 rows. Live tasks are found from the (few)
-        // live tasks through the taskid index rather than by joining
-        // every row to tasks.
-        "WITH RECURSIVE lc_names AS (
+/// The hosts with lifecycle rows, by a skip scan of host_lifecycle's
+/// primary key: a probe per host, not a read of every row.
+const LC_NAMES: &str = "lc_names AS (
              (SELECT hostname FROM host_lifecycle ORDER BY hostname LIMIT 1)
              UNION ALL
              SELECT (SELECT h.hostname FROM host_lifecycle h WHERE h.hostname > p.hostname
                       ORDER BY h.hostname LIMIT 1)
                FROM lc_names p WHERE p.hostname IS NOT NULL
-         ), names AS (
+         )";
+
+/// Every known host (those with a `resources` row, a `resource_sharing`
+/// row, or lifecycle rows), with its rows counted: [`hosts_listed`] and
+/// [`host_row_counts`] in one.
+pub fn hosts(client: &mut impl GenericClient) -> Result<Vec<HostSummary>> {
+    let mut hosts = hosts_listed(client)?;
+    let counts = host_row_counts(client)?;
+    for h in &mut hosts {
+        h.rows = Some(counts.get(&h.host).copied().unwrap_or(0));
+    }
+    Ok(hosts)
+}
+
+const HOST_COUNTS: &str = "host row counts";
+
+/// Each host's number of lifecycle rows, for the hosts with any.
+///
+/// The one part of the hosts list that grows with the rows (an index-only
+/// scan of each host's key range: 150 ms at 1,000,000 rows), so the
+/// browser asks for it after the list, which is a handful of probes per
+/// host. A GROUP BY over the table read and hashed every row, 1.6 times
+/// slower.
+pub fn host_row_counts(
+    client: &mut impl GenericClient,
+) -> Result<std::collections::HashMap<String, i64>> {
+    let rows = client.query(
+        &format!(
+            "WITH RECURSIVE {LC_NAMES}
+             SELECT n.hostname, (SELECT count(*) FROM host_lifecycle h WHERE h.hostname = n.hostname)
+               FROM lc_names n WHERE n.hostname IS NOT NULL"
+        ),
+        &[],
+    )?;
+    rows.iter()
+        .map(|r| Ok((r.col(HOST_COUNTS, 0)?, r.col(HOST_COUNTS, 1)?)))
+        .collect()
+}
+
+/// Every known host, its rows not yet counted (`rows` is `None`; see
+/// [`host_row_counts`]).
+pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>> {
+    let rows = client.query(
+        // Each host is a handful of probes: the hosts with lifecycle rows
+        // by a skip scan, its newest row by the key backwards. Live tasks
+        // are found from the (few) live tasks through the taskid index
+        // rather than by joining every row to tasks.
+        &format!(
+            "WITH RECURSIVE {LC_NAMES}, names AS (
              SELECT resname AS host FROM resources WHERE restype = 'host' AND shareix = 0
              UNION SELECT resname FROM resource_sharing WHERE restype = 'host'
              UNION SELECT hostname FROM lc_names WHERE hostname IS NOT NULL
@@ -215,26 +253,25 @@ pub fn hosts(client: &mut impl GenericClient) -> Result<Vec<HostSummary>> {
                 r.owntaskid, ot.type, ot.refkey, ot.username, ot.live,
                 ARRAY(SELECT f.hostflag FROM hostflags f
                        WHERE f.hostname = n.host ORDER BY f.hostflag) AS flags,
-                lc.nrows, COALESCE(live.live_tasks, 0) AS live_tasks,
+                COALESCE(live.live_tasks, 0) AS live_tasks,
                 last.lcseq, last.flight, last.job, ls.started
            FROM names n
       LEFT JOIN resource_sharing rs ON rs.restype = 'host' AND rs.resname = n.host
       LEFT JOIN resources r ON r.restype = 'host' AND r.resname = n.host AND r.shareix = 0
       LEFT JOIN tasks ot ON ot.taskid = r.owntaskid
-     CROSS JOIN LATERAL (SELECT count(*) AS nrows FROM host_lifecycle h
-                          WHERE h.hostname = n.host) lc
       LEFT JOIN LATERAL (SELECT h.lcseq, h.flight, h.job, h.stepno FROM host_lifecycle h
                           WHERE h.hostname = n.host ORDER BY h.lcseq DESC LIMIT 1) last ON true
       LEFT JOIN live ON live.hostname = n.host
       LEFT JOIN steps ls ON ls.flight = last.flight AND ls.job = last.job
                         AND ls.stepno = last.stepno
-       ORDER BY n.host",
+       ORDER BY n.host"
+        ),
         &[],
     )?;
     rows.iter()
         .map(|r| {
-            let last_flight: Option<i32> = r.col(HOSTS, 13)?;
-            let last_job: Option<String> = r.col(HOSTS, 14)?;
+            let last_flight: Option<i32> = r.col(HOSTS, 12)?;
+            let last_job: Option<String> = r.col(HOSTS, 13)?;
             let holder: Option<i32> = r.col(HOSTS, 4)?;
             Ok(HostSummary {
                 host: r.col(HOSTS, 0)?,
@@ -252,11 +289,11 @@ pub fn hosts(client: &mut impl GenericClient) -> Result<Vec<HostSummary>> {
                     None => None,
                 },
                 flags: r.col(HOSTS, 9)?,
-                rows: r.col(HOSTS, 10)?,
-                live_tasks: r.col(HOSTS, 11)?,
-                last_lcseq: r.col(HOSTS, 12)?,
+                rows: None,
+                live_tasks: r.col(HOSTS, 10)?,
+                last_lcseq: r.col(HOSTS, 11)?,
                 last_job: last_flight.zip(last_job).map(|(f, j)| format!("{f}.{j}")),
-                last_activity: secs(r.col(HOSTS, 15)?),
+                last_activity: secs(r.col(HOSTS, 14)?),
             })
         })
         .collect()

@@ -24,6 +24,7 @@
 //! on a new one, with the same backoff as a lost connection. The browser
 //! keeps its data throughout.
 
+use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
@@ -68,7 +69,10 @@ const SESSION_SETUP: &str = "SET max_parallel_workers_per_gather = 0";
 /// What the worker can be asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
+    /// The hosts list, its rows not counted (quick: a few probes a host).
     Hosts,
+    /// The hosts' row counts, asked for once the list has come.
+    HostCounts,
     Show {
         host: String,
     },
@@ -102,6 +106,7 @@ pub enum Request {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Slot {
     Hosts,
+    HostCounts,
     Host,
     History,
     Runvars,
@@ -114,6 +119,7 @@ impl Request {
     pub fn slot(&self) -> Slot {
         match self {
             Request::Hosts => Slot::Hosts,
+            Request::HostCounts => Slot::HostCounts,
             Request::Show { .. } => Slot::Host,
             Request::History { .. } => Slot::History,
             Request::JobRunvars { .. } | Request::DecodeRunvar { .. } => Slot::Runvars,
@@ -132,6 +138,7 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     Hosts(Vec<HostSummary>),
+    HostCounts(HashMap<String, i64>),
     Host(HostDetail),
     /// The newest [`HISTORY_LIMIT`] or so jobs, and whether older
     /// flights name the host too.
@@ -463,7 +470,8 @@ impl LazyRecorder {
 
 fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) -> Result<Reply> {
     Ok(match request {
-        Request::Hosts => Reply::Hosts(read_only(client, |c| read::hosts(c))?),
+        Request::Hosts => Reply::Hosts(read_only(client, |c| read::hosts_listed(c))?),
+        Request::HostCounts => Reply::HostCounts(read_only(client, |c| read::host_row_counts(c))?),
         Request::Show { host } => Reply::Host(read_only(client, |c| read::show(c, host))?),
         Request::History { host } => {
             let (entries, more) =

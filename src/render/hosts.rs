@@ -64,7 +64,11 @@ impl HostsWidget<'_> {
                 };
                 Cell::from(Span::styled(holder_text(h), style))
             }
-            Column::Rows => Cell::from(h.rows.to_string()),
+            // Counted after the list arrives.
+            Column::Rows => match h.rows {
+                Some(n) => Cell::from(n.to_string()),
+                None => Cell::from(Span::styled("…", t.muted())),
+            },
             Column::LastJob => Cell::from(h.last_job.clone().unwrap_or_default()),
             Column::LastActivity => Cell::from(opt_utc(h.last_activity)),
         }))

@@ -56,7 +56,7 @@ pub fn hosts() -> Vec<HostSummary> {
             shares: None,
             flags: vec!["arch-amd64".into(), "purpose-test".into()],
             holder: label(operator()),
-            rows: 2,
+            rows: Some(2),
             live_tasks: 1,
             last_lcseq: Some(9),
             last_job: Some("101.test-amd64-xl".into()),
@@ -69,7 +69,7 @@ pub fn hosts() -> Vec<HostSummary> {
             shares: Some(4),
             flags: vec!["arch-amd64".into(), "purpose-build".into()],
             holder: label(task(3, "magic", "shared", None, true)),
-            rows: 4,
+            rows: Some(4),
             live_tasks: 1,
             last_lcseq: Some(4),
             last_job: Some("100.build-c".into()),
@@ -82,7 +82,7 @@ pub fn hosts() -> Vec<HostSummary> {
             shares: None,
             flags: vec!["arch-amd64".into(), "purpose-test".into()],
             holder: label(task(1, "magic", "idle", None, false)),
-            rows: 0,
+            rows: Some(0),
             live_tasks: 0,
             last_lcseq: None,
             last_job: None,
@@ -101,7 +101,7 @@ pub fn hosts() -> Vec<HostSummary> {
                 username: None,
                 live: false,
             }),
-            rows: 1,
+            rows: Some(1),
             live_tasks: 0,
             last_lcseq: Some(7),
             last_job: None,
@@ -287,7 +287,19 @@ pub fn h1_wipe_plan() -> WipePlan {
 /// The fixture's answer to a request.
 pub fn reply(request: &Request) -> Reply {
     match request {
-        Request::Hosts => Reply::Hosts(hosts()),
+        // As the worker does: the list, then its counts.
+        Request::Hosts => Reply::Hosts(
+            hosts()
+                .into_iter()
+                .map(|h| HostSummary { rows: None, ..h })
+                .collect(),
+        ),
+        Request::HostCounts => Reply::HostCounts(
+            hosts()
+                .into_iter()
+                .filter_map(|h| Some((h.host, h.rows.filter(|&n| n > 0)?)))
+                .collect(),
+        ),
         Request::Show { .. } => Reply::Host(h1_detail()),
         Request::History { .. } => Reply::History {
             entries: h1_history(),
