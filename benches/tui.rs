@@ -3,7 +3,7 @@
 //! database alone takes a while). Prints the numbers for
 //! docs/PERFORMANCE.md, section "Browser".
 //!
-//! The app runs as `app::run` runs it, minus the terminal: the real
+//! The app runs as `tui::run` runs it, minus the terminal: the real
 //! worker thread on a real connection, `update` for every event, and
 //! `render::draw` into ratatui's `TestBackend` (160x48). The terminal
 //! write itself is left out: it depends on the terminal, not on hostlife.

@@ -463,6 +463,20 @@ impl TuiArgs {
     pub fn refresh_interval(&self) -> Duration {
         Duration::from_secs_f64(self.refresh)
     }
+
+    /// The browser's settings, for a database shown as `db_label`. The
+    /// operator writes as the static task `USER@<short hostname>`, as the
+    /// CLI does without `--task`.
+    pub fn app_config(&self, db_label: String) -> hostlife::app::Config {
+        hostlife::app::Config {
+            db_label,
+            read_only: self.read_only,
+            refresh: self.refresh_interval(),
+            operator_task: TaskRef::Static {
+                refkey: task::default_static_refkey(),
+            },
+        }
+    }
 }
 
 #[cfg(test)]

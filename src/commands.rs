@@ -1,7 +1,5 @@
 //! Carrying out a validated command: connect, call the library, print.
 
-use std::process::ExitCode;
-
 use hostlife::db::read;
 use hostlife::db::record::{self, RecordOutcome, Recorder};
 use hostlife::db::wipe;
@@ -12,67 +10,10 @@ use serde_json::json;
 
 use std::io::IsTerminal;
 
-use hostlife::app;
-use hostlife::db::task::{self, TaskRef};
-use hostlife::sim::{self, ProgressBar, SeedConfig, SeedError, SeedReport};
-
 use crate::cli::{Command, Config, TuiArgs};
+use crate::failure::Failure;
 use crate::output;
-
-/// How a command failed, which decides the exit status.
-#[derive(Debug)]
-pub enum Failure {
-    /// Refused or malformed input: nothing was written. Exit 1.
-    Refused {
-        message: String,
-        detail: serde_json::Value,
-    },
-    /// No database to talk to. Exit 2.
-    Connect(String),
-    /// The database failed. Exit 3.
-    Failed(String),
-}
-
-impl Failure {
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(match self {
-            Failure::Refused { .. } => 1,
-            Failure::Connect(_) => 2,
-            Failure::Failed(_) => 3,
-        })
-    }
-
-    pub fn message(&self) -> &str {
-        match self {
-            Failure::Refused { message, .. }
-            | Failure::Connect(message)
-            | Failure::Failed(message) => message,
-        }
-    }
-
-    /// The failure as a JSON object, for `--json` callers.
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Failure::Refused { message, detail } => {
-                json!({"error": message, "kind": "refused", "detail": detail})
-            }
-            Failure::Connect(m) => json!({"error": m, "kind": "connect"}),
-            Failure::Failed(m) => json!({"error": m, "kind": "failed"}),
-        }
-    }
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Failure {
-        match e {
-            Error::Refused(r) => Failure::Refused {
-                message: r.to_string(),
-                detail: serde_json::to_value(&r).unwrap_or_default(),
-            },
-            other => Failure::Failed(other.to_string()),
-        }
-    }
-}
+use crate::seed::seed;
 
 /// Where the database is, resolved as psql would, and a connection to it
 /// that has been probed: a database hostlife cannot read is one line and
@@ -131,20 +72,6 @@ fn resolve(db: Option<&str>) -> Result<connect::Resolved, Failure> {
     Ok(resolved)
 }
 
-/// Seed with a progress bar (shown once seeding has taken a second).
-pub fn seed(config: &hostlife::db::Config, cfg: &SeedConfig) -> Result<SeedReport, Failure> {
-    let bar = ProgressBar::new();
-    let report = sim::seed(config, cfg, &|p| bar.report(p));
-    bar.finish();
-    report.map_err(|e| match e {
-        SeedError::Config(_) | SeedError::NotEmpty(_) => Failure::Refused {
-            message: e.to_string(),
-            detail: serde_json::Value::Null,
-        },
-        other => Failure::Failed(other.to_string()),
-    })
-}
-
 /// Open the browser on the resolved database. The connection itself is
 /// made by the browser's worker, which also reconnects when it drops.
 fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), Failure> {
@@ -157,16 +84,11 @@ fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), Failure> {
     }
     let resolved =
         connect::resolve_from_process(db).map_err(|e| Failure::Connect(e.to_string()))?;
-    app::run(app::Options {
-        db: resolved.config.clone(),
-        db_label: resolved.spec.to_string(),
-        read_only: args.read_only,
-        refresh: args.refresh_interval(),
-        operator_task: TaskRef::Static {
-            refkey: task::default_static_refkey(),
-        },
-        mouse: args.mouse,
-    })
+    hostlife::tui::run(
+        resolved.config.clone(),
+        args.app_config(resolved.spec.to_string()),
+        args.mouse,
+    )
     .map_err(|e| Failure::Failed(format!("{e:?}")))
 }
 

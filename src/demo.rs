@@ -3,14 +3,12 @@
 
 use std::io::IsTerminal;
 
-use hostlife::app;
 use hostlife::db::cluster::Cluster;
 use hostlife::db::schema;
-use hostlife::db::task::{self, TaskRef};
 use hostlife::sim::{Scale, SeedConfig};
 
 use crate::cli::{DemoArgs, TuiArgs};
-use crate::commands::Failure;
+use crate::failure::Failure;
 
 const DBNAME: &str = "osstest";
 /// How far back the simulated history starts: about the span a medium
@@ -45,20 +43,15 @@ pub fn run(args: DemoArgs, tui: TuiArgs) -> Result<(), Failure> {
     let mut cfg = SeedConfig::scale(Scale::Medium);
     // Recent simulated times, so that ages in the browser look fresh.
     cfg.epoch = now_epoch() - DEMO_SPAN;
-    crate::commands::seed(&db, &cfg)?;
+    crate::seed::seed(&db, &cfg)?;
 
     let conninfo = cluster.conninfo_as(DBNAME, schema::OWNER_ROLE);
     if std::io::stdout().is_terminal() {
-        app::run(app::Options {
-            db: db.clone(),
-            db_label: format!("demo cluster {}", cluster.dir().display()),
-            read_only: tui.read_only,
-            refresh: tui.refresh_interval(),
-            operator_task: TaskRef::Static {
-                refkey: task::default_static_refkey(),
-            },
-            mouse: tui.mouse,
-        })
+        hostlife::tui::run(
+            db.clone(),
+            tui.app_config(format!("demo cluster {}", cluster.dir().display())),
+            tui.mouse,
+        )
         .map_err(|e| Failure::Failed(format!("{e:?}")))?;
     } else {
         println!("demo database: {conninfo}");

@@ -10,9 +10,12 @@
 //!   nothing of the terminal.
 //! - [`timefmt`]: epoch seconds as UTC text.
 //! - [`app`]: the TUI's state per screen and dialog, typed actions, the
-//!   keymap, and `update` (pure); `app::run` owns the terminal and the
-//!   event loop. Talks to `db` only through the worker's requests.
+//!   keymap, and `update` (pure, no I/O).
 //! - [`render`]: drawing the `app` state with ratatui; reads, never writes.
+//! - [`tui`]: the browser's I/O: the terminal (ratatui's init and
+//!   restore), the input thread and the event loop, which feeds events to
+//!   `app::update`, sends its requests to `db`'s worker and draws with
+//!   `render`.
 //! - [`sim`]: the workload simulator behind `db seed` and the demo. Plans
 //!   a lab's history without I/O, then replays it through `db`'s recorder
 //!   and `wiped`, the CLI's own code path. Uses `db` and `lifecycle`;
@@ -27,3 +30,4 @@ pub mod lifecycle;
 pub mod render;
 pub mod sim;
 pub mod timefmt;
+pub mod tui;

@@ -5,7 +5,9 @@
 mod cli;
 mod commands;
 mod demo;
+mod failure;
 mod output;
+mod seed;
 
 use std::process::ExitCode;
 
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
     let config = match Config::from_cli(cli, &|k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(msg) => {
-            let failure = commands::Failure::Refused {
+            let failure = failure::Failure::Refused {
                 message: msg,
                 detail: serde_json::Value::Null,
             };
@@ -36,7 +38,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn report(failure: &commands::Failure, json: bool) -> ExitCode {
+fn report(failure: &failure::Failure, json: bool) -> ExitCode {
     if json {
         println!("{}", failure.to_json());
     }

@@ -101,6 +101,9 @@ struct Tui {
     keys: Box<dyn Write + Send>,
     output: Receiver<Vec<u8>>,
     screen: vt100::Parser,
+    /// Everything the child wrote, for what the emulator does not keep
+    /// (an OSC 52 clipboard request).
+    raw: Vec<u8>,
 }
 
 impl Tui {
@@ -147,6 +150,7 @@ impl Tui {
             keys,
             output,
             screen: vt100::Parser::new(nonzero(ROWS), nonzero(COLS), 0),
+            raw: Vec::new(),
         }
     }
 
@@ -155,6 +159,7 @@ impl Tui {
     /// the screen, and gives up with an error if nobody answers.
     fn feed(&mut self, bytes: &[u8]) {
         const QUERY: &[u8] = b"\x1b[6n";
+        self.raw.extend_from_slice(bytes);
         let mut rest = bytes;
         while let Some(at) = rest.windows(QUERY.len()).position(|w| w == QUERY) {
             self.screen.process(&rest[..at + QUERY.len()]);
@@ -247,6 +252,17 @@ fn filter_drill_in_and_wipe_a_host_from_the_palette() {
     tui.wait_until("the filtered list", |s| {
         s.contains(HOST) && !OTHERS.iter().any(|o| s.contains(o))
     });
+
+    // Copy the row: the terminal is asked (OSC 52) to put it, starting
+    // with the host's name, on the clipboard. "aXRhbGlh" is base64 of
+    // "italia", the first six bytes of any text that starts so.
+    tui.send("y");
+    tui.wait_for("copied");
+    let osc52 = b"\x1b]52;c;aXRhbGlh";
+    assert!(
+        tui.raw.windows(osc52.len()).any(|w| w == osc52),
+        "no clipboard request for the row"
+    );
 
     // Drill in: the host's rows, with their jobs.
     tui.send(ENTER);

@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::action::Action;
 use super::cursor::Cursor;
 use super::loadable::Feed;
-use super::screen::{Reaction, Target};
+use super::reaction::{Reaction, Target};
 use crate::db::read::HistoryEntry;
 
 #[derive(Debug, Clone, PartialEq)]

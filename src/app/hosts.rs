@@ -11,7 +11,7 @@ use super::action::Action;
 use super::cursor::Cursor;
 use super::keymap::{self, Context};
 use super::loadable::{Feed, Loadable};
-use super::screen::{Reaction, Target};
+use super::reaction::{Reaction, Target};
 use crate::db::read::HostSummary;
 
 /// The columns of the hosts table, in display order.

@@ -24,7 +24,7 @@ pub mod keymap;
 pub mod layout;
 pub mod loadable;
 pub mod palette;
-pub mod run;
+pub mod reaction;
 pub mod runvars;
 pub mod screen;
 
@@ -48,9 +48,9 @@ use hosts::HostsView;
 use keymap::Context;
 use loadable::Loadable;
 use palette::{Command, JobCheck, Palette, PaletteOutcome};
-pub use run::{Options, run};
+use reaction::{Reaction, Target};
 use runvars::{RunvarSource, RunvarsView};
-use screen::{Reaction, Screen, Target};
+use screen::Screen;
 
 /// What the app needs to know from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::action::Action;
 use super::cursor::Cursor;
 use super::loadable::Feed;
-use super::screen::{Reaction, Target};
+use super::reaction::{Reaction, Target};
 use crate::db::read::{EntryDetail, JobRunvar};
 use crate::db::worker::Request;
 use crate::lifecycle::{JobRelation, ResolvedKind, job_view};

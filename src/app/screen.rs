@@ -1,5 +1,4 @@
-//! The screens above the hosts list, and what a screen's handling of an
-//! action asks of the app.
+//! The screens above the hosts list.
 
 use super::history::HistoryView;
 use super::host::HostView;
@@ -13,23 +12,6 @@ pub enum Screen {
     Host(HostView),
     Runvars(RunvarsView),
     History(HistoryView),
-}
-
-/// Where a screen wants to go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    Host(String),
-    History(String),
-    Runvars { flight: i32, job: String },
-}
-
-/// Whether a screen used an action, and what it asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reaction {
-    Ignored,
-    Used,
-    Open(Target),
-    Copy(String),
 }
 
 impl Screen {

@@ -1,0 +1,20 @@
+//! What a view's handling of an action asks of the app: its own module,
+//! so that the views and the screen stack that holds them do not import
+//! each other.
+
+/// Where a screen wants to go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Host(String),
+    History(String),
+    Runvars { flight: i32, job: String },
+}
+
+/// Whether a screen used an action, and what it asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reaction {
+    Ignored,
+    Used,
+    Open(Target),
+    Copy(String),
+}
