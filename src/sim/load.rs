@@ -1,4 +1,5 @@
-//! Bulk rows into the database: the lab's resources before anything else,
+//! Bulk rows into the database: the lab's resources, flags and properties
+//! before anything else,
 //! every pool's flights, jobs, steps and runvars before the replay (binary
 //! COPY, one transaction for all pools), and the final touches.
 //!
@@ -6,13 +7,14 @@
 //! and the `*_lifecycle` runvars are the recorder's alone.
 
 use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::types::{ToSql, Type};
+use postgres::types::Type;
 use postgres::{Client, GenericClient};
 
 use super::SeedError;
 use super::catalog::OPERATORS;
 use super::lab::{Lab, Role};
 use super::world::PoolWorld;
+use crate::db::row::RowExt;
 
 /// osstest's magic tasks, by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,12 +44,13 @@ fn check_empty(tx: &mut impl GenericClient) -> Result<(), SeedError> {
         &[],
     )?;
     let what = ["flights", "resources", "host_lifecycle rows", "tasks"];
-    let found: Vec<String> = (0..what.len())
-        .filter_map(|i| {
-            let n: i64 = row.get(i);
-            (n > 0).then(|| format!("{n} {}", what[i]))
-        })
-        .collect();
+    let mut found = Vec::new();
+    for (i, what) in what.iter().enumerate() {
+        let n: i64 = row.col("emptiness check", i)?;
+        if n > 0 {
+            found.push(format!("{n} {what}"));
+        }
+    }
     if found.is_empty() {
         Ok(())
     } else {
@@ -61,8 +64,9 @@ fn magic(tx: &mut impl GenericClient) -> Result<Magic, SeedError> {
             "SELECT taskid FROM tasks WHERE type = 'magic' AND refkey = $1",
             &[&refkey],
         )?
-        .map(|r| r.get(0))
-        .ok_or(SeedError::NoMagicTask(refkey))
+        .ok_or(SeedError::NoMagicTask(refkey))?
+        .col("magic task", 0)
+        .map_err(SeedError::from)
     };
     Ok(Magic {
         idle: find("idle")?,
@@ -75,12 +79,15 @@ fn magic(tx: &mut impl GenericClient) -> Result<Magic, SeedError> {
 /// Check the database is fresh, then add the lab: every host's
 /// `resources` row (test hosts idle, build hosts held by `shared`), the
 /// build hosts' shares (`allocatable`) and `resource_sharing` rows (to be
-/// installed: state `prep`), and the operators' static tasks.
+/// installed: state `prep`), every host's flags and properties, and the
+/// operators' static tasks.
 pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError> {
     let mut tx = client.transaction()?;
     check_empty(&mut tx)?;
     let magic = magic(&mut tx)?;
-    let max: i32 = tx.query_one("SELECT max(taskid) FROM tasks", &[])?.get(0);
+    let max: i32 = tx
+        .query_one("SELECT max(taskid) FROM tasks", &[])?
+        .col("last task", 0)?;
 
     let mut operators = Vec::with_capacity(OPERATORS.len());
     for (i, refkey) in OPERATORS.iter().enumerate() {
@@ -125,6 +132,7 @@ pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError
         }
     }
     w.finish()?;
+    copy_host_facts(&mut tx, lab)?;
     tx.commit()?;
 
     Ok(Setup {
@@ -134,16 +142,42 @@ pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError
     })
 }
 
+/// Every host's `hostflags` and `resource_properties`, as a lab's host
+/// configuration gives them.
+fn copy_host_facts(tx: &mut postgres::Transaction<'_>, lab: &Lab) -> Result<(), SeedError> {
+    let sink = tx.copy_in("COPY hostflags (hostname, hostflag) FROM STDIN (FORMAT binary)")?;
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]);
+    for host in &lab.hosts {
+        for flag in &host.flags {
+            w.write(&[&host.name, &flag.as_ref()])?;
+        }
+    }
+    w.finish()?;
+
+    let sink = tx.copy_in(
+        "COPY resource_properties (restype, resname, name, val) FROM STDIN (FORMAT binary)",
+    )?;
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::TEXT; 4]);
+    for host in &lab.hosts {
+        for (name, val) in host.props.rows() {
+            w.write(&[&"host", &host.name, &name, &val])?;
+        }
+    }
+    w.finish()?;
+    Ok(())
+}
+
 /// Rows written between two progress reports.
 const TICK_ROWS: u64 = 20_000;
 
-/// Copy `rows` into `table` with binary COPY, reporting progress.
+/// Copy `rows` into `table` with binary COPY, reporting progress. `write`
+/// writes one row's values, in `columns`' order.
 fn copy<'a, T: 'a>(
     tx: &mut postgres::Transaction<'_>,
     table: &str,
     columns: &[(&str, Type)],
     rows: impl Iterator<Item = &'a T>,
-    values: impl Fn(&'a T) -> Vec<&'a (dyn ToSql + Sync)>,
+    write: impl Fn(&mut BinaryCopyInWriter<'_>, &'a T) -> Result<(), postgres::Error>,
     tick: &mut dyn FnMut(u64),
 ) -> Result<(), SeedError> {
     let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
@@ -155,7 +189,7 @@ fn copy<'a, T: 'a>(
     let mut w = BinaryCopyInWriter::new(sink, &types);
     let mut unreported = 0;
     for row in rows {
-        w.write(&values(row))?;
+        write(&mut w, row)?;
         unreported += 1;
         if unreported == TICK_ROWS {
             tick(unreported);
@@ -181,8 +215,11 @@ fn owns_loaded_tables(tx: &mut impl GenericClient) -> Result<bool, SeedError> {
              OR oid IN (SELECT conrelid FROM pg_constraint
                          WHERE contype = 'f' AND confrelid IN ({LOADED_TABLES}))"
     );
-    Ok(tx.query_one(&sql, &[])?.get(0))
+    Ok(tx.query_one(&sql, &[])?.col("table ownership", 0)?)
 }
+
+/// The query for [`set_aside_statements`], as errors name it.
+const SET_ASIDE: &str = "keys and indexes to set aside";
 
 /// The statements that drop, then restore, the loaded tables' keys, the
 /// foreign keys to and from them, and their other indexes, from the
@@ -212,8 +249,12 @@ fn set_aside_statements(
           ORDER BY 3, 2"
     );
     let rows = tx.query(&sql, &[])?;
-    let (mut drop, restore): (Vec<String>, Vec<String>) =
-        rows.iter().map(|r| (r.get(0), r.get(1))).unzip();
+    let mut drop: Vec<String> = Vec::with_capacity(rows.len());
+    let mut restore = Vec::with_capacity(rows.len());
+    for r in &rows {
+        drop.push(r.col(SET_ASIDE, 0)?);
+        restore.push(r.col(SET_ASIDE, 1)?);
+    }
     drop.reverse();
     Ok((drop, restore))
 }
@@ -278,10 +319,10 @@ fn copy_rows(
             ("live", T::BOOL),
         ],
         worlds.iter().flat_map(|w| &w.tasks),
-        |t| {
-            vec![
+        |w, t| {
+            w.write(&[
                 &t.taskid, &"ownd", &t.refkey, &"osstest", &t.comment, &false,
-            ]
+            ])
         },
         tick,
     )?;
@@ -296,7 +337,7 @@ fn copy_rows(
             ("branch", T::TEXT),
         ],
         worlds.iter().flat_map(|w| &w.flights),
-        |f| vec![&f.flight, &f.started, &"running", &f.intended, &f.branch],
+        |w, f| w.write(&[&f.flight, &f.started, &"running", &f.intended, &f.branch]),
         tick,
     )?;
     copy(
@@ -309,7 +350,7 @@ fn copy_rows(
             ("status", T::TEXT),
         ],
         worlds.iter().flat_map(|w| &w.jobs),
-        |j| vec![&j.flight, &j.job, &j.recipe, &j.status],
+        |w, j| w.write(&[&j.flight, &j.job, &j.recipe, &j.status]),
         tick,
     )?;
     copy(
@@ -326,8 +367,8 @@ fn copy_rows(
             ("finished", T::INT4),
         ],
         worlds.iter().flat_map(|w| &w.steps),
-        |s| {
-            vec![
+        |w, s| {
+            w.write(&[
                 &s.flight,
                 &s.job,
                 &s.stepno,
@@ -336,7 +377,7 @@ fn copy_rows(
                 &s.testid,
                 &s.started,
                 &s.finished,
-            ]
+            ])
         },
         tick,
     )?;
@@ -351,7 +392,7 @@ fn copy_rows(
             ("synth", T::BOOL),
         ],
         worlds.iter().flat_map(|w| &w.runvars),
-        |r| vec![&r.flight, &r.job, &r.name, &r.val, &r.synth],
+        |w, r| w.write(&[&r.flight, &r.job, &r.name, &r.val.as_str(), &r.synth]),
         tick,
     )
 }
@@ -366,6 +407,6 @@ pub(crate) fn finish(client: &mut Client) -> Result<u64, SeedError> {
     )?;
     let kept: i64 = client
         .query_one("SELECT count(*) FROM host_lifecycle", &[])?
-        .get(0);
+        .col("rows kept", 0)?;
     Ok(kept as u64)
 }
