@@ -322,6 +322,12 @@ impl<'a> Sim<'a> {
             })
             .count() as u32;
         let mut world = PoolWorld::default();
+        // Tens of millions of runvars at `large`: one allocation of the
+        // final size, and each flight's freed as it is moved, rather than
+        // doubling as they come and keeping both.
+        world
+            .runvars
+            .reserve_exact(self.flights.iter().map(|f| f.runvars.len()).sum());
         for (fi, f) in self.flights.iter_mut().enumerate() {
             let taskid = self.params.first_task + self.params.global(fi);
             world.tasks.push(TaskRow {
@@ -341,7 +347,7 @@ impl<'a> Sim<'a> {
                 intended: "real",
                 branch: catalog::BRANCHES[f.branch as usize % catalog::BRANCHES.len()],
             });
-            world.runvars.append(&mut f.runvars);
+            world.runvars.extend(std::mem::take(&mut f.runvars));
         }
         for job in &self.jobs {
             let number = self.flights[job.flight].number;
