@@ -320,7 +320,7 @@ pub fn seed(
     let load_time = t.elapsed();
     let loaded = Loaded::count(&plans);
     // Steps and runvars are in the database now and the replay does not
-    // need them: give back the memory (hundreds of MB at large scale).
+    // need them: give back the memory (about 1 GB at large scale).
     for plan in &mut plans {
         plan.world.steps = Vec::new();
         plan.world.runvars = Vec::new();
