@@ -170,10 +170,29 @@ fn copy_host_facts(tx: &mut postgres::Transaction<'_>, lab: &Lab) -> Result<(), 
 /// Rows written between two progress reports.
 const TICK_ROWS: u64 = 20_000;
 
+/// Empty `table` with TRUNCATE if it has no rows, and say whether it did:
+/// COPY may then write the rows frozen (`FREEZE` wants a table truncated
+/// or created in the same transaction), on pages marked all-visible, which
+/// leaves autovacuum nothing to do once they are in. Otherwise, at
+/// `large`, autovacuum scans the 1.7 GB of fresh runvars while the replay
+/// runs, on the same two cores.
+fn truncate_if_empty(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<bool, SeedError> {
+    let empty: bool = tx
+        .query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"), &[])?
+        .col("empty table", 0)?;
+    if empty {
+        tx.batch_execute(&format!("TRUNCATE {table}"))?;
+    }
+    Ok(empty)
+}
+
 /// Copy `rows` into `table` with binary COPY, reporting progress. `write`
-/// writes one row's values, in `columns`' order.
+/// writes one row's values, in `columns`' order. With `owner` (the session
+/// owns the tables and has set their foreign keys aside), an empty table
+/// takes its rows frozen.
 fn copy<'a, T: 'a>(
     tx: &mut postgres::Transaction<'_>,
+    owner: bool,
     table: &str,
     columns: &[(&str, Type)],
     rows: impl Iterator<Item = &'a T>,
@@ -182,9 +201,11 @@ fn copy<'a, T: 'a>(
 ) -> Result<(), SeedError> {
     let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
     let types: Vec<Type> = columns.iter().map(|(_, t)| t.clone()).collect();
+    let freeze = owner && truncate_if_empty(tx, table)?;
     let sink = tx.copy_in(&format!(
-        "COPY {table} ({}) FROM STDIN (FORMAT binary)",
-        names.join(", ")
+        "COPY {table} ({}) FROM STDIN (FORMAT binary{})",
+        names.join(", "),
+        if freeze { ", FREEZE" } else { "" }
     ))?;
     let mut w = BinaryCopyInWriter::new(sink, &types);
     let mut unreported = 0;
@@ -281,7 +302,8 @@ pub(crate) fn load(
     tick: &mut dyn FnMut(u64),
 ) -> Result<(), SeedError> {
     let mut tx = client.transaction()?;
-    let (drop, restore) = if owns_loaded_tables(&mut tx)? {
+    let owner = owns_loaded_tables(&mut tx)?;
+    let (drop, restore) = if owner {
         set_aside_statements(&mut tx)?
     } else {
         (Vec::new(), Vec::new())
@@ -289,7 +311,7 @@ pub(crate) fn load(
     for sql in &drop {
         tx.batch_execute(sql)?;
     }
-    copy_rows(&mut tx, worlds, tick)?;
+    copy_rows(&mut tx, owner, worlds, tick)?;
     // Index entries are sorted in memory when they fit (steps' keys, the
     // runvars' host index). The runvars' primary key, 17 million entries
     // at `large`, does not; a fifth of `large` built it no faster with
@@ -305,12 +327,14 @@ pub(crate) fn load(
 /// The COPYs themselves, table by table, every pool's rows in turn.
 fn copy_rows(
     tx: &mut postgres::Transaction<'_>,
+    owner: bool,
     worlds: &[&PoolWorld],
     tick: &mut dyn FnMut(u64),
 ) -> Result<(), SeedError> {
     use Type as T;
     copy(
         tx,
+        owner,
         "tasks",
         &[
             ("taskid", T::INT4),
@@ -330,6 +354,7 @@ fn copy_rows(
     )?;
     copy(
         tx,
+        owner,
         "flights",
         &[
             ("flight", T::INT4),
@@ -344,6 +369,7 @@ fn copy_rows(
     )?;
     copy(
         tx,
+        owner,
         "jobs",
         &[
             ("flight", T::INT4),
@@ -357,6 +383,7 @@ fn copy_rows(
     )?;
     copy(
         tx,
+        owner,
         "steps",
         &[
             ("flight", T::INT4),
@@ -385,6 +412,7 @@ fn copy_rows(
     )?;
     copy(
         tx,
+        owner,
         "runvars",
         &[
             ("flight", T::INT4),
