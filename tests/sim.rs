@@ -42,6 +42,8 @@ fn dump(c: &mut Client, exact_lcseq: bool) -> Vec<String> {
         "SELECT t::text FROM runvars t ORDER BY flight, job, name".to_owned(),
         "SELECT t::text FROM resources t ORDER BY restype, resname, shareix".to_owned(),
         "SELECT t::text FROM resource_sharing t ORDER BY restype, resname".to_owned(),
+        "SELECT t::text FROM hostflags t ORDER BY hostname, hostflag".to_owned(),
+        "SELECT t::text FROM resource_properties t ORDER BY restype, resname, name".to_owned(),
         format!(
             "SELECT concat_ws(' ', hostname, {lcseq}, taskid, flight, job, stepno, ident, isprep)
                FROM host_lifecycle ORDER BY hostname, lcseq"
@@ -187,6 +189,136 @@ fn a_small_seed_keeps_the_lifecycle_invariants() {
         .unwrap()
         .get(0);
     assert!(by_host > 20);
+}
+
+fn count(c: &mut Client, sql: &str) -> i64 {
+    c.query_one(sql, &[])
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .get(0)
+}
+
+/// Jobs have tens of runvars, as osstest's do, about half of them synth;
+/// builds name their trees and revisions, tests their builds.
+#[test]
+fn a_small_seed_gives_jobs_the_runvars_osstest_gives_them() {
+    let (db, report) = seeded(&small());
+    let mut c = db.connect();
+    let jobs = count(&mut c, "SELECT count(*) FROM jobs");
+    let runvars = count(
+        &mut c,
+        "SELECT count(*) FROM runvars WHERE name NOT LIKE '%\\_lifecycle'",
+    );
+    assert_eq!(runvars as u64, report.runvars);
+    let per_job = runvars as f64 / jobs as f64;
+    assert!(
+        (40.0..=60.0).contains(&per_job),
+        "{per_job:.1} runvars a job"
+    );
+    let synth = count(
+        &mut c,
+        "SELECT count(*) FROM runvars WHERE synth AND name NOT LIKE '%\\_lifecycle'",
+    );
+    let share = synth as f64 / runvars as f64;
+    assert!((0.3..=0.7).contains(&share), "{synth} of {runvars} synth");
+
+    let builds = count(&mut c, "SELECT count(*) FROM jobs WHERE job LIKE 'build-%'");
+    assert!(
+        builds > 10 && builds < jobs,
+        "{builds} builds of {jobs} jobs"
+    );
+    let lacking = strings(
+        &mut c,
+        "SELECT flight || '.' || job FROM jobs j
+          WHERE job LIKE 'build-%' AND (
+                NOT EXISTS (SELECT 1 FROM runvars r WHERE (r.flight, r.job) = (j.flight, j.job)
+                               AND r.name LIKE 'revision\\_%' AND NOT r.synth AND r.val ~ '^[0-9a-f]{40}$')
+             OR NOT EXISTS (SELECT 1 FROM runvars r WHERE (r.flight, r.job) = (j.flight, j.job)
+                               AND r.name LIKE 'tree\\_%' AND NOT r.synth AND r.val LIKE '%://%'))
+         UNION ALL
+         SELECT flight || '.' || job FROM jobs j
+          WHERE job LIKE 'test-%' AND NOT EXISTS (
+                SELECT 1 FROM runvars r JOIN jobs b ON (b.flight, b.job) = (r.flight, r.val)
+                 WHERE (r.flight, r.job) = (j.flight, j.job) AND r.name = 'buildjob')",
+    );
+    assert!(
+        lacking.is_empty(),
+        "jobs without their runvars: {lacking:?}"
+    );
+    // A build that passed says what it built, and where.
+    let unrecorded = strings(
+        &mut c,
+        "SELECT flight || '.' || job FROM jobs j
+          WHERE job LIKE 'build-%' AND status = 'pass' AND (
+                NOT EXISTS (SELECT 1 FROM runvars r WHERE (r.flight, r.job) = (j.flight, j.job)
+                               AND r.name LIKE 'built\\_revision\\_%' AND r.synth)
+             OR NOT EXISTS (SELECT 1 FROM runvars r WHERE (r.flight, r.job) = (j.flight, j.job)
+                               AND r.name LIKE 'path\\_%' AND r.synth
+                               AND r.val LIKE '/home/osstest/build.' || j.flight || '.' || j.job || '/%'))",
+    );
+    assert!(
+        unrecorded.is_empty(),
+        "passed builds without outputs: {unrecorded:?}"
+    );
+}
+
+/// Every host has flags and properties, and the runvars of the jobs that
+/// used a host agree with them and with its lifecycle rows.
+#[test]
+fn a_small_seed_gives_hosts_flags_and_properties_that_jobs_agree_with() {
+    let (db, _) = seeded(&small());
+    let mut c = db.connect();
+    let bare = strings(
+        &mut c,
+        "SELECT resname FROM resources r WHERE restype = 'host' AND shareix = 0 AND (
+                NOT EXISTS (SELECT 1 FROM hostflags f WHERE f.hostname = r.resname
+                               AND f.hostflag LIKE 'arch-%')
+             OR NOT EXISTS (SELECT 1 FROM hostflags f WHERE f.hostname = r.resname
+                               AND f.hostflag LIKE 'purpose-%')
+             OR NOT EXISTS (SELECT 1 FROM resource_properties p WHERE p.restype = 'host'
+                               AND p.resname = r.resname))",
+    );
+    assert!(
+        bare.is_empty(),
+        "hosts without flags or properties: {bare:?}"
+    );
+    let hosts = count(
+        &mut c,
+        "SELECT count(*) FROM resources WHERE restype = 'host' AND shareix = 0",
+    );
+    assert!(hosts >= 10, "{hosts} hosts");
+
+    // Each lifecycle row in a job is named by the job's ident runvar.
+    let unnamed = strings(
+        &mut c,
+        "SELECT h.hostname || ' ' || h.flight || '.' || h.job || ' ' || h.ident
+           FROM host_lifecycle h
+          WHERE h.flight IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM runvars r WHERE (r.flight, r.job, r.name) = (h.flight, h.job, h.ident)
+                   AND r.val = h.hostname AND NOT r.synth)",
+    );
+    assert!(
+        unnamed.is_empty(),
+        "rows no ident runvar names: {unnamed:?}"
+    );
+    // Each ident runvar comes with the host's address, as the host's
+    // properties give it.
+    let idents = count(
+        &mut c,
+        "SELECT count(*) FROM runvars WHERE name IN ('host', 'src_host', 'dst_host')",
+    );
+    let addressed = count(
+        &mut c,
+        "SELECT count(*) FROM runvars i
+           JOIN runvars a ON (a.flight, a.job, a.name) = (i.flight, i.job, i.name || '_ip')
+           JOIN resource_properties p ON p.restype = 'host' AND p.resname = i.val
+                                     AND p.name = 'IpAddr' AND p.val = a.val
+          WHERE i.name IN ('host', 'src_host', 'dst_host') AND a.synth",
+    );
+    assert!(idents > 20, "{idents} ident runvars");
+    assert_eq!(
+        addressed, idents,
+        "ident runvars without their host's address"
+    );
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! osstest's vocabulary: host names, branches, build and test jobs, and the
 //! steps each kind of job runs. Static data and small pure functions only.
+//! The runvars jobs have are in [`runvars`].
+
+pub(crate) mod runvars;
 
 /// The architecture of a physical host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,4 +1,5 @@
-//! Bulk rows into the database: the lab's resources before anything else,
+//! Bulk rows into the database: the lab's resources, flags and properties
+//! before anything else,
 //! every pool's flights, jobs, steps and runvars before the replay (binary
 //! COPY, one transaction for all pools), and the final touches.
 //!
@@ -6,13 +7,14 @@
 //! and the `*_lifecycle` runvars are the recorder's alone.
 
 use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::types::{ToSql, Type};
+use postgres::types::Type;
 use postgres::{Client, GenericClient};
 
 use super::SeedError;
 use super::catalog::OPERATORS;
 use super::lab::{Lab, Role};
 use super::world::PoolWorld;
+use crate::db::row::RowExt;
 
 /// osstest's magic tasks, by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,12 +44,13 @@ fn check_empty(tx: &mut impl GenericClient) -> Result<(), SeedError> {
         &[],
     )?;
     let what = ["flights", "resources", "host_lifecycle rows", "tasks"];
-    let found: Vec<String> = (0..what.len())
-        .filter_map(|i| {
-            let n: i64 = row.get(i);
-            (n > 0).then(|| format!("{n} {}", what[i]))
-        })
-        .collect();
+    let mut found = Vec::new();
+    for (i, what) in what.iter().enumerate() {
+        let n: i64 = row.col("emptiness check", i)?;
+        if n > 0 {
+            found.push(format!("{n} {what}"));
+        }
+    }
     if found.is_empty() {
         Ok(())
     } else {
@@ -61,8 +64,9 @@ fn magic(tx: &mut impl GenericClient) -> Result<Magic, SeedError> {
             "SELECT taskid FROM tasks WHERE type = 'magic' AND refkey = $1",
             &[&refkey],
         )?
-        .map(|r| r.get(0))
-        .ok_or(SeedError::NoMagicTask(refkey))
+        .ok_or(SeedError::NoMagicTask(refkey))?
+        .col("magic task", 0)
+        .map_err(SeedError::from)
     };
     Ok(Magic {
         idle: find("idle")?,
@@ -75,12 +79,15 @@ fn magic(tx: &mut impl GenericClient) -> Result<Magic, SeedError> {
 /// Check the database is fresh, then add the lab: every host's
 /// `resources` row (test hosts idle, build hosts held by `shared`), the
 /// build hosts' shares (`allocatable`) and `resource_sharing` rows (to be
-/// installed: state `prep`), and the operators' static tasks.
+/// installed: state `prep`), every host's flags and properties, and the
+/// operators' static tasks.
 pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError> {
     let mut tx = client.transaction()?;
     check_empty(&mut tx)?;
     let magic = magic(&mut tx)?;
-    let max: i32 = tx.query_one("SELECT max(taskid) FROM tasks", &[])?.get(0);
+    let max: i32 = tx
+        .query_one("SELECT max(taskid) FROM tasks", &[])?
+        .col("last task", 0)?;
 
     let mut operators = Vec::with_capacity(OPERATORS.len());
     for (i, refkey) in OPERATORS.iter().enumerate() {
@@ -125,6 +132,7 @@ pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError
         }
     }
     w.finish()?;
+    copy_host_facts(&mut tx, lab)?;
     tx.commit()?;
 
     Ok(Setup {
@@ -134,28 +142,75 @@ pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError
     })
 }
 
+/// Every host's `hostflags` and `resource_properties`, as a lab's host
+/// configuration gives them.
+fn copy_host_facts(tx: &mut postgres::Transaction<'_>, lab: &Lab) -> Result<(), SeedError> {
+    let sink = tx.copy_in("COPY hostflags (hostname, hostflag) FROM STDIN (FORMAT binary)")?;
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]);
+    for host in &lab.hosts {
+        for flag in &host.flags {
+            w.write(&[&host.name, &flag.as_ref()])?;
+        }
+    }
+    w.finish()?;
+
+    let sink = tx.copy_in(
+        "COPY resource_properties (restype, resname, name, val) FROM STDIN (FORMAT binary)",
+    )?;
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::TEXT; 4]);
+    for host in &lab.hosts {
+        for (name, val) in host.props.rows() {
+            w.write(&[&"host", &host.name, &name, &val])?;
+        }
+    }
+    w.finish()?;
+    Ok(())
+}
+
 /// Rows written between two progress reports.
 const TICK_ROWS: u64 = 20_000;
 
-/// Copy `rows` into `table` with binary COPY, reporting progress.
+/// Empty `table` with TRUNCATE if it has no rows, and say whether it did:
+/// COPY may then write the rows frozen (`FREEZE` wants a table truncated
+/// or created in the same transaction), on pages marked all-visible, which
+/// leaves autovacuum nothing to do once they are in. Otherwise, at
+/// `large`, autovacuum scans the 1.7 GB of fresh runvars while the replay
+/// runs, on the same two cores.
+fn truncate_if_empty(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<bool, SeedError> {
+    let empty: bool = tx
+        .query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"), &[])?
+        .col("empty table", 0)?;
+    if empty {
+        tx.batch_execute(&format!("TRUNCATE {table}"))?;
+    }
+    Ok(empty)
+}
+
+/// Copy `rows` into `table` with binary COPY, reporting progress. `write`
+/// writes one row's values, in `columns`' order. With `owner` (the session
+/// owns the tables and has set their foreign keys aside), an empty table
+/// takes its rows frozen.
 fn copy<'a, T: 'a>(
     tx: &mut postgres::Transaction<'_>,
+    owner: bool,
     table: &str,
     columns: &[(&str, Type)],
     rows: impl Iterator<Item = &'a T>,
-    values: impl Fn(&'a T) -> Vec<&'a (dyn ToSql + Sync)>,
+    write: impl Fn(&mut BinaryCopyInWriter<'_>, &'a T) -> Result<(), postgres::Error>,
     tick: &mut dyn FnMut(u64),
 ) -> Result<(), SeedError> {
     let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
     let types: Vec<Type> = columns.iter().map(|(_, t)| t.clone()).collect();
+    let freeze = owner && truncate_if_empty(tx, table)?;
     let sink = tx.copy_in(&format!(
-        "COPY {table} ({}) FROM STDIN (FORMAT binary)",
-        names.join(", ")
+        "COPY {table} ({}) FROM STDIN (FORMAT binary{})",
+        names.join(", "),
+        if freeze { ", FREEZE" } else { "" }
     ))?;
     let mut w = BinaryCopyInWriter::new(sink, &types);
     let mut unreported = 0;
     for row in rows {
-        w.write(&values(row))?;
+        write(&mut w, row)?;
         unreported += 1;
         if unreported == TICK_ROWS {
             tick(unreported);
@@ -181,8 +236,11 @@ fn owns_loaded_tables(tx: &mut impl GenericClient) -> Result<bool, SeedError> {
              OR oid IN (SELECT conrelid FROM pg_constraint
                          WHERE contype = 'f' AND confrelid IN ({LOADED_TABLES}))"
     );
-    Ok(tx.query_one(&sql, &[])?.get(0))
+    Ok(tx.query_one(&sql, &[])?.col("table ownership", 0)?)
 }
+
+/// The query for [`set_aside_statements`], as errors name it.
+const SET_ASIDE: &str = "keys and indexes to set aside";
 
 /// The statements that drop, then restore, the loaded tables' keys, the
 /// foreign keys to and from them, and their other indexes, from the
@@ -212,8 +270,12 @@ fn set_aside_statements(
           ORDER BY 3, 2"
     );
     let rows = tx.query(&sql, &[])?;
-    let (mut drop, restore): (Vec<String>, Vec<String>) =
-        rows.iter().map(|r| (r.get(0), r.get(1))).unzip();
+    let mut drop: Vec<String> = Vec::with_capacity(rows.len());
+    let mut restore = Vec::with_capacity(rows.len());
+    for r in &rows {
+        drop.push(r.col(SET_ASIDE, 0)?);
+        restore.push(r.col(SET_ASIDE, 1)?);
+    }
     drop.reverse();
     Ok((drop, restore))
 }
@@ -240,7 +302,8 @@ pub(crate) fn load(
     tick: &mut dyn FnMut(u64),
 ) -> Result<(), SeedError> {
     let mut tx = client.transaction()?;
-    let (drop, restore) = if owns_loaded_tables(&mut tx)? {
+    let owner = owns_loaded_tables(&mut tx)?;
+    let (drop, restore) = if owner {
         set_aside_statements(&mut tx)?
     } else {
         (Vec::new(), Vec::new())
@@ -248,9 +311,11 @@ pub(crate) fn load(
     for sql in &drop {
         tx.batch_execute(sql)?;
     }
-    copy_rows(&mut tx, worlds, tick)?;
-    // Index entries are sorted in memory when they fit: 1.9 million
-    // runvar values at `large`.
+    copy_rows(&mut tx, owner, worlds, tick)?;
+    // Index entries are sorted in memory when they fit (steps' keys, the
+    // runvars' host index). The runvars' primary key, 17 million entries
+    // at `large`, does not; a fifth of `large` built it no faster with
+    // 1 GB (3.8 s) than with 256 MB (3.6 s).
     tx.batch_execute("SET LOCAL maintenance_work_mem = '256MB'")?;
     for sql in &restore {
         tx.batch_execute(sql)?;
@@ -262,12 +327,14 @@ pub(crate) fn load(
 /// The COPYs themselves, table by table, every pool's rows in turn.
 fn copy_rows(
     tx: &mut postgres::Transaction<'_>,
+    owner: bool,
     worlds: &[&PoolWorld],
     tick: &mut dyn FnMut(u64),
 ) -> Result<(), SeedError> {
     use Type as T;
     copy(
         tx,
+        owner,
         "tasks",
         &[
             ("taskid", T::INT4),
@@ -278,15 +345,16 @@ fn copy_rows(
             ("live", T::BOOL),
         ],
         worlds.iter().flat_map(|w| &w.tasks),
-        |t| {
-            vec![
+        |w, t| {
+            w.write(&[
                 &t.taskid, &"ownd", &t.refkey, &"osstest", &t.comment, &false,
-            ]
+            ])
         },
         tick,
     )?;
     copy(
         tx,
+        owner,
         "flights",
         &[
             ("flight", T::INT4),
@@ -296,11 +364,12 @@ fn copy_rows(
             ("branch", T::TEXT),
         ],
         worlds.iter().flat_map(|w| &w.flights),
-        |f| vec![&f.flight, &f.started, &"running", &f.intended, &f.branch],
+        |w, f| w.write(&[&f.flight, &f.started, &"running", &f.intended, &f.branch]),
         tick,
     )?;
     copy(
         tx,
+        owner,
         "jobs",
         &[
             ("flight", T::INT4),
@@ -309,11 +378,12 @@ fn copy_rows(
             ("status", T::TEXT),
         ],
         worlds.iter().flat_map(|w| &w.jobs),
-        |j| vec![&j.flight, &j.job, &j.recipe, &j.status],
+        |w, j| w.write(&[&j.flight, &j.job, &j.recipe, &j.status]),
         tick,
     )?;
     copy(
         tx,
+        owner,
         "steps",
         &[
             ("flight", T::INT4),
@@ -326,8 +396,8 @@ fn copy_rows(
             ("finished", T::INT4),
         ],
         worlds.iter().flat_map(|w| &w.steps),
-        |s| {
-            vec![
+        |w, s| {
+            w.write(&[
                 &s.flight,
                 &s.job,
                 &s.stepno,
@@ -336,12 +406,13 @@ fn copy_rows(
                 &s.testid,
                 &s.started,
                 &s.finished,
-            ]
+            ])
         },
         tick,
     )?;
     copy(
         tx,
+        owner,
         "runvars",
         &[
             ("flight", T::INT4),
@@ -351,7 +422,7 @@ fn copy_rows(
             ("synth", T::BOOL),
         ],
         worlds.iter().flat_map(|w| &w.runvars),
-        |r| vec![&r.flight, &r.job, &r.name, &r.val, &r.synth],
+        |w, r| w.write(&[&r.flight, &r.job, &r.name, &r.val.as_str(), &r.synth]),
         tick,
     )
 }
@@ -366,6 +437,6 @@ pub(crate) fn finish(client: &mut Client) -> Result<u64, SeedError> {
     )?;
     let kept: i64 = client
         .query_one("SELECT count(*) FROM host_lifecycle", &[])?
-        .get(0);
+        .col("rows kept", 0)?;
     Ok(kept as u64)
 }

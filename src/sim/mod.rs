@@ -10,8 +10,10 @@
 //!
 //! # Layout
 //!
-//! - `catalog`: osstest's vocabulary (host names, jobs, steps).
-//! - `lab`: the hosts and their split into pools (pure).
+//! - `catalog`: osstest's vocabulary (host names, jobs, steps), and in
+//!   `catalog::runvars` the runvars jobs have, by name, with their values.
+//! - `lab`: the hosts, their flags and properties, and their split into
+//!   pools (pure).
 //! - `plan`: the simulation of one pool, from a seeded PRNG and a
 //!   simulated clock, to rows and an ordered list of operations (pure).
 //! - `world`: the rows themselves (pure data).
@@ -318,7 +320,7 @@ pub fn seed(
     let load_time = t.elapsed();
     let loaded = Loaded::count(&plans);
     // Steps and runvars are in the database now and the replay does not
-    // need them: give back the memory (hundreds of MB at large scale).
+    // need them: give back the memory (about 1 GB at large scale).
     for plan in &mut plans {
         plan.world.steps = Vec::new();
         plan.world.runvars = Vec::new();

@@ -18,6 +18,7 @@ use super::load::{self, Setup};
 use super::plan::{self, Actor, Holder, Op, PlanParams, PoolPlan};
 use super::{FIRST_FLIGHT, HostWipe, Progress, SeedConfig, SeedError, Stage};
 use crate::db::record::{JobRef, RecordCall, RecordOutcome, Recorder, StepRef};
+use crate::db::row::RowExt;
 use crate::db::task::TaskRef;
 use crate::db::wipe::{self, WipeCall, WipeOutcome, WipeStatements};
 use crate::db::{BatchFailure, Config, connect_blocking};
@@ -707,10 +708,10 @@ impl<'a> Driver<'a> {
                 &ids, &flags, &restype, &name, &shareix, &owner, &shared, &sharetype, &state, &wear,
             ],
         )?;
-        let updated = |i| row.get::<_, i64>(i) as u64;
-        expect_updated("tasks", updated(0), ids.len())?;
-        expect_updated("resources", updated(1), owner.len())?;
-        expect_updated("resource_sharing", updated(2), wear.len())
+        let updated = |i| row.col::<_, i64>("state changes", i).map(|n| n as u64);
+        expect_updated("tasks", updated(0)?, ids.len())?;
+        expect_updated("resources", updated(1)?, owner.len())?;
+        expect_updated("resource_sharing", updated(2)?, wear.len())
     }
 
     /// Give the flights that are over their final blessing.
@@ -866,7 +867,7 @@ mod plan_tests {
         c.query(&format!("EXPLAIN {execute}"), &[])
             .unwrap_or_else(|e| panic!("{execute}: {e}"))
             .iter()
-            .map(|r| r.get::<_, String>(0) + "\n")
+            .map(|r| r.col::<_, String>("plan", 0).expect("a plan line") + "\n")
             .collect()
     }
 

@@ -9,6 +9,7 @@
 //! recorder refuses to record in a flight that is not running.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// A `tasks` row for a flight's runner (type `ownd`). Loaded not live; the
 /// replay makes it live while its flight runs.
@@ -50,13 +51,59 @@ pub(crate) struct StepRow {
     pub finished: Option<i32>,
 }
 
+/// A `runvars` row. `large` makes 17 million of them, so a row
+/// is kept small (64 bytes) and its value is shared wherever many rows
+/// have the same one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RunvarRow {
     pub flight: i32,
+    /// osstest's `synth`: set by a job as it runs (what it built, where
+    /// its hosts are), not by the flight's construction.
+    pub synth: bool,
     pub job: &'static str,
     pub name: &'static str,
-    pub val: String,
-    pub synth: bool,
+    pub val: Val,
+}
+
+// Every byte a row grows by costs 17 MB at `large`.
+const _: () = assert!(std::mem::size_of::<RunvarRow>() == 64);
+
+/// A runvar's value: a constant (a tree's URL), one shared by many rows
+/// (a flight's revision, a host's address), or one row's own (a build's
+/// paths, a host's name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Val {
+    Static(&'static str),
+    Shared(Arc<str>),
+    Own(Box<str>),
+}
+
+impl Val {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Val::Static(s) => s,
+            Val::Shared(s) => s,
+            Val::Own(s) => s,
+        }
+    }
+}
+
+impl From<&'static str> for Val {
+    fn from(s: &'static str) -> Val {
+        Val::Static(s)
+    }
+}
+
+impl From<&Arc<str>> for Val {
+    fn from(s: &Arc<str>) -> Val {
+        Val::Shared(Arc::clone(s))
+    }
+}
+
+impl From<String> for Val {
+    fn from(s: String) -> Val {
+        Val::Own(s.into_boxed_str())
+    }
 }
 
 /// One pool's rows.

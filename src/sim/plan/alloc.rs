@@ -9,6 +9,7 @@ use rand::RngExt;
 use super::state::{BuildState, Ev, HostKind, HostState, Sim, User, What, runvar};
 use super::steps::Step;
 use super::{Holder, Ident, Op};
+use crate::sim::catalog::runvars;
 use crate::sim::catalog::{Arch, BuildSpec, durations as dur};
 
 impl Sim<'_> {
@@ -96,11 +97,18 @@ impl Sim<'_> {
             }
             let fi = self.jobs[ji].flight;
             for (ident, h) in rows {
-                let host = self.lab.hosts[self.hosts[h].global as usize].name.clone();
-                self.flights[fi]
-                    .runvars
-                    .push(runvar(number, name, ident.name(), host));
+                let spec = &self.lab.hosts[self.hosts[h].global as usize];
+                self.flights[fi].runvars.push(runvar(
+                    number,
+                    name,
+                    ident.name(),
+                    spec.name.clone(),
+                ));
+                self.flights[fi].add_vars(name, |v, _| {
+                    runvars::host_facts(v, ident.vars(), &spec.props);
+                });
             }
+            self.flights[fi].add_vars(name, runvars::job_facts);
             let d = self.between(dur::ALLOCATE);
             self.at(self.now + d, Ev::StepEnd { job: ji as u32 });
         }

@@ -6,10 +6,11 @@ use std::collections::BTreeSet;
 use rand::RngExt;
 use rand::seq::index;
 
-use super::state::{BuildState, Ev, Flight, HostKind, Job, JobState, Sim, StepRec, What, runvar};
+use super::state::{BuildState, Ev, Flight, HostKind, Job, JobState, Sim, StepRec, What};
 use super::steps::{Step, duration, fails};
 use super::{Actor, At, HOUR, Holder, Ident, MINUTE, Op};
 use crate::lifecycle::Mode;
+use crate::sim::catalog::runvars::{self, FlightVals, JobVars};
 use crate::sim::catalog::{self, BuildSpec, durations as dur};
 
 impl Sim<'_> {
@@ -44,32 +45,34 @@ impl Sim<'_> {
             })
             .collect();
 
+        // Drawn from the simulation's own stream, as it was when Xen's was
+        // the only revision, so that the history does not change; the
+        // other values come from the values stream.
         let revision: String = (0..5)
             .map(|_| format!("{:08x}", self.rng.random::<u32>()))
             .collect();
+        let vals = FlightVals::draw(&mut self.values_rng, revision);
         let first_job = self.jobs.len();
         let mut runvars = Vec::new();
         for b in &builds {
             self.jobs.push(Job::new(fi, b.name, What::Build(b)));
-            for (name, val) in [
-                ("arch", b.arch.to_owned()),
-                ("revision_xen", revision.clone()),
-            ] {
-                runvars.push(runvar(number, b.name, name, val));
-            }
+            let mut v = JobVars {
+                flight: number,
+                job: b.name,
+                rows: &mut runvars,
+            };
+            runvars::build_config(&mut v, b, &vals);
         }
         for &t in &picked {
             let spec = &self.tests[t];
             let mut job = Job::new(fi, spec.name, What::Test(t));
             job.deps_left = spec.builds.len() as u32;
-            for (name, val) in [
-                ("arch", spec.arch),
-                ("buildjob", spec.builds[0]),
-                ("kernbuildjob", spec.builds[spec.builds.len() - 1]),
-                ("toolstack", spec.toolstack()),
-            ] {
-                runvars.push(runvar(number, spec.name, name, val.to_owned()));
-            }
+            let mut v = JobVars {
+                flight: number,
+                job: spec.name,
+                rows: &mut runvars,
+            };
+            runvars::test_config(&mut v, spec);
             let ji = self.jobs.len();
             for dep in &spec.builds {
                 if let Some(b) = builds.iter().position(|b| b.name == *dep) {
@@ -94,6 +97,7 @@ impl Sim<'_> {
             crash_after,
             step_starts: 0,
             runvars,
+            vals,
         });
         for b in 0..builds.len() {
             let t = self.now + self.between((0, 2 * MINUTE));
@@ -227,7 +231,15 @@ impl Sim<'_> {
                 What::Build(_) => vec![Step::Allocate],
                 What::Test(_) => vec![Step::BuildCheck, Step::Allocate],
             };
+            if let What::Test(t) = job.what {
+                // Its builds have all passed: it records what they made.
+                let (name, spec) = (job.name, &self.tests[t]);
+                self.flights[job.flight].add_vars(name, |v, vals| {
+                    runvars::test_inputs(v, spec, vals);
+                });
+            }
         }
+        let job = &mut self.jobs[ji];
         let step = job.script[job.next];
         job.steps.push(StepRec {
             step,
@@ -287,6 +299,10 @@ impl Sim<'_> {
         }
         if let Step::HostInstall(ident) = step {
             self.installed(ji, ident, !failed);
+        }
+        if let (Step::Build, What::Build(spec), false) = (step, self.jobs[ji].what, failed) {
+            let (fi, name) = (self.jobs[ji].flight, self.jobs[ji].name);
+            self.flights[fi].add_vars(name, |v, vals| runvars::build_outputs(v, spec, vals));
         }
         let job = &mut self.jobs[ji];
         job.next += 1;

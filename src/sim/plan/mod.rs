@@ -18,6 +18,7 @@ mod steps;
 #[cfg(test)]
 mod tests;
 
+use super::catalog::runvars::{self, IdentVars};
 use super::lab::Lab;
 use super::world::PoolWorld;
 use crate::lifecycle::Mode;
@@ -41,6 +42,15 @@ impl Ident {
             Ident::Host => "host",
             Ident::Src => "src_host",
             Ident::Dst => "dst_host",
+        }
+    }
+
+    /// The runvars a job records about its host under this ident.
+    pub(crate) fn vars(self) -> &'static IdentVars {
+        match self {
+            Ident::Host => &runvars::HOST_VARS,
+            Ident::Src => &runvars::SRC_HOST_VARS,
+            Ident::Dst => &runvars::DST_HOST_VARS,
         }
     }
 }

@@ -9,9 +9,12 @@ use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 
 use super::steps::{Step, names};
 use super::{HOUR, Ident, MAX_SPAN, MINUTE, Op, PlanParams, PlanStats, PoolPlan};
+use crate::sim::catalog::runvars::{FlightVals, JobVars};
 use crate::sim::catalog::{self, Arch, BuildSpec, TestSpec};
-use crate::sim::lab::{Lab, Role};
-use crate::sim::world::{FlightRow, JobRow, PoolWorld, RunvarRow, StepRow, TaskRow, epoch_secs};
+use crate::sim::lab::{Lab, Role, VALUES_STREAM};
+use crate::sim::world::{
+    FlightRow, JobRow, PoolWorld, RunvarRow, StepRow, TaskRow, Val, epoch_secs,
+};
 
 /// What happens at a point of simulated time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -143,8 +146,26 @@ pub(super) struct Flight {
     /// The runner dies after this many step starts, if set.
     pub(super) crash_after: Option<u32>,
     pub(super) step_starts: u32,
-    /// Its jobs' runvars; host runvars are added as hosts are allocated.
+    /// Its jobs' runvars, added as the jobs are made and as they run.
     pub(super) runvars: Vec<RunvarRow>,
+    /// What its runvars' values are made of.
+    pub(super) vals: FlightVals,
+}
+
+impl Flight {
+    /// Add runvars to its job `job`, made from the flight's values.
+    pub(super) fn add_vars(
+        &mut self,
+        job: &'static str,
+        add: impl FnOnce(&mut JobVars<'_>, &FlightVals),
+    ) {
+        let mut vars = JobVars {
+            flight: self.number,
+            job,
+            rows: &mut self.runvars,
+        };
+        add(&mut vars, &self.vals);
+    }
 }
 
 /// One pool's simulation.
@@ -152,6 +173,8 @@ pub(super) struct Sim<'a> {
     pub(super) params: &'a PlanParams,
     pub(super) lab: &'a Lab,
     pub(super) rng: ChaCha8Rng,
+    /// Where runvars' values are drawn from (see [`VALUES_STREAM`]).
+    pub(super) values_rng: ChaCha8Rng,
     pub(super) now: i64,
     pub(super) seq: u64,
     pub(super) events: BinaryHeap<Reverse<(i64, u64, Ev)>>,
@@ -172,6 +195,8 @@ impl<'a> Sim<'a> {
     pub(super) fn new(lab: &'a Lab, params: &'a PlanParams) -> Sim<'a> {
         let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
         rng.set_stream(crate::sim::lab::LAB_STREAM + 1 + params.pool as u64);
+        let mut values_rng = ChaCha8Rng::seed_from_u64(params.seed);
+        values_rng.set_stream(VALUES_STREAM + params.pool as u64);
         let range = lab.pools[params.pool].clone();
         let hosts: Vec<HostState> = range
             .map(|i| {
@@ -225,6 +250,7 @@ impl<'a> Sim<'a> {
             params,
             lab,
             rng,
+            values_rng,
             now: params.epoch,
             seq: 0,
             events: BinaryHeap::new(),
@@ -296,6 +322,12 @@ impl<'a> Sim<'a> {
             })
             .count() as u32;
         let mut world = PoolWorld::default();
+        // Tens of millions of runvars at `large`: one allocation of the
+        // final size, and each flight's freed as it is moved, rather than
+        // doubling as they come and keeping both.
+        world
+            .runvars
+            .reserve_exact(self.flights.iter().map(|f| f.runvars.len()).sum());
         for (fi, f) in self.flights.iter_mut().enumerate() {
             let taskid = self.params.first_task + self.params.global(fi);
             world.tasks.push(TaskRow {
@@ -315,7 +347,7 @@ impl<'a> Sim<'a> {
                 intended: "real",
                 branch: catalog::BRANCHES[f.branch as usize % catalog::BRANCHES.len()],
             });
-            world.runvars.append(&mut f.runvars);
+            world.runvars.extend(std::mem::take(&mut f.runvars));
         }
         for job in &self.jobs {
             let number = self.flights[job.flight].number;
@@ -382,7 +414,7 @@ pub(super) fn runvar(flight: i32, job: &'static str, name: &'static str, val: St
         flight,
         job,
         name,
-        val,
+        val: Val::from(val),
         synth: false,
     }
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::sim::lab::Role;
+use crate::sim::world::RunvarRow;
 
 fn small(seed: u64, flights: u32) -> (Lab, PoolPlan) {
     let lab = Lab::new(seed, 10, 1);
@@ -167,4 +168,30 @@ fn testids_name_the_host_and_number_repeatable_steps() {
         assert!(ids.contains(want), "{want} missing from {ids:?}");
     }
     assert!(ids.iter().any(|t| t.starts_with("capture-logs(")));
+}
+
+/// A plan's runvars by job: (build?, names).
+fn runvars_by_job(plan: &PoolPlan) -> BTreeMap<(i32, &'static str), Vec<&RunvarRow>> {
+    let mut by_job: BTreeMap<(i32, &str), Vec<&RunvarRow>> = BTreeMap::new();
+    for r in &plan.world.runvars {
+        by_job.entry((r.flight, r.job)).or_default().push(r);
+    }
+    by_job
+}
+
+#[test]
+fn runvars_are_many_per_job_and_never_twice() {
+    let (_, plan) = small(1, 8);
+    let by_job = runvars_by_job(&plan);
+    assert_eq!(by_job.len(), plan.world.jobs.len());
+    for ((flight, job), vars) in &by_job {
+        let names: BTreeSet<&str> = vars.iter().map(|r| r.name).collect();
+        assert_eq!(names.len(), vars.len(), "{flight}.{job} has a runvar twice");
+    }
+    let synth = plan.world.runvars.iter().filter(|r| r.synth).count();
+    let per_job = plan.world.runvars.len() as f64 / by_job.len() as f64;
+    eprintln!(
+        "{per_job:.1} per job, {synth} synth of {}",
+        plan.world.runvars.len()
+    );
 }
