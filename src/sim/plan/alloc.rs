@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 
 use rand::RngExt;
 
-use super::state::{BuildState, Ev, HostKind, HostState, Sim, User, What, runvar};
+use super::state::{BuildState, Ev, HostKind, HostState, Sim, User, runvar};
 use super::steps::Step;
+use super::steps::What;
 use super::{Holder, Ident, Op};
 use crate::sim::catalog::runvars;
 use crate::sim::catalog::{Arch, BuildSpec, durations as dur};

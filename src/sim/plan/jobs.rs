@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use rand::RngExt;
 use rand::seq::index;
 
-use super::state::{BuildState, Ev, Flight, HostKind, Job, JobState, Sim, StepRec, What};
+use super::state::{BuildState, Ev, Flight, HostKind, Job, JobState, Sim, StepRec};
+use super::steps::What;
 use super::steps::{Step, duration, fails};
 use super::{Actor, At, HOUR, Holder, Ident, MINUTE, Op};
 use crate::lifecycle::Mode;

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use rand::seq::index;
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 
-use super::steps::{Step, names};
+use super::steps::{Step, What, names};
 use super::{HOUR, Ident, MAX_SPAN, MINUTE, Op, PlanParams, PlanStats, PoolPlan};
 use crate::sim::catalog::runvars::{FlightVals, JobVars};
-use crate::sim::catalog::{self, Arch, BuildSpec, TestSpec};
+use crate::sim::catalog::{self, Arch, TestSpec};
 use crate::sim::lab::{Lab, Role, VALUES_STREAM};
 use crate::sim::world::{
     FlightRow, JobRow, PoolWorld, RunvarRow, StepRow, TaskRow, Val, epoch_secs,
@@ -92,13 +92,6 @@ pub(super) struct StepRec {
     pub(super) started: i64,
     pub(super) finished: Option<i64>,
     pub(super) status: &'static str,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum What {
-    Build(&'static BuildSpec),
-    /// Index into `Sim::tests`.
-    Test(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,15 @@ use std::borrow::Cow;
 use rand::{RngExt, rngs::ChaCha8Rng};
 
 use super::Ident;
-use super::state::What;
-use crate::sim::catalog::{TestSpec, durations as dur};
+use crate::sim::catalog::{BuildSpec, TestSpec, durations as dur};
+
+/// What a job does: a build, or one of the test catalogue's tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum What {
+    Build(&'static BuildSpec),
+    /// Index into `Sim::tests`.
+    Test(usize),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Step {
