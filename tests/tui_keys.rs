@@ -11,7 +11,7 @@ use hostlife::app::hosts::Column;
 use hostlife::app::keymap::Context;
 use hostlife::app::screen::Screen;
 use hostlife::app::{Effect, Event, Overlay, update};
-use hostlife::db::worker::{Reply, Request};
+use hostlife::db::worker::{FailureKind, Reply, Request};
 use tui::*;
 
 fn requests(effects: &[Effect]) -> Vec<Request> {
@@ -362,4 +362,34 @@ fn the_hosts_list_comes_first_and_its_counts_after() {
         answer(*id, Request::Hosts, Ok(reply(&Request::Hosts))),
     );
     assert_eq!(rows(&app), want);
+}
+
+/// The wipe preview says "refused" only of a refusal: a check that could
+/// not be made says so, and neither can be confirmed.
+#[test]
+fn the_wipe_preview_tells_a_refusal_from_a_check_not_made() {
+    for (kind, says) in [
+        (FailureKind::Refused, "refused: held"),
+        (FailureKind::NotConnected, "cannot check now: held"),
+        (FailureKind::Failed, "the check failed: held"),
+    ] {
+        let (mut app, _) = loaded_app(false);
+        press(&mut app, [ch(':')]);
+        press(&mut app, typed("wiped h1"));
+        let effects = press(&mut app, [key(KeyCode::Enter)]);
+        let Some(Effect::Request(id, request)) = effects.into_iter().next() else {
+            panic!("no plan request");
+        };
+        update(&mut app, failed_as(id, request, Err("held".into()), kind));
+        let Some(Overlay::Confirm(c)) = &app.overlay else {
+            panic!("no confirmation: {:?}", app.overlay)
+        };
+        assert_eq!(
+            c.plan,
+            hostlife::app::loadable::Loadable::Failed(says.into())
+        );
+        let text = screen(&app, 80, 24);
+        assert!(text.contains(&format!("✗ {says}")), "{text}");
+        assert!(press(&mut app, [ch('y')]).is_empty(), "{kind:?} confirmed");
+    }
 }

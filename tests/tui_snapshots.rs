@@ -5,49 +5,10 @@ mod tui;
 
 use crossterm::event::KeyCode;
 use hostlife::app::{App, Effect, Event, update};
-use hostlife::db::worker::{self, Connection, Request};
-use hostlife::render::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use hostlife::db::worker::{self, Connection, FailureKind, Request};
 use tui::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
-
-/// The screen as text, with the clock-dependent part filtered out.
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    terminal
-        .draw(|f| render::draw(f, app, &Theme::NO_COLOR))
-        .expect("draw");
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        let mut line = String::new();
-        for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    filter_freshness(&out)
-}
-
-/// "updated 3 s ago" -> "updated [N] s ago".
-fn filter_freshness(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find("updated ") {
-        let (head, tail) = rest.split_at(i + "updated ".len());
-        out.push_str(head);
-        let digits = tail.chars().take_while(char::is_ascii_digit).count();
-        if digits > 0 {
-            out.push_str("[N]");
-        }
-        rest = &tail[digits..];
-    }
-    out.push_str(rest);
-    out
-}
 
 fn snapshot(name: &str, app: &mut App) {
     for (w, h) in SIZES {
@@ -153,10 +114,11 @@ fn confirm_refused() {
     };
     update(
         &mut app,
-        answer(
+        failed_as(
             id,
             request,
             Err("host h1 is held by task 9 (osstest flight 100 build-c, user osstest)".into()),
+            FailureKind::Refused,
         ),
     );
     snapshot("confirm_refused", &mut app);

@@ -37,7 +37,7 @@ use crate::db::probe::Probe;
 use crate::db::record::{RecordCall, RecordOutcome};
 use crate::db::task::TaskRef;
 use crate::db::wipe::{WipeCall, WipeOutcome};
-use crate::db::worker::{self, Answer, Connection, Reply, Request, RequestId, Slot};
+use crate::db::worker::{self, Answer, Connection, FailureKind, Reply, Request, RequestId, Slot};
 use action::Action;
 use confirm::{ConfirmOutcome, ConfirmView, WipePreview, Write};
 pub use event::{Effect, Event};
@@ -340,13 +340,18 @@ impl App {
         vec![self.issue(Request::CheckJob { flight, job })]
     }
 
-    fn job_checked(&mut self, job: (i32, String), result: Result<Reply, String>, refused: bool) {
+    fn job_checked(
+        &mut self,
+        job: (i32, String),
+        result: Result<Reply, String>,
+        kind: Option<FailureKind>,
+    ) {
         let Some(Overlay::Palette(p)) = &mut self.overlay else {
             return;
         };
         let check = match result {
             Ok(_) => Some(JobCheck::Exists),
-            Err(why) if refused => Some(JobCheck::Unknown(why)),
+            Err(why) if kind == Some(FailureKind::Refused) => Some(JobCheck::Unknown(why)),
             // Not connected, or the query failed: the line stays as it
             // is, and Enter will say what is wrong.
             Err(_) => None,
@@ -635,7 +640,7 @@ impl App {
         let Answer {
             request, result, ..
         } = answer;
-        let refused = result.as_ref().is_err_and(|f| f.refused);
+        let kind = result.as_ref().err().map(|f| f.kind);
         let result = result.map_err(|f| f.message);
         let mut effects = Vec::new();
         let note = match request {
@@ -684,7 +689,7 @@ impl App {
                 }
             }
             Request::CheckJob { flight, job } => {
-                self.job_checked((flight, job), result, refused);
+                self.job_checked((flight, job), result, kind);
                 None
             }
             request @ (Request::JobRunvars { .. } | Request::DecodeRunvar { .. }) => {
@@ -709,7 +714,13 @@ impl App {
                             Loadable::Loaded(WipePreview { plan, detail })
                         }
                         Ok(other) => Loadable::Failed(unexpected(&other)),
-                        Err(e) => Loadable::Failed(e),
+                        // Only a refusal is the wipe's answer; anything
+                        // else says nothing of whether it would pass.
+                        Err(e) => Loadable::Failed(match kind {
+                            Some(FailureKind::Refused) => format!("refused: {e}"),
+                            Some(FailureKind::NotConnected) => format!("cannot check now: {e}"),
+                            _ => format!("the check failed: {e}"),
+                        }),
                     };
                 }
                 None

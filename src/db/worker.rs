@@ -164,15 +164,43 @@ pub enum Reply {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub message: String,
-    pub refused: bool,
+    pub kind: FailureKind,
+}
+
+/// Why a request failed: the UI words each differently (a refusal is
+/// final and wrote nothing; "not connected" will pass).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Refused by hostlife's checks (or the role's rights) before or
+    /// instead of writing: nothing was written.
+    Refused,
+    /// No connection to ask on; the worker is reconnecting.
+    NotConnected,
+    /// The database, or the worker, failed.
+    Failed,
+}
+
+impl Failure {
+    fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            kind,
+        }
+    }
+
+    pub fn refused(&self) -> bool {
+        self.kind == FailureKind::Refused
+    }
 }
 
 impl From<&Error> for Failure {
     fn from(e: &Error) -> Failure {
-        Failure {
-            message: e.to_string(),
-            refused: e.is_refusal(),
-        }
+        let kind = if e.is_refusal() {
+            FailureKind::Refused
+        } else {
+            FailureKind::Failed
+        };
+        Failure::new(kind, e.to_string())
     }
 }
 
@@ -369,19 +397,14 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             return false;
         }
         let refusal = self.probe.as_ref().and_then(|p| {
-            p.unusable().map(|message| Failure {
-                message,
-                refused: false,
-            })
+            p.unusable()
+                .map(|message| Failure::new(FailureKind::Failed, message))
         });
         let refusal = refusal.or_else(|| {
             let why = request
                 .is_write()
                 .then(|| self.probe.as_ref()?.read_only_reason())?;
-            why.map(|message| Failure {
-                message,
-                refused: true,
-            })
+            why.map(|message| Failure::new(FailureKind::Refused, message))
         });
         let mut panicked = None;
         let result = match (&mut self.client, &self.down, refusal) {
@@ -397,26 +420,23 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
                     Err(payload) => {
                         let why = panic_message(payload.as_ref());
                         panicked = Some(why.clone());
-                        Err(Failure {
-                            message: format!(
+                        Err(Failure::new(
+                            FailureKind::Failed,
+                            format!(
                                 "internal error in the database worker: {why}; it starts again on a new connection"
                             ),
-                            refused: false,
-                        })
+                        ))
                     }
                 }
             }
-            (None, Some((error, at)), _) => Err(Failure {
-                message: format!(
+            (None, Some((error, at)), _) => Err(Failure::new(
+                FailureKind::NotConnected,
+                format!(
                     "not connected ({error}); retrying in {} s",
                     at.saturating_duration_since(Instant::now()).as_secs() + 1
                 ),
-                refused: false,
-            }),
-            (None, None, _) => Err(Failure {
-                message: "not connected".to_owned(),
-                refused: false,
-            }),
+            )),
+            (None, None, _) => Err(Failure::new(FailureKind::NotConnected, "not connected")),
         };
         let lost = self.client.as_ref().is_some_and(Client::is_closed);
         let answered = (self.sink)(Event::Answer(Box::new(Answer {
@@ -558,7 +578,7 @@ mod tests {
             failure.message.contains("a bug in reading boom"),
             "{failure:?}"
         );
-        assert!(!failure.refused);
+        assert_eq!(failure.kind, FailureKind::Failed);
         let Event::Connection(Connection::Down { error, .. }) = next() else {
             panic!("the connection was kept")
         };

@@ -155,7 +155,7 @@ impl ConfirmWidget<'_> {
                 Span::raw(" checking who holds the host…"),
             ])),
             Loadable::Failed(e) => {
-                lines.push(Line::styled(format!("✗ refused: {e}"), t.error()));
+                lines.push(Line::styled(format!("✗ {e}"), t.error()));
                 lines.push(Line::from("Nothing will be written."));
             }
             Loadable::Loaded(WipePreview { plan, detail }) => {

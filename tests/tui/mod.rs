@@ -14,7 +14,7 @@ use hostlife::db::read::{
 };
 use hostlife::db::task::{Task, TaskRef};
 use hostlife::db::wipe::WipePlan;
-use hostlife::db::worker::{self, Answer, Reply, Request};
+use hostlife::db::worker::{self, Answer, FailureKind, Reply, Request};
 use hostlife::lifecycle::{self, ListingContext, ResolvedKind, RowJob, ScanRow};
 
 pub const T0_STARTED: i64 = 1_700_000_000;
@@ -327,13 +327,20 @@ pub fn reply(request: &Request) -> Reply {
 }
 
 pub fn answer(id: u64, request: Request, result: Result<Reply, String>) -> Event {
+    failed_as(id, request, result, FailureKind::Failed)
+}
+
+/// An answer whose failure, if any, is of `kind`.
+pub fn failed_as(
+    id: u64,
+    request: Request,
+    result: Result<Reply, String>,
+    kind: FailureKind,
+) -> Event {
     Event::Db(worker::Event::Answer(Box::new(Answer {
         id,
         request,
-        result: result.map_err(|message| worker::Failure {
-            message,
-            refused: false,
-        }),
+        result: result.map_err(|message| worker::Failure { message, kind }),
     })))
 }
 
@@ -383,4 +390,41 @@ pub fn loaded_app(read_only: bool) -> (App, Instant) {
     serve(&mut app, effects);
     update(&mut app, Event::Tick(t0 + Duration::from_secs(3)));
     (app, t0)
+}
+
+/// The screen as text, with the clock-dependent part filtered out.
+pub fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("test terminal");
+    terminal
+        .draw(|f| hostlife::render::draw(f, app, &hostlife::render::Theme::NO_COLOR))
+        .expect("draw");
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    filter_freshness(&out)
+}
+
+/// "updated 3 s ago" -> "updated [N] s ago".
+pub fn filter_freshness(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("updated ") {
+        let (head, tail) = rest.split_at(i + "updated ".len());
+        out.push_str(head);
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 {
+            out.push_str("[N]");
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
 }
