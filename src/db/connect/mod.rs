@@ -1,0 +1,114 @@
+//! Finding the osstest database the way psql would.
+//!
+//! Operators already have psql working, so hostlife must connect wherever
+//! psql does without any configuration of its own. The `postgres` crate
+//! reads no environment and rejects libpq-only keys, so this module does
+//! libpq's resolution itself and hands the crate a finished
+//! [`super::Config`].
+//!
+//! # Resolution order
+//!
+//! 1. The `--db` flag, if given: a libpq `key=value` string, a
+//!    `postgres://` / `postgresql://` URL, or (as with `psql -d`) a bare
+//!    database name.
+//! 2. Otherwise `HOSTLIFE_DB`, in the same syntax.
+//! 3. Otherwise nothing explicit: the libpq variables (`PGHOST`, `PGPORT`,
+//!    `PGUSER`, `PGDATABASE`, ...) describe the connection.
+//! 4. If none of (1), (2), `PGHOST`, `PGHOSTADDR`, `PGPORT`, `PGUSER` or
+//!    `PGDATABASE` is set, the osstest configuration (`$OSSTEST_CONFIG`,
+//!    else `~/.xen-osstest/config`) is consulted for its
+//!    `ExecutiveDbname_osstestdb` entry, so a machine set up for osstest
+//!    itself needs nothing else.
+//! 5. Whatever is still missing comes from libpq's defaults: the Unix
+//!    socket in `/var/run/postgresql` (or `/tmp`, if only that has one),
+//!    port 5432, the OS user name, and a database named after the user.
+//!
+//! As in libpq, keys spelled out in (1), (2) or (4) win and the `PG*`
+//! variables only fill the gaps. A missing password is looked up in the
+//! password file (`passfile`, `PGPASSFILE`, else `~/.pgpass`), and the
+//! application name defaults to `hostlife` so DBAs can tell us apart in
+//! `pg_stat_activity`.
+//!
+//! Everything that touches the process (environment, home directory,
+//! files, socket probing, the OS user) goes through [`Resolver`], so tests
+//! can describe a whole machine without touching the real one.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use postgres::Client;
+use postgres::config::SslMode;
+
+use super::pipelined::Pipelined;
+use super::{Config, connect_blocking};
+
+// One module in several files, each one job of resolution; they share
+// the module's names (each begins `use super::*`).
+mod conninfo;
+mod failure;
+mod keys;
+mod osstest;
+mod pgpass;
+mod resolve;
+mod spec;
+#[cfg(test)]
+mod tests;
+
+use conninfo::*;
+use failure::*;
+use keys::*;
+use osstest::*;
+use pgpass::*;
+pub use spec::*;
+
+const DEFAULT_PORT: u16 = 5432;
+/// libpq's compiled-in socket directory on Debian first, then the upstream
+/// default, because a locally built server may have put its socket there.
+const SOCKET_DIRS: [&str; 2] = ["/var/run/postgresql", "/tmp"];
+const DEFAULT_APPLICATION_NAME: &str = "hostlife";
+const OSSTEST_DB_KEY: &str = "ExecutiveDbname_osstestdb";
+/// The variables that, like in libpq, say *where* to connect. Any of them
+/// being set means the operator chose a database, so the osstest config
+/// must not override that choice.
+const LOCATION_VARS: [&str; 5] = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE"];
+
+/// Resolves with the real filesystem and OS user but the given environment
+/// and home directory.
+pub fn resolve(
+    flag: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<&Path>,
+) -> Result<Resolved, ConnectError> {
+    Resolver::new(env, home).resolve(flag)
+}
+
+/// Resolves as the running process sees the world.
+pub fn resolve_from_process(flag: Option<&str>) -> Result<Resolved, ConnectError> {
+    let env = |name: &str| std::env::var(name).ok();
+    // libpq falls back to the passwd entry when HOME is unset (e.g. under
+    // some cron setups), so do the same.
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::geteuid())
+                .ok()
+                .flatten()
+                .map(|u| u.dir)
+        });
+    resolve(flag, &env, home.as_deref())
+}
+
+/// Connects without TLS and turns any failure into one line naming the
+/// target and the reason, so the operator can compare it with psql.
+pub fn connect(resolved: &Resolved) -> Result<Client, ConnectError> {
+    connect_blocking(&resolved.config).map_err(|e| connect_error(&e, resolved))
+}
+
+/// As [`connect`], for the recorder's pipelined connection.
+pub fn connect_pipelined(resolved: &Resolved) -> Result<Pipelined, ConnectError> {
+    Pipelined::connect(&resolved.config).map_err(|e| connect_error(&e, resolved))
+}

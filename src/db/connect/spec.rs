@@ -1,0 +1,173 @@
+//! What resolution finds: where to connect, where each setting came
+//! from, and what went wrong.
+
+use super::*;
+
+/// Where the connection settings came from, so messages can tell the
+/// operator what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    HostlifeDb,
+    Environment,
+    OsstestConfig,
+    Defaults,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Flag => "--db",
+            Source::HostlifeDb => "HOSTLIFE_DB",
+            Source::Environment => "PG* environment variables",
+            Source::OsstestConfig => "osstest config",
+            Source::Defaults => "libpq defaults",
+        })
+    }
+}
+
+/// One place to try, kept apart from the port so a socket directory is
+/// never mistaken for a host name in messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A directory holding `.s.PGSQL.<port>`.
+    Socket(PathBuf),
+    Tcp(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub endpoint: Endpoint,
+    pub port: u16,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.endpoint {
+            Endpoint::Socket(dir) => write!(f, "socket {}", dir.display())?,
+            Endpoint::Tcp(host) => write!(f, "host {host}")?,
+        }
+        write!(f, " port {}", self.port)
+    }
+}
+
+/// Where the password came from, never the password itself, so a
+/// failed login can be traced without leaking it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordSource {
+    None,
+    /// Spelled out; `origin` names the setting (`--db`, `PGPASSWORD`, ...).
+    Given {
+        origin: String,
+    },
+    PassFile(PathBuf),
+}
+
+/// What was resolved, in terms an operator can check against psql.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectSpec {
+    /// Tried in order, like a libpq host list.
+    pub targets: Vec<Target>,
+    pub user: String,
+    pub dbname: String,
+    pub application_name: String,
+    pub connect_timeout: Option<Duration>,
+    pub source: Source,
+    /// The osstest config file, when `source` is [`Source::OsstestConfig`].
+    pub config_file: Option<PathBuf>,
+    pub password: PasswordSource,
+    /// The password file that was (or would have been) consulted.
+    pub passfile: Option<PathBuf>,
+}
+
+impl fmt::Display for ConnectSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, target) in self.targets.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" or ")?;
+            }
+            write!(f, "{target}")?;
+        }
+        write!(
+            f,
+            ", database \"{}\" as user \"{}\"",
+            self.dbname, self.user
+        )
+    }
+}
+
+/// A ready-to-use configuration plus what to tell the operator about it.
+///
+/// `Display` describes where we connect and why, without the password;
+/// `Debug` is also safe because [`Config`] redacts it.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub config: Config,
+    pub spec: ConnectSpec,
+    /// Problems that did not stop resolution (an unsafe password file, an
+    /// unreadable osstest config). Returned rather than printed so the TUI
+    /// can show them where it likes.
+    pub warnings: Vec<String>,
+}
+
+impl fmt::Display for Resolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (from {}", self.spec, self.spec.source)?;
+        if let Some(path) = &self.spec.config_file {
+            write!(f, " {}", path.display())?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Why no connection could be set up or made. No variant ever carries the
+/// password: parse errors point at positions rather than quoting text that
+/// might be part of one.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{origin}: invalid connection string at character {position}: {problem}")]
+    BadConninfo {
+        origin: String,
+        position: usize,
+        problem: String,
+    },
+    #[error("{origin}: unknown connection option \"{key}\"")]
+    UnknownKey { origin: String, key: String },
+    #[error("{origin}: invalid {key} \"{value}\": {problem}")]
+    BadValue {
+        origin: String,
+        key: &'static str,
+        value: String,
+        problem: String,
+    },
+    #[error("{origin}: invalid URL: {problem}")]
+    BadUrl { origin: String, problem: String },
+    #[error(
+        "{origin}: sslmode={mode} is not supported: hostlife connects without TLS \
+         (use sslmode=disable, allow or prefer)"
+    )]
+    UnsupportedSslMode { origin: String, mode: String },
+    #[error("cannot determine the OS user name; set PGUSER or give user= in --db")]
+    NoUser,
+    #[error("cannot connect to PostgreSQL at {target}: {reason}")]
+    Connect { target: String, reason: String },
+}
+
+/// A file's text and permission bits, read in one go so the permission
+/// check applies to the file actually read.
+#[derive(Debug, Clone)]
+pub struct FileText {
+    pub text: String,
+    pub mode: u32,
+}
+
+/// The process-facing half of resolution, as plain function references so
+/// tests can fake any part of the machine.
+pub struct Resolver<'a> {
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub home: Option<&'a Path>,
+    pub read_file: &'a dyn Fn(&Path) -> io::Result<FileText>,
+    /// Whether a server socket file exists at this path.
+    pub socket_exists: &'a dyn Fn(&Path) -> bool,
+    pub os_user: &'a dyn Fn() -> Option<String>,
+}
