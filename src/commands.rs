@@ -84,12 +84,9 @@ fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), Failure> {
     }
     let resolved =
         connect::resolve_from_process(db).map_err(|e| Failure::Connect(e.to_string()))?;
-    hostlife::tui::run(
-        resolved.config.clone(),
-        args.app_config(resolved.spec.to_string()),
-        args.mouse,
-    )
-    .map_err(|e| Failure::Failed(format!("{e:?}")))
+    let label = resolved.spec.to_string();
+    hostlife::tui::run(resolved, args.app_config(label), args.mouse)
+        .map_err(|e| Failure::Failed(format!("{e:?}")))
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
@@ -271,8 +268,7 @@ pub fn run(config: Config) -> Result<(), Failure> {
             Ok(())
         }
         Command::DbSeed { cfg, json } => {
-            let resolved =
-                connect::resolve_from_process(db).map_err(|e| Failure::Connect(e.to_string()))?;
+            let resolved = resolve(db)?;
             let report = seed(&resolved.config, &cfg)?;
             if json {
                 return print_json(&report);

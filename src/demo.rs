@@ -47,8 +47,12 @@ pub fn run(args: DemoArgs, tui: TuiArgs) -> Result<(), Failure> {
 
     let conninfo = cluster.conninfo_as(DBNAME, schema::OWNER_ROLE);
     if std::io::stdout().is_terminal() {
+        // Resolved from the cluster's own connection string alone: the
+        // operator's PG* variables are for their database, not the demo's.
+        let resolved = hostlife::db::connect::resolve(Some(&conninfo), &|_| None, None)
+            .map_err(|e| Failure::Connect(e.to_string()))?;
         hostlife::tui::run(
-            db.clone(),
+            resolved,
             tui.app_config(format!("demo cluster {}", cluster.dir().display())),
             tui.mouse,
         )

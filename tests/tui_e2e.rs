@@ -108,6 +108,14 @@ struct Tui {
 
 impl Tui {
     fn start(db: &TestDb) -> Tui {
+        Self::start_on(&db.conninfo())
+    }
+
+    fn start_on(conninfo: &str) -> Tui {
+        Self::start_with(conninfo, &[])
+    }
+
+    fn start_with(conninfo: &str, env: &[(&str, &str)]) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -117,7 +125,10 @@ impl Tui {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_hostlife"));
-        cmd.env("HOSTLIFE_DB", db.conninfo());
+        cmd.env("HOSTLIFE_DB", conninfo);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.env("TERM", "xterm-256color");
         // The theme follows NO_COLOR; the screen text is what is checked,
         // so colours either way are fine, but keep runs alike.
@@ -352,4 +363,47 @@ fn a_failing_query_is_shown_and_the_browser_keeps_working() {
         !tui.screen.screen().alternate_screen(),
         "left the terminal on the alternate screen"
     );
+}
+
+/// With no server where the settings point, the banner says what was
+/// looked for, as the CLI does (the socket's path), and `q` still quits.
+#[test]
+fn a_server_that_is_not_there_is_explained_in_the_banner() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join(".s.PGSQL.5999");
+    let mut tui = Tui::start_on(&format!(
+        "host={} port=5999 user=osstest dbname=nothing",
+        dir.path().display()
+    ));
+    // The banner wraps: compare words.
+    let want = format!("(no server socket {})", socket.display());
+    tui.wait_until(&want, |s| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(&want)
+    });
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(!tui.screen.screen().alternate_screen());
+}
+
+/// Resolution's warnings (here a password file others may read) reach
+/// the status line, since stderr is behind the browser's screen.
+#[test]
+fn warnings_from_resolution_show_in_the_status_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDb::new();
+    world(&db);
+    let home = tempfile::tempdir().unwrap();
+    let pgpass = home.path().join(".pgpass");
+    std::fs::write(&pgpass, "*:*:*:*:secret\n").unwrap();
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut tui = Tui::start_with(&db.conninfo(), &[("HOME", home.path().to_str().unwrap())]);
+    tui.wait_for("warning: ignoring password file");
+    // And the browser works on.
+    tui.wait_for(HOST);
+    tui.send("q");
+    assert!(tui.wait_exit().success());
 }

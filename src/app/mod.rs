@@ -282,6 +282,15 @@ impl App {
         usize::from(self.size.1.saturating_sub(8)).max(1)
     }
 
+    /// Warnings from before the browser started (an insecure password
+    /// file, an unreadable osstest config), for the status line: stderr is
+    /// hidden behind the browser's screen.
+    pub fn warn(&mut self, warnings: &[String]) {
+        if !warnings.is_empty() {
+            self.say(format!("warning: {}", warnings.join("; ")), true);
+        }
+    }
+
     fn say(&mut self, text: impl Into<String>, error: bool) {
         self.status = Some(Status {
             text: text.into(),

@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use postgres::Client;
 
+use super::connect::{self, Resolved};
 use super::probe::{self, Probe};
 use super::read::{self, HistoryEntry, HostDetail, HostSummary, JobRunvar};
 use super::record::{RecordCall, RecordOutcome, Recorder};
@@ -244,7 +245,24 @@ impl Worker {
     /// Start the worker thread. `sink` receives every event and returns false once
     /// nobody listens any more, which stops the worker.
     pub fn spawn(
+        config: Config,
+        sink: impl FnMut(Event) -> bool + Send + 'static,
+    ) -> std::io::Result<Worker> {
+        Self::start(config, None, sink)
+    }
+
+    /// [`Worker::spawn`] on resolved settings: a failure to connect is
+    /// explained as the CLI explains it ([`connect::explain`]).
+    pub fn spawn_resolved(
+        resolved: Resolved,
+        sink: impl FnMut(Event) -> bool + Send + 'static,
+    ) -> std::io::Result<Worker> {
+        Self::start(resolved.config.clone(), Some(resolved), sink)
+    }
+
+    fn start(
         mut config: Config,
+        resolved: Option<Resolved>,
         sink: impl FnMut(Event) -> bool + Send + 'static,
     ) -> std::io::Result<Worker> {
         if config.get_connect_timeout().is_none() {
@@ -253,7 +271,11 @@ impl Worker {
         let (tx, rx) = mpsc::channel();
         thread::Builder::new()
             .name(THREAD_NAME.to_owned())
-            .spawn(move || Runner::new(config, sink, execute).run(rx))?;
+            .spawn(move || {
+                let mut runner = Runner::new(config, sink, execute);
+                runner.resolved = resolved;
+                runner.run(rx)
+            })?;
         Ok(Worker { tx })
     }
 
@@ -289,6 +311,9 @@ type Execute = fn(&mut Client, &mut LazyRecorder, &Request) -> Result<Reply>;
 
 struct Runner<S> {
     config: Config,
+    /// The settings as resolved, when known: they explain a failure to
+    /// connect.
+    resolved: Option<Resolved>,
     sink: S,
     execute: Execute,
     client: Option<Client>,
@@ -312,6 +337,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
                 recorder: None,
             },
             config,
+            resolved: None,
             down: None,
             backoff: FIRST_BACKOFF,
         }
@@ -359,7 +385,10 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
                 client.batch_execute(SESSION_SETUP)?;
                 Ok(client)
             })
-            .map_err(|e| super::error::describe_pg(&e))
+            .map_err(|e| match &self.resolved {
+                Some(r) => connect::explain(&e, r),
+                None => super::error::describe_pg(&e),
+            })
             .and_then(|mut client| match probe::probe(&mut client) {
                 Ok(p) => Ok((client, p)),
                 Err(e) => Err(format!("probing the database: {e}")),

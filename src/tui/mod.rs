@@ -15,21 +15,24 @@ use std::time::Instant;
 use color_eyre::eyre::{Result, WrapErr};
 
 use crate::app::{self, App, Effect, Event};
+use crate::db::connect::Resolved;
 use crate::db::worker::{self, Worker};
 use crate::render::{self, Theme};
 use terminal::Screen;
 
-/// Run the browser on `db` until the operator quits; `mouse` starts it
-/// with mouse capture on (off keeps the terminal's text selection).
-pub fn run(db: crate::db::Config, config: app::Config, mouse: bool) -> Result<()> {
+/// Run the browser on the resolved database until the operator quits;
+/// `mouse` starts it with mouse capture on (off keeps the terminal's text
+/// selection). Resolution's warnings go to the status line.
+pub fn run(db: Resolved, config: app::Config, mouse: bool) -> Result<()> {
     let theme = Theme::from_env();
     let (tx, rx) = mpsc::channel::<Event>();
+    let warnings = db.warnings.clone();
 
     let spawn_worker = {
         let tx = tx.clone();
         move || {
             let tx = tx.clone();
-            Worker::spawn(db.clone(), move |e| tx.send(Event::Db(e)).is_ok())
+            Worker::spawn_resolved(db.clone(), move |e| tx.send(Event::Db(e)).is_ok())
                 .wrap_err("starting the database thread")
         }
     };
@@ -42,6 +45,7 @@ pub fn run(db: crate::db::Config, config: app::Config, mouse: bool) -> Result<()
     input::spawn(tx).wrap_err("starting the input thread")?;
 
     let (mut app, effects) = App::new(config, mouse, Instant::now());
+    app.warn(&warnings);
     let size = screen.terminal.size()?;
     app.size = (size.width, size.height);
     if carry_out(effects, &mut workers, &mut screen)? {

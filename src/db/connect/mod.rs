@@ -108,6 +108,22 @@ pub fn connect(resolved: &Resolved) -> Result<Client, ConnectError> {
     connect_blocking(&resolved.config).map_err(|e| connect_error(&e, resolved))
 }
 
+/// Why connecting with `resolved` failed, as the CLI says it (the socket
+/// looked for, where a password could go), with the server's detail and
+/// hint: for the browser's worker, which connects by itself.
+pub fn explain(e: &postgres::Error, resolved: &Resolved) -> String {
+    let mut reason = failure_reason(e, resolved);
+    if let Some(db) = e.as_db_error() {
+        if let Some(detail) = db.detail() {
+            reason.push_str(&format!(" (detail: {detail})"));
+        }
+        if let Some(hint) = db.hint() {
+            reason.push_str(&format!(" (hint: {hint})"));
+        }
+    }
+    reason
+}
+
 /// As [`connect`], for the recorder's pipelined connection.
 pub fn connect_pipelined(resolved: &Resolved) -> Result<Pipelined, ConnectError> {
     Pipelined::connect(&resolved.config).map_err(|e| connect_error(&e, resolved))
