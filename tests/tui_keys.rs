@@ -134,7 +134,13 @@ fn a_slow_answer_for_another_host_is_dropped() {
     fiano.host = "fiano0".into();
     update(
         &mut app,
-        answer(old_id, old_request, Ok(Reply::Host(fiano))),
+        answer(
+            old_id,
+            Reply::Host {
+                host: host_of(&old_request),
+                result: Ok(fiano),
+            },
+        ),
     );
     let Some(Screen::Host(v)) = app.stack.last() else {
         panic!("not on a host")
@@ -143,7 +149,13 @@ fn a_slow_answer_for_another_host_is_dropped() {
     assert!(v.feed.loaded().is_none());
     update(
         &mut app,
-        answer(new_id, new_request, Ok(Reply::Host(h1_detail()))),
+        answer(
+            new_id,
+            Reply::Host {
+                host: host_of(&new_request),
+                result: Ok(h1_detail()),
+            },
+        ),
     );
     let Some(Screen::Host(v)) = app.stack.last() else {
         panic!("not on a host")
@@ -160,7 +172,7 @@ fn a_failed_refresh_keeps_the_data_and_says_why() {
     };
     update(
         &mut app,
-        answer(id, request, Err("FATAL: terminating connection".into())),
+        failed(id, request, "FATAL: terminating connection"),
     );
     assert_eq!(app.hosts.all().len(), 4);
     assert!(
@@ -328,10 +340,7 @@ fn the_hosts_list_comes_first_and_its_counts_after() {
     let [Effect::Request(id, Request::Hosts)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    let counts = update(
-        &mut app,
-        answer(*id, Request::Hosts, Ok(reply(&Request::Hosts))),
-    );
+    let counts = update(&mut app, answer(*id, reply(&Request::Hosts)));
     let rows = |app: &hostlife::app::App| -> Vec<Option<i64>> {
         app.hosts
             .feed
@@ -345,10 +354,7 @@ fn the_hosts_list_comes_first_and_its_counts_after() {
     let [Effect::Request(cid, Request::HostCounts)] = counts.as_slice() else {
         panic!("{counts:?}")
     };
-    update(
-        &mut app,
-        answer(*cid, Request::HostCounts, Ok(reply(&Request::HostCounts))),
-    );
+    update(&mut app, answer(*cid, reply(&Request::HostCounts)));
     let want: Vec<Option<i64>> = hosts().iter().map(|h| h.rows).collect();
     assert_eq!(rows(&app), want);
 
@@ -357,10 +363,7 @@ fn the_hosts_list_comes_first_and_its_counts_after() {
     let [Effect::Request(id, Request::Hosts)] = again.as_slice() else {
         panic!("{again:?}")
     };
-    update(
-        &mut app,
-        answer(*id, Request::Hosts, Ok(reply(&Request::Hosts))),
-    );
+    update(&mut app, answer(*id, reply(&Request::Hosts)));
     assert_eq!(rows(&app), want);
 }
 
@@ -380,7 +383,7 @@ fn the_wipe_preview_tells_a_refusal_from_a_check_not_made() {
         let Some(Effect::Request(id, request)) = effects.into_iter().next() else {
             panic!("no plan request");
         };
-        update(&mut app, failed_as(id, request, Err("held".into()), kind));
+        update(&mut app, failed_as(id, request, "held", kind));
         let Some(Overlay::Confirm(c)) = &app.overlay else {
             panic!("no confirmation: {:?}", app.overlay)
         };
@@ -391,5 +394,12 @@ fn the_wipe_preview_tells_a_refusal_from_a_check_not_made() {
         let text = screen(&app, 80, 24);
         assert!(text.contains(&format!("✗ {says}")), "{text}");
         assert!(press(&mut app, [ch('y')]).is_empty(), "{kind:?} confirmed");
+    }
+}
+
+fn host_of(request: &Request) -> String {
+    match request {
+        Request::Show { host } => host.clone(),
+        other => panic!("not a host's request: {other:?}"),
     }
 }

@@ -117,7 +117,7 @@ fn confirm_refused() {
         failed_as(
             id,
             request,
-            Err("host h1 is held by task 9 (osstest flight 100 build-c, user osstest)".into()),
+            "host h1 is held by task 9 (osstest flight 100 build-c, user osstest)",
             FailureKind::Refused,
         ),
     );
@@ -175,13 +175,10 @@ fn loading_and_failed() {
     };
     update(
         &mut app,
-        answer(
+        failed(
             id,
             request,
-            Err(
-                "ERROR: relation \"host_lifecycle\" does not exist (hint: run hostlife init)"
-                    .into(),
-            ),
+            "ERROR: relation \"host_lifecycle\" does not exist (hint: run hostlife init)",
         ),
     );
     snapshot("hosts_failed", &mut app);

@@ -84,24 +84,24 @@ fn answers_requests_with_their_id() {
     assert!(worker.send(7, Request::Hosts));
     let a = next_answer(&rx);
     assert_eq!(a.id, 7);
-    let Ok(Reply::Hosts(hosts)) = a.result else {
-        panic!("{:?}", a.result)
+    let Reply::Hosts(Ok(hosts)) = a.reply else {
+        panic!("{:?}", a.reply)
     };
     let h1 = hosts.iter().find(|h| h.host == "h1").expect("h1");
     // The list comes uncounted; the counts are a request of their own.
     assert_eq!(h1.rows, None);
     assert!(worker.send(10, Request::HostCounts));
     let a = next_answer(&rx);
-    let Ok(Reply::HostCounts(counts)) = a.result else {
-        panic!("{:?}", a.result)
+    let Reply::HostCounts(Ok(counts)) = a.reply else {
+        panic!("{:?}", a.reply)
     };
     assert_eq!(counts.get("h1"), Some(&3));
     assert_eq!(counts.get("h2"), Some(&1));
 
     worker.send(8, Request::Show { host: "h1".into() });
     let a = next_answer(&rx);
-    let Ok(Reply::Host(d)) = a.result else {
-        panic!("{:?}", a.result)
+    let Reply::Host { result: Ok(d), .. } = a.reply else {
+        panic!("{:?}", a.reply)
     };
     // Tasks 7 and 8 are still live, so every use counts as concurrent.
     assert_eq!(d.listing, "@100.build-a:2 +5 +100.build-b:3");
@@ -113,7 +113,7 @@ fn answers_requests_with_their_id() {
             job: "build-b".into(),
         },
     );
-    let Ok(Reply::Runvars(r)) = next_answer(&rx).result else {
+    let Reply::Runvars { result: Ok(r), .. } = next_answer(&rx).reply else {
         panic!("no runvars")
     };
     assert_eq!(r[0].runvar, "@build-a:2 +5 +");
@@ -131,8 +131,11 @@ fn records_through_its_recorder_and_keeps_it_after_a_refusal() {
             (host, ident, "build-b", 3, Mode::Final, 8),
         ))
     };
-    let recorded = |a: Answer| match a.result {
-        Ok(Reply::Recorded(RecordOutcome::Recorded { runvar, .. })) => runvar,
+    let recorded = |a: Answer| match a.reply {
+        Reply::Recorded {
+            result: Ok(RecordOutcome::Recorded { runvar, .. }),
+            ..
+        } => runvar,
         other => panic!("{other:?}"),
     };
 
@@ -144,8 +147,8 @@ fn records_through_its_recorder_and_keeps_it_after_a_refusal() {
 
     worker.send(2, call("nosuchhost", "host"));
     let a = next_answer(&rx);
-    let Err(failure) = a.result else {
-        panic!("{:?}", a.result)
+    let Some(failure) = a.reply.failure() else {
+        panic!("{:?}", a.reply)
     };
     assert!(failure.refused(), "{}", failure.message);
     assert!(
@@ -321,7 +324,7 @@ fn an_unreachable_server_is_reported_and_requests_fail_fast() {
     ));
     worker.send(1, Request::Hosts);
     let a = next_answer(&rx);
-    let Err(f) = a.result else {
+    let Some(f) = a.reply.failure() else {
         panic!("answered without a server")
     };
     assert_eq!(f.kind, hostlife::db::worker::FailureKind::NotConnected);
@@ -371,8 +374,8 @@ fn as_osstest_ro_the_browser_reads_starts_read_only_and_says_why() {
         }),
     );
     let a = next_answer(&rx);
-    let Err(f) = a.result else {
-        panic!("wrote as osstest_ro: {:?}", a.result)
+    let Some(f) = a.reply.failure() else {
+        panic!("wrote as osstest_ro: {:?}", a.reply)
     };
     assert!(f.refused(), "{f:?}");
     assert_eq!(f.message, why);

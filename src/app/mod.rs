@@ -117,7 +117,7 @@ impl Requests {
     /// (and if so, the slot is no longer waiting). Stale answers are to be
     /// dropped.
     pub fn accept(&mut self, answer: &Answer, now: Instant) -> bool {
-        let slot = answer.request.slot();
+        let slot = answer.reply.slot();
         match self.pending.get(&slot) {
             Some(p) if p.id == answer.id => {
                 self.took
@@ -349,18 +349,13 @@ impl App {
         vec![self.issue(Request::CheckJob { flight, job })]
     }
 
-    fn job_checked(
-        &mut self,
-        job: (i32, String),
-        result: Result<Reply, String>,
-        kind: Option<FailureKind>,
-    ) {
+    fn job_checked(&mut self, job: (i32, String), result: worker::Outcome<()>) {
         let Some(Overlay::Palette(p)) = &mut self.overlay else {
             return;
         };
         let check = match result {
-            Ok(_) => Some(JobCheck::Exists),
-            Err(why) if kind == Some(FailureKind::Refused) => Some(JobCheck::Unknown(why)),
+            Ok(()) => Some(JobCheck::Exists),
+            Err(f) if f.refused() => Some(JobCheck::Unknown(f.message)),
             // Not connected, or the query failed: the line stays as it
             // is, and Enter will say what is wrong.
             Err(_) => None,
@@ -646,108 +641,88 @@ impl App {
             return Vec::new();
         }
         let now = self.live.now;
-        let Answer {
-            request, result, ..
-        } = answer;
-        let kind = result.as_ref().err().map(|f| f.kind);
-        let result = result.map_err(|f| f.message);
         let mut effects = Vec::new();
-        let note = match request {
-            Request::Hosts => {
-                let listed = result.and_then(|r| match r {
-                    Reply::Hosts(v) => Ok(v),
-                    other => Err(unexpected(&other)),
-                });
+        let note = match answer.reply {
+            Reply::Hosts(result) => {
                 // The list is on screen; its row counts, which take
                 // longer, follow.
-                if listed.is_ok() && !self.requests.waiting(Slot::HostCounts) {
+                if result.is_ok() && !self.requests.waiting(Slot::HostCounts) {
                     effects.push(self.issue(Request::HostCounts));
                 }
-                self.hosts.accept(listed, now)
+                self.hosts.accept(result.map_err(text), now)
             }
-            Request::HostCounts => self.hosts.accept_counts(result.and_then(|r| match r {
-                Reply::HostCounts(c) => Ok(c),
-                other => Err(unexpected(&other)),
-            })),
-            Request::Show { host } => {
-                let r = result.and_then(|r| match r {
-                    Reply::Host(d) => Ok(d),
-                    other => Err(unexpected(&other)),
-                });
+            Reply::HostCounts(result) => self.hosts.accept_counts(result.map_err(text)),
+            Reply::Host { host, result } => {
                 // Moved, not cloned, into the screen: a host's rows are
                 // the biggest answer there is.
                 match self.stack.iter_mut().rev().find_map(|s| match s {
                     Screen::Host(v) if v.host == host => Some(v),
                     _ => None,
                 }) {
-                    Some(v) => v.accept(r, now),
+                    Some(v) => v.accept(result.map_err(text), now),
                     None => None,
                 }
             }
-            Request::History { host } => {
-                let r = result.and_then(|r| match r {
-                    Reply::History { entries, more } => Ok((entries, more)),
-                    other => Err(unexpected(&other)),
-                });
+            Reply::History { host, result } => {
                 match self.stack.iter_mut().rev().find_map(|s| match s {
                     Screen::History(v) if v.host == host => Some(v),
                     _ => None,
                 }) {
-                    Some(v) => v.accept(r, now),
+                    Some(v) => v.accept(result.map_err(text), now),
                     None => None,
                 }
             }
-            Request::CheckJob { flight, job } => {
-                self.job_checked((flight, job), result, kind);
+            Reply::JobChecked {
+                flight,
+                job,
+                result,
+            } => {
+                self.job_checked((flight, job), result);
                 None
             }
-            request @ (Request::JobRunvars { .. } | Request::DecodeRunvar { .. }) => {
-                let r = result.and_then(|r| match r {
-                    Reply::Runvars(v) => Ok(v),
-                    other => Err(unexpected(&other)),
-                });
+            Reply::Runvars { request, result } => {
                 match self.stack.iter_mut().rev().find_map(|s| match s {
                     Screen::Runvars(v) if v.source.answers(&request) => Some(v),
                     _ => None,
                 }) {
-                    Some(v) => v.accept(r, now),
+                    Some(v) => v.accept(result.map_err(text), now),
                     None => None,
                 }
             }
-            Request::PlanWipe(call) => {
+            Reply::WipePlan { call, result } => {
                 if let Some(Overlay::Confirm(c)) = &mut self.overlay
                     && c.write == Write::Wipe(call)
                 {
                     c.plan = match result {
-                        Ok(Reply::WipePlan { plan, detail }) => {
-                            Loadable::Loaded(WipePreview { plan, detail })
-                        }
-                        Ok(other) => Loadable::Failed(unexpected(&other)),
+                        Ok((plan, detail)) => Loadable::Loaded(WipePreview { plan, detail }),
                         // Only a refusal is the wipe's answer; anything
                         // else says nothing of whether it would pass.
-                        Err(e) => Loadable::Failed(match kind {
-                            Some(FailureKind::Refused) => format!("refused: {e}"),
-                            Some(FailureKind::NotConnected) => format!("cannot check now: {e}"),
-                            _ => format!("the check failed: {e}"),
+                        Err(f) => Loadable::Failed(match f.kind {
+                            FailureKind::Refused => format!("refused: {}", f.message),
+                            FailureKind::NotConnected => {
+                                format!("cannot check now: {}", f.message)
+                            }
+                            FailureKind::Failed => format!("the check failed: {}", f.message),
                         }),
                     };
                 }
                 None
             }
-            Request::Wipe(call) => {
+            Reply::Wiped { call, result } => {
                 match result {
-                    Ok(Reply::Wiped(o)) => self.say(wiped_message(&call.host, &o), false),
-                    Ok(other) => self.say(unexpected(&other), true),
-                    Err(e) => self.say(format!("wiped {}: {e}", call.host), true),
+                    Ok(o) => self.say(wiped_message(&call.host, &o), false),
+                    Err(f) => self.say(format!("wiped {}: {}", call.host, f.message), true),
                 }
                 effects = self.reload();
                 None
             }
-            Request::Record(call) => {
+            Reply::Recorded { call, result } => {
                 match result {
-                    Ok(Reply::Recorded(o)) => self.say(recorded_message(&call, &o), false),
-                    Ok(other) => self.say(unexpected(&other), true),
-                    Err(e) => self.say(format!("{} {}: {e}", call.mode.name(), call.host), true),
+                    Ok(o) => self.say(recorded_message(&call, &o), false),
+                    Err(f) => self.say(
+                        format!("{} {}: {}", call.mode.name(), call.host, f.message),
+                        true,
+                    ),
                 }
                 effects = self.reload();
                 None
@@ -760,8 +735,9 @@ impl App {
     }
 }
 
-fn unexpected(reply: &Reply) -> String {
-    format!("internal error: unexpected answer {reply:?}")
+/// A failure as a view shows it.
+fn text(f: worker::Failure) -> String {
+    f.message
 }
 
 fn wiped_message(host: &str, o: &WipeOutcome) -> String {
@@ -832,15 +808,11 @@ mod tests {
         let Effect::Request(id, request) = effect else {
             panic!("not a request: {effect:?}")
         };
-        let result = Ok(match request {
-            Request::HostCounts => Reply::HostCounts(HashMap::new()),
-            _ => Reply::Hosts(Vec::new()),
-        });
-        Event::Db(worker::Event::Answer(Box::new(Answer {
-            id,
-            request,
-            result,
-        })))
+        let reply = match request {
+            Request::HostCounts => Reply::HostCounts(Ok(HashMap::new())),
+            _ => Reply::Hosts(Ok(Vec::new())),
+        };
+        Event::Db(worker::Event::Answer(Box::new(Answer { id, reply })))
     }
 
     /// Answer the hosts list, and at once the counts it asks for next.

@@ -135,28 +135,125 @@ impl Request {
     }
 }
 
-/// A successful answer.
+/// A request's answer, typed by its request: each carries what the
+/// request named, so the receiver can tell whether it still wants it, and
+/// the result, so a view gets exactly the data it asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    Hosts(Vec<HostSummary>),
-    HostCounts(HashMap<String, i64>),
-    Host(HostDetail),
-    /// The newest [`HISTORY_LIMIT`] or so jobs, and whether older
-    /// flights name the host too.
-    History {
-        entries: Vec<HistoryEntry>,
-        more: bool,
+    Hosts(Outcome<Vec<HostSummary>>),
+    HostCounts(Outcome<HashMap<String, i64>>),
+    Host {
+        host: String,
+        result: Outcome<HostDetail>,
     },
-    Runvars(Vec<JobRunvar>),
-    /// The job asked about exists (one that does not is a refusal).
-    JobExists,
+    /// The newest [`HISTORY_LIMIT`] or so jobs, and whether older flights
+    /// name the host too.
+    History {
+        host: String,
+        result: Outcome<(Vec<HistoryEntry>, bool)>,
+    },
+    /// For [`Request::JobRunvars`] and [`Request::DecodeRunvar`], echoed.
+    Runvars {
+        request: Request,
+        result: Outcome<Vec<JobRunvar>>,
+    },
+    /// Whether the job exists (one that does not is a refusal).
+    JobChecked {
+        flight: i32,
+        job: String,
+        result: Outcome<()>,
+    },
     /// The plan, and the host's rows so the plan can name their jobs.
     WipePlan {
-        plan: WipePlan,
-        detail: HostDetail,
+        call: WipeCall,
+        result: Outcome<(WipePlan, HostDetail)>,
     },
-    Wiped(WipeOutcome),
-    Recorded(RecordOutcome),
+    Wiped {
+        call: WipeCall,
+        result: Outcome<WipeOutcome>,
+    },
+    Recorded {
+        call: RecordCall,
+        result: Outcome<RecordOutcome>,
+    },
+}
+
+/// What a request came to.
+pub type Outcome<T> = std::result::Result<T, Failure>;
+
+impl Reply {
+    /// `request`'s answer when it failed as a whole: refused before it
+    /// ran, not connected, or the worker failed running it.
+    pub fn failed(request: Request, failure: Failure) -> Reply {
+        let f = failure;
+        match request {
+            Request::Hosts => Reply::Hosts(Err(f)),
+            Request::HostCounts => Reply::HostCounts(Err(f)),
+            Request::Show { host } => Reply::Host {
+                host,
+                result: Err(f),
+            },
+            Request::History { host } => Reply::History {
+                host,
+                result: Err(f),
+            },
+            request @ (Request::JobRunvars { .. } | Request::DecodeRunvar { .. }) => {
+                Reply::Runvars {
+                    request,
+                    result: Err(f),
+                }
+            }
+            Request::CheckJob { flight, job } => Reply::JobChecked {
+                flight,
+                job,
+                result: Err(f),
+            },
+            Request::PlanWipe(call) => Reply::WipePlan {
+                call,
+                result: Err(f),
+            },
+            Request::Wipe(call) => Reply::Wiped {
+                call,
+                result: Err(f),
+            },
+            Request::Record(call) => Reply::Recorded {
+                call,
+                result: Err(f),
+            },
+        }
+    }
+
+    /// The slot of the request this answers.
+    pub fn slot(&self) -> Slot {
+        match self {
+            Reply::Hosts(_) => Slot::Hosts,
+            Reply::HostCounts(_) => Slot::HostCounts,
+            Reply::Host { .. } => Slot::Host,
+            Reply::History { .. } => Slot::History,
+            Reply::Runvars { .. } => Slot::Runvars,
+            Reply::JobChecked { .. } => Slot::Check,
+            Reply::WipePlan { .. } => Slot::Plan,
+            Reply::Wiped { .. } | Reply::Recorded { .. } => Slot::Write,
+        }
+    }
+
+    /// The failure, if the request failed.
+    pub fn failure(&self) -> Option<&Failure> {
+        fn err<T>(r: &Outcome<T>) -> Option<&Failure> {
+            r.as_ref().err()
+        }
+        match self {
+            Reply::Hosts(r) => err(r),
+            Reply::HostCounts(r) => err(r),
+            Reply::Host { result, .. } => err(result),
+            Reply::History { result, .. } => err(result),
+            Reply::Runvars { result, .. } => err(result),
+            Reply::JobChecked { result, .. } => err(result),
+            Reply::WipePlan { result, .. } => err(result),
+            Reply::Wiped { result, .. } => err(result),
+            Reply::Recorded { result, .. } => err(result),
+        }
+    }
 }
 
 /// A failed request: the message an operator should read (PostgreSQL's
@@ -182,7 +279,7 @@ pub enum FailureKind {
 }
 
 impl Failure {
-    fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
         Failure {
             message: message.into(),
             kind,
@@ -205,13 +302,11 @@ impl From<&Error> for Failure {
     }
 }
 
-/// The answer to one request; `request` is echoed so the receiver can check
-/// it still wants it (e.g. that it is about the host on screen).
+/// The answer to one request, by its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub id: RequestId,
-    pub request: Request,
-    pub result: std::result::Result<Reply, Failure>,
+    pub reply: Reply,
 }
 
 /// The state of the worker's connection.
@@ -307,7 +402,7 @@ pub fn coalesce(batch: Vec<(RequestId, Request)>) -> Vec<(RequestId, Request)> {
 }
 
 /// How the worker carries out a request on its connection.
-type Execute = fn(&mut Client, &mut LazyRecorder, &Request) -> Result<Reply>;
+type Execute = fn(&mut Client, &mut LazyRecorder, &Request) -> Reply;
 
 struct Runner<S> {
     config: Config,
@@ -436,7 +531,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             why.map(|message| Failure::new(FailureKind::Refused, message))
         });
         let mut panicked = None;
-        let result = match (&mut self.client, &self.down, refusal) {
+        let failure = match (&mut self.client, &self.down, refusal) {
             (Some(_), _, Some(refusal)) => Err(refusal),
             (Some(client), _, None) => {
                 let execute = self.execute;
@@ -445,7 +540,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
                 // unwinds, so nothing half-done is used again.
                 match panic::catch_unwind(AssertUnwindSafe(|| execute(client, recorder, &request)))
                 {
-                    Ok(r) => r.map_err(|e| Failure::from(&e)),
+                    Ok(reply) => Ok(reply),
                     Err(payload) => {
                         let why = panic_message(payload.as_ref());
                         panicked = Some(why.clone());
@@ -467,12 +562,9 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             )),
             (None, None, _) => Err(Failure::new(FailureKind::NotConnected, "not connected")),
         };
+        let reply = failure.unwrap_or_else(|f| Reply::failed(request, f));
         let lost = self.client.as_ref().is_some_and(Client::is_closed);
-        let answered = (self.sink)(Event::Answer(Box::new(Answer {
-            id,
-            request,
-            result,
-        })));
+        let answered = (self.sink)(Event::Answer(Box::new(Answer { id, reply })));
         if let Some(why) = panicked {
             return answered && self.went_down(format!("the database worker failed ({why})"));
         }
@@ -517,41 +609,64 @@ impl LazyRecorder {
     }
 }
 
-fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) -> Result<Reply> {
-    Ok(match request {
-        Request::Hosts => Reply::Hosts(read_only(client, |c| read::hosts_listed(c))?),
-        Request::HostCounts => Reply::HostCounts(read_only(client, |c| read::host_row_counts(c))?),
-        Request::Show { host } => Reply::Host(read_only(client, |c| read::show(c, host))?),
-        Request::History { host } => {
-            let (entries, more) =
-                read_only(client, |c| read::history_page(c, host, HISTORY_LIMIT, None))?;
-            Reply::History { entries, more }
+fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) -> Reply {
+    fn out<T>(r: Result<T>) -> Outcome<T> {
+        r.map_err(|e| Failure::from(&e))
+    }
+    match request {
+        Request::Hosts => Reply::Hosts(out(read_only(client, |c| read::hosts_listed(c)))),
+        Request::HostCounts => {
+            Reply::HostCounts(out(read_only(client, |c| read::host_row_counts(c))))
         }
-        Request::JobRunvars { flight, job } => {
-            Reply::Runvars(read_only(client, |c| read::job_runvars(c, *flight, job))?)
-        }
+        Request::Show { host } => Reply::Host {
+            host: host.clone(),
+            result: out(read_only(client, |c| read::show(c, host))),
+        },
+        Request::History { host } => Reply::History {
+            host: host.clone(),
+            result: out(read_only(client, |c| {
+                read::history_page(c, host, HISTORY_LIMIT, None)
+            })),
+        },
+        Request::JobRunvars { flight, job } => Reply::Runvars {
+            request: request.clone(),
+            result: out(read_only(client, |c| read::job_runvars(c, *flight, job))),
+        },
         Request::DecodeRunvar {
             flight,
             job,
             runvar,
         } => {
             let name = format!("{}_lifecycle", crate::lifecycle::DEFAULT_IDENT);
-            Reply::Runvars(vec![read_only(client, |c| {
-                read::decode_job_runvar(c, *flight, job, &name, runvar)
-            })?])
+            Reply::Runvars {
+                request: request.clone(),
+                result: out(read_only(client, |c| {
+                    read::decode_job_runvar(c, *flight, job, &name, runvar)
+                }))
+                .map(|r| vec![r]),
+            }
         }
-        Request::CheckJob { flight, job } => {
-            read_only(client, |c| read::check_job_known(c, *flight, job))?;
-            Reply::JobExists
-        }
-        Request::PlanWipe(call) => {
-            let plan = wipe::plan_manual(client, call)?;
-            let detail = read::show(client, &call.host)?;
-            Reply::WipePlan { plan, detail }
-        }
-        Request::Wipe(call) => Reply::Wiped(wipe::wipe_manual(client, call)?),
-        Request::Record(call) => Reply::Recorded(recorder.record(call)?),
-    })
+        Request::CheckJob { flight, job } => Reply::JobChecked {
+            flight: *flight,
+            job: job.clone(),
+            result: out(read_only(client, |c| {
+                read::check_job_known(c, *flight, job)
+            })),
+        },
+        Request::PlanWipe(call) => Reply::WipePlan {
+            call: call.clone(),
+            result: out(wipe::plan_manual(client, call)
+                .and_then(|plan| Ok((plan, read::show(client, &call.host)?)))),
+        },
+        Request::Wipe(call) => Reply::Wiped {
+            call: call.clone(),
+            result: out(wipe::wipe_manual(client, call)),
+        },
+        Request::Record(call) => Reply::Recorded {
+            call: call.clone(),
+            result: out(recorder.record(call)),
+        },
+    }
 }
 
 /// Run a read in a read-only snapshot, cancelled after [`READ_TIMEOUT`].
@@ -573,7 +688,7 @@ mod tests {
         client: &mut Client,
         recorder: &mut LazyRecorder,
         request: &Request,
-    ) -> Result<Reply> {
+    ) -> Reply {
         if matches!(request, Request::Show { host } if host == "boom") {
             panic!("a bug in reading boom");
         }
@@ -602,7 +717,7 @@ mod tests {
         let Event::Answer(a) = next() else {
             panic!("no answer")
         };
-        let failure = a.result.unwrap_err();
+        let failure = a.reply.failure().expect("a failure").clone();
         assert!(
             failure.message.contains("a bug in reading boom"),
             "{failure:?}"
@@ -617,7 +732,7 @@ mod tests {
         requests.send((2, Request::Hosts)).unwrap();
         loop {
             match next() {
-                Event::Answer(a) if a.id == 2 && a.result.is_ok() => break,
+                Event::Answer(a) if a.id == 2 && a.reply.failure().is_none() => break,
                 Event::Answer(a) if a.id == 2 => {
                     // Sent before the retry was due: answered "not
                     // connected"; ask again.

@@ -286,62 +286,76 @@ pub fn h1_wipe_plan() -> WipePlan {
 
 /// The fixture's answer to a request.
 pub fn reply(request: &Request) -> Reply {
+    let request = request.clone();
     match request {
         // As the worker does: the list, then its counts.
-        Request::Hosts => Reply::Hosts(
-            hosts()
-                .into_iter()
-                .map(|h| HostSummary { rows: None, ..h })
-                .collect(),
-        ),
-        Request::HostCounts => Reply::HostCounts(
-            hosts()
-                .into_iter()
-                .filter_map(|h| Some((h.host, h.rows.filter(|&n| n > 0)?)))
-                .collect(),
-        ),
-        Request::Show { .. } => Reply::Host(h1_detail()),
-        Request::History { .. } => Reply::History {
-            entries: h1_history(),
-            more: false,
+        Request::Hosts => Reply::Hosts(Ok(hosts()
+            .into_iter()
+            .map(|h| HostSummary { rows: None, ..h })
+            .collect())),
+        Request::HostCounts => Reply::HostCounts(Ok(hosts()
+            .into_iter()
+            .filter_map(|h| Some((h.host, h.rows.filter(|&n| n > 0)?)))
+            .collect())),
+        Request::Show { host } => Reply::Host {
+            host,
+            result: Ok(h1_detail()),
         },
-        Request::JobRunvars { flight, job } if job == "build-d" && *flight == 100 => {
-            Reply::Runvars(build_d_runvars())
-        }
-        Request::JobRunvars { flight, job } => {
-            Reply::Runvars(vec![job_runvar(*flight, job, "host_lifecycle", ":2 :5")])
+        Request::History { host } => Reply::History {
+            host,
+            result: Ok((h1_history(), false)),
+        },
+        Request::JobRunvars { flight, ref job } => {
+            let runvars = if job == "build-d" && flight == 100 {
+                build_d_runvars()
+            } else {
+                vec![job_runvar(flight, job, "host_lifecycle", ":2 :5")]
+            };
+            Reply::Runvars {
+                request,
+                result: Ok(runvars),
+            }
         }
         Request::DecodeRunvar {
             flight,
-            job,
-            runvar,
-        } => Reply::Runvars(vec![job_runvar(*flight, job, "host_lifecycle", runvar)]),
+            ref job,
+            ref runvar,
+        } => {
+            let runvars = vec![job_runvar(flight, job, "host_lifecycle", runvar)];
+            Reply::Runvars {
+                request,
+                result: Ok(runvars),
+            }
+        }
         // Every job the fixture is asked about exists.
-        Request::CheckJob { .. } => Reply::JobExists,
-        Request::PlanWipe(_) => Reply::WipePlan {
-            plan: h1_wipe_plan(),
-            detail: h1_detail(),
+        Request::CheckJob { flight, job } => Reply::JobChecked {
+            flight,
+            job,
+            result: Ok(()),
+        },
+        Request::PlanWipe(call) => Reply::WipePlan {
+            call,
+            result: Ok((h1_wipe_plan(), h1_detail())),
         },
         other => panic!("the fixture does not write: {other:?}"),
     }
 }
 
-pub fn answer(id: u64, request: Request, result: Result<Reply, String>) -> Event {
-    failed_as(id, request, result, FailureKind::Failed)
+pub fn answer(id: u64, reply: Reply) -> Event {
+    Event::Db(worker::Event::Answer(Box::new(Answer { id, reply })))
 }
 
-/// An answer whose failure, if any, is of `kind`.
-pub fn failed_as(
-    id: u64,
-    request: Request,
-    result: Result<Reply, String>,
-    kind: FailureKind,
-) -> Event {
-    Event::Db(worker::Event::Answer(Box::new(Answer {
+/// `request`'s answer, failed with `message`.
+pub fn failed(id: u64, request: Request, message: &str) -> Event {
+    failed_as(id, request, message, FailureKind::Failed)
+}
+
+/// `request`'s answer, failed with `message`, of `kind`.
+pub fn failed_as(id: u64, request: Request, message: &str, kind: FailureKind) -> Event {
+    answer(
         id,
-        request,
-        result: result.map_err(|message| worker::Failure { message, kind }),
-    })))
+        Reply::failed(request, worker::Failure::new(kind, message)),
+    )
 }
 
 /// Answer every request in `effects` from the fixture; return the other
@@ -354,8 +368,7 @@ pub fn serve(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
         for e in queue {
             match e {
                 Effect::Request(id, request) => {
-                    let r = reply(&request);
-                    next.extend(update(app, answer(id, request, Ok(r))));
+                    next.extend(update(app, answer(id, reply(&request))));
                 }
                 other => rest.push(other),
             }
