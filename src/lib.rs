@@ -2,8 +2,10 @@
 //!
 //! # Module map
 //!
-//! - [`lifecycle`]: the pure core. Domain types, the listing algorithm and
-//!   the runvar codec. No I/O; everything else may call it.
+//! - [`lifecycle`]: the pure core. The domain's vocabulary (the calls and
+//!   their checks in `lifecycle::call`, refusals, the reports the reads
+//!   fill in `lifecycle::report`), the listing algorithm and the runvar
+//!   codec. No I/O; everything else may call it.
 //! - [`db`]: everything that talks to PostgreSQL: connection resolution,
 //!   schema, the recorder and `wiped` transactions, read queries, the
 //!   throwaway-cluster harness and the worker thread the TUI uses. It knows
@@ -21,8 +23,10 @@
 //!   and `wiped`, the CLI's own code path. Uses `db` and `lifecycle`;
 //!   nothing uses it but the binary.
 //!
-//! Dependencies point one way: `render -> app -> lifecycle <- db`, with the
-//! binary wiring them together.
+//! Dependencies point one way: `tui -> render -> app -> lifecycle <- db`,
+//! and `app` reaches `db` only through the worker's requests and answers
+//! (`db::worker`); the binary wires them together. `db` still re-exports
+//! the types that moved to `lifecycle` under their old paths.
 
 pub mod app;
 pub mod db;

@@ -6,10 +6,10 @@ use crossterm::event::KeyEvent;
 use super::action::Action;
 use super::keymap::{self, Context};
 use super::loadable::Loadable;
-use crate::db::read::HostDetail;
-use crate::db::record::RecordCall;
-use crate::db::wipe::{WipeCall, WipePlan};
 use crate::db::worker::Request;
+use crate::lifecycle::call::RecordCall;
+use crate::lifecycle::call::{WipeCall, WipePlan};
+use crate::lifecycle::report::HostDetail;
 
 /// A write the operator asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]

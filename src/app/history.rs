@@ -7,7 +7,7 @@ use super::action::Action;
 use super::cursor::Cursor;
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
-use crate::db::read::HistoryEntry;
+use crate::lifecycle::report::HistoryEntry;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryView {

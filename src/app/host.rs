@@ -7,7 +7,7 @@ use super::action::Action;
 use super::cursor::Cursor;
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
-use crate::db::read::{HostDetail, RowView};
+use crate::lifecycle::report::{HostDetail, RowView};
 use crate::lifecycle::{self, DecodeError, Resolved, ResolvedKind};
 
 /// The host's data with its listing decoded.

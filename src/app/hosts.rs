@@ -12,7 +12,7 @@ use super::cursor::Cursor;
 use super::keymap::{self, Context};
 use super::loadable::{Feed, Loadable};
 use super::reaction::{Reaction, Target};
-use crate::db::read::HostSummary;
+use crate::lifecycle::report::HostSummary;
 
 /// The columns of the hosts table, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,12 +4,16 @@
 //! [`history`]); dialogs likewise ([`palette`], [`confirm`], [`help`]).
 //! [`App`] only routes: the focused dialog or screen sees a key first and
 //! says whether it used it, then the global keys apply. `update` does no
-//! I/O: it returns [`Effect`]s that the loop in [`run`] carries out.
+//! I/O: it returns [`Effect`]s that the loop in [`crate::tui`] carries out.
 //!
 //! - [`event`]: what the loop feeds in and what `update` asks for.
 //! - [`action`], [`keymap`]: typed actions and the keys bound to them.
 //! - [`loadable`], [`cursor`], [`layout`], [`fuzzy`]: small shared pieces.
-//! - [`run`]: the terminal, the input thread and the event loop.
+//! - [`screen`], [`reaction`]: the screen stack, and what a view's
+//!   handling of an action asks of the app.
+//!
+//! The data the views show is `lifecycle`'s; `db` is reached only through
+//! the worker's requests and answers.
 
 pub mod action;
 pub mod confirm;
@@ -34,10 +38,10 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use crate::db::probe::Probe;
-use crate::db::record::{RecordCall, RecordOutcome};
-use crate::db::task::TaskRef;
-use crate::db::wipe::{WipeCall, WipeOutcome};
 use crate::db::worker::{self, Answer, Connection, FailureKind, Reply, Request, RequestId, Slot};
+use crate::lifecycle::call::TaskRef;
+use crate::lifecycle::call::{RecordCall, RecordOutcome};
+use crate::lifecycle::call::{WipeCall, WipeOutcome};
 use action::Action;
 use confirm::{ConfirmOutcome, ConfirmView, WipePreview, Write};
 pub use event::{Effect, Event};

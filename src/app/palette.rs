@@ -9,8 +9,8 @@ use super::action::Action;
 use super::fuzzy;
 use super::keymap::{self, Context};
 use super::runvars::RunvarSource;
-use crate::db::error::Refusal;
-use crate::db::record::{JobRef, StepRef, check_host_name};
+use crate::lifecycle::Refusal;
+use crate::lifecycle::call::{JobRef, StepRef, check_host_name};
 use crate::lifecycle::{self, DEFAULT_IDENT, Mode, is_valid_name};
 
 /// The palette's verbs.

@@ -9,8 +9,8 @@ use super::action::Action;
 use super::cursor::Cursor;
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
-use crate::db::read::{EntryDetail, JobRunvar};
 use crate::db::worker::Request;
+use crate::lifecycle::report::{EntryDetail, JobRunvar};
 use crate::lifecycle::{JobRelation, ResolvedKind, job_view};
 
 /// What the screen decodes.

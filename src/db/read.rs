@@ -8,144 +8,17 @@
 //! naming the query and the column, never a panic.
 
 use postgres::GenericClient;
-use serde::Serialize;
 
 use super::error::{Refusal, Result, TaskLabel};
 use super::record::{is_build_host, scan};
 use super::row::RowExt;
 use super::task::Task;
-use crate::lifecycle::{self, DecodeError, ListingContext, Resolved, ResolvedKind, RowJob};
+use crate::lifecycle::{self, ListingContext, Resolved, ResolvedKind};
 
-/// One host, as the hosts list shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HostSummary {
-    pub host: String,
-    /// Share type when the host is shared (resource_sharing).
-    pub sharetype: Option<String>,
-    pub share_state: Option<String>,
-    /// A shared host's number of shares: its `share-host` rows.
-    pub shares: Option<i64>,
-    /// Who holds the host's `resources` row now.
-    pub holder: Option<TaskLabel>,
-    /// The host's `hostflags`, sorted.
-    pub flags: Vec<String>,
-    /// Rows since the last wipe. `None` until counted: the browser's list
-    /// comes first and its counts after (see [`hosts_listed`]).
-    pub rows: Option<i64>,
-    /// Distinct live tasks among those rows.
-    pub live_tasks: i64,
-    /// The newest row: its job (if any) and when its step started.
-    pub last_lcseq: Option<i32>,
-    pub last_job: Option<String>,
-    pub last_activity: Option<i64>,
-}
-
-/// A step's own facts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StepInfo {
-    pub step: String,
-    pub testid: Option<String>,
-    pub status: String,
-    /// Epoch seconds (osstest's `integer`).
-    pub started: Option<i64>,
-    pub finished: Option<i64>,
-}
-
-/// One lifecycle row with what explains it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowView {
-    pub lcseq: i32,
-    pub taskid: i32,
-    /// `None` when the task was deleted.
-    pub task: Option<Task>,
-    pub job: Option<RowJob<'static>>,
-    pub step: Option<StepInfo>,
-    pub later_notprep: bool,
-    /// Concurrent as an outside observer sees it now.
-    pub concurrent: bool,
-}
-
-/// A host's `resource_properties` row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Property {
-    pub name: String,
-    pub val: String,
-}
-
-/// Everything `show HOST` prints.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HostDetail {
-    pub host: String,
-    pub build_host: bool,
-    /// The host's `hostflags`, sorted.
-    pub flags: Vec<String>,
-    /// The host's `resource_properties`, by name.
-    pub properties: Vec<Property>,
-    pub rows: Vec<RowView>,
-    /// The listing a `final` call by an outside observer would compute now.
-    pub listing: String,
-}
-
-/// A job that used the host, with its lifecycle runvar decoded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HistoryEntry {
-    pub flight: i32,
-    pub job: String,
-    pub ident: String,
-    pub blessing: Option<String>,
-    pub branch: Option<String>,
-    pub started: Option<i64>,
-    pub job_status: String,
-    /// `None` when the job named the host but never recorded a lifecycle.
-    pub runvar: Option<String>,
-    pub decoded: Option<Decoded>,
-}
-
-/// A runvar decoded against its job, or why it could not be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decoded {
-    Entries {
-        entries: Vec<Resolved>,
-        incomplete: bool,
-    },
-    Malformed(DecodeError),
-}
-
-impl Decoded {
-    pub fn of(runvar: &str, flight: i32, job: &str) -> Decoded {
-        match lifecycle::decode(runvar) {
-            Ok(r) => Decoded::Entries {
-                entries: r.resolve(flight, job),
-                incomplete: r.sigil.is_some(),
-            },
-            Err(e) => Decoded::Malformed(e),
-        }
-    }
-}
-
-/// A resolved entry with the database's facts about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EntryDetail {
-    #[serde(flatten)]
-    pub entry: Resolved,
-    pub step: Option<StepInfo>,
-    pub job_status: Option<String>,
-    pub blessing: Option<String>,
-    /// For task entries: the task, if it still exists.
-    pub task: Option<Task>,
-}
-
-/// A job's lifecycle runvar with every entry looked up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct JobRunvar {
-    pub flight: i32,
-    pub job: String,
-    pub name: String,
-    pub runvar: String,
-    pub incomplete: bool,
-    pub entries: Result<Vec<EntryDetail>, DecodeError>,
-}
+pub use crate::lifecycle::report::{
+    Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, Property, RowView,
+    StepInfo,
+};
 
 /// Epoch seconds as osstest stores them (`integer`), widened.
 fn secs(t: Option<i32>) -> Option<i64> {

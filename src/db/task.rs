@@ -2,88 +2,12 @@
 
 use postgres::GenericClient;
 use postgres::types::Type;
-use serde::Serialize;
 
 use super::error::{Refusal, Result, TaskLabel};
 use super::row::RowExt;
+pub use crate::lifecycle::Task;
 
-/// How a caller names its task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "by", rename_all = "snake_case")]
-pub enum TaskRef {
-    /// By id alone.
-    Id { taskid: i32 },
-    /// `taskid type refkey`, as osstest passes it in OSSTEST_TASK; all
-    /// three must agree with the tasks table.
-    Spec {
-        taskid: i32,
-        kind: String,
-        refkey: String,
-    },
-    /// An operator's static task `user@node`, created (live) if missing.
-    Static { refkey: String },
-}
-
-impl TaskRef {
-    /// Parse osstest's `OSSTEST_TASK` form: `taskid type refkey`.
-    pub fn parse_spec(s: &str) -> std::result::Result<TaskRef, String> {
-        let mut parts = s.splitn(3, ' ');
-        let (Some(id), Some(kind), Some(refkey)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(format!("task {s:?}: expected `TASKID TYPE REFKEY`"));
-        };
-        let taskid = id
-            .parse()
-            .map_err(|_| format!("task {s:?}: {id:?} is not a task id"))?;
-        Ok(TaskRef::Spec {
-            taskid,
-            kind: kind.to_owned(),
-            refkey: refkey.to_owned(),
-        })
-    }
-}
-
-impl std::fmt::Display for TaskRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TaskRef::Id { taskid } => write!(f, "{taskid}"),
-            TaskRef::Spec {
-                taskid,
-                kind,
-                refkey,
-            } => write!(f, "{taskid} {kind} {refkey}"),
-            TaskRef::Static { refkey } => write!(f, "static {refkey}"),
-        }
-    }
-}
-
-/// A task row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Task {
-    pub taskid: i32,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub refkey: String,
-    pub username: Option<String>,
-    pub comment: Option<String>,
-    pub live: bool,
-}
-
-impl Task {
-    pub fn label(&self) -> TaskLabel {
-        TaskLabel {
-            taskid: self.taskid,
-            kind: Some(self.kind.clone()),
-            refkey: Some(self.refkey.clone()),
-            username: self.username.clone(),
-            live: self.live,
-        }
-    }
-
-    pub fn is_magic(&self, refkey: &str) -> bool {
-        self.kind == "magic" && self.refkey == refkey
-    }
-}
+pub use crate::lifecycle::call::TaskRef;
 
 /// The task of a row with the columns of [`COLUMNS`], by name.
 pub(crate) fn from_row(row: &postgres::Row) -> Result<Task> {

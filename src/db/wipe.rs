@@ -14,44 +14,14 @@
 use postgres::types::{ToSql, Type};
 use postgres::{Client, GenericClient, IsolationLevel, Row, Statement};
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::Serialize;
 
 use super::error::{BatchFailure, Error, Refusal, Result, TaskLabel};
-use super::record::{JobRef, blessing_allows, check_host_name, check_live, insert_task_row};
+use super::record::{blessing_allows, check_host_name, check_live, insert_task_row};
 use super::row::RowExt;
 use super::task::{self, Task, TaskRef};
 use super::txn;
 
-/// One `wiped` call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WipeCall {
-    pub host: String,
-    pub task: TaskRef,
-    /// The job doing the reinstall, if any: its flight must be running.
-    pub job: Option<JobRef>,
-}
-
-/// What a `wiped` call did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WipeOutcome {
-    pub taskid: i32,
-    /// Rows removed.
-    pub deleted: u64,
-    /// Rows left (the caller's first row and everything after it).
-    pub kept: u64,
-    /// The out-of-job row recorded first (manual wipes only).
-    pub recorded_lcseq: Option<i32>,
-}
-
-/// The rows a wipe by `taskid` would remove and keep, without writing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WipePlan {
-    pub task: Task,
-    /// lcseq of the caller's first row, if it has one on the host.
-    pub first_own: Option<i32>,
-    pub remove: Vec<i32>,
-    pub keep: Vec<i32>,
-}
+pub use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
 
 /// Who holds a host, as the holder check needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -607,6 +577,7 @@ pub fn plan_manual(client: &mut Client, call: &WipeCall) -> Result<WipePlan> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::call::JobRef;
 
     fn label(taskid: i32, kind: &str, refkey: &str, live: bool) -> TaskLabel {
         TaskLabel {

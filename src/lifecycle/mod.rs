@@ -1,17 +1,24 @@
 //! The pure core: what a lifecycle row is, how a listing is computed from
-//! a host's rows, and the grammar of the `<ident>_lifecycle` runvar.
+//! a host's rows, the grammar of the `<ident>_lifecycle` runvar, and the
+//! domain's vocabulary: the calls ([`call`]), refusals, and what the reads
+//! report ([`report`]).
 //!
 //! Nothing in here performs I/O, so every rule of the specification can be
 //! unit- and property-tested without a database. `db` feeds it rows it has
 //! read; `app` and the CLI feed it runvars they have fetched.
 
+pub mod call;
 mod listing;
+mod refusal;
+pub mod report;
 mod runvar;
 mod suggest;
 mod text;
 mod view;
 
 pub use listing::{Listing, ListingContext, ListingFlags, later_notprep, listing};
+pub use refusal::{Refusal, TaskLabel};
+pub use report::Task;
 pub use runvar::{DecodeError, Entry, Marks, Resolved, ResolvedKind, Runvar, Token, decode};
 pub use suggest::suggest;
 pub use text::{is_valid_name, sigil_of_last_token};

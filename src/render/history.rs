@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget};
 use super::text::opt_utc;
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::history::HistoryView;
-use crate::db::read::{Decoded, HistoryEntry};
+use crate::lifecycle::report::{Decoded, HistoryEntry};
 
 pub struct HistoryWidget<'a> {
     pub view: &'a HistoryView,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap
 use super::text::{DEAD, DELETED, LIVE};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::host::{HostPane, HostView, row_flags};
-use crate::db::read::{HostDetail, RowView};
+use crate::lifecycle::report::{HostDetail, RowView};
 use crate::lifecycle::{Resolved, ResolvedKind};
 
 pub struct HostWidget<'a> {

@@ -9,7 +9,7 @@ use super::text::{DEAD, LIVE, opt_utc};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::hosts::{Column, HostsView, flags_text, holder_text};
 use crate::app::layout::{COLUMN_SPACING, host_columns};
-use crate::db::read::HostSummary;
+use crate::lifecycle::report::HostSummary;
 
 pub struct HostsWidget<'a> {
     pub view: &'a HostsView,

@@ -12,8 +12,8 @@ use crate::app::confirm::{ConfirmView, WipePreview, Write};
 use crate::app::keymap::{self, Context};
 use crate::app::loadable::Loadable;
 use crate::app::palette::{Palette, VERBS};
-use crate::db::read::RowView;
-use crate::db::record::StepRef;
+use crate::lifecycle::call::StepRef;
+use crate::lifecycle::report::RowView;
 
 pub struct PaletteWidget<'a> {
     pub view: &'a Palette,

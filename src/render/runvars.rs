@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap
 use super::host::entry_cells;
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::runvars::{RunvarData, RunvarPane, RunvarsView};
-use crate::db::read::EntryDetail;
+use crate::lifecycle::report::EntryDetail;
 use crate::lifecycle::{JobRelation, Relation, ResolvedKind};
 
 pub struct RunvarsWidget<'a> {

@@ -13,80 +13,18 @@ mod sql;
 use crate::db::row::RowExt;
 use postgres::GenericClient;
 use postgres::types::Type;
-use serde::Serialize;
 
 use super::Config;
 use super::error::{BatchFailure, Refusal, Result};
 use super::pipelined::Pipelined;
-use super::task::{Task, TaskRef};
+use super::task::Task;
 use super::txn;
-use crate::lifecycle::{self, Mode, ScanRow};
+use crate::lifecycle::{self, ScanRow};
 use sql::{SCAN_SQL, SESSION_SQL, Statements, TASK_ROW_SQL};
 
-/// A flight and job named by a call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct JobRef {
-    pub flight: i32,
-    pub job: String,
-}
-
-/// How a call names its step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepRef {
-    Number(i32),
-    /// The step of the job whose testid this is (osstest's OSSTEST_TESTID).
-    Testid(String),
-}
-
-/// One recording call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecordCall {
-    pub mode: Mode,
-    pub host: String,
-    pub ident: String,
-    pub job: Option<JobRef>,
-    pub step: Option<StepRef>,
-    pub task: TaskRef,
-    /// The host itself runs on a host (a nested guest): skipped entirely.
-    pub nested: bool,
-}
-
-/// What a recording call did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum RecordOutcome {
-    /// A nested host: nothing to record.
-    Nested,
-    /// The runvar already ended with this mode's sigil: nothing written.
-    Unchanged { runvar_name: String, runvar: String },
-    /// No flight or no step: a task-only row.
-    OutOfJob { lcseq: i32, taskid: i32 },
-    /// A row and the job's runvar.
-    Recorded {
-        lcseq: i32,
-        taskid: i32,
-        stepno: i32,
-        runvar_name: String,
-        runvar: String,
-    },
-}
-
-/// Whether a host name is acceptable: non-empty, no whitespace, no
-/// control characters.
-pub fn check_host_name(host: &str) -> Result<(), Refusal> {
-    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Err(Refusal::BadHostName(host.to_owned()))
-    } else {
-        Ok(())
-    }
-}
-
-/// A flight's blessing permits lifecycle writes while it is running (or a
-/// play flight).
-pub fn blessing_allows(blessing: &str) -> bool {
-    blessing == "running" || blessing.contains("play")
-}
+pub use crate::lifecycle::call::{
+    JobRef, RecordCall, RecordOutcome, StepRef, blessing_allows, check_host_name,
+};
 
 /// The acting task must be live to write.
 pub(crate) fn check_live(t: &Task) -> Result<(), Refusal> {
