@@ -151,3 +151,12 @@ pub struct WipePlan {
     pub remove: Vec<i32>,
     pub keep: Vec<i32>,
 }
+
+/// The acting task must be live to write.
+pub fn check_live(t: &Task) -> Result<(), Refusal> {
+    if t.live {
+        Ok(())
+    } else {
+        Err(Refusal::TaskNotLive(t.label()))
+    }
+}

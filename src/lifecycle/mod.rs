@@ -8,6 +8,7 @@
 //! read; `app` and the CLI feed it runvars they have fetched.
 
 pub mod call;
+pub mod decide;
 mod listing;
 mod refusal;
 pub mod report;

@@ -48,7 +48,8 @@ pub struct HostSummary {
     /// The host's `hostflags`, sorted.
     pub flags: Vec<String>,
     /// Rows since the last wipe. `None` until counted: the browser's list
-    /// comes first and its counts after (see [`hosts_listed`]).
+    /// comes first and its counts after (see
+    /// [`crate::db::read::hosts_listed`]).
     pub rows: Option<i64>,
     /// Distinct live tasks among those rows.
     pub live_tasks: i64,

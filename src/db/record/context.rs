@@ -10,7 +10,7 @@ use tokio_postgres::Row;
 use super::{RecordCall, StepRef};
 use crate::db::error::Result;
 use crate::db::row::RowExt;
-use crate::db::task::{self, Task, TaskRef};
+use crate::db::task::{self, TaskRef};
 use crate::lifecycle::{RowJob, ScanRow};
 
 /// The set of live task ids, as `live_sql!` gives it.
@@ -47,18 +47,7 @@ pub(super) fn scan_row<'r>(r: &'r Row, live: &LiveTasks) -> Result<ScanRow<'r>> 
     })
 }
 
-/// Everything a call checks, read in one statement.
-#[derive(Debug)]
-pub(super) struct Context {
-    pub task: Option<Task>,
-    /// `None`: no such flight; `Some(None)`: a flight without blessing.
-    pub blessing: Option<Option<String>>,
-    pub job_exists: bool,
-    pub stepno: Option<i32>,
-    pub runvar: Option<(String, bool)>,
-    pub host_known: bool,
-    pub sharetype: Option<String>,
-}
+pub(super) use crate::lifecycle::decide::Context;
 
 impl Context {
     /// The columns of `context_sql!`, before any it adds.

@@ -6,7 +6,6 @@
 //! a time or a batch of calls on distinct hosts in one transaction.
 
 mod context;
-mod decide;
 mod pipeline;
 mod sql;
 
@@ -17,23 +16,13 @@ use postgres::types::Type;
 use super::Config;
 use super::error::{BatchFailure, Refusal, Result};
 use super::pipelined::Pipelined;
-use super::task::Task;
 use super::txn;
 use crate::lifecycle::{self, ScanRow};
 use sql::{SCAN_SQL, SESSION_SQL, Statements, TASK_ROW_SQL};
 
 pub use crate::lifecycle::call::{
-    JobRef, RecordCall, RecordOutcome, StepRef, blessing_allows, check_host_name,
+    JobRef, RecordCall, RecordOutcome, StepRef, blessing_allows, check_host_name, check_live,
 };
-
-/// The acting task must be live to write.
-pub(crate) fn check_live(t: &Task) -> Result<(), Refusal> {
-    if t.live {
-        Ok(())
-    } else {
-        Err(Refusal::TaskNotLive(t.label()))
-    }
-}
 
 /// Insert an out-of-job row (hostname and taskid only).
 pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i32) -> Result<i32> {

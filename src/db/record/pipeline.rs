@@ -17,12 +17,12 @@ use tokio_postgres::{Client, Row};
 use super::context::{
     Context, ContextArrays, ContextParams, LIVE_COLUMN, LiveTasks, live_tasks, scan_row,
 };
-use super::decide::{Acting, Decision, acting, decide, is_prep};
 use super::sql::{BEGIN_SQL, Statements};
 use super::{RecordCall, RecordOutcome};
 use crate::db::error::{BatchFailure, Error, Result};
 use crate::db::row::RowExt;
 use crate::db::task::{self, Task};
+use crate::lifecycle::decide::{Acting, Decision, acting, decide, is_prep};
 use crate::lifecycle::{RowJob, ScanRow};
 
 /// A transaction: open until a statement goes out with COMMIT.
@@ -360,7 +360,7 @@ async fn record_many_in(
     for (i, (&(call, name), row)) in calls.iter().zip(&read.contexts).enumerate() {
         let at = |e| BatchFailure::at(i, e);
         let mut ctx = Context::from_row(row).map_err(at)?;
-        let me = match acting(ctx.task.take(), call).map_err(at)? {
+        let me = match acting(ctx.task.take(), call).map_err(|r| at(r.into()))? {
             Acting::Known(t) => t,
             Acting::CreateStatic(refkey) => match created.get(refkey) {
                 Some(t) => t.clone(),
@@ -383,7 +383,7 @@ async fn record_many_in(
             }
             false => None,
         };
-        let decision = decide(call, name, &ctx, &me, rows.as_deref()).map_err(at)?;
+        let decision = decide(call, name, &ctx, &me, rows.as_deref()).map_err(|r| at(r.into()))?;
         let new_row = match &decision {
             Decision::Unchanged { .. } => None,
             Decision::TaskRow => {

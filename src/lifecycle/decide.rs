@@ -1,16 +1,27 @@
-//! What a call does, decided from what it read: the checks of spec section
-//! 3 in the order osstest makes them, the sigil's early return, and the
-//! listing. No I/O: a single call and a batch share it.
+//! What a record call does, decided from what it read: the checks of spec
+//! section 3 in the order osstest makes them, the sigil's early return,
+//! and the listing. No I/O: `db` reads the [`Context`] and the host's rows
+//! (in one call or a batch) and carries the decision out.
 
-use super::context::Context;
-use super::{RecordCall, StepRef, blessing_allows, check_live};
-use crate::db::error::{Refusal, Result};
-use crate::db::task::{Task, TaskRef};
-use crate::lifecycle::{self, ListingContext, Mode, ScanRow};
+use super::call::{RecordCall, StepRef, TaskRef, blessing_allows, check_live};
+use super::{self as lifecycle, ListingContext, Mode, Refusal, ScanRow, Task};
+
+/// Everything a call checks, as `db` reads it in one statement.
+#[derive(Debug)]
+pub struct Context {
+    pub task: Option<Task>,
+    /// `None`: no such flight; `Some(None)`: a flight without blessing.
+    pub blessing: Option<Option<String>>,
+    pub job_exists: bool,
+    pub stepno: Option<i32>,
+    pub runvar: Option<(String, bool)>,
+    pub host_known: bool,
+    pub sharetype: Option<String>,
+}
 
 /// Who the call acts as.
 #[derive(Debug)]
-pub(super) enum Acting<'c> {
+pub enum Acting<'c> {
     Known(Task),
     /// An operator's static task that does not exist yet: created, live,
     /// in the call's transaction.
@@ -18,25 +29,24 @@ pub(super) enum Acting<'c> {
 }
 
 /// The task the context found, checked against how the call named it.
-pub(super) fn acting(found: Option<Task>, call: &RecordCall) -> Result<Acting<'_>> {
+pub fn acting(found: Option<Task>, call: &RecordCall) -> Result<Acting<'_>, Refusal> {
     match (found, &call.task) {
         (Some(t), TaskRef::Spec { kind, refkey, .. }) if (&t.kind, &t.refkey) != (kind, refkey) => {
             Err(Refusal::TaskMismatch {
                 taskid: t.taskid,
                 given: format!("{kind} {refkey}"),
                 actual: format!("{} {}", t.kind, t.refkey),
-            }
-            .into())
+            })
         }
         (Some(t), _) => Ok(Acting::Known(t)),
         (None, TaskRef::Static { refkey }) => Ok(Acting::CreateStatic(refkey)),
-        (None, other) => Err(Refusal::TaskUnknown(other.to_string()).into()),
+        (None, other) => Err(Refusal::TaskUnknown(other.to_string())),
     }
 }
 
 /// What a call that was not refused does.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Decision {
+pub enum Decision {
     /// The runvar already ends with the mode's sigil: nothing to write.
     Unchanged { runvar: String },
     /// No flight or no step: a task-only row.
@@ -47,24 +57,23 @@ pub(super) enum Decision {
 
 /// Decide call `call` (whose runvar is `name`) acting as `me`, from its
 /// context and, for a call with a job and a step, its host's rows.
-pub(super) fn decide(
+pub fn decide(
     call: &RecordCall,
     name: &str,
     ctx: &Context,
     me: &Task,
     rows: Option<&[ScanRow<'_>]>,
-) -> Result<Decision> {
+) -> Result<Decision, Refusal> {
     let mut stepno = None;
     if let Some(job) = &call.job {
         let Some(blessing) = &ctx.blessing else {
-            return Err(Refusal::FlightUnknown(job.flight).into());
+            return Err(Refusal::FlightUnknown(job.flight));
         };
         if !ctx.job_exists {
             return Err(Refusal::JobUnknown {
                 flight: job.flight,
                 job: job.job.clone(),
-            }
-            .into());
+            });
         }
         stepno = match (&call.step, ctx.stepno) {
             (None, _) => None,
@@ -74,16 +83,14 @@ pub(super) fn decide(
                     flight: job.flight,
                     job: job.job.clone(),
                     stepno: *n,
-                }
-                .into());
+                });
             }
             (Some(StepRef::Testid(t)), None) => {
                 return Err(Refusal::TestidUnknown {
                     flight: job.flight,
                     job: job.job.clone(),
                     testid: t.clone(),
-                }
-                .into());
+                });
             }
         };
         let blessing = blessing.clone().unwrap_or_default();
@@ -91,15 +98,14 @@ pub(super) fn decide(
             return Err(Refusal::FlightNotRunning {
                 flight: job.flight,
                 blessing,
-            }
-            .into());
+            });
         }
     }
-    let host_known = || -> Result<()> {
+    let host_known = || -> Result<(), Refusal> {
         if ctx.host_known {
             Ok(())
         } else {
-            Err(Refusal::HostUnknown(call.host.clone()).into())
+            Err(Refusal::HostUnknown(call.host.clone()))
         }
     };
     let (Some(job), Some(stepno)) = (&call.job, stepno) else {
@@ -114,8 +120,7 @@ pub(super) fn decide(
                 flight: job.flight,
                 job: job.job.clone(),
                 name: name.to_owned(),
-            }
-            .into());
+            });
         }
         let sigil = call.mode.sigil().map(|s| s.as_char());
         if sigil.is_some() && lifecycle::sigil_of_last_token(val) == sigil {
@@ -148,6 +153,6 @@ pub(super) fn decide(
 }
 
 /// Whether a call's row is a prep row.
-pub(super) fn is_prep(call: &RecordCall) -> bool {
+pub fn is_prep(call: &RecordCall) -> bool {
     call.mode == Mode::SelectPrep
 }
