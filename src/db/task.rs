@@ -3,11 +3,11 @@
 use postgres::GenericClient;
 use postgres::types::Type;
 
-use super::error::{Refusal, Result, TaskLabel};
+use super::error::{Result, TaskLabel};
 use super::row::RowExt;
 pub use crate::lifecycle::Task;
 
-pub use crate::lifecycle::call::TaskRef;
+pub use crate::lifecycle::call::{TaskRef, check_found};
 
 /// The task of a row with the columns of [`COLUMNS`], by name.
 pub(crate) fn from_row(row: &postgres::Row) -> Result<Task> {
@@ -93,26 +93,6 @@ pub fn label(client: &mut impl GenericClient, taskid: i32) -> Result<TaskLabel> 
             live: false,
         },
     })
-}
-
-/// Whether `found`, the task row looked up for `task`, is the caller's
-/// task: it must exist and, named by a spec, agree with it.
-pub fn check_found(task: &TaskRef, found: Option<Task>) -> Result<Task, Refusal> {
-    let t = found.ok_or_else(|| Refusal::TaskUnknown(task.to_string()))?;
-    if let TaskRef::Spec {
-        taskid,
-        kind,
-        refkey,
-    } = task
-        && (&t.kind != kind || &t.refkey != refkey)
-    {
-        return Err(Refusal::TaskMismatch {
-            taskid: *taskid,
-            given: format!("{kind} {refkey}"),
-            actual: format!("{} {}", t.kind, t.refkey),
-        });
-    }
-    Ok(t)
 }
 
 /// Find the caller's task. Static tasks are created when missing, live,

@@ -160,3 +160,23 @@ pub fn check_live(t: &Task) -> Result<(), Refusal> {
         Err(Refusal::TaskNotLive(t.label()))
     }
 }
+
+/// Whether `found`, the task row looked up for `task`, is the caller's
+/// task: it must exist and, named by a spec, agree with it.
+pub fn check_found(task: &TaskRef, found: Option<Task>) -> Result<Task, Refusal> {
+    let t = found.ok_or_else(|| Refusal::TaskUnknown(task.to_string()))?;
+    if let TaskRef::Spec {
+        taskid,
+        kind,
+        refkey,
+    } = task
+        && (&t.kind != kind || &t.refkey != refkey)
+    {
+        return Err(Refusal::TaskMismatch {
+            taskid: *taskid,
+            given: format!("{kind} {refkey}"),
+            actual: format!("{} {}", t.kind, t.refkey),
+        });
+    }
+    Ok(t)
+}

@@ -16,6 +16,7 @@ mod runvar;
 mod suggest;
 mod text;
 mod view;
+pub mod wipe;
 
 pub use listing::{Listing, ListingContext, ListingFlags, later_notprep, listing};
 pub use refusal::{Refusal, TaskLabel};
