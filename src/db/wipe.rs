@@ -22,6 +22,7 @@ use super::task::{self, TaskRef};
 use super::txn;
 
 pub use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
+use crate::lifecycle::report::HostDetail;
 
 pub use crate::lifecycle::wipe::{CallState, Checked, Holding, HostRow, check_call, check_holder};
 
@@ -416,19 +417,30 @@ pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> 
 /// What a manual wipe ([`wipe_manual`]) by the caller would do, checking
 /// everything the wipe checks but writing nothing.
 pub fn plan_manual(client: &mut Client, call: &WipeCall) -> Result<WipePlan> {
-    let mut tx = client.transaction()?;
+    Ok(preview_manual(client, call)?.0)
+}
+
+/// [`plan_manual`], and the host's rows as `show` reads them, from one
+/// snapshot: every row the plan names is among them.
+pub fn preview_manual(client: &mut Client, call: &WipeCall) -> Result<(WipePlan, HostDetail)> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()?;
     let checked = prepare_one(&mut tx, call)?;
+    let detail = super::read::show(&mut tx, &call.host)?;
     // Roll back: resolving a static task may have created it.
     tx.rollback()?;
     let first = checked.before_first_own();
     let doomed = checked.doomed(true);
     let lcseqs = |rows: &[HostRow]| rows.iter().map(|r| r.lcseq).collect();
-    Ok(WipePlan {
+    let plan = WipePlan {
         first_own: first.map(|i| checked.rows[i].lcseq),
         remove: lcseqs(&checked.rows[..doomed]),
         keep: lcseqs(&checked.rows[doomed..]),
         task: checked.task,
-    })
+    };
+    Ok((plan, detail))
 }
 
 #[cfg(test)]

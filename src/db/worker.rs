@@ -655,8 +655,7 @@ fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) 
         },
         Request::PlanWipe(call) => Reply::WipePlan {
             call: call.clone(),
-            result: out(wipe::plan_manual(client, call)
-                .and_then(|plan| Ok((plan, read::show(client, &call.host)?)))),
+            result: out(wipe::preview_manual(client, call)),
         },
         Request::Wipe(call) => Reply::Wiped {
             call: call.clone(),
