@@ -277,7 +277,7 @@ fn reads(db: &TestDb) {
     let history = |c: &mut postgres::Client, host: &str, before: Option<i32>| {
         read::read_only(c, None, |tx| read::history_page(tx, host, 200, before)).expect("history")
     };
-    let jobs = |(e, more): &(Vec<read::HistoryEntry>, bool)| {
+    let jobs = |(e, more): &(Vec<hostlife::lifecycle::report::HistoryEntry>, bool)| {
         let flights = e
             .iter()
             .map(|e| e.flight)

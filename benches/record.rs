@@ -15,10 +15,10 @@
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use hostlife::db::record::{JobRef, RecordCall, StepRef};
-use hostlife::db::task::TaskRef;
 use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::Mode;
+use hostlife::lifecycle::call::TaskRef;
+use hostlife::lifecycle::call::{JobRef, RecordCall, StepRef};
 
 /// A shared build host with `n` rows from jobs across flights (each job
 /// preparing, then using the host), plus the caller's job.

@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use hostlife::db::record::{JobRef, RecordCall, StepRef};
-use hostlife::db::task::{self, TaskRef};
-use hostlife::db::wipe::WipeCall;
+use hostlife::db::task;
+use hostlife::lifecycle::call::TaskRef;
+use hostlife::lifecycle::call::WipeCall;
+use hostlife::lifecycle::call::{JobRef, RecordCall, StepRef};
 use hostlife::lifecycle::{DEFAULT_IDENT, Mode};
 use hostlife::sim::{Scale, SeedConfig};
 

@@ -1,10 +1,11 @@
 //! Carrying out a validated command: connect, call the library, print.
 
 use hostlife::db::read;
-use hostlife::db::record::{self, RecordOutcome, Recorder};
+use hostlife::db::record::Recorder;
 use hostlife::db::wipe;
 use hostlife::db::{Error, connect, probe, schema, upgrade};
 use hostlife::lifecycle;
+use hostlife::lifecycle::call::RecordOutcome;
 use serde::Serialize;
 use serde_json::json;
 
@@ -223,7 +224,7 @@ pub fn run(config: Config) -> Result<(), Failure> {
             Ok(())
         }
         Command::Show { host, json } => {
-            record::check_host_name(&host).map_err(Error::from)?;
+            hostlife::lifecycle::call::check_host_name(&host).map_err(Error::from)?;
             let detail = read(&mut connect(db, false)?, |tx| read::show(tx, &host))?;
             if json {
                 return print_json(&detail);
@@ -237,7 +238,7 @@ pub fn run(config: Config) -> Result<(), Failure> {
             before,
             json,
         } => {
-            record::check_host_name(&host).map_err(Error::from)?;
+            hostlife::lifecycle::call::check_host_name(&host).map_err(Error::from)?;
             let (entries, more) = read(&mut connect(db, false)?, |tx| {
                 read::history_page(tx, &host, limit, before)
             })?;

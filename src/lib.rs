@@ -25,8 +25,7 @@
 //!
 //! Dependencies point one way: `tui -> render -> app -> lifecycle <- db`,
 //! and `app` reaches `db` only through the worker's requests and answers
-//! (`db::worker`); the binary wires them together. `db` still re-exports
-//! the types that moved to `lifecycle` under their old paths.
+//! (`db::worker`); the binary wires them together.
 
 pub mod app;
 pub mod db;

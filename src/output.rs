@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use hostlife::db::read::{
+use hostlife::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, StepInfo,
 };
 use hostlife::lifecycle::{JobRelation, Resolved, ResolvedKind, job_view};

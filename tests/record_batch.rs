@@ -3,11 +3,12 @@
 
 mod common;
 
-use hostlife::db::record::{JobRef, RecordCall, RecordOutcome, StepRef};
-use hostlife::db::task::TaskRef;
+use hostlife::db::Error;
 use hostlife::db::testdb::TestDb;
-use hostlife::db::{Error, Refusal};
 use hostlife::lifecycle::Mode;
+use hostlife::lifecycle::Refusal;
+use hostlife::lifecycle::call::TaskRef;
+use hostlife::lifecycle::call::{JobRef, RecordCall, RecordOutcome, StepRef};
 use postgres::Client;
 
 /// Five hosts, some with history,, two jobs of flight 1, and a live task 100

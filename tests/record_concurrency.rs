@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use hostlife::db::record::{self, JobRef, RecordCall, RecordOutcome, StepRef};
-use hostlife::db::task::TaskRef;
+use hostlife::db::record;
 use hostlife::db::testdb::TestDb;
+use hostlife::lifecycle::call::TaskRef;
+use hostlife::lifecycle::call::{JobRef, RecordCall, RecordOutcome, StepRef};
 use hostlife::lifecycle::{self, ListingContext, Mode};
 
 const WRITERS: usize = 3;

@@ -7,9 +7,10 @@
 
 mod common;
 
-use hostlife::db::record::{RecordOutcome, Recorder};
+use hostlife::db::record::Recorder;
 use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::Mode;
+use hostlife::lifecycle::call::RecordOutcome;
 
 /// [`common::one_job`], and a recorder connected as a role with the rights
 /// it needs except `revoke`.

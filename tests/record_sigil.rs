@@ -5,8 +5,8 @@
 
 mod common;
 
-use hostlife::db::record::RecordOutcome;
 use hostlife::db::testdb::TestDb;
+use hostlife::lifecycle::call::RecordOutcome;
 use hostlife::lifecycle::{Mode, sigil_of_last_token};
 
 const VALUES: &[&str] = &[

@@ -9,13 +9,15 @@ mod common;
 
 use std::process::{Command, Output};
 
-use hostlife::db::error::{Error, Refusal};
-use hostlife::db::record::{JobRef, RecordCall, RecordOutcome, StepRef};
-use hostlife::db::task::TaskRef;
+use hostlife::db::error::Error;
 use hostlife::db::testdb::TestDb;
-use hostlife::db::wipe::{self, WipeCall};
+use hostlife::db::wipe;
 use hostlife::db::{connect_blocking, probe, read};
 use hostlife::lifecycle::Mode;
+use hostlife::lifecycle::Refusal;
+use hostlife::lifecycle::call::TaskRef;
+use hostlife::lifecycle::call::WipeCall;
+use hostlife::lifecycle::call::{JobRef, RecordCall, RecordOutcome, StepRef};
 use hostlife::sim::{self, Scale, SeedConfig};
 use postgres::Client;
 

@@ -17,9 +17,10 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use hostlife::db::task::{self, TaskRef};
+use hostlife::db::task;
 use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::Mode;
+use hostlife::lifecycle::call::TaskRef;
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 /// How long to wait for something to appear on the screen. Generous:

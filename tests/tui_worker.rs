@@ -13,10 +13,11 @@ use hostlife::app::confirm::ConfirmView;
 use hostlife::app::loadable::Loadable;
 use hostlife::app::screen::Screen;
 use hostlife::app::{App, Config, Effect, Event, Overlay, update};
-use hostlife::db::task::{self, TaskRef};
+use hostlife::db::task;
 use hostlife::db::testdb::TestDb;
 use hostlife::db::worker::{self, Answer, Connection, Reply, Request, Worker};
 use hostlife::lifecycle::Mode;
+use hostlife::lifecycle::call::TaskRef;
 use tui::{ch, key, typed};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -121,7 +122,7 @@ fn answers_requests_with_their_id() {
 
 #[test]
 fn records_through_its_recorder_and_keeps_it_after_a_refusal() {
-    use hostlife::db::record::RecordOutcome;
+    use hostlife::lifecycle::call::RecordOutcome;
     let db = seeded();
     let (worker, rx) = spawn(db.config().clone());
     // Final calls by build-b (task 8) at its step 3.
@@ -367,7 +368,7 @@ fn as_osstest_ro_the_browser_reads_starts_read_only_and_says_why() {
     // A write sent anyway is refused by the worker before it is tried.
     worker.send(
         99,
-        Request::Wipe(hostlife::db::wipe::WipeCall {
+        Request::Wipe(hostlife::lifecycle::call::WipeCall {
             host: "h2".into(),
             task: operator(),
             job: None,

@@ -7,11 +7,14 @@ mod common;
 
 use std::path::Path;
 
-use hostlife::db::record::{self, JobRef, RecordCall, Recorder, StepRef};
-use hostlife::db::task::TaskRef;
+use hostlife::db::Error;
+use hostlife::db::record::{self, Recorder};
 use hostlife::db::testdb::TestDb;
-use hostlife::db::wipe::{self, WipeCall};
-use hostlife::db::{Error, record::RecordOutcome};
+use hostlife::db::wipe;
+use hostlife::lifecycle::call::RecordOutcome;
+use hostlife::lifecycle::call::TaskRef;
+use hostlife::lifecycle::call::WipeCall;
+use hostlife::lifecycle::call::{JobRef, RecordCall, StepRef};
 use serde_json::{Value, json};
 
 fn job_of(op: &Value) -> Option<JobRef> {

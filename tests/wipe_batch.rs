@@ -1,11 +1,13 @@
 //! `wipe_many`: a batch of wipes on different hosts does what the same
 //! wipes one at a time do, or nothing at all.
 
-use hostlife::db::record::JobRef;
-use hostlife::db::task::TaskRef;
+use hostlife::db::Error;
 use hostlife::db::testdb::TestDb;
-use hostlife::db::wipe::{self, WipeCall};
-use hostlife::db::{Error, Refusal};
+use hostlife::db::wipe;
+use hostlife::lifecycle::Refusal;
+use hostlife::lifecycle::call::JobRef;
+use hostlife::lifecycle::call::TaskRef;
+use hostlife::lifecycle::call::WipeCall;
 use postgres::Client;
 use serde_json::Value;
 

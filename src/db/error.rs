@@ -1,7 +1,7 @@
 //! The library's error type: refusals (the call was understood and said no,
 //! nothing was written) kept apart from database failures.
 
-pub use crate::lifecycle::{Refusal, TaskLabel};
+use crate::lifecycle::Refusal;
 
 /// Everything a library call can fail with.
 #[derive(Debug, thiserror::Error)]

@@ -33,7 +33,7 @@ pub mod upgrade;
 pub mod wipe;
 pub mod worker;
 
-pub use error::{BatchFailure, Error, Refusal, Result};
+pub use error::{BatchFailure, Error, Result};
 
 /// Where and how to connect. tokio-postgres's settings: both the blocking
 /// client and the recorder's [`pipelined::Pipelined`] connection start from

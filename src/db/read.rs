@@ -9,13 +9,14 @@
 
 use postgres::GenericClient;
 
-use super::error::{Refusal, Result, TaskLabel};
+use super::error::Result;
 use super::record::{is_build_host, scan};
 use super::row::RowExt;
-use super::task::Task;
+use crate::lifecycle::Task;
 use crate::lifecycle::{self, ListingContext, Resolved, ResolvedKind};
+use crate::lifecycle::{Refusal, TaskLabel};
 
-pub use crate::lifecycle::report::{
+use crate::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, Property, RowView,
     StepInfo,
 };

@@ -3,11 +3,12 @@
 use postgres::GenericClient;
 use postgres::types::Type;
 
-use super::error::{Result, TaskLabel};
+use super::error::Result;
 use super::row::RowExt;
-pub use crate::lifecycle::Task;
+use crate::lifecycle::Task;
+use crate::lifecycle::TaskLabel;
 
-pub use crate::lifecycle::call::{TaskRef, check_found};
+use crate::lifecycle::call::{TaskRef, check_found};
 
 /// The task of a row with the columns of [`COLUMNS`], by name.
 pub(crate) fn from_row(row: &postgres::Row) -> Result<Task> {

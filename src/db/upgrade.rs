@@ -30,9 +30,10 @@ use postgres::Client;
 use postgres::error::SqlState;
 use serde::Serialize;
 
-use super::error::{Error, Refusal, Result};
+use super::error::{Error, Result};
 use super::row::RowExt;
 use super::schema::HOST_LIFECYCLE_DDL;
+use crate::lifecycle::Refusal;
 
 /// The longest a DDL statement waits for a lock before it gives up (and
 /// is retried): short, because osstest's writers queue behind a waiting

@@ -5,7 +5,7 @@
 //! transaction of a handful of statements whatever its size: the checks
 //! of every call read in one, the deletes in another, each call's values
 //! passed as arrays. A single [`wipe`] is a batch of one. The checks
-//! themselves are plain functions of what was read ([`check_holder`]).
+//! themselves are plain functions of what was read (`lifecycle::wipe`).
 //!
 //! The statements are sent typed: one round trip each, where an untyped
 //! query first asks the server to describe it. A writer that wipes again
@@ -15,16 +15,18 @@ use postgres::types::{ToSql, Type};
 use postgres::{Client, GenericClient, IsolationLevel, Row, Statement};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::error::{BatchFailure, Error, Result, TaskLabel};
+use super::error::{BatchFailure, Error, Result};
 use super::record::insert_task_row;
 use super::row::RowExt;
-use super::task::{self, TaskRef};
+use super::task;
 use super::txn;
+use crate::lifecycle::TaskLabel;
+use crate::lifecycle::call::TaskRef;
 
-pub use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
+use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
 use crate::lifecycle::report::HostDetail;
 
-pub use crate::lifecycle::wipe::{CallState, Checked, Holding, HostRow, check_call, check_holder};
+use crate::lifecycle::wipe::{CallState, Checked, Holding, HostRow, check_call};
 
 /// Create the static tasks the calls name that do not exist yet, each
 /// once, in the order of the first call naming it. One statement, and

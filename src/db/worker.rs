@@ -34,10 +34,13 @@ use postgres::Client;
 
 use super::connect::{self, Resolved};
 use super::probe::{self, Probe};
-use super::read::{self, HistoryEntry, HostDetail, HostSummary, JobRunvar};
-use super::record::{RecordCall, RecordOutcome, Recorder};
-use super::wipe::{self, WipeCall, WipeOutcome, WipePlan};
+use super::read;
+use super::record::Recorder;
+use super::wipe;
 use super::{Config, Error, Result, connect_blocking};
+use crate::lifecycle::call::{RecordCall, RecordOutcome};
+use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
+use crate::lifecycle::report::{HistoryEntry, HostDetail, HostSummary, JobRunvar};
 
 /// Identifies a request; ids grow, so a larger id is a newer request.
 pub type RequestId = u64;
@@ -755,7 +758,7 @@ mod tests {
     fn coalesce_keeps_newest_read_per_slot_and_every_write() {
         let wipe = Request::Wipe(WipeCall {
             host: "h".into(),
-            task: super::super::task::TaskRef::Id { taskid: 1 },
+            task: crate::lifecycle::call::TaskRef::Id { taskid: 1 },
             job: None,
         });
         let batch = vec![

@@ -17,12 +17,14 @@ use super::lab::Lab;
 use super::load::{self, Setup};
 use super::plan::{self, Actor, Holder, Op, PlanParams, PoolPlan};
 use super::{FIRST_FLIGHT, HostWipe, Progress, SeedConfig, SeedError, Stage};
-use crate::db::record::{JobRef, RecordCall, RecordOutcome, Recorder, StepRef};
+use crate::db::record::Recorder;
 use crate::db::row::RowExt;
-use crate::db::task::TaskRef;
-use crate::db::wipe::{self, WipeCall, WipeOutcome, WipeStatements};
+use crate::db::wipe::{self, WipeStatements};
 use crate::db::{BatchFailure, Config, connect_blocking};
 use crate::lifecycle::Mode;
+use crate::lifecycle::call::TaskRef;
+use crate::lifecycle::call::{JobRef, RecordCall, RecordOutcome, StepRef};
+use crate::lifecycle::call::{WipeCall, WipeOutcome};
 
 /// A worker's handle for reporting progress and noticing failures.
 struct Ticker<'a> {

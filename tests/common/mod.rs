@@ -2,8 +2,8 @@
 //! fresh database, and small queries for assertions.
 #![allow(dead_code)]
 
-use hostlife::db::record::RecordCall;
 use hostlife::lifecycle::Mode;
+use hostlife::lifecycle::call::RecordCall;
 use postgres::Client;
 use serde_json::Value;
 
@@ -251,8 +251,8 @@ pub type Use<'a> = (&'a str, &'a str, &'a str, i32, Mode, i32);
 
 /// The call recording `use` in a job of `flight`, by task id.
 pub fn use_call(flight: i32, (host, ident, job, stepno, mode, taskid): Use<'_>) -> RecordCall {
-    use hostlife::db::record::{JobRef, StepRef};
-    use hostlife::db::task::TaskRef;
+    use hostlife::lifecycle::call::TaskRef;
+    use hostlife::lifecycle::call::{JobRef, StepRef};
     RecordCall {
         mode,
         host: host.into(),

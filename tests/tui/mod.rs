@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hostlife::app::{App, Config, Effect, Event, update};
-use hostlife::db::error::TaskLabel;
-use hostlife::db::read::{
+use hostlife::db::worker::{self, Answer, FailureKind, Reply, Request};
+use hostlife::lifecycle::Task;
+use hostlife::lifecycle::TaskLabel;
+use hostlife::lifecycle::call::TaskRef;
+use hostlife::lifecycle::call::WipePlan;
+use hostlife::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, Property, RowView,
     StepInfo,
 };
-use hostlife::db::task::{Task, TaskRef};
-use hostlife::db::wipe::WipePlan;
-use hostlife::db::worker::{self, Answer, FailureKind, Reply, Request};
 use hostlife::lifecycle::{self, ListingContext, ResolvedKind, RowJob, ScanRow};
 
 pub const T0_STARTED: i64 = 1_700_000_000;

@@ -10,7 +10,8 @@ use tokio_postgres::Row;
 use super::{RecordCall, StepRef};
 use crate::db::error::Result;
 use crate::db::row::RowExt;
-use crate::db::task::{self, TaskRef};
+use crate::db::task;
+use crate::lifecycle::call::TaskRef;
 use crate::lifecycle::{RowJob, ScanRow};
 
 /// The set of live task ids, as `live_sql!` gives it.

@@ -14,15 +14,14 @@ use postgres::GenericClient;
 use postgres::types::Type;
 
 use super::Config;
-use super::error::{BatchFailure, Refusal, Result};
+use super::error::{BatchFailure, Result};
 use super::pipelined::Pipelined;
 use super::txn;
+use crate::lifecycle::Refusal;
 use crate::lifecycle::{self, ScanRow};
 use sql::{SCAN_SQL, SESSION_SQL, Statements, TASK_ROW_SQL};
 
-pub use crate::lifecycle::call::{
-    JobRef, RecordCall, RecordOutcome, StepRef, blessing_allows, check_host_name, check_live,
-};
+use crate::lifecycle::call::{RecordCall, RecordOutcome, StepRef, check_host_name};
 
 /// Insert an out-of-job row (hostname and taskid only).
 pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i32) -> Result<i32> {

@@ -21,7 +21,8 @@ use super::sql::{BEGIN_SQL, Statements};
 use super::{RecordCall, RecordOutcome};
 use crate::db::error::{BatchFailure, Error, Result};
 use crate::db::row::RowExt;
-use crate::db::task::{self, Task};
+use crate::db::task;
+use crate::lifecycle::Task;
 use crate::lifecycle::decide::{Acting, Decision, acting, decide, is_prep};
 use crate::lifecycle::{RowJob, ScanRow};
 
