@@ -6,7 +6,7 @@ mod common;
 use std::process::{Command, Output};
 
 use hostlife::db::testdb::TestDb;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn hostlife(db: &TestDb, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hostlife"))
@@ -374,8 +374,13 @@ fn reads_hosts_show_history_and_lookup() {
             .success()
     );
     assert!(record(&db, "select", "build-a", "5", "7").status.success());
-    c.batch_execute("INSERT INTO runvars VALUES (100, 'build-a', 'host', 'h1', false)")
-        .unwrap();
+    c.batch_execute(
+        "INSERT INTO runvars VALUES (100, 'build-a', 'host', 'h1', false);
+         INSERT INTO hostflags VALUES ('h1', 'purpose-build'), ('h1', 'arch-amd64');
+         INSERT INTO resource_properties VALUES
+             ('host', 'h1', 'Serial', 'ttyS0'), ('host', 'h1', 'Ether', '52:54:00:00:00:01');",
+    )
+    .unwrap();
 
     let v = json(&hostlife(&db, &["hosts", "--json"]));
     let h1 = v
@@ -387,6 +392,15 @@ fn reads_hosts_show_history_and_lookup() {
     assert_eq!(h1["rows"], 2);
     assert_eq!(h1["live_tasks"], 1);
     assert_eq!(h1["sharetype"], "build-amd64");
+    // Flags and properties, sorted, as the host view lists them.
+    assert_eq!(h1["flags"], json!(["arch-amd64", "purpose-build"]));
+    assert_eq!(
+        h1["properties"],
+        json!([
+            {"name": "Ether", "val": "52:54:00:00:00:01"},
+            {"name": "Serial", "val": "ttyS0"}
+        ])
+    );
     assert!(stdout(&hostlife(&db, &["hosts"])).contains("1 hosts, 1 with live tasks"));
 
     let v = json(&hostlife(&db, &["show", "h1", "--json"]));

@@ -128,7 +128,11 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
                 ARRAY(SELECT f.hostflag FROM hostflags f
                        WHERE f.hostname = n.host ORDER BY f.hostflag) AS flags,
                 COALESCE(live.live_tasks, 0) AS live_tasks,
-                last.lcseq, last.flight, last.job, ls.started
+                last.lcseq, last.flight, last.job, ls.started,
+                ARRAY(SELECT p.name FROM resource_properties p
+                       WHERE p.restype = 'host' AND p.resname = n.host ORDER BY p.name),
+                ARRAY(SELECT p.val FROM resource_properties p
+                       WHERE p.restype = 'host' AND p.resname = n.host ORDER BY p.name)
            FROM names n
       LEFT JOIN resource_sharing rs ON rs.restype = 'host' AND rs.resname = n.host
       LEFT JOIN resources r ON r.restype = 'host' AND r.resname = n.host AND r.shareix = 0
@@ -168,6 +172,15 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
                 last_lcseq: r.col(HOSTS, 11)?,
                 last_job: last_flight.zip(last_job).map(|(f, j)| format!("{f}.{j}")),
                 last_activity: secs(r.col(HOSTS, 14)?),
+                properties: {
+                    let names: Vec<String> = r.col(HOSTS, 15)?;
+                    let vals: Vec<String> = r.col(HOSTS, 16)?;
+                    names
+                        .into_iter()
+                        .zip(vals)
+                        .map(|(name, val)| Property { name, val })
+                        .collect()
+                },
             })
         })
         .collect()

@@ -47,6 +47,8 @@ pub struct HostSummary {
     pub holder: Option<TaskLabel>,
     /// The host's `hostflags`, sorted.
     pub flags: Vec<String>,
+    /// The host's `resource_properties`, by name.
+    pub properties: Vec<Property>,
     /// Rows since the last wipe. `None` until counted: the browser's list
     /// comes first and its counts after (see
     /// [`crate::db::read::hosts_listed`]).
