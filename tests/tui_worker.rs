@@ -440,3 +440,60 @@ fn the_palette_flags_a_job_that_does_not_exist_before_enter() {
     let err = parsed(&app).unwrap_err();
     assert!(err.contains("nosuch"), "{err}");
 }
+
+/// A write sent while a read is stuck (here behind a lock on a table the
+/// read needs) cancels the read and is answered first; the read runs
+/// again after it and is answered when it can be.
+#[test]
+fn a_write_does_not_wait_behind_a_slow_read() {
+    use hostlife::lifecycle::call::RecordOutcome;
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    let mut admin = db.admin();
+    let mut hold = admin.transaction().unwrap();
+    hold.batch_execute("LOCK TABLE hostflags IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    assert!(worker.send(1, Request::Hosts));
+    // Wait until the hosts query is waiting for the lock.
+    let mut watch = db.admin();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let waiting: i64 = watch
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                  WHERE wait_event_type = 'Lock' AND datname = current_database()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the hosts query never waited");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let call = common::use_call(100, ("h1", "host", "build-b", 3, Mode::Final, 8));
+    assert!(worker.send(2, Request::Record(call)));
+    let a = next_answer(&rx);
+    assert_eq!(a.id, 2, "the write waited: {:?}", a.reply);
+    assert!(
+        matches!(
+            a.reply,
+            Reply::Recorded {
+                result: Ok(RecordOutcome::Recorded { .. }),
+                ..
+            }
+        ),
+        "{:?}",
+        a.reply
+    );
+    assert_eq!(rows_of(&db, "h1"), 4);
+
+    // Still locked: the read was put back, not answered.
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+    hold.commit().unwrap();
+    let a = next_answer(&rx);
+    assert_eq!(a.id, 1);
+    assert!(matches!(a.reply, Reply::Hosts(Ok(_))), "{:?}", a.reply);
+}

@@ -8,7 +8,11 @@
 //!   slot are queued, only the newest runs (the others would be answered
 //!   with data nobody shows); the receiver also drops any answer whose id
 //!   is not the newest it sent for that slot.
-//! - Writes are never coalesced: each runs once, in the order sent.
+//! - Writes are never coalesced: each runs once, in the order sent. A
+//!   write sent while a read runs cancels the read (PostgreSQL's cancel
+//!   request, from a thread of its own) and goes first; the read is put
+//!   back and runs after it, unanswered until then, so an operator's wipe
+//!   never waits for a slow refresh.
 //!
 //! When the connection drops, the worker says so ([`Connection::Down`]),
 //! answers requests with an error meanwhile, and reconnects with
@@ -27,10 +31,11 @@
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use postgres::Client;
+use postgres::{CancelToken, Client};
 
 use super::connect::{self, Resolved};
 use super::probe::{self, Probe};
@@ -337,6 +342,28 @@ pub const THREAD_NAME: &str = "hostlife-db";
 /// current query finishes.
 pub struct Worker {
     tx: Sender<(RequestId, Request)>,
+    running: Shared,
+}
+
+/// What the worker's thread is running, shared with its handle, so that a
+/// write sent while a read runs can cancel the read rather than wait for
+/// it. The read is then run again after the write.
+#[derive(Default)]
+struct Running {
+    /// Cancels the statement running on the worker's connection.
+    token: Option<CancelToken>,
+    /// The read now running, if one is.
+    read: Option<RequestId>,
+    /// The read cancelled for a write.
+    cancelled: Option<RequestId>,
+}
+
+type Shared = Arc<Mutex<Running>>;
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Running> {
+    // The state stays consistent whoever panicked holding it: each field
+    // is written whole.
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Worker {
@@ -367,19 +394,41 @@ impl Worker {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         let (tx, rx) = mpsc::channel();
+        let running = Shared::default();
+        let shared = running.clone();
         thread::Builder::new()
             .name(THREAD_NAME.to_owned())
             .spawn(move || {
                 let mut runner = Runner::new(config, sink, execute);
                 runner.resolved = resolved;
+                runner.running = shared;
                 runner.run(rx)
             })?;
-        Ok(Worker { tx })
+        Ok(Worker { tx, running })
     }
 
-    /// Queue a request. False when the worker has stopped.
+    /// Queue a request. False when the worker has stopped. A write
+    /// cancels the read running ahead of it, which runs again after it.
     pub fn send(&self, id: RequestId, request: Request) -> bool {
-        self.tx.send((id, request)).is_ok()
+        let write = request.is_write();
+        let sent = self.tx.send((id, request)).is_ok();
+        if sent && write {
+            // On a thread of its own: cancelling opens a connection to
+            // the server, and the caller is the browser's loop. The lock is
+            // held throughout, so that the worker cannot move on to the
+            // write while the cancel is on its way.
+            let running = self.running.clone();
+            thread::spawn(move || {
+                let mut r = lock(&running);
+                if let (Some(read), Some(token)) = (r.read, r.token.clone())
+                    && r.cancelled != Some(read)
+                {
+                    r.cancelled = Some(read);
+                    let _ = token.cancel_query(postgres::NoTls);
+                }
+            });
+        }
+        sent
     }
 }
 
@@ -421,6 +470,19 @@ struct Runner<S> {
     /// Why the last connection attempt failed, and when to try again.
     down: Option<(String, Instant)>,
     backoff: Duration,
+    running: Shared,
+    /// Requests put back by a cancelled read: it, and the rest of its
+    /// batch, to run after what has arrived since.
+    deferred: Vec<(RequestId, Request)>,
+}
+
+/// What serving a request came to.
+enum Served {
+    Answered,
+    /// Cancelled for a write: run again later, unanswered.
+    PutBack,
+    /// Nobody listens any more.
+    Stop,
 }
 
 impl<S: FnMut(Event) -> bool> Runner<S> {
@@ -438,6 +500,8 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             resolved: None,
             down: None,
             backoff: FIRST_BACKOFF,
+            running: Shared::default(),
+            deferred: Vec::new(),
         }
     }
 
@@ -446,11 +510,13 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             return;
         }
         loop {
-            // While down, wake up to reconnect even if nobody asks.
+            // While down, wake up to reconnect even if nobody asks. With
+            // requests put back, take only what has already arrived.
             let first = match &self.down {
+                _ if !self.deferred.is_empty() => None,
                 Some((_, at)) => {
                     match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
-                        Ok(x) => x,
+                        Ok(x) => Some(x),
                         Err(RecvTimeoutError::Timeout) => {
                             if !self.connect() {
                                 return;
@@ -461,15 +527,23 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
                     }
                 }
                 None => match rx.recv() {
-                    Ok(x) => x,
+                    Ok(x) => Some(x),
                     Err(_) => return,
                 },
             };
-            let mut batch = vec![first];
-            batch.extend(rx.try_iter());
-            for (id, request) in coalesce(batch) {
-                if !self.serve(id, request) {
-                    return;
+            // What arrived (a write that cancelled a read among it) goes
+            // before what was put back.
+            let mut batch: Vec<_> = first.into_iter().chain(rx.try_iter()).collect();
+            batch.append(&mut self.deferred);
+            let mut batch = coalesce(batch).into_iter();
+            while let Some((id, request)) = batch.next() {
+                match self.serve(id, request.clone()) {
+                    Served::Answered => {}
+                    Served::PutBack => {
+                        self.deferred.push((id, request));
+                        self.deferred.extend(batch.by_ref());
+                    }
+                    Served::Stop => return,
                 }
             }
         }
@@ -493,6 +567,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             });
         match connected {
             Ok((client, probe)) => {
+                lock(&self.running).token = Some(client.cancel_token());
                 self.client = Some(client);
                 self.probe = Some(probe.clone());
                 self.down = None;
@@ -513,7 +588,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         (self.sink)(Event::Connection(Connection::Down { error, retry_in }))
     }
 
-    fn serve(&mut self, id: RequestId, request: Request) -> bool {
+    fn serve(&mut self, id: RequestId, request: Request) -> Served {
         // A request arriving when the retry is due reconnects first.
         if self
             .down
@@ -521,7 +596,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             .is_some_and(|(_, at)| *at <= Instant::now())
             && !self.connect()
         {
-            return false;
+            return Served::Stop;
         }
         let refusal = self.probe.as_ref().and_then(|p| {
             p.unusable()
@@ -539,10 +614,20 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             (Some(client), _, None) => {
                 let execute = self.execute;
                 let recorder = &mut self.recorder;
+                lock(&self.running).read = (!request.is_write()).then_some(id);
                 // The client and the recorder are dropped below if this
                 // unwinds, so nothing half-done is used again.
-                match panic::catch_unwind(AssertUnwindSafe(|| execute(client, recorder, &request)))
-                {
+                let outcome =
+                    panic::catch_unwind(AssertUnwindSafe(|| execute(client, recorder, &request)));
+                let cancelled = {
+                    let mut r = lock(&self.running);
+                    r.read = None;
+                    r.cancelled.take() == Some(id)
+                };
+                match outcome {
+                    Ok(reply) if cancelled && reply.failure().is_some() => {
+                        return Served::PutBack;
+                    }
                     Ok(reply) => Ok(reply),
                     Err(payload) => {
                         let why = panic_message(payload.as_ref());
@@ -568,13 +653,18 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         let reply = failure.unwrap_or_else(|f| Reply::failed(request, f));
         let lost = self.client.as_ref().is_some_and(Client::is_closed);
         let answered = (self.sink)(Event::Answer(Box::new(Answer { id, reply })));
-        if let Some(why) = panicked {
-            return answered && self.went_down(format!("the database worker failed ({why})"));
+        let going = if let Some(why) = panicked {
+            answered && self.went_down(format!("the database worker failed ({why})"))
+        } else if lost {
+            self.went_down("the connection to the server was lost".to_owned())
+        } else {
+            answered
+        };
+        if going {
+            Served::Answered
+        } else {
+            Served::Stop
         }
-        if lost {
-            return self.went_down("the connection to the server was lost".to_owned());
-        }
-        answered
     }
 }
 
