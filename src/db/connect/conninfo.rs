@@ -1,7 +1,7 @@
 //! libpq's two connection string syntaxes: `key=value` conninfo and
 //! `postgres://` URLs.
 
-use super::*;
+use super::{ConnectError, Conninfo, Key, Setting};
 
 /// Accepts whatever `psql -d` accepts: a URL, a conninfo string (anything
 /// with `=`), or a bare database name.

@@ -1,6 +1,8 @@
 //! Why a connection failed, in words an operator can act on.
 
-use super::*;
+use std::io;
+
+use super::{ConnectError, Endpoint, PasswordSource, Resolved, Target};
 
 pub(super) fn connect_error(e: &postgres::Error, resolved: &Resolved) -> ConnectError {
     ConnectError::Connect {

@@ -1,7 +1,10 @@
 //! The libpq connection parameters hostlife understands, their values
 //! and where each came from.
 
-use super::*;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::{ConnectError, DEFAULT_PORT};
 
 /// A libpq connection parameter we understand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -33,20 +33,14 @@
 //! files, socket probing, the OS user) goes through [`Resolver`], so tests
 //! can describe a whole machine without touching the real one.
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use postgres::Client;
-use postgres::config::SslMode;
 
+use super::connect_blocking;
 use super::pipelined::Pipelined;
-use super::{Config, connect_blocking};
 
-// One module in several files, each one job of resolution; they share
-// the module's names (each begins `use super::*`).
+// One module in several files, each one job of resolution.
 mod conninfo;
 mod failure;
 mod keys;

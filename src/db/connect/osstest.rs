@@ -1,6 +1,6 @@
 //! The osstest configuration's `ExecutiveDbname_osstestdb` entry.
 
-use super::*;
+use super::{ConnectError, Conninfo, Key, OSSTEST_DB_KEY, Setting};
 
 /// The last `ExecutiveDbname_osstestdb` line (later settings override
 /// earlier ones in osstest), with its 1-based line number.

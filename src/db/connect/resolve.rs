@@ -1,7 +1,19 @@
 //! libpq's resolution order, over a [`Resolver`]: the process (or a
 //! test's fake machine) behind plain function references.
 
-use super::*;
+use std::io;
+use std::path::Path;
+use std::path::PathBuf;
+
+use postgres::config::SslMode;
+
+use super::{
+    ConnectError, ConnectSpec, Conninfo, DEFAULT_APPLICATION_NAME, DEFAULT_PORT, Endpoint,
+    FileText, Key, LOCATION_VARS, Params, PasswordSource, Resolved, Resolver, SOCKET_DIRS, Setting,
+    Source, Target, check_sslmode, find_osstest_entry, parse_any, parse_connect_timeout,
+    parse_osstest_dsn, parse_pgpass, parse_port, pgpass_lookup,
+};
+use crate::db::Config;
 
 pub(super) fn real_read_file(path: &Path) -> io::Result<FileText> {
     use std::io::Read;

@@ -1,7 +1,13 @@
 //! What resolution finds: where to connect, where each setting came
 //! from, and what went wrong.
 
-use super::*;
+use std::fmt;
+use std::io;
+use std::path::Path;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::db::Config;
 
 /// Where the connection settings came from, so messages can tell the
 /// operator what to change.

@@ -1,8 +1,13 @@
 //! Resolution on fake machines, parsing, pgpass and failure messages.
 
 use std::collections::{HashMap, HashSet};
+use std::io;
 use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
 
+use postgres::config::SslMode;
+
+// The tests reach into every part of resolution.
 use super::resolve::{real_read_file, real_socket_exists};
 use super::*;
 
