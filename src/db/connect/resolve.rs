@@ -2,8 +2,7 @@
 //! test's fake machine) behind plain function references.
 
 use std::io;
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use postgres::config::SslMode;
 

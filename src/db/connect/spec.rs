@@ -3,8 +3,7 @@
 
 use std::fmt;
 use std::io;
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::db::Config;
