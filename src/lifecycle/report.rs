@@ -50,8 +50,7 @@ pub struct HostSummary {
     /// The host's `resource_properties`, by name.
     pub properties: Vec<Property>,
     /// Rows since the last wipe. `None` until counted: the browser's list
-    /// comes first and its counts after (see
-    /// [`crate::db::read::hosts_listed`]).
+    /// comes first and its counts after.
     pub rows: Option<i64>,
     /// Distinct live tasks among those rows.
     pub live_tasks: i64,
