@@ -1,6 +1,12 @@
 //! Pure-core speed: decoding runvars, and the listing over in-memory rows
 //! (which must grow linearly with the number of rows).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

@@ -30,6 +30,12 @@
 //! does, autocommit) while `db upgrade` rebuilds it, then while a plain
 //! `CREATE INDEX` would, for contrast; each insert's latency is recorded.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;

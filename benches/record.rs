@@ -12,6 +12,12 @@
 //! Besides criterion's estimates, each size prints the median and 90th
 //! percentile of every single timed call (`per-call p50 … p90 …`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

@@ -8,6 +8,12 @@
 //! `HOSTLIFE_TEST_DB` set, seeds a new database on that server instead of
 //! a throwaway cluster.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::process::ExitCode;
 
 use hostlife::db::cluster::Cluster;

@@ -20,6 +20,12 @@
 //!   scrolls, and reports its VmRSS and VmHWM. Building the database and
 //!   the measurements above do not count. The server is another process.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,12 @@
 //! The `hostlife` binary end to end against a real database: every command
 //! and every refusal, with exit statuses and JSON output.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod common;
 
 use std::process::{Command, Output};

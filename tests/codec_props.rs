@@ -1,5 +1,11 @@
 //! Properties of the runvar codec and the listing, over generated input.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::borrow::Cow;
 
 use hostlife::lifecycle::{

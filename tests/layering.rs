@@ -4,6 +4,12 @@
 //! database only through the worker's messages (`db::worker`, and the
 //! probe it sends). See the module map in `src/lib.rs`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,12 @@
 //! `Recorder::record_many`: a batch of calls in one transaction gives each
 //! call the outcome it would have one at a time, and is all or nothing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod common;
 
 use hostlife::db::Error;

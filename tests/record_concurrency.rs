@@ -2,6 +2,12 @@
 //! if the calls ran one after another: PostgreSQL's serializable isolation
 //! aborts one of two calls that would not, and the recorder redoes it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::collections::BTreeMap;
 
 use hostlife::db::record;

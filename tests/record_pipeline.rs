@@ -5,6 +5,12 @@
 //! the transaction for the next call. A role without one privilege makes
 //! a chosen statement fail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod common;
 
 use hostlife::db::record::Recorder;

@@ -3,6 +3,12 @@
 //! recorder on a database, on every corner of the grammar: trailing
 //! spaces, tabs, tokens of two marks, other characters, every mode.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod common;
 
 use hostlife::db::testdb::TestDb;

@@ -5,6 +5,12 @@
 //! role that may not write is told so before anything is tried; a
 //! database without what hostlife needs says what is missing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod common;
 
 use std::process::{Command, Output};

@@ -1,6 +1,12 @@
 //! The workload simulator against a real database: a seeded database keeps
 //! the lifecycle's invariants, and a seed always gives the same database.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use hostlife::db::testdb::TestDb;

@@ -9,6 +9,12 @@
 //! terminal never touches the terminal running `cargo test`. A guard kills
 //! it if the test fails half-way.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod common;
 
 use std::io::{Read, Write};

@@ -1,6 +1,12 @@
 //! Key handling, palette and answers as state transitions: no terminal,
 //! no database.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod tui;
 
 use std::time::Duration;

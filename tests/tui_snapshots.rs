@@ -1,6 +1,12 @@
 //! Every view, the palette and the confirmation dialog, drawn with
 //! ratatui's TestBackend at 80×24 and 160×48 on the fixed dataset.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod tui;
 
 use crossterm::event::KeyCode;

@@ -2,6 +2,12 @@
 //! app's write flow end to end: palette → confirmation → effect → worker →
 //! database changed. Waits are channel receives with timeouts, never sleeps.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod common;
 mod tui;
 

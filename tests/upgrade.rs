@@ -1,6 +1,12 @@
 //! `db upgrade` on osstest's layout: what it adds, what it reuses, what it
 //! refuses, and that osstest's writers go on while it builds.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 

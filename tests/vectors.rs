@@ -3,6 +3,12 @@
 //! compares each op's result, the final rows and the final runvars with
 //! what osstest's own code produced.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 mod common;
 
 use std::path::Path;

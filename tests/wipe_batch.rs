@@ -1,6 +1,12 @@
 //! `wipe_many`: a batch of wipes on different hosts does what the same
 //! wipes one at a time do, or nothing at all.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use hostlife::db::Error;
 use hostlife::db::testdb::TestDb;
 use hostlife::db::wipe;

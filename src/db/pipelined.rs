@@ -25,6 +25,10 @@ pub struct Pipelined {
 impl Pipelined {
     /// Connect without TLS, as [`super::connect_blocking`] does.
     pub fn connect(config: &Config) -> Result<Pipelined, tokio_postgres::Error> {
+        #[expect(
+            clippy::expect_used,
+            reason = "building a current-thread runtime fails only when the process is out of resources"
+        )]
         let runtime = Builder::new_current_thread()
             .enable_all()
             .build()

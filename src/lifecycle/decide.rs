@@ -133,6 +133,10 @@ pub fn decide(
     host_known()?;
     check_live(me)?;
 
+    #[expect(
+        clippy::expect_used,
+        reason = "the caller reads the rows of every call with a job and a step"
+    )]
     let rows = rows.expect("a call with a job and a step reads the host's rows");
     let build_host = ctx
         .sharetype

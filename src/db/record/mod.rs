@@ -156,9 +156,14 @@ impl Recorder {
                 outcomes[at[k]] = Some(outcome);
             }
         }
-        Ok(outcomes
+        #[expect(
+            clippy::expect_used,
+            reason = "the batch answers every call or fails as a whole"
+        )]
+        let outcomes = outcomes
             .into_iter()
             .map(|o| o.expect("every call of the batch has an outcome"))
-            .collect())
+            .collect();
+        Ok(outcomes)
     }
 }

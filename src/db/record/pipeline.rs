@@ -160,6 +160,7 @@ async fn record_in(
             })
         }
         Decision::Write { stepno, runvar } => {
+            #[expect(clippy::expect_used, reason = "only calls with a job get here")]
             let job = call.job.as_ref().expect("a job's row has a job");
             let lcseq: i32 = tx
                 .commit_with(client.query_one(
@@ -319,6 +320,7 @@ impl<'a> BatchWrites<'a> {
     }
 
     fn job_row(&mut self, call: &'a RecordCall, taskid: i32, stepno: i32) {
+        #[expect(clippy::expect_used, reason = "only calls with a job get here")]
         let job = call.job.as_ref().expect("a job's row has a job");
         self.host.push(&call.host);
         self.taskid.push(taskid);
@@ -393,6 +395,7 @@ async fn record_many_in(
             }
             Decision::Write { stepno, runvar } => {
                 writes.job_row(call, me.taskid, *stepno);
+                #[expect(clippy::expect_used, reason = "only calls with a job get here")]
                 let (key, job) = key.zip(call.job.as_ref()).expect("a job's row has a job");
                 runvars.insert(key, runvar.clone());
                 Some(Some(RowJob {
