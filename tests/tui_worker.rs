@@ -460,24 +460,7 @@ fn a_write_does_not_wait_behind_a_slow_read() {
     hold.batch_execute("LOCK TABLE hostflags IN ACCESS EXCLUSIVE MODE")
         .unwrap();
     assert!(worker.send(1, Request::Hosts));
-    // Wait until the hosts query is waiting for the lock.
-    let mut watch = db.admin();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let waiting: i64 = watch
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity
-                  WHERE wait_event_type = 'Lock' AND datname = current_database()",
-                &[],
-            )
-            .unwrap()
-            .get(0);
-        if waiting > 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the hosts query never waited");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_a_lock_wait(&db);
 
     let call = common::use_call(100, ("h1", "host", "build-b", 3, Mode::Final, 8));
     assert!(worker.send(2, Request::Record(call)));
@@ -502,4 +485,51 @@ fn a_write_does_not_wait_behind_a_slow_read() {
     let a = next_answer(&rx);
     assert_eq!(a.id, 1);
     assert!(matches!(a.reply, Reply::Hosts(Ok(_))), "{:?}", a.reply);
+}
+
+/// Wait until a query of `db` waits for a lock.
+fn wait_for_a_lock_wait(db: &TestDb) {
+    let mut watch = db.admin();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let waiting: i64 = watch
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                  WHERE wait_event_type = 'Lock' AND datname = current_database()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no query waited for the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A newer read for the same view cancels the older one running, which
+/// is then dropped unanswered: only the newer is answered.
+#[test]
+fn a_newer_read_for_the_same_view_cancels_the_older() {
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    let mut admin = db.admin();
+    let mut hold = admin.transaction().unwrap();
+    hold.batch_execute("LOCK TABLE hostflags IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    assert!(worker.send(1, Request::Show { host: "h1".into() }));
+    wait_for_a_lock_wait(&db);
+    assert!(worker.send(2, Request::Show { host: "h2".into() }));
+    // Give the cancel time to land before the lock goes.
+    std::thread::sleep(Duration::from_millis(300));
+    hold.commit().unwrap();
+    let a = next_answer(&rx);
+    assert_eq!(a.id, 2, "the older read was answered: {:?}", a.reply);
+    assert!(
+        matches!(&a.reply, Reply::Host { host, result: Ok(_) } if host == "h2"),
+        "{:?}",
+        a.reply
+    );
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
 }

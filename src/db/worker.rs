@@ -12,7 +12,8 @@
 //!   write sent while a read runs cancels the read (PostgreSQL's cancel
 //!   request, from a thread of its own) and goes first; the read is put
 //!   back and runs after it, unanswered until then, so an operator's wipe
-//!   never waits for a slow refresh.
+//!   never waits for a slow refresh. A newer read for the same slot
+//!   cancels an older one running, likewise, which is then dropped.
 //!
 //! When the connection drops, the worker says so ([`Connection::Down`]),
 //! answers requests with an error meanwhile, and reconnects with
@@ -352,8 +353,8 @@ pub struct Worker {
 struct Running {
     /// Cancels the statement running on the worker's connection.
     token: Option<CancelToken>,
-    /// The read now running, if one is.
-    read: Option<RequestId>,
+    /// The read now running, if one is, and its slot.
+    read: Option<(RequestId, Slot)>,
     /// The read cancelled for a write.
     cancelled: Option<RequestId>,
 }
@@ -408,22 +409,33 @@ impl Worker {
     }
 
     /// Queue a request. False when the worker has stopped. A write
-    /// cancels the read running ahead of it, which runs again after it.
+    /// cancels the read running ahead of it, which runs again after it; a
+    /// newer read for the same slot cancels the older, whose answer nobody
+    /// would show.
     pub fn send(&self, id: RequestId, request: Request) -> bool {
-        let write = request.is_write();
+        let (write, slot) = (request.is_write(), request.slot());
+        let supersedes =
+            move |(read, read_slot): (RequestId, Slot)| write || (read_slot == slot && read < id);
         let sent = self.tx.send((id, request)).is_ok();
-        if sent && write {
-            // On a thread of its own: cancelling opens a connection to
-            // the server, and the caller is the browser's loop. The lock is
-            // held throughout, so that the worker cannot move on to the
-            // write while the cancel is on its way.
+        // A glance without waiting (the caller is the browser's loop): a
+        // cancel on its way holds the lock.
+        let worth = match self.running.try_lock() {
+            Ok(r) => r.read.is_some_and(supersedes),
+            Err(_) => true,
+        };
+        if sent && worth {
+            // On a thread of its own: cancelling opens a connection to the
+            // server. The lock is held throughout, so that the worker
+            // cannot move on to the next request while the cancel is on
+            // its way.
             let running = self.running.clone();
             thread::spawn(move || {
                 let mut r = lock(&running);
                 if let (Some(read), Some(token)) = (r.read, r.token.clone())
-                    && r.cancelled != Some(read)
+                    && supersedes(read)
+                    && r.cancelled != Some(read.0)
                 {
-                    r.cancelled = Some(read);
+                    r.cancelled = Some(read.0);
                     let _ = token.cancel_query(postgres::NoTls);
                 }
             });
@@ -614,7 +626,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             (Some(client), _, None) => {
                 let execute = self.execute;
                 let recorder = &mut self.recorder;
-                lock(&self.running).read = (!request.is_write()).then_some(id);
+                lock(&self.running).read = (!request.is_write()).then_some((id, request.slot()));
                 // The client and the recorder are dropped below if this
                 // unwinds, so nothing half-done is used again.
                 let outcome =
