@@ -154,31 +154,19 @@ INSERT INTO tasks (type, refkey, live, comment) VALUES
     ('magic', 'preparing',   true,  'magic');
 "#;
 
-/// hostlife's own index on an osstest table: the wipe's holder check
-/// finds the shares a task holds.
-const INDEX_DDL: &str = r#"
-CREATE INDEX resources_owntaskid_idx ON resources (owntaskid);
-"#;
-
-/// Indexes for the lifecycle queries, beside osstest's own DDL: `wiped`
-/// finds a task's first row on a host; the recorder and the hosts list
-/// start from the few live tasks (a partial index, since most tasks in an
-/// osstest database are long dead) and probe each on the host.
-/// `db upgrade` builds the same ones (see [`super::upgrade`]).
-const LIFECYCLE_INDEX_DDL: &str = r#"
-CREATE INDEX IF NOT EXISTS host_lifecycle_task_idx ON host_lifecycle (hostname, taskid, lcseq);
-CREATE INDEX IF NOT EXISTS host_lifecycle_taskid_idx ON host_lifecycle (taskid);
-CREATE INDEX IF NOT EXISTS tasks_live_idx ON tasks (taskid) WHERE live;
-"#;
-
 /// Create the minimal osstest schema, with host_lifecycle, in an empty
 /// database. Fails (changing nothing) if any of the tables exists.
 pub fn init(client: &mut impl GenericClient) -> Result<()> {
     let mut tx = client.transaction()?;
     tx.batch_execute(BASE_DDL)?;
     tx.batch_execute(HOST_LIFECYCLE_DDL)?;
-    tx.batch_execute(INDEX_DDL)?;
-    tx.batch_execute(LIFECYCLE_INDEX_DDL)?;
+    // hostlife's own indexes, as `db upgrade` would add them.
+    for w in super::upgrade::WANTED.iter().filter(|w| !w.osstest) {
+        tx.batch_execute(&format!(
+            "CREATE INDEX {} ON {} {}",
+            w.name, w.table, w.definition
+        ))?;
+    }
     tx.commit()?;
     Ok(())
 }

@@ -43,38 +43,55 @@ pub const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
 const LOCK_TRIES: u32 = 5;
 
 /// An index hostlife reads through.
-struct Wanted {
-    name: &'static str,
-    table: &'static str,
+pub(super) struct Wanted {
+    pub name: &'static str,
+    pub table: &'static str,
     /// What follows `ON table` in `CREATE INDEX`.
-    definition: &'static str,
+    pub definition: &'static str,
     why: &'static str,
+    /// osstest's own (part of its layout, which `db init` makes), rather
+    /// than hostlife's.
+    pub osstest: bool,
 }
 
-const WANTED: &[Wanted] = &[
+/// The indexes hostlife reads through: their one home. `db init` makes
+/// hostlife's own with the rest of the layout; `db upgrade` adds any that
+/// a live database lacks.
+pub(super) const WANTED: &[Wanted] = &[
     Wanted {
         name: "runvars_host_idx",
         table: "runvars",
         definition: "(val, flight) WHERE name = 'host' OR name LIKE '%\\_host'",
         why: "osstest's index of the ident runvars, which `history` reads",
+        osstest: true,
+    },
+    Wanted {
+        name: "resources_owntaskid_idx",
+        table: "resources",
+        definition: "(owntaskid)",
+        why: "the shares a task holds, for the wipe's holder check",
+        osstest: false,
     },
     Wanted {
         name: "host_lifecycle_task_idx",
         table: "host_lifecycle",
         definition: "(hostname, taskid, lcseq)",
         why: "a task's first row on a host, for `wiped`",
+        osstest: false,
     },
     Wanted {
         name: "host_lifecycle_taskid_idx",
         table: "host_lifecycle",
         definition: "(taskid)",
         why: "a task's rows, for the hosts list",
+        osstest: false,
     },
     Wanted {
         name: "tasks_live_idx",
         table: "tasks",
         definition: "(taskid) WHERE live",
         why: "the live tasks, for the recorder and the hosts list",
+        osstest: false,
     },
 ];
 
@@ -332,6 +349,7 @@ fn grants(client: &mut Client, have_table: bool) -> Result<Option<Step>> {
         .map(|(g, _)| g.as_str())
         .chain(writers.iter().map(String::as_str))
         .collect();
+    who.sort_unstable();
     who.dedup();
     Ok(Some(Step {
         what: format!(
@@ -355,7 +373,8 @@ fn run(client: &mut Client, step: &Step, notes: &mut Vec<String>) -> Result<()> 
         return Ok(());
     }
     client.batch_execute(&format!("SET lock_timeout = {}", LOCK_TIMEOUT.as_millis()))?;
-    for attempt in 1..=LOCK_TRIES {
+    let mut attempt = 1;
+    loop {
         let outcome = (|| {
             let mut tx = client.transaction()?;
             for sql in &step.sql {
@@ -366,16 +385,15 @@ fn run(client: &mut Client, step: &Step, notes: &mut Vec<String>) -> Result<()> 
         match outcome {
             Ok(()) => return Ok(()),
             Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) && attempt < LOCK_TRIES => {
+                attempt += 1;
                 notes.push(format!(
-                    "{}: a lock was not free within {} s (osstest busy); tried again ({} of {LOCK_TRIES})",
+                    "{}: a lock was not free within {} s (osstest busy); tried again ({attempt} of {LOCK_TRIES})",
                     step.what,
                     LOCK_TIMEOUT.as_secs(),
-                    attempt + 1
                 ));
                 std::thread::sleep(LOCK_TIMEOUT);
             }
             Err(e) => return Err(Error::from(e)),
         }
     }
-    unreachable!("the last attempt returns")
 }
