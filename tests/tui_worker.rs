@@ -455,12 +455,7 @@ fn a_write_does_not_wait_behind_a_slow_read() {
     use hostlife::lifecycle::call::RecordOutcome;
     let db = seeded();
     let (worker, rx) = spawn(db.config().clone());
-    let mut admin = db.admin();
-    let mut hold = admin.transaction().unwrap();
-    hold.batch_execute("LOCK TABLE hostflags IN ACCESS EXCLUSIVE MODE")
-        .unwrap();
-    assert!(worker.send(1, Request::Hosts));
-    wait_for_a_lock_wait(&db);
+    let mut hold = stuck_behind_a_lock(&db, &worker, 1, Request::Hosts);
 
     let call = common::use_call(100, ("h1", "host", "build-b", 3, Mode::Final, 8));
     assert!(worker.send(2, Request::Record(call)));
@@ -481,14 +476,25 @@ fn a_write_does_not_wait_behind_a_slow_read() {
 
     // Still locked: the read was put back, not answered.
     assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
-    hold.commit().unwrap();
+    hold.batch_execute("COMMIT").unwrap();
     let a = next_answer(&rx);
     assert_eq!(a.id, 1);
     assert!(matches!(a.reply, Reply::Hosts(Ok(_))), "{:?}", a.reply);
 }
 
-/// Wait until a query of `db` waits for a lock.
-fn wait_for_a_lock_wait(db: &TestDb) {
+/// Send `request` (which reads `hostflags`) with that table locked, and
+/// return once it waits for the lock; the connection holding the lock,
+/// which releases it on `COMMIT`.
+fn stuck_behind_a_lock(
+    db: &TestDb,
+    worker: &Worker,
+    id: u64,
+    request: Request,
+) -> postgres::Client {
+    let mut hold = db.admin();
+    hold.batch_execute("BEGIN; LOCK TABLE hostflags IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    assert!(worker.send(id, request));
     let mut watch = db.admin();
     let deadline = Instant::now() + WAIT;
     loop {
@@ -501,9 +507,12 @@ fn wait_for_a_lock_wait(db: &TestDb) {
             .unwrap()
             .get(0);
         if waiting > 0 {
-            return;
+            return hold;
         }
-        assert!(Instant::now() < deadline, "no query waited for the lock");
+        assert!(
+            Instant::now() < deadline,
+            "the request never waited for the lock"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -514,16 +523,11 @@ fn wait_for_a_lock_wait(db: &TestDb) {
 fn a_newer_read_for_the_same_view_cancels_the_older() {
     let db = seeded();
     let (worker, rx) = spawn(db.config().clone());
-    let mut admin = db.admin();
-    let mut hold = admin.transaction().unwrap();
-    hold.batch_execute("LOCK TABLE hostflags IN ACCESS EXCLUSIVE MODE")
-        .unwrap();
-    assert!(worker.send(1, Request::Show { host: "h1".into() }));
-    wait_for_a_lock_wait(&db);
+    let mut hold = stuck_behind_a_lock(&db, &worker, 1, Request::Show { host: "h1".into() });
     assert!(worker.send(2, Request::Show { host: "h2".into() }));
     // Give the cancel time to land before the lock goes.
     std::thread::sleep(Duration::from_millis(300));
-    hold.commit().unwrap();
+    hold.batch_execute("COMMIT").unwrap();
     let a = next_answer(&rx);
     assert_eq!(a.id, 2, "the older read was answered: {:?}", a.reply);
     assert!(
