@@ -414,8 +414,11 @@ impl Worker {
     /// would show.
     pub fn send(&self, id: RequestId, request: Request) -> bool {
         let (write, slot) = (request.is_write(), request.slot());
-        let supersedes =
-            move |(read, read_slot): (RequestId, Slot)| write || (read_slot == slot && read < id);
+        // The palette's job checks come a keystroke apart and take a
+        // millisecond: cancelling one would cost more than it saves.
+        let supersedes = move |(read, read_slot): (RequestId, Slot)| {
+            write || (read_slot == slot && slot != Slot::Check && read < id)
+        };
         let sent = self.tx.send((id, request)).is_ok();
         // A glance without waiting (the caller is the browser's loop): a
         // cancel on its way holds the lock.
