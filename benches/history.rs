@@ -36,6 +36,8 @@
     reason = "a test or bench fails by panicking"
 )]
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -44,6 +46,8 @@ use std::time::{Duration, Instant};
 use hostlife::db::read;
 use hostlife::db::testdb::TestDb;
 use hostlife::db::upgrade;
+
+use common::{ms, percentile};
 
 const RUNVARS_PER_JOB: i64 = 50;
 const JOBS_PER_FLIGHT: i64 = 50;
@@ -242,16 +246,11 @@ impl Stats {
         Stats { sorted: samples }
     }
     fn at(&self, q: f64) -> Duration {
-        let i = ((self.sorted.len() as f64 - 1.0) * q).round() as usize;
-        self.sorted[i]
+        percentile(&self.sorted, q)
     }
     fn max(&self) -> Duration {
         *self.sorted.last().expect("samples")
     }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
 /// Time `f` [`RUNS`] times after two warm-up runs; print a row.

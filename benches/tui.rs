@@ -26,6 +26,8 @@
     reason = "a test or bench fails by panicking"
 )]
 
+mod common;
+
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
@@ -38,6 +40,8 @@ use hostlife::lifecycle::call::TaskRef;
 use hostlife::render::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+
+use common::{ms, percentile};
 
 const HOSTS: i64 = 1_000;
 /// Each job prepares its host, then uses it: two rows per job.
@@ -211,11 +215,6 @@ impl Harness {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
 /// Print key latencies while answers arrived, and how long the answers
 /// took to apply. `keys` is the line's opening, closed here with the
 /// number of answers.
@@ -241,10 +240,6 @@ fn report_under_load(
             ms(*applied.last().expect("answers"))
         );
     }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
 fn proc_status(field: &str) -> String {
