@@ -12,7 +12,7 @@ use super::cursor::Cursor;
 use super::keymap::{self, Context};
 use super::loadable::{Feed, Loadable};
 use super::reaction::{Reaction, Target};
-use crate::lifecycle::report::HostSummary;
+use crate::lifecycle::report::{HostSummary, count_rows};
 
 /// The columns of the hosts table, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,9 +215,7 @@ impl HostsView {
             Err(e) => return Some(format!("counting the hosts' rows: {e}")),
         };
         if let Loadable::Loaded(hosts) = &mut self.feed.data {
-            for h in hosts {
-                h.rows = Some(counts.get(&h.host).copied().unwrap_or(0));
-            }
+            count_rows(hosts, &counts);
         }
         self.reindex();
         None

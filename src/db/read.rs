@@ -68,10 +68,7 @@ const LC_NAMES: &str = "lc_names AS (
 /// [`host_row_counts`] in one.
 pub fn hosts(client: &mut impl GenericClient) -> Result<Vec<HostSummary>> {
     let mut hosts = hosts_listed(client)?;
-    let counts = host_row_counts(client)?;
-    for h in &mut hosts {
-        h.rows = Some(counts.get(&h.host).copied().unwrap_or(0));
-    }
+    crate::lifecycle::report::count_rows(&mut hosts, &host_row_counts(client)?);
     Ok(hosts)
 }
 

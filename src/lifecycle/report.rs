@@ -60,6 +60,14 @@ pub struct HostSummary {
     pub last_activity: Option<i64>,
 }
 
+/// Fill in the hosts' row counts from `counts` (by host; a host absent
+/// from it has no rows).
+pub fn count_rows(hosts: &mut [HostSummary], counts: &std::collections::HashMap<String, i64>) {
+    for h in hosts {
+        h.rows = Some(counts.get(&h.host).copied().unwrap_or(0));
+    }
+}
+
 /// A step's own facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepInfo {
