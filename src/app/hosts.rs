@@ -148,6 +148,8 @@ pub struct HostsView {
     shown: Vec<usize>,
     /// How many hosts have live tasks.
     live: usize,
+    /// The longest host name, in characters: the host column's width.
+    pub host_width: u16,
 }
 
 impl Default for Sort {
@@ -199,6 +201,8 @@ impl HostsView {
         });
         let note = self.feed.finish(result, now);
         self.live = self.all().iter().filter(|h| h.live_tasks > 0).count();
+        let longest = self.all().iter().map(|h| h.host.chars().count());
+        self.host_width = u16::try_from(longest.max().unwrap_or(0)).unwrap_or(u16::MAX);
         self.reindex();
         note
     }

@@ -45,34 +45,49 @@ impl HostsWidget<'_> {
 
     fn row(&self, h: &HostSummary, columns: &[(Column, u16)]) -> Row<'static> {
         let t = self.ctx.theme;
-        Row::new(columns.iter().map(|&(c, _)| match c {
+        Row::new(columns.iter().map(|&(c, w)| match c {
             Column::Live if h.live_tasks > 0 => {
                 Cell::from(Span::styled(format!("{LIVE} {}", h.live_tasks), t.live()))
             }
             Column::Live => Cell::from(Span::styled(DEAD, t.muted())),
-            Column::Host => Cell::from(h.host.clone()),
-            Column::Share => Cell::from(match (&h.sharetype, h.shares) {
-                (Some(s), Some(n)) => format!("{s} ×{n}"),
-                (Some(s), None) => s.clone(),
-                _ => String::new(),
-            }),
-            Column::Flags => Cell::from(Span::styled(flags_text(h), t.muted())),
+            Column::Host => Cell::from(fit(h.host.clone(), w)),
+            Column::Share => Cell::from(fit(
+                match (&h.sharetype, h.shares) {
+                    (Some(s), Some(n)) => format!("{s} ×{n}"),
+                    (Some(s), None) => s.clone(),
+                    _ => String::new(),
+                },
+                w,
+            )),
+            Column::Flags => Cell::from(Span::styled(fit(flags_text(h), w), t.muted())),
             Column::Holder => {
                 let style = match &h.holder {
                     Some(l) if l.live => t.text(),
                     _ => t.muted(),
                 };
-                Cell::from(Span::styled(holder_text(h), style))
+                Cell::from(Span::styled(fit(holder_text(h), w), style))
             }
             // Counted after the list arrives.
             Column::Rows => match h.rows {
                 Some(n) => Cell::from(n.to_string()),
                 None => Cell::from(Span::styled("…", t.muted())),
             },
-            Column::LastJob => Cell::from(h.last_job.clone().unwrap_or_default()),
+            Column::LastJob => Cell::from(fit(h.last_job.clone().unwrap_or_default(), w)),
             Column::LastActivity => Cell::from(opt_utc(h.last_activity)),
         }))
     }
+}
+
+/// `text` cut to `width` characters, its last one an ellipsis when cut, so
+/// that a cut value never reads as a whole one ("50 ownd 2035").
+fn fit(text: String, width: u16) -> String {
+    let width = usize::from(width);
+    if text.chars().count() <= width {
+        return text;
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 impl Widget for HostsWidget<'_> {
@@ -88,7 +103,7 @@ impl Widget for HostsWidget<'_> {
             return;
         }
         let sort = self.view.sort;
-        let columns = host_columns(inner.width);
+        let columns = host_columns(inner.width, self.view.host_width);
         let header = Row::new(columns.iter().map(|&(c, _)| {
             let arrow = match (c == sort.column, sort.descending) {
                 (true, false) => " ▲",
@@ -131,5 +146,17 @@ impl Widget for HostsWidget<'_> {
             .header(header)
             .column_spacing(COLUMN_SPACING);
         StatefulWidget::render(selectable(table, &t), inner, buf, &mut state);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn a_cut_value_ends_in_an_ellipsis() {
+        assert_eq!(fit("50 ownd 20350".into(), 12), "50 ownd 203…");
+        assert_eq!(fit("50 ownd 20350".into(), 13), "50 ownd 20350");
+        assert_eq!(fit("chardonnay0".into(), 20), "chardonnay0");
     }
 }

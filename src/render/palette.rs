@@ -242,11 +242,12 @@ impl Widget for ConfirmWidget<'_> {
             Line::from(vec![Span::styled(cancel, t.key()), Span::raw(" close")])
         });
         let width = area.width.saturating_sub(6).min(110);
+        // Wrapped here rather than by the paragraph, so that the height
+        // is the line count and the keys at the bottom always show.
+        let lines = wrap_lines(lines, width.saturating_sub(2));
         let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
         let rect = centered(area, width, height);
         Clear.render(rect, buf);
-        // Not wrapped: the height is the line count, so the keys at the
-        // bottom always show.
         Paragraph::new(lines)
             .block(
                 Block::bordered()
@@ -254,5 +255,53 @@ impl Widget for ConfirmWidget<'_> {
                     .border_style(t.border_focused()),
             )
             .render(rect, buf);
+    }
+}
+
+/// `lines` fitted to `width` cells: a line of one span (a message) that
+/// is too long is broken at spaces into lines of the same style, so that
+/// a refusal is read whole. Lines of several spans are left as they are.
+fn wrap_lines(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width.max(1));
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width || line.spans.len() != 1 {
+            out.push(line);
+            continue;
+        }
+        let style = line.spans[0].style.patch(line.style);
+        let mut current = String::new();
+        for word in line.spans[0].content.split(' ') {
+            let needed = current.chars().count() + usize::from(!current.is_empty());
+            if !current.is_empty() && needed + word.chars().count() > width {
+                out.push(Line::styled(std::mem::take(&mut current), style));
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push(Line::styled(current, style));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_is_broken_at_spaces_and_keeps_every_word() {
+        let text =
+            "✗ refused: host albana0 is held by task 1 (magic idle, not live), which is not live";
+        let lines = wrap_lines(vec![Line::raw(text), Line::raw("short")], 40);
+        assert!(lines.iter().all(|l| l.width() <= 40), "{lines:?}");
+        let words: Vec<String> = lines
+            .iter()
+            .take(lines.len() - 1)
+            .map(|l| l.spans[0].content.to_string())
+            .collect();
+        assert_eq!(words.join(" "), text);
+        assert_eq!(lines.last().map(|l| l.width()), Some(5));
     }
 }
