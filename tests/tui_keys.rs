@@ -17,7 +17,8 @@ use hostlife::app::hosts::Column;
 use hostlife::app::keymap::Context;
 use hostlife::app::screen::Screen;
 use hostlife::app::{Effect, Event, Overlay, update};
-use hostlife::db::worker::{FailureKind, Reply, Request};
+use hostlife::db::worker::{Reply, Request};
+use hostlife::lifecycle::{Failure, Refusal};
 use tui::*;
 
 fn requests(effects: &[Effect]) -> Vec<Request> {
@@ -377,10 +378,17 @@ fn the_hosts_list_comes_first_and_its_counts_after() {
 /// not be made says so, and neither can be confirmed.
 #[test]
 fn the_wipe_preview_tells_a_refusal_from_a_check_not_made() {
-    for (kind, says) in [
-        (FailureKind::Refused, "refused: held"),
-        (FailureKind::NotConnected, "cannot check now: held"),
-        (FailureKind::Failed, "the check failed: held"),
+    let held = Refusal::FlightUnknown(7);
+    for (failure, says) in [
+        (Failure::Refused(held), "✗ refused: flight 7 does not exist"),
+        (
+            Failure::NotConnected {
+                cause: Some("held".into()),
+                retry_in: None,
+            },
+            "… cannot check now: not connected (held)",
+        ),
+        (Failure::Failed("held".into()), "✗ the check failed: held"),
     ] {
         let (mut app, _) = loaded_app(false);
         press(&mut app, [ch(':')]);
@@ -389,17 +397,14 @@ fn the_wipe_preview_tells_a_refusal_from_a_check_not_made() {
         let Some(Effect::Request(id, request)) = effects.into_iter().next() else {
             panic!("no plan request");
         };
-        update(&mut app, failed_as(id, request, "held", kind));
+        update(&mut app, failed_with(id, request, failure.clone()));
         let Some(Overlay::Confirm(c)) = &app.overlay else {
             panic!("no confirmation: {:?}", app.overlay)
         };
-        assert_eq!(
-            c.plan,
-            hostlife::app::loadable::Loadable::Failed(says.into())
-        );
+        assert_eq!(c.plan, hostlife::app::loadable::Loadable::Failed(failure));
         let text = screen(&app, 80, 24);
-        assert!(text.contains(&format!("✗ {says}")), "{text}");
-        assert!(press(&mut app, [ch('y')]).is_empty(), "{kind:?} confirmed");
+        assert!(text.contains(says), "{text}");
+        assert!(press(&mut app, [ch('y')]).is_empty(), "{says} confirmed");
     }
 }
 

@@ -11,7 +11,8 @@ mod tui;
 
 use crossterm::event::KeyCode;
 use hostlife::app::{App, Effect, Event, update};
-use hostlife::db::worker::{self, Connection, FailureKind, Request};
+use hostlife::db::worker::{self, Connection, Request};
+use hostlife::lifecycle::{Failure, Refusal, TaskLabel};
 use tui::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -120,11 +121,19 @@ fn confirm_refused() {
     };
     update(
         &mut app,
-        failed_as(
+        failed_with(
             id,
             request,
-            "host h1 is held by task 9 (osstest flight 100 build-c, user osstest)",
-            FailureKind::Refused,
+            Failure::Refused(Refusal::HeldByOther {
+                host: "h1".into(),
+                holder: TaskLabel {
+                    taskid: 9,
+                    kind: Some("osstest".into()),
+                    refkey: Some("flight 100 build-c".into()),
+                    username: Some("osstest".into()),
+                    live: true,
+                },
+            }),
         ),
     );
     snapshot("confirm_refused", &mut app);

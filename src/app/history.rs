@@ -1,6 +1,7 @@
 //! A host's archaeology: the jobs whose runvars name it, newest first,
 //! read from runvars so it survives wipes.
 
+use crate::lifecycle::Failure;
 use std::time::Instant;
 
 use super::action::Action;
@@ -30,9 +31,9 @@ impl HistoryView {
 
     pub fn accept(
         &mut self,
-        result: Result<(Vec<HistoryEntry>, bool), String>,
+        result: Result<(Vec<HistoryEntry>, bool), Failure>,
         now: Instant,
-    ) -> Option<String> {
+    ) -> Option<Failure> {
         let result = result.map(|(entries, more)| {
             self.more = more;
             entries

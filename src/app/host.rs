@@ -1,6 +1,7 @@
 //! One host: its lifecycle rows with task liveness, beside the listing a
 //! `final` call by an outside observer would compute now.
 
+use crate::lifecycle::Failure;
 use std::time::Instant;
 
 use super::action::Action;
@@ -64,7 +65,7 @@ impl HostView {
         }
     }
 
-    pub fn accept(&mut self, result: Result<HostDetail, String>, now: Instant) -> Option<String> {
+    pub fn accept(&mut self, result: Result<HostDetail, Failure>, now: Instant) -> Option<Failure> {
         let msg = self.feed.finish(result.map(HostData::new), now);
         if let Some(d) = self.feed.loaded() {
             self.rows.clamp(d.detail.rows.len());

@@ -1,6 +1,7 @@
 //! The hosts list: every host, sortable by each column, filtered as you
 //! type.
 
+use crate::lifecycle::Failure;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::time::Instant;
@@ -181,9 +182,9 @@ impl HostsView {
     /// Take an answer to the hosts query (see [`Feed::finish`]).
     pub fn accept(
         &mut self,
-        result: Result<Vec<HostSummary>, String>,
+        result: Result<Vec<HostSummary>, Failure>,
         now: Instant,
-    ) -> Option<String> {
+    ) -> Option<Failure> {
         // The list comes before its counts: until they do, each host
         // keeps the count it had, rather than blanking the column at
         // every refresh.
@@ -212,11 +213,11 @@ impl HostsView {
     /// returned for the status bar.
     pub fn accept_counts(
         &mut self,
-        result: Result<HashMap<String, i64>, String>,
-    ) -> Option<String> {
+        result: Result<HashMap<String, i64>, Failure>,
+    ) -> Option<Failure> {
         let counts = match result {
             Ok(c) => c,
-            Err(e) => return Some(format!("counting the hosts' rows: {e}")),
+            Err(e) => return Some(e),
         };
         if let Loadable::Loaded(hosts) = &mut self.feed.data {
             count_rows(hosts, &counts);

@@ -1,6 +1,7 @@
 //! Loading as a value: every view's data is one of these, and each state
 //! is drawn (a spinner, the data, or the error).
 
+use crate::lifecycle::Failure;
 use std::time::Instant;
 
 /// Data fetched from the database.
@@ -11,7 +12,8 @@ pub enum Loadable<T> {
     Idle,
     Loading,
     Loaded(T),
-    Failed(String),
+    /// The last answer failed and there is nothing older to show.
+    Failed(Failure),
 }
 
 impl<T> Loadable<T> {
@@ -45,7 +47,7 @@ impl<T> Feed<T> {
 
     /// Take an answer. On failure with data already shown, the data stays
     /// and the error is returned for the status bar.
-    pub fn finish(&mut self, result: Result<T, String>, now: Instant) -> Option<String> {
+    pub fn finish(&mut self, result: Result<T, Failure>, now: Instant) -> Option<Failure> {
         match result {
             Ok(t) => {
                 self.data = Loadable::Loaded(t);

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use crate::db::probe::Probe;
-use crate::db::worker::{self, Answer, Connection, FailureKind, Reply, Request, RequestId, Slot};
+use crate::db::worker::{self, Answer, Connection, Reply, Request, RequestId, Slot};
 use crate::lifecycle::call::TaskRef;
 use crate::lifecycle::call::{RecordCall, RecordOutcome};
 use crate::lifecycle::call::{WipeCall, WipeOutcome};
@@ -359,7 +359,7 @@ impl App {
         };
         let check = match result {
             Ok(()) => Some(JobCheck::Exists),
-            Err(f) if f.refused() => Some(JobCheck::Unknown(f.message)),
+            Err(f) if f.is_refusal() => Some(JobCheck::Unknown(f.to_string())),
             // Not connected, or the query failed: the line stays as it
             // is, and Enter will say what is wrong.
             Err(_) => None,
@@ -655,9 +655,12 @@ impl App {
                 if result.is_ok() && !self.requests.waiting(Slot::HostCounts) {
                     effects.push(self.issue(Request::HostCounts));
                 }
-                self.hosts.accept(result.map_err(text), now)
+                self.hosts.accept(result, now).map(|f| f.to_string())
             }
-            Reply::HostCounts(result) => self.hosts.accept_counts(result.map_err(text)),
+            Reply::HostCounts(result) => self
+                .hosts
+                .accept_counts(result)
+                .map(|f| format!("counting the hosts' rows: {f}")),
             Reply::Host { host, result } => {
                 // Moved, not cloned, into the screen: a host's rows are
                 // the biggest answer there is.
@@ -665,7 +668,7 @@ impl App {
                     Screen::Host(v) if v.host == host => Some(v),
                     _ => None,
                 }) {
-                    Some(v) => v.accept(result.map_err(text), now),
+                    Some(v) => v.accept(result, now).map(|f| f.to_string()),
                     None => None,
                 }
             }
@@ -674,7 +677,7 @@ impl App {
                     Screen::History(v) if v.host == host => Some(v),
                     _ => None,
                 }) {
-                    Some(v) => v.accept(result.map_err(text), now),
+                    Some(v) => v.accept(result, now).map(|f| f.to_string()),
                     None => None,
                 }
             }
@@ -691,7 +694,7 @@ impl App {
                     Screen::Runvars(v) if v.source.answers(&request) => Some(v),
                     _ => None,
                 }) {
-                    Some(v) => v.accept(result.map_err(text), now),
+                    Some(v) => v.accept(result, now).map(|f| f.to_string()),
                     None => None,
                 }
             }
@@ -701,15 +704,7 @@ impl App {
                 {
                     c.plan = match result {
                         Ok((plan, detail)) => Loadable::Loaded(WipePreview { plan, detail }),
-                        // Only a refusal is the wipe's answer; anything
-                        // else says nothing of whether it would pass.
-                        Err(f) => Loadable::Failed(match f.kind {
-                            FailureKind::Refused => format!("refused: {}", f.message),
-                            FailureKind::NotConnected => {
-                                format!("cannot check now: {}", f.message)
-                            }
-                            FailureKind::Failed => format!("the check failed: {}", f.message),
-                        }),
+                        Err(f) => Loadable::Failed(f),
                     };
                 }
                 None
@@ -717,7 +712,7 @@ impl App {
             Reply::Wiped { call, result } => {
                 match result {
                     Ok(o) => self.say(wiped_message(&call.host, &o), false),
-                    Err(f) => self.say(format!("wiped {}: {}", call.host, f.message), true),
+                    Err(f) => self.say(format!("wiped {}: {f}", call.host), true),
                 }
                 effects = self.reload();
                 None
@@ -725,10 +720,7 @@ impl App {
             Reply::Recorded { call, result } => {
                 match result {
                     Ok(o) => self.say(recorded_message(&call, &o), false),
-                    Err(f) => self.say(
-                        format!("{} {}: {}", call.mode.name(), call.host, f.message),
-                        true,
-                    ),
+                    Err(f) => self.say(format!("{} {}: {f}", call.mode.name(), call.host), true),
                 }
                 effects = self.reload();
                 None
@@ -739,11 +731,6 @@ impl App {
         }
         effects
     }
-}
-
-/// A failure as a view shows it.
-fn text(f: worker::Failure) -> String {
-    f.message
 }
 
 fn wiped_message(host: &str, o: &WipeOutcome) -> String {

@@ -3,6 +3,7 @@
 //! entry to that job's own runvars, so the chain of jobs that shared a
 //! host can be walked (Esc walks back).
 
+use crate::lifecycle::Failure;
 use std::time::Instant;
 
 use super::action::Action;
@@ -111,9 +112,9 @@ impl RunvarsView {
 
     pub fn accept(
         &mut self,
-        result: Result<Vec<JobRunvar>, String>,
+        result: Result<Vec<JobRunvar>, Failure>,
         now: Instant,
-    ) -> Option<String> {
+    ) -> Option<Failure> {
         let msg = self.feed.finish(
             result.map(|v| v.into_iter().map(RunvarData::new).collect()),
             now,

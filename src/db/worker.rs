@@ -44,6 +44,7 @@ use super::read;
 use super::record::Recorder;
 use super::wipe;
 use super::{Config, Error, Result, connect_blocking};
+use crate::lifecycle::Failure;
 use crate::lifecycle::call::{RecordCall, RecordOutcome};
 use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
 use crate::lifecycle::report::{HistoryEntry, HostDetail, HostSummary, JobRunvar};
@@ -265,49 +266,12 @@ impl Reply {
     }
 }
 
-/// A failed request: the message an operator should read (PostgreSQL's
-/// detail and hint included), and whether it was a refusal, in which case
-/// nothing was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub message: String,
-    pub kind: FailureKind,
-}
-
-/// Why a request failed: the UI words each differently (a refusal is
-/// final and wrote nothing; "not connected" will pass).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// Refused by hostlife's checks (or the role's rights) before or
-    /// instead of writing: nothing was written.
-    Refused,
-    /// No connection to ask on; the worker is reconnecting.
-    NotConnected,
-    /// The database, or the worker, failed.
-    Failed,
-}
-
-impl Failure {
-    pub fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            kind,
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        match e {
+            Error::Refused(r) => Failure::Refused(r),
+            other => Failure::Failed(other.to_string()),
         }
-    }
-
-    pub fn refused(&self) -> bool {
-        self.kind == FailureKind::Refused
-    }
-}
-
-impl From<&Error> for Failure {
-    fn from(e: &Error) -> Failure {
-        let kind = if e.is_refusal() {
-            FailureKind::Refused
-        } else {
-            FailureKind::Failed
-        };
-        Failure::new(kind, e.to_string())
     }
 }
 
@@ -613,15 +577,15 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         {
             return Served::Stop;
         }
-        let refusal = self.probe.as_ref().and_then(|p| {
-            p.unusable()
-                .map(|message| Failure::new(FailureKind::Failed, message))
-        });
+        let refusal = self
+            .probe
+            .as_ref()
+            .and_then(|p| p.unusable().map(Failure::Unusable));
         let refusal = refusal.or_else(|| {
             let why = request
                 .is_write()
                 .then(|| self.probe.as_ref()?.read_only_reason())?;
-            why.map(|message| Failure::new(FailureKind::Refused, message))
+            why.map(Failure::ReadOnly)
         });
         let mut panicked = None;
         let failure = match (&mut self.client, &self.down, refusal) {
@@ -647,23 +611,20 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
                     Err(payload) => {
                         let why = panic_message(payload.as_ref());
                         panicked = Some(why.clone());
-                        Err(Failure::new(
-                            FailureKind::Failed,
-                            format!(
-                                "internal error in the database worker: {why}; it starts again on a new connection"
-                            ),
-                        ))
+                        Err(Failure::Failed(format!(
+                            "internal error in the database worker: {why}; it starts again on a new connection"
+                        )))
                     }
                 }
             }
-            (None, Some((error, at)), _) => Err(Failure::new(
-                FailureKind::NotConnected,
-                format!(
-                    "not connected ({error}); retrying in {} s",
-                    at.saturating_duration_since(Instant::now()).as_secs() + 1
-                ),
-            )),
-            (None, None, _) => Err(Failure::new(FailureKind::NotConnected, "not connected")),
+            (None, Some((error, at)), _) => Err(Failure::NotConnected {
+                cause: Some(error.clone()),
+                retry_in: Some(at.saturating_duration_since(Instant::now())),
+            }),
+            (None, None, _) => Err(Failure::NotConnected {
+                cause: None,
+                retry_in: None,
+            }),
         };
         let reply = failure.unwrap_or_else(|f| Reply::failed(request, f));
         let lost = self.client.as_ref().is_some_and(Client::is_closed);
@@ -719,7 +680,7 @@ impl LazyRecorder {
 
 fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) -> Reply {
     fn out<T>(r: Result<T>) -> Outcome<T> {
-        r.map_err(|e| Failure::from(&e))
+        r.map_err(Failure::from)
     }
     match request {
         Request::Hosts => Reply::Hosts(out(read_only(client, |c| read::hosts_listed(c)))),
@@ -826,10 +787,9 @@ mod tests {
         };
         let failure = a.reply.failure().expect("a failure").clone();
         assert!(
-            failure.message.contains("a bug in reading boom"),
+            matches!(&failure, Failure::Failed(m) if m.contains("a bug in reading boom")),
             "{failure:?}"
         );
-        assert_eq!(failure.kind, FailureKind::Failed);
         let Event::Connection(Connection::Down { error, .. }) = next() else {
             panic!("the connection was kept")
         };

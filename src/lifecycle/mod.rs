@@ -9,6 +9,7 @@
 
 pub mod call;
 pub mod decide;
+mod failure;
 mod listing;
 mod refusal;
 pub mod report;
@@ -18,6 +19,7 @@ mod text;
 mod view;
 pub mod wipe;
 
+pub use failure::Failure;
 pub use listing::{Listing, ListingContext, ListingFlags, later_notprep, listing};
 pub use refusal::{Refusal, TaskLabel};
 pub use report::Task;

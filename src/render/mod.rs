@@ -31,6 +31,7 @@ use crate::app::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use crate::app::loadable::Loadable;
 use crate::app::screen::Screen;
 use crate::app::{App, Overlay};
+use crate::lifecycle::Failure;
 
 /// What every widget needs besides its own state.
 #[derive(Debug, Clone, Copy)]
@@ -131,15 +132,28 @@ pub fn placeholder<T>(data: &Loadable<T>, area: Rect, buf: &mut Buffer, ctx: Ctx
             Span::styled(ctx.spinner(), ctx.theme.key()),
             Span::raw(" loading…"),
         ]),
-        Loadable::Failed(e) => Line::from(vec![
-            Span::styled("✗ ", ctx.theme.error()),
-            Span::styled(e.clone(), ctx.theme.error()),
-        ]),
+        Loadable::Failed(f) => failure_line(f, "", ctx.theme),
     };
     Paragraph::new(line)
         .wrap(Wrap { trim: false })
         .render(area, buf);
     true
+}
+
+/// A failed request as one line: a refusal or an error in the error
+/// colour, "not connected" (which passes by itself) muted with the time of
+/// the next try. `what` leads the text of refusals and errors, so a dialog
+/// can say whose failure it is.
+pub fn failure_line(f: &Failure, what: &str, theme: Theme) -> Line<'static> {
+    match f {
+        Failure::NotConnected { .. } => Line::from(vec![
+            Span::styled("… ", theme.key()),
+            Span::styled(format!("{what}{f}"), theme.muted()),
+        ]),
+        Failure::Refused(_) | Failure::ReadOnly(_) | Failure::Unusable(_) | Failure::Failed(_) => {
+            Line::styled(format!("✗ {what}{f}"), theme.error())
+        }
+    }
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.

@@ -5,13 +5,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
-use super::{Ctx, centered};
+use super::{Ctx, centered, failure_line};
 use crate::app::Config;
 use crate::app::action::Action;
 use crate::app::confirm::{ConfirmView, WipePreview, Write};
 use crate::app::keymap::{self, Context};
 use crate::app::loadable::Loadable;
 use crate::app::palette::{Palette, VERBS};
+use crate::lifecycle::Failure;
 use crate::lifecycle::call::StepRef;
 use crate::lifecycle::report::RowView;
 
@@ -154,8 +155,15 @@ impl ConfirmWidget<'_> {
                 Span::styled(self.ctx.spinner(), t.key()),
                 Span::raw(" checking who holds the host…"),
             ])),
-            Loadable::Failed(e) => {
-                lines.push(Line::styled(format!("✗ {e}"), t.error()));
+            Loadable::Failed(f) => {
+                // Only a refusal is the wipe's answer; anything else says
+                // nothing of whether it would pass.
+                let what = match f {
+                    Failure::Refused(_) | Failure::ReadOnly(_) => "refused: ",
+                    Failure::NotConnected { .. } => "cannot check now: ",
+                    Failure::Unusable(_) | Failure::Failed(_) => "the check failed: ",
+                };
+                lines.push(failure_line(f, what, t));
                 lines.push(Line::from("Nothing will be written."));
             }
             Loadable::Loaded(WipePreview { plan, detail }) => {

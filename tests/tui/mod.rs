@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hostlife::app::{App, Config, Effect, Event, update};
-use hostlife::db::worker::{self, Answer, FailureKind, Reply, Request};
+use hostlife::db::worker::{self, Answer, Reply, Request};
+use hostlife::lifecycle::Failure;
 use hostlife::lifecycle::Task;
 use hostlife::lifecycle::TaskLabel;
 use hostlife::lifecycle::call::TaskRef;
@@ -352,15 +353,12 @@ pub fn answer(id: u64, reply: Reply) -> Event {
 
 /// `request`'s answer, failed with `message`.
 pub fn failed(id: u64, request: Request, message: &str) -> Event {
-    failed_as(id, request, message, FailureKind::Failed)
+    failed_with(id, request, Failure::Failed(message.to_owned()))
 }
 
-/// `request`'s answer, failed with `message`, of `kind`.
-pub fn failed_as(id: u64, request: Request, message: &str, kind: FailureKind) -> Event {
-    answer(
-        id,
-        Reply::failed(request, worker::Failure::new(kind, message)),
-    )
+/// `request`'s answer, failed with `failure`.
+pub fn failed_with(id: u64, request: Request, failure: Failure) -> Event {
+    answer(id, Reply::failed(request, failure))
 }
 
 /// Answer every request in `effects` from the fixture; return the other
