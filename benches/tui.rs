@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hostlife::app::screen::Screen;
-use hostlife::app::{App, Config, Effect, Event, update};
+use hostlife::app::{App, Effect, Event, Settings, update};
 use hostlife::db::testdb::TestDb;
 use hostlife::db::worker::{self, Worker};
 use hostlife::lifecycle::call::TaskRef;
@@ -288,10 +288,10 @@ fn shown_rows(app: &App) -> usize {
     }
 }
 
-fn harness(config: hostlife::db::Config) -> Harness {
+fn harness(config: hostlife::db::PgConfig) -> Harness {
     let (tx, rx) = mpsc::channel();
     let worker = Worker::spawn(config, move |e| tx.send(Event::Db(e)).is_ok()).expect("worker");
-    let config = Config {
+    let config = Settings {
         db_label: "bench".to_owned(),
         read_only: false,
         refresh: Duration::from_secs(3600),
@@ -315,7 +315,7 @@ fn harness(config: hostlife::db::Config) -> Harness {
 /// The child: only the browser, against the database built by the parent.
 fn browser_only(conninfo: &str) {
     let start = proc_status("VmRSS:");
-    let config: hostlife::db::Config = conninfo.parse().expect("conninfo");
+    let config: hostlife::db::PgConfig = conninfo.parse().expect("conninfo");
     let mut h = harness(config);
     h.draw();
     h.settle();

@@ -468,8 +468,8 @@ impl TuiArgs {
     /// The browser's settings, for a database shown as `db_label`. The
     /// operator writes as the static task `USER@<short hostname>`, as the
     /// CLI does without `--task`.
-    pub fn app_config(&self, db_label: String) -> hostlife::app::Config {
-        hostlife::app::Config {
+    pub fn app_settings(&self, db_label: String) -> hostlife::app::Settings {
+        hostlife::app::Settings {
             db_label,
             read_only: self.read_only,
             refresh: self.refresh_interval(),

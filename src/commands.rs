@@ -12,7 +12,7 @@ use serde_json::json;
 use std::io::IsTerminal;
 
 use crate::cli::{Command, Config, TuiArgs};
-use crate::failure::Failure;
+use crate::command_error::CommandError;
 use crate::output;
 use crate::seed::seed;
 
@@ -20,25 +20,25 @@ use crate::seed::seed;
 /// that has been probed: a database hostlife cannot read is one line and
 /// exit 2 here, not an SQL error later. With `write`, a role that may
 /// not write is refused (exit 1) before anything is attempted.
-fn connect(db: Option<&str>, write: bool) -> Result<postgres::Client, Failure> {
+fn connect(db: Option<&str>, write: bool) -> Result<postgres::Client, CommandError> {
     let mut client =
-        connect::connect(&resolve(db)?).map_err(|e| Failure::Connect(e.to_string()))?;
+        connect::connect(&resolve(db)?).map_err(|e| CommandError::Connect(e.to_string()))?;
     check(&probe::probe(&mut client)?, write)?;
     Ok(client)
 }
 
 /// A connection for `db init` / `db upgrade`, which make the schema the
 /// probe would look for.
-fn connect_unprobed(db: Option<&str>) -> Result<postgres::Client, Failure> {
-    connect::connect(&resolve(db)?).map_err(|e| Failure::Connect(e.to_string()))
+fn connect_unprobed(db: Option<&str>) -> Result<postgres::Client, CommandError> {
+    connect::connect(&resolve(db)?).map_err(|e| CommandError::Connect(e.to_string()))
 }
 
-fn check(probe: &probe::Probe, write: bool) -> Result<(), Failure> {
+fn check(probe: &probe::Probe, write: bool) -> Result<(), CommandError> {
     if let Some(why) = probe.unusable() {
-        return Err(Failure::Connect(why));
+        return Err(CommandError::Connect(why));
     }
     if write && let Some(why) = probe.read_only_reason() {
-        return Err(Failure::Refused {
+        return Err(CommandError::Refused {
             message: why,
             detail: json!({"refusal": "read_only", "user": probe.user}),
         });
@@ -47,9 +47,9 @@ fn check(probe: &probe::Probe, write: bool) -> Result<(), Failure> {
 }
 
 /// A recorder on its own pipelined connection, probed for writing.
-fn connect_recorder(db: Option<&str>) -> Result<Recorder, Failure> {
-    let conn =
-        connect::connect_pipelined(&resolve(db)?).map_err(|e| Failure::Connect(e.to_string()))?;
+fn connect_recorder(db: Option<&str>) -> Result<Recorder, CommandError> {
+    let conn = connect::connect_pipelined(&resolve(db)?)
+        .map_err(|e| CommandError::Connect(e.to_string()))?;
     let recorder = Recorder::new(conn)?;
     check(&recorder.probe()?, true)?;
     Ok(recorder)
@@ -59,14 +59,14 @@ fn connect_recorder(db: Option<&str>) -> Result<Recorder, Failure> {
 fn read<T>(
     client: &mut postgres::Client,
     f: impl FnOnce(&mut postgres::Transaction<'_>) -> hostlife::db::Result<T>,
-) -> Result<T, Failure> {
+) -> Result<T, CommandError> {
     Ok(read::read_only(client, None, f)?)
 }
 
 /// Where to connect, with any warnings printed.
-fn resolve(db: Option<&str>) -> Result<connect::Resolved, Failure> {
+fn resolve(db: Option<&str>) -> Result<connect::Resolved, CommandError> {
     let resolved =
-        connect::resolve_from_process(db).map_err(|e| Failure::Connect(e.to_string()))?;
+        connect::resolve_from_process(db).map_err(|e| CommandError::Connect(e.to_string()))?;
     for warning in &resolved.warnings {
         eprintln!("hostlife: warning: {warning}");
     }
@@ -75,24 +75,24 @@ fn resolve(db: Option<&str>) -> Result<connect::Resolved, Failure> {
 
 /// Open the browser on the resolved database. The connection itself is
 /// made by the browser's worker, which also reconnects when it drops.
-fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), Failure> {
+fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), CommandError> {
     if !std::io::stdout().is_terminal() {
-        return Err(Failure::Refused {
+        return Err(CommandError::Refused {
             message: "the browser needs a terminal; use a subcommand (see --help) in scripts"
                 .into(),
             detail: serde_json::Value::Null,
         });
     }
     let resolved =
-        connect::resolve_from_process(db).map_err(|e| Failure::Connect(e.to_string()))?;
+        connect::resolve_from_process(db).map_err(|e| CommandError::Connect(e.to_string()))?;
     let label = resolved.spec.to_string();
-    hostlife::tui::run(resolved, args.app_config(label), args.mouse)
-        .map_err(|e| Failure::Failed(format!("{e:?}")))
+    hostlife::tui::run(resolved, args.app_settings(label), args.mouse)
+        .map_err(|e| CommandError::Failed(format!("{e:?}")))
 }
 
-fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+fn print_json<T: Serialize>(value: &T) -> Result<(), CommandError> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::Failed(format!("cannot encode JSON: {e}")))?;
+        .map_err(|e| CommandError::Failed(format!("cannot encode JSON: {e}")))?;
     println!("{text}");
     Ok(())
 }
@@ -131,7 +131,7 @@ fn print_upgrade(report: &upgrade::Report) {
     }
 }
 
-fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), Failure> {
+fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), CommandError> {
     if json {
         return print_json(outcome);
     }
@@ -154,7 +154,7 @@ fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), Failure> {
 }
 
 /// Run a command other than the browser and the demo.
-pub fn run(config: Config) -> Result<(), Failure> {
+pub fn run(config: Config) -> Result<(), CommandError> {
     let db = config.db.as_deref();
     match config.command {
         Command::Record { call, json } => {
@@ -179,7 +179,7 @@ pub fn run(config: Config) -> Result<(), Failure> {
             lookup,
             json,
         } => {
-            let decoded = lifecycle::decode(&runvar).map_err(|e| Failure::Refused {
+            let decoded = lifecycle::decode(&runvar).map_err(|e| CommandError::Refused {
                 message: e.to_string(),
                 detail: serde_json::to_value(&e).unwrap_or_default(),
             })?;

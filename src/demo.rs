@@ -8,7 +8,7 @@ use hostlife::db::schema;
 use hostlife::sim::{Scale, SeedConfig};
 
 use crate::cli::{DemoArgs, TuiArgs};
-use crate::failure::Failure;
+use crate::command_error::CommandError;
 
 const DBNAME: &str = "osstest";
 /// How far back the simulated history starts: about the span a medium
@@ -21,13 +21,15 @@ fn now_epoch() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn setup_failed(what: &str) -> impl FnOnce(hostlife::db::cluster::ClusterError) -> Failure + '_ {
-    move |e| Failure::Connect(format!("{what}: {e}"))
+fn setup_failed(
+    what: &str,
+) -> impl FnOnce(hostlife::db::cluster::ClusterError) -> CommandError + '_ {
+    move |e| CommandError::Connect(format!("{what}: {e}"))
 }
 
 /// Start the cluster, fill it, and open the browser (or, without a
 /// terminal, print where it is and a summary).
-pub fn run(args: DemoArgs, tui: TuiArgs) -> Result<(), Failure> {
+pub fn run(args: DemoArgs, tui: TuiArgs) -> Result<(), CommandError> {
     eprintln!("hostlife demo: starting a throwaway PostgreSQL cluster…");
     let cluster = match &args.keep {
         Some(dir) => Cluster::start_in(dir, true),
@@ -50,13 +52,13 @@ pub fn run(args: DemoArgs, tui: TuiArgs) -> Result<(), Failure> {
         // Resolved from the cluster's own connection string alone: the
         // operator's PG* variables are for their database, not the demo's.
         let resolved = hostlife::db::connect::resolve(Some(&conninfo), &|_| None, None)
-            .map_err(|e| Failure::Connect(e.to_string()))?;
+            .map_err(|e| CommandError::Connect(e.to_string()))?;
         hostlife::tui::run(
             resolved,
-            tui.app_config(format!("demo cluster {}", cluster.dir().display())),
+            tui.app_settings(format!("demo cluster {}", cluster.dir().display())),
             tui.mouse,
         )
-        .map_err(|e| Failure::Failed(format!("{e:?}")))?;
+        .map_err(|e| CommandError::Failed(format!("{e:?}")))?;
     } else {
         println!("demo database: {conninfo}");
         let mut client = hostlife::db::connect_blocking(&db)

@@ -3,9 +3,9 @@
 //! arguments into a `Config`, `commands` carries it out, `output` prints.
 
 mod cli;
+mod command_error;
 mod commands;
 mod demo;
-mod failure;
 mod output;
 mod seed;
 
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     let config = match Config::from_cli(cli, &|k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(msg) => {
-            let failure = failure::Failure::Refused {
+            let failure = command_error::CommandError::Refused {
                 message: msg,
                 detail: serde_json::Value::Null,
             };
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn report(failure: &failure::Failure, json: bool) -> ExitCode {
+fn report(failure: &command_error::CommandError, json: bool) -> ExitCode {
     if json {
         println!("{}", failure.to_json());
     }

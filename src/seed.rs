@@ -2,18 +2,18 @@
 
 use hostlife::sim::{self, ProgressBar, SeedConfig, SeedError, SeedReport};
 
-use crate::failure::Failure;
+use crate::command_error::CommandError;
 
 /// Seed with a progress bar (shown once seeding has taken a second).
-pub fn seed(config: &hostlife::db::Config, cfg: &SeedConfig) -> Result<SeedReport, Failure> {
+pub fn seed(config: &hostlife::db::PgConfig, cfg: &SeedConfig) -> Result<SeedReport, CommandError> {
     let bar = ProgressBar::new();
     let report = sim::seed(config, cfg, &|p| bar.report(p));
     bar.finish();
     report.map_err(|e| match e {
-        SeedError::Config(_) | SeedError::NotEmpty(_) => Failure::Refused {
+        SeedError::BadConfig(_) | SeedError::NotEmpty(_) => CommandError::Refused {
             message: e.to_string(),
             detail: serde_json::Value::Null,
         },
-        other => Failure::Failed(other.to_string()),
+        other => CommandError::Failed(other.to_string()),
     })
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hostlife::app::confirm::Write;
 use hostlife::app::hosts::Column;
-use hostlife::app::keymap::Context;
+use hostlife::app::keymap::Scope;
 use hostlife::app::screen::Screen;
 use hostlife::app::{Effect, Event, Overlay, update};
 use hostlife::db::worker::{Reply, Request};
@@ -35,7 +35,7 @@ fn requests(effects: &[Effect]) -> Vec<Request> {
 fn filter_is_incremental_and_case_insensitive_and_esc_clears_it() {
     let (mut app, _) = loaded_app(false);
     press(&mut app, [ch('/')]);
-    assert_eq!(app.contexts(), [Context::Filter]);
+    assert_eq!(app.contexts(), [Scope::Filter]);
     press(&mut app, typed("FI"));
     let names: Vec<_> = app.hosts.visible().iter().map(|h| h.host.clone()).collect();
     assert_eq!(names, ["fiano0"]);

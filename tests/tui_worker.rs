@@ -18,7 +18,7 @@ use crossterm::event::KeyCode;
 use hostlife::app::confirm::ConfirmView;
 use hostlife::app::loadable::Loadable;
 use hostlife::app::screen::Screen;
-use hostlife::app::{App, Config, Effect, Event, Overlay, update};
+use hostlife::app::{App, Effect, Event, Overlay, Settings, update};
 use hostlife::db::task;
 use hostlife::db::testdb::TestDb;
 use hostlife::db::worker::{self, Answer, Connection, Reply, Request, Worker};
@@ -57,7 +57,7 @@ fn seeded() -> TestDb {
     db
 }
 
-fn spawn(config: hostlife::db::Config) -> (Worker, Receiver<Event>) {
+fn spawn(config: hostlife::db::PgConfig) -> (Worker, Receiver<Event>) {
     let (tx, rx) = mpsc::channel();
     let worker = Worker::spawn(config, move |e| tx.send(Event::Db(e)).is_ok()).expect("worker");
     (worker, rx)
@@ -214,8 +214,8 @@ fn stale_answers_never_reach_the_view() {
     assert_eq!(detail.rows.len(), 1);
 }
 
-fn config() -> Config {
-    Config {
+fn config() -> Settings {
+    Settings {
         operator_task: operator(),
         ..tui::config(false)
     }
@@ -318,7 +318,7 @@ fn a_refused_wipe_shows_who_holds_the_host_and_writes_nothing() {
 
 #[test]
 fn an_unreachable_server_is_reported_and_requests_fail_fast() {
-    let mut config = hostlife::db::Config::new();
+    let mut config = hostlife::db::PgConfig::new();
     config
         .host("127.0.0.1")
         .port(1)

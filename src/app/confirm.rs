@@ -4,7 +4,7 @@
 use crossterm::event::KeyEvent;
 
 use super::action::Action;
-use super::keymap::{self, Context};
+use super::keymap::{self, Scope};
 use super::loadable::Loadable;
 use crate::db::worker::Request;
 use crate::lifecycle::call::RecordCall;
@@ -76,7 +76,7 @@ impl ConfirmView {
     }
 
     pub fn key(&self, key: &KeyEvent) -> ConfirmOutcome {
-        match keymap::lookup(Context::Confirm, key) {
+        match keymap::lookup(Scope::Confirm, key) {
             Some(Action::Confirm) if self.ready() => ConfirmOutcome::Go,
             Some(Action::Deny) => ConfirmOutcome::Cancel,
             _ => ConfirmOutcome::Used,

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use super::keymap::{self, BINDINGS, Context};
+use super::keymap::{self, BINDINGS, Scope};
 use super::palette::VERBS;
 
 /// One line of help.
@@ -18,7 +18,7 @@ pub struct HelpLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpView {
     /// The contexts of the view help was opened on, most specific first.
-    pub contexts: Vec<Context>,
+    pub contexts: Vec<Scope>,
     pub filter: String,
     pub scroll: usize,
 }
@@ -31,7 +31,7 @@ pub enum HelpOutcome {
 }
 
 impl HelpView {
-    pub fn new(contexts: Vec<Context>) -> Self {
+    pub fn new(contexts: Vec<Scope>) -> Self {
         HelpView {
             contexts,
             filter: String::new(),
@@ -68,7 +68,7 @@ impl HelpView {
     }
 
     pub fn key(&mut self, key: &KeyEvent) -> HelpOutcome {
-        match keymap::lookup(Context::Help, key) {
+        match keymap::lookup(Scope::Help, key) {
             Some(Action::Cancel) if self.filter.is_empty() => return HelpOutcome::Close,
             Some(Action::Cancel) => self.filter.clear(),
             Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),

@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
 use super::cursor::Cursor;
-use super::keymap::{self, Context};
+use super::keymap::{self, Scope};
 use super::loadable::{Feed, Loadable};
 use super::reaction::{Reaction, Target};
 use crate::lifecycle::report::{HostSummary, count_rows};
@@ -358,7 +358,7 @@ impl HostsView {
     /// A key while the filter input has the keyboard. Always used: typing
     /// must not trigger commands.
     pub fn filter_key(&mut self, key: &KeyEvent) {
-        match keymap::lookup(Context::Filter, key) {
+        match keymap::lookup(Scope::Filter, key) {
             Some(Action::Submit) => self.editing = false,
             Some(Action::Cancel) => {
                 self.editing = false;

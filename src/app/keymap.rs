@@ -8,7 +8,7 @@ use super::action::Action;
 /// Where a binding applies. A screen's keys are its own context, then
 /// `List`, then `Global`; dialogs and inputs take keys before screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Context {
+pub enum Scope {
     Global,
     List,
     Hosts,
@@ -21,19 +21,19 @@ pub enum Context {
     Help,
 }
 
-impl Context {
+impl Scope {
     pub fn title(self) -> &'static str {
         match self {
-            Context::Global => "anywhere",
-            Context::List => "lists",
-            Context::Hosts => "hosts",
-            Context::Host => "host",
-            Context::Runvars => "runvars",
-            Context::History => "history",
-            Context::Filter => "filter input",
-            Context::Palette => "command palette",
-            Context::Confirm => "confirmation",
-            Context::Help => "help",
+            Scope::Global => "anywhere",
+            Scope::List => "lists",
+            Scope::Hosts => "hosts",
+            Scope::Host => "host",
+            Scope::Runvars => "runvars",
+            Scope::History => "history",
+            Scope::Filter => "filter input",
+            Scope::Palette => "command palette",
+            Scope::Confirm => "confirmation",
+            Scope::Help => "help",
         }
     }
 }
@@ -108,18 +108,13 @@ impl Key {
 /// One binding: keys, what they do, in which context, and the help text.
 #[derive(Debug)]
 pub struct Binding {
-    pub context: Context,
+    pub context: Scope,
     pub keys: &'static [Key],
     pub action: Action,
     pub help: &'static str,
 }
 
-const fn bind(
-    context: Context,
-    keys: &'static [Key],
-    action: Action,
-    help: &'static str,
-) -> Binding {
+const fn bind(context: Scope, keys: &'static [Key], action: Action, help: &'static str) -> Binding {
     Binding {
         context,
         keys,
@@ -128,7 +123,7 @@ const fn bind(
     }
 }
 
-use Context as C;
+use Scope as C;
 
 /// Every binding. Order within a context is the order help lists them.
 pub static BINDINGS: &[Binding] = &[
@@ -365,7 +360,7 @@ pub static BINDINGS: &[Binding] = &[
 ];
 
 /// The action a key has in a context, if any.
-pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
+pub fn lookup(context: Scope, ev: &KeyEvent) -> Option<Action> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
@@ -376,7 +371,7 @@ pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
 }
 
 /// The first key bound to an action in a context, for hints.
-pub fn key_for(context: Context, action: Action) -> Option<&'static Key> {
+pub fn key_for(context: Scope, action: Action) -> Option<&'static Key> {
     BINDINGS
         .iter()
         .find(|b| b.context == context && b.action == action)
@@ -408,8 +403,8 @@ mod tests {
     #[test]
     fn shifted_letters_match_with_or_without_shift_reported() {
         let g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(lookup(Context::List, &g), Some(Action::Bottom));
+        assert_eq!(lookup(Scope::List, &g), Some(Action::Bottom));
         let g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::NONE);
-        assert_eq!(lookup(Context::List, &g), Some(Action::Bottom));
+        assert_eq!(lookup(Scope::List, &g), Some(Action::Bottom));
     }
 }

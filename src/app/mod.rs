@@ -49,7 +49,7 @@ use help::{HelpOutcome, HelpView};
 use history::HistoryView;
 use host::HostView;
 use hosts::HostsView;
-use keymap::Context;
+use keymap::Scope;
 use loadable::Loadable;
 use palette::{Command, JobCheck, Palette, PaletteOutcome};
 use reaction::{Reaction, Target};
@@ -58,7 +58,7 @@ use screen::Screen;
 
 /// What the app needs to know from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
+pub struct Settings {
     /// Where the database is, for the header (no password).
     pub db_label: String,
     pub read_only: bool,
@@ -176,7 +176,7 @@ pub struct Live {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
-    pub config: Config,
+    pub settings: Settings,
     pub hosts: HostsView,
     /// Screens drilled into, above the hosts list; the last is shown.
     pub stack: Vec<Screen>,
@@ -192,9 +192,9 @@ pub struct App {
 
 impl App {
     /// A new app and its first requests.
-    pub fn new(config: Config, mouse: bool, now: Instant) -> (App, Vec<Effect>) {
+    pub fn new(settings: Settings, mouse: bool, now: Instant) -> (App, Vec<Effect>) {
         let mut app = App {
-            config,
+            settings,
             hosts: HostsView::new(),
             stack: Vec::new(),
             overlay: None,
@@ -217,18 +217,18 @@ impl App {
     }
 
     /// The context of the screen shown.
-    pub fn screen_context(&self) -> Context {
-        self.stack.last().map_or(Context::Hosts, Screen::context)
+    pub fn screen_context(&self) -> Scope {
+        self.stack.last().map_or(Scope::Hosts, Screen::context)
     }
 
     /// The contexts whose keys apply now, most specific first.
-    pub fn contexts(&self) -> Vec<Context> {
+    pub fn contexts(&self) -> Vec<Scope> {
         match &self.overlay {
-            Some(Overlay::Help(_)) => vec![Context::Help],
-            Some(Overlay::Palette(_)) => vec![Context::Palette],
-            Some(Overlay::Confirm(_)) => vec![Context::Confirm],
-            None if self.stack.is_empty() && self.hosts.editing => vec![Context::Filter],
-            None => vec![self.screen_context(), Context::List, Context::Global],
+            Some(Overlay::Help(_)) => vec![Scope::Help],
+            Some(Overlay::Palette(_)) => vec![Scope::Palette],
+            Some(Overlay::Confirm(_)) => vec![Scope::Confirm],
+            None if self.stack.is_empty() && self.hosts.editing => vec![Scope::Filter],
+            None => vec![self.screen_context(), Scope::List, Scope::Global],
         }
     }
 
@@ -272,7 +272,7 @@ impl App {
     /// Why writes are refused, if they are: `--read-only`, or a role the
     /// connection's probe found may not write.
     pub fn read_only_reason(&self) -> Option<String> {
-        if self.config.read_only {
+        if self.settings.read_only {
             return Some("writes are disabled (--read-only)".to_owned());
         }
         self.live.probe.as_ref()?.read_only_reason()
@@ -316,8 +316,8 @@ impl App {
             .filter_map(|&s| self.requests.took(s))
             .reduce(|a, b| a + b);
         match took {
-            Some(took) if took * STRETCH > self.config.refresh => took * STRETCH,
-            _ => self.config.refresh,
+            Some(took) if took * STRETCH > self.settings.refresh => took * STRETCH,
+            _ => self.settings.refresh,
         }
     }
 
@@ -332,7 +332,7 @@ impl App {
 
     /// Whether slow answers stretched the refresh interval.
     pub fn refresh_stretched(&self) -> bool {
-        self.refresh_interval() > self.config.refresh
+        self.refresh_interval() > self.settings.refresh
     }
 
     fn issue(&mut self, request: Request) -> Effect {
@@ -460,7 +460,7 @@ impl App {
             return Vec::new();
         }
         let context = self.screen_context();
-        let action = keymap::lookup(context, &key).or_else(|| keymap::lookup(Context::List, &key));
+        let action = keymap::lookup(context, &key).or_else(|| keymap::lookup(Scope::List, &key));
         if let Some(action) = action {
             match self.screen_action(action) {
                 Reaction::Ignored if action == Action::Back && !self.stack.is_empty() => {
@@ -475,7 +475,7 @@ impl App {
                 }
             }
         }
-        match keymap::lookup(Context::Global, &key) {
+        match keymap::lookup(Scope::Global, &key) {
             Some(action) => self.global(action),
             None => Vec::new(),
         }
@@ -532,7 +532,7 @@ impl App {
     }
 
     fn command(&mut self, command: Command) -> Vec<Effect> {
-        let task = self.config.operator_task.clone();
+        let task = self.settings.operator_task.clone();
         match command {
             Command::Record {
                 mode,
@@ -785,7 +785,7 @@ mod tests {
     use crossterm::event::{KeyCode, KeyModifiers};
 
     fn app(refresh: Duration, t0: Instant) -> (App, Effect) {
-        let config = Config {
+        let config = Settings {
             db_label: "test".to_owned(),
             read_only: true,
             refresh,

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
 use super::fuzzy;
-use super::keymap::{self, Context};
+use super::keymap::{self, Scope};
 use super::runvars::RunvarSource;
 use crate::lifecycle::Refusal;
 use crate::lifecycle::call::{JobRef, StepRef, check_host_name};
@@ -426,7 +426,7 @@ impl Palette {
     }
 
     pub fn key(&mut self, key: &KeyEvent, history: &[String], hosts: &[String]) -> PaletteOutcome {
-        match keymap::lookup(Context::Palette, key) {
+        match keymap::lookup(Scope::Palette, key) {
             Some(Action::Cancel) => return PaletteOutcome::Close,
             Some(Action::Submit) => {
                 if let Ok(cmd) = &self.parsed {

@@ -2,7 +2,7 @@
 
 use super::history::HistoryView;
 use super::host::HostView;
-use super::keymap::Context;
+use super::keymap::Scope;
 use super::runvars::RunvarsView;
 use crate::db::worker::Request;
 
@@ -15,11 +15,11 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub fn context(&self) -> Context {
+    pub fn context(&self) -> Scope {
         match self {
-            Screen::Host(_) => Context::Host,
-            Screen::Runvars(_) => Context::Runvars,
-            Screen::History(_) => Context::History,
+            Screen::Host(_) => Scope::Host,
+            Screen::Runvars(_) => Scope::Runvars,
+            Screen::History(_) => Scope::History,
         }
     }
 

@@ -196,14 +196,14 @@ impl Cluster {
 
     /// A connection configuration for database `dbname`, as the
     /// cluster's superuser.
-    pub fn config(&self, dbname: &str) -> super::Config {
+    pub fn config(&self, dbname: &str) -> super::PgConfig {
         self.config_as(dbname, SUPERUSER)
     }
 
     /// A connection configuration for database `dbname` as `role`
     /// (authentication is `trust`: the socket directory is private).
-    pub fn config_as(&self, dbname: &str, role: &str) -> super::Config {
-        let mut c = super::Config::new();
+    pub fn config_as(&self, dbname: &str, role: &str) -> super::PgConfig {
+        let mut c = super::PgConfig::new();
         c.host_path(&self.dir)
             .port(PORT)
             .user(role)
@@ -236,7 +236,7 @@ impl Cluster {
     /// by the role `osstest`, which made osstest's tables (schema section
     /// 2) and owns them, with `osstest_ro` allowed SELECT on every table.
     /// Returns the configuration for connecting as `osstest`.
-    pub fn create_osstest_database(&self, dbname: &str) -> Result<super::Config, ClusterError> {
+    pub fn create_osstest_database(&self, dbname: &str) -> Result<super::PgConfig, ClusterError> {
         use super::schema;
         let mut admin = self.connect("postgres")?;
         schema::create_roles(&mut admin).map_err(|e| ClusterError::Command {

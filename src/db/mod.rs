@@ -38,9 +38,9 @@ pub use error::{BatchFailure, Error, Result};
 /// Where and how to connect. tokio-postgres's settings: both the blocking
 /// client and the recorder's [`pipelined::Pipelined`] connection start from
 /// them (the blocking client's own type cannot be turned back into them).
-pub type Config = tokio_postgres::Config;
+pub type PgConfig = tokio_postgres::Config;
 
 /// A blocking client for `config`, without TLS.
-pub fn connect_blocking(config: &Config) -> Result<postgres::Client, postgres::Error> {
+pub fn connect_blocking(config: &PgConfig) -> Result<postgres::Client, postgres::Error> {
     postgres::Config::from(config.clone()).connect(postgres::NoTls)
 }

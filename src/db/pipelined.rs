@@ -12,7 +12,7 @@ use std::future::Future;
 use tokio::runtime::{Builder, Runtime};
 use tokio_postgres::{Client, NoTls};
 
-use super::Config;
+use super::PgConfig;
 
 /// An asynchronous client with the single-threaded runtime that drives it.
 /// The connection runs only while [`Pipelined::block_on`] does, on the
@@ -24,7 +24,7 @@ pub struct Pipelined {
 
 impl Pipelined {
     /// Connect without TLS, as [`super::connect_blocking`] does.
-    pub fn connect(config: &Config) -> Result<Pipelined, tokio_postgres::Error> {
+    pub fn connect(config: &PgConfig) -> Result<Pipelined, tokio_postgres::Error> {
         #[expect(
             clippy::expect_used,
             reason = "building a current-thread runtime fails only when the process is out of resources"

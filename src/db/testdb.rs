@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::cluster::Cluster;
 use super::record::Recorder;
 use super::schema;
-use super::{Config, connect_blocking};
+use super::{PgConfig, connect_blocking};
 
 /// The variable naming an existing server to test against.
 pub const TEST_DB_VAR: &str = "HOSTLIFE_TEST_DB";
@@ -20,14 +20,14 @@ const TEMPLATE: &str = "hostlife_template";
 
 enum Server {
     Cluster(Cluster),
-    External(Box<Config>),
+    External(Box<PgConfig>),
 }
 
 impl Server {
     /// Database `dbname` as `role`. On a server of our own the role logs
     /// in itself; on an external one the given login takes the role on
     /// at connection start (`-c role=…`), so it must be a member of it.
-    fn config_as(&self, dbname: &str, role: &str) -> Config {
+    fn config_as(&self, dbname: &str, role: &str) -> PgConfig {
         match self {
             Server::Cluster(c) => c.config_as(dbname, role),
             Server::External(c) => {
@@ -41,7 +41,7 @@ impl Server {
     }
 
     /// Database `dbname` as the administrator.
-    fn admin_config(&self, dbname: &str) -> Config {
+    fn admin_config(&self, dbname: &str) -> PgConfig {
         match self {
             Server::Cluster(c) => c.config(dbname),
             Server::External(c) => {
@@ -86,7 +86,7 @@ fn server() -> &'static Result<Server, String> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     SERVER.get_or_init(|| {
         let server = match std::env::var(TEST_DB_VAR) {
-            Ok(spec) => Config::from_str(&spec)
+            Ok(spec) => PgConfig::from_str(&spec)
                 .map(|c| Server::External(Box::new(c)))
                 .map_err(|e| format!("{TEST_DB_VAR}: {e}"))?,
             Err(_) => Server::Cluster(Cluster::start().map_err(|e| e.to_string())?),
@@ -106,11 +106,11 @@ fn server() -> &'static Result<Server, String> {
 pub struct TestDb {
     name: String,
     /// As `osstest`, the tables' owner.
-    config: Config,
+    config: PgConfig,
     /// As `osstest_ro`, SELECT only.
-    read_only: Config,
+    read_only: PgConfig,
     /// As the server's administrator.
-    admin: Config,
+    admin: PgConfig,
 }
 
 impl TestDb {
@@ -156,12 +156,12 @@ impl TestDb {
     }
 
     /// Connecting as `osstest`, the tables' owner.
-    pub fn config(&self) -> &Config {
+    pub fn config(&self) -> &PgConfig {
         &self.config
     }
 
     /// Connecting as `osstest_ro`, which may only SELECT.
-    pub fn read_only_config(&self) -> &Config {
+    pub fn read_only_config(&self) -> &PgConfig {
         &self.read_only
     }
 
@@ -181,7 +181,7 @@ impl TestDb {
         Self::conninfo_of(&self.read_only)
     }
 
-    fn conninfo_of(config: &Config) -> String {
+    fn conninfo_of(config: &PgConfig) -> String {
         let mut parts = Vec::new();
         for host in config.get_hosts() {
             match host {

@@ -43,7 +43,7 @@ use super::probe::{self, Probe};
 use super::read;
 use super::record::Recorder;
 use super::wipe;
-use super::{Config, Error, Result, connect_blocking};
+use super::{Error, PgConfig, Result, connect_blocking};
 use crate::lifecycle::Failure;
 use crate::lifecycle::call::{RecordCall, RecordOutcome};
 use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
@@ -335,7 +335,7 @@ impl Worker {
     /// Start the worker thread. `sink` receives every event and returns false once
     /// nobody listens any more, which stops the worker.
     pub fn spawn(
-        config: Config,
+        config: PgConfig,
         sink: impl FnMut(Event) -> bool + Send + 'static,
     ) -> std::io::Result<Worker> {
         Self::start(config, None, sink)
@@ -351,7 +351,7 @@ impl Worker {
     }
 
     fn start(
-        mut config: Config,
+        mut config: PgConfig,
         resolved: Option<Resolved>,
         sink: impl FnMut(Event) -> bool + Send + 'static,
     ) -> std::io::Result<Worker> {
@@ -436,7 +436,7 @@ pub fn coalesce(batch: Vec<(RequestId, Request)>) -> Vec<(RequestId, Request)> {
 type Execute = fn(&mut Client, &mut LazyRecorder, &Request) -> Reply;
 
 struct Runner<S> {
-    config: Config,
+    config: PgConfig,
     /// The settings as resolved, when known: they explain a failure to
     /// connect.
     resolved: Option<Resolved>,
@@ -465,7 +465,7 @@ enum Served {
 }
 
 impl<S: FnMut(Event) -> bool> Runner<S> {
-    fn new(config: Config, sink: S, execute: Execute) -> Self {
+    fn new(config: PgConfig, sink: S, execute: Execute) -> Self {
         Runner {
             sink,
             execute,
@@ -660,7 +660,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// request (most sessions never record), and dropped when a call fails
 /// other than by refusing, so that the next one reconnects.
 struct LazyRecorder {
-    config: Config,
+    config: PgConfig,
     recorder: Option<Recorder>,
 }
 

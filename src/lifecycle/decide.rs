@@ -1,6 +1,6 @@
 //! What a record call does, decided from what it read: the checks of spec
 //! section 3 in the order osstest makes them, the sigil's early return,
-//! and the listing. No I/O: `db` reads the [`Context`] and the host's rows
+//! and the listing. No I/O: `db` reads the [`Facts`] and the host's rows
 //! (in one call or a batch) and carries the decision out.
 
 use super::call::{RecordCall, StepRef, TaskRef, blessing_allows, check_live};
@@ -8,7 +8,7 @@ use super::{self as lifecycle, ListingContext, Mode, Refusal, ScanRow, Task};
 
 /// Everything a call checks, as `db` reads it in one statement.
 #[derive(Debug)]
-pub struct Context {
+pub struct Facts {
     pub task: Option<Task>,
     /// `None`: no such flight; `Some(None)`: a flight without blessing.
     pub blessing: Option<Option<String>>,
@@ -60,7 +60,7 @@ pub enum Decision {
 pub fn decide(
     call: &RecordCall,
     name: &str,
-    ctx: &Context,
+    ctx: &Facts,
     me: &Task,
     rows: Option<&[ScanRow<'_>]>,
 ) -> Result<Decision, Refusal> {

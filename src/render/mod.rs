@@ -89,7 +89,7 @@ pub fn render_app(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Some(Overlay::Palette(p)) => palette::PaletteWidget { view: p, ctx }.render(area, buf),
         Some(Overlay::Confirm(c)) => palette::ConfirmWidget {
             view: c,
-            config: &app.config,
+            settings: &app.settings,
             ctx,
         }
         .render(area, buf),

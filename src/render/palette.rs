@@ -6,10 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::{Ctx, centered, failure_line};
-use crate::app::Config;
+use crate::app::Settings;
 use crate::app::action::Action;
 use crate::app::confirm::{ConfirmView, WipePreview, Write};
-use crate::app::keymap::{self, Context};
+use crate::app::keymap::{self, Scope};
 use crate::app::loadable::Loadable;
 use crate::app::palette::{Palette, VERBS};
 use crate::lifecycle::Failure;
@@ -22,7 +22,7 @@ pub struct PaletteWidget<'a> {
 }
 
 /// Every key bound to an action, as `Enter/y`.
-fn key_hint(context: Context, action: Action) -> String {
+fn key_hint(context: Scope, action: Action) -> String {
     keymap::BINDINGS
         .iter()
         .filter(|b| b.context == context && b.action == action)
@@ -45,7 +45,7 @@ impl Widget for PaletteWidget<'_> {
                 Span::styled("✓ ", t.ok()),
                 Span::raw(format!(
                     "{} runs it",
-                    key_hint(Context::Palette, Action::Submit)
+                    key_hint(Scope::Palette, Action::Submit)
                 )),
             ]),
             Err(e) if e.is_empty() => Line::from(""),
@@ -59,7 +59,7 @@ impl Widget for PaletteWidget<'_> {
             ));
         }
         if !p.completions.is_empty() {
-            let tab = key_hint(Context::Palette, Action::Complete);
+            let tab = key_hint(Scope::Palette, Action::Complete);
             let mut spans = vec![Span::styled(format!("{tab}: "), t.key())];
             for (i, c) in p.completions.iter().enumerate() {
                 let style = if i == 0 { t.selected() } else { t.text() };
@@ -92,7 +92,7 @@ impl Widget for PaletteWidget<'_> {
 
 pub struct ConfirmWidget<'a> {
     pub view: &'a ConfirmView,
-    pub config: &'a Config,
+    pub settings: &'a Settings,
     pub ctx: Ctx,
 }
 
@@ -208,7 +208,7 @@ impl ConfirmWidget<'_> {
             Span::styled(format!("{} ", call.mode.name()), t.title()),
             Span::raw(format!("{} (ident {})", call.host, call.ident)),
         ]));
-        lines.push(Line::from(format!("As {}.", self.config.operator_task)));
+        lines.push(Line::from(format!("As {}.", self.settings.operator_task)));
         match (&call.job, &call.step) {
             (Some(job), Some(step)) => {
                 let step = match step {
@@ -237,8 +237,8 @@ impl Widget for ConfirmWidget<'_> {
             Write::Record(_) => self.record_lines(&mut lines),
         }
         lines.push(Line::from(""));
-        let go = key_hint(Context::Confirm, Action::Confirm);
-        let cancel = key_hint(Context::Confirm, Action::Deny);
+        let go = key_hint(Scope::Confirm, Action::Confirm);
+        let cancel = key_hint(Scope::Confirm, Action::Deny);
         lines.push(if self.view.ready() {
             Line::from(vec![
                 Span::styled(go, t.key()),

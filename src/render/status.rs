@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use super::Ctx;
 use crate::app::App;
 use crate::app::action::Action;
-use crate::app::keymap::{self, Context};
+use crate::app::keymap::{self, Scope};
 
 pub struct Header<'a> {
     pub app: &'a App,
@@ -21,7 +21,7 @@ impl Widget for Header<'_> {
         let t = self.ctx.theme;
         let mut spans = vec![
             Span::styled("hostlife ", t.title()),
-            Span::styled(self.app.config.db_label.clone(), t.muted()),
+            Span::styled(self.app.settings.db_label.clone(), t.muted()),
             Span::raw("  hosts"),
         ];
         for s in &self.app.stack {
@@ -110,7 +110,7 @@ impl Widget for StatusBar<'_> {
                     (Action::Palette, "command"),
                     (Action::Quit, "quit"),
                 ] {
-                    if let Some(k) = keymap::key_for(Context::Global, action) {
+                    if let Some(k) = keymap::key_for(Scope::Global, action) {
                         spans.push(Span::styled(k.label(), t.key()));
                         spans.push(Span::raw(format!(" {what}  ")));
                     }

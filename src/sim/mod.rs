@@ -265,7 +265,7 @@ fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("invalid seed configuration: {0}")]
-    Config(String),
+    BadConfig(String),
     #[error("the database is not empty ({0}): seed a fresh database made with `hostlife db init`")]
     NotEmpty(String),
     #[error("the database lacks osstest's magic task `{0}`: was it made with `hostlife db init`?")]
@@ -301,11 +301,11 @@ impl From<postgres::Error> for SeedError {
 /// Seed the database `config` names, which must have the schema and
 /// nothing else. `progress` is called from this thread as work proceeds.
 pub fn seed(
-    config: &crate::db::Config,
+    config: &crate::db::PgConfig,
     cfg: &SeedConfig,
     progress: &dyn Fn(Progress),
 ) -> Result<SeedReport, SeedError> {
-    cfg.validate().map_err(SeedError::Config)?;
+    cfg.validate().map_err(SeedError::BadConfig)?;
     let start = Instant::now();
     let lab = lab::Lab::new(cfg.seed, cfg.hosts as usize, cfg.pools as usize);
 

@@ -20,7 +20,7 @@ use super::{FIRST_FLIGHT, HostWipe, Progress, SeedConfig, SeedError, Stage};
 use crate::db::record::Recorder;
 use crate::db::row::RowExt;
 use crate::db::wipe::{self, WipeStatements};
-use crate::db::{BatchFailure, Config, connect_blocking};
+use crate::db::{BatchFailure, PgConfig, connect_blocking};
 use crate::lifecycle::Mode;
 use crate::lifecycle::call::TaskRef;
 use crate::lifecycle::call::{JobRef, RecordCall, RecordOutcome, StepRef};
@@ -140,7 +140,7 @@ pub(crate) fn plan_all(
 /// Load every pool's rows: one connection, one transaction (see
 /// `load::load`), whatever the number of pools.
 pub(crate) fn load_all(
-    config: &Config,
+    config: &PgConfig,
     plans: &[PoolPlan],
     progress: &dyn Fn(Progress),
 ) -> Result<(), SeedError> {
@@ -168,7 +168,7 @@ pub(crate) struct Replayed {
 /// Replay every pool's operations. Each thread takes a block of pools and
 /// replays them in lockstep ([`Driver`]).
 pub(crate) fn record_all(
-    config: &Config,
+    config: &PgConfig,
     cfg: &SeedConfig,
     lab: &Lab,
     setup: &Setup,

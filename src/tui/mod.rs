@@ -23,7 +23,7 @@ use terminal::Screen;
 /// Run the browser on the resolved database until the operator quits;
 /// `mouse` starts it with mouse capture on (off keeps the terminal's text
 /// selection). Resolution's warnings go to the status line.
-pub fn run(db: Resolved, config: app::Config, mouse: bool) -> Result<()> {
+pub fn run(db: Resolved, config: app::Settings, mouse: bool) -> Result<()> {
     let theme = Theme::from_env();
     let (tx, rx) = mpsc::channel::<Event>();
     let warnings = db.warnings.clone();

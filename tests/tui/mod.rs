@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use hostlife::app::{App, Config, Effect, Event, update};
+use hostlife::app::{App, Effect, Event, Settings, update};
 use hostlife::db::worker::{self, Answer, Reply, Request};
 use hostlife::lifecycle::Failure;
 use hostlife::lifecycle::Task;
@@ -21,8 +21,8 @@ use hostlife::lifecycle::{self, ListingContext, ResolvedKind, RowJob, ScanRow};
 
 pub const T0_STARTED: i64 = 1_700_000_000;
 
-pub fn config(read_only: bool) -> Config {
-    Config {
+pub fn config(read_only: bool) -> Settings {
+    Settings {
         db_label: "host=/run/pg dbname=osstest".to_owned(),
         read_only,
         // Long, so that ticks in tests do not trigger refreshes.

@@ -4,7 +4,7 @@
 //! psql does without any configuration of its own. The `postgres` crate
 //! reads no environment and rejects libpq-only keys, so this module does
 //! libpq's resolution itself and hands the crate a finished
-//! [`super::Config`].
+//! [`super::PgConfig`].
 //!
 //! # Resolution order
 //!

@@ -12,7 +12,7 @@ use super::{
     Source, Target, check_sslmode, find_osstest_entry, parse_any, parse_connect_timeout,
     parse_osstest_dsn, parse_pgpass, parse_port, pgpass_lookup,
 };
-use crate::db::Config;
+use crate::db::PgConfig;
 
 pub(super) fn real_read_file(path: &Path) -> io::Result<FileText> {
     use std::io::Read;
@@ -244,7 +244,7 @@ impl<'a> Resolver<'a> {
             },
         };
 
-        let mut config = Config::new();
+        let mut config = PgConfig::new();
         for target in &targets {
             match &target.endpoint {
                 Endpoint::Socket(dir) => config.host_path(dir),

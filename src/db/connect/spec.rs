@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::db::Config;
+use crate::db::PgConfig;
 
 /// Where the connection settings came from, so messages can tell the
 /// operator what to change.
@@ -104,10 +104,10 @@ impl fmt::Display for ConnectSpec {
 /// A ready-to-use configuration plus what to tell the operator about it.
 ///
 /// `Display` describes where we connect and why, without the password;
-/// `Debug` is also safe because [`Config`] redacts it.
+/// `Debug` is also safe because [`PgConfig`] redacts it.
 #[derive(Debug, Clone)]
 pub struct Resolved {
-    pub config: Config,
+    pub config: PgConfig,
     pub spec: ConnectSpec,
     /// Problems that did not stop resolution (an unsafe password file, an
     /// unreadable osstest config). Returned rather than printed so the TUI

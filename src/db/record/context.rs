@@ -48,15 +48,15 @@ pub(super) fn scan_row<'r>(r: &'r Row, live: &LiveTasks) -> Result<ScanRow<'r>> 
     })
 }
 
-pub(super) use crate::lifecycle::decide::Context;
+pub(super) use crate::lifecycle::decide::Facts;
 
-impl Context {
+impl Facts {
     /// The columns of `context_sql!`, before any it adds.
-    pub fn from_row(row: &Row) -> Result<Context> {
+    pub fn from_row(row: &Row) -> Result<Facts> {
         const Q: &str = "record context";
         let rv_val: Option<String> = row.col(Q, 10)?;
         let flight_exists: bool = row.col(Q, 6)?;
-        Ok(Context {
+        Ok(Facts {
             task: task::from_row_opt(row)?,
             blessing: match flight_exists {
                 true => Some(row.col(Q, 7)?),

@@ -13,7 +13,7 @@ use crate::db::row::RowExt;
 use postgres::GenericClient;
 use postgres::types::Type;
 
-use super::Config;
+use super::PgConfig;
 use super::error::{BatchFailure, Result};
 use super::pipelined::Pipelined;
 use super::txn;
@@ -82,7 +82,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// Connect to `config` and prepare the statements.
-    pub fn connect(config: &Config) -> Result<Recorder> {
+    pub fn connect(config: &PgConfig) -> Result<Recorder> {
         Recorder::new(Pipelined::connect(config)?)
     }
 

@@ -15,7 +15,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::{Client, Row};
 
 use super::context::{
-    Context, ContextArrays, ContextParams, LIVE_COLUMN, LiveTasks, live_tasks, scan_row,
+    ContextArrays, ContextParams, Facts, LIVE_COLUMN, LiveTasks, live_tasks, scan_row,
 };
 use super::sql::{BEGIN_SQL, Statements};
 use super::{RecordCall, RecordOutcome};
@@ -135,7 +135,7 @@ async fn record_in(
 ) -> Result<RecordOutcome> {
     let client = tx.client;
     let (row, scanned) = read(client, statements, call, name).await?;
-    let mut ctx = Context::from_row(&row)?;
+    let mut ctx = Facts::from_row(&row)?;
     let live = live_tasks(&row, LIVE_COLUMN)?;
     let me = match acting(ctx.task.take(), call)? {
         Acting::Known(t) => t,
@@ -362,7 +362,7 @@ async fn record_many_in(
     let mut decided = Vec::with_capacity(calls.len());
     for (i, (&(call, name), row)) in calls.iter().zip(&read.contexts).enumerate() {
         let at = |e| BatchFailure::at(i, e);
-        let mut ctx = Context::from_row(row).map_err(at)?;
+        let mut ctx = Facts::from_row(row).map_err(at)?;
         let me = match acting(ctx.task.take(), call).map_err(|r| at(r.into()))? {
             Acting::Known(t) => t,
             Acting::CreateStatic(refkey) => match created.get(refkey) {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 /// How a command failed, which decides the exit status.
 #[derive(Debug)]
-pub enum Failure {
+pub enum CommandError {
     /// Refused or malformed input: nothing was written. Exit 1.
     Refused {
         message: String,
@@ -19,43 +19,43 @@ pub enum Failure {
     Failed(String),
 }
 
-impl Failure {
+impl CommandError {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            Failure::Refused { .. } => 1,
-            Failure::Connect(_) => 2,
-            Failure::Failed(_) => 3,
+            CommandError::Refused { .. } => 1,
+            CommandError::Connect(_) => 2,
+            CommandError::Failed(_) => 3,
         })
     }
 
     pub fn message(&self) -> &str {
         match self {
-            Failure::Refused { message, .. }
-            | Failure::Connect(message)
-            | Failure::Failed(message) => message,
+            CommandError::Refused { message, .. }
+            | CommandError::Connect(message)
+            | CommandError::Failed(message) => message,
         }
     }
 
     /// The failure as a JSON object, for `--json` callers.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Failure::Refused { message, detail } => {
+            CommandError::Refused { message, detail } => {
                 json!({"error": message, "kind": "refused", "detail": detail})
             }
-            Failure::Connect(m) => json!({"error": m, "kind": "connect"}),
-            Failure::Failed(m) => json!({"error": m, "kind": "failed"}),
+            CommandError::Connect(m) => json!({"error": m, "kind": "connect"}),
+            CommandError::Failed(m) => json!({"error": m, "kind": "failed"}),
         }
     }
 }
 
-impl From<Error> for Failure {
-    fn from(e: Error) -> Failure {
+impl From<Error> for CommandError {
+    fn from(e: Error) -> CommandError {
         match e {
-            Error::Refused(r) => Failure::Refused {
+            Error::Refused(r) => CommandError::Refused {
                 message: r.to_string(),
                 detail: serde_json::to_value(&r).unwrap_or_default(),
             },
-            other => Failure::Failed(other.to_string()),
+            other => CommandError::Failed(other.to_string()),
         }
     }
 }
