@@ -12,7 +12,8 @@
 //! - [`read`]: the read-only queries behind every view.
 //! - [`task`]: resolving and describing tasks.
 //! - [`txn`]: serializable transactions with retry.
-//! - [`cluster`], [`testdb`]: throwaway servers and databases.
+//! - [`cluster`]: throwaway servers (the demo's, the tests'); `testdb`, with
+//!   the `test-support` feature only: throwaway databases for tests.
 //! - [`error`]: refusals and failures.
 //! - `row`: reading a column with its real type, never panicking.
 //! - [`worker`]: the thread that owns the TUI's connection.
@@ -27,6 +28,7 @@ pub mod record;
 pub(crate) mod row;
 pub mod schema;
 pub mod task;
+#[cfg(any(test, feature = "test-support"))]
 pub mod testdb;
 pub mod txn;
 pub mod upgrade;
