@@ -280,7 +280,8 @@ fn reads(db: &TestDb) {
     println!("\nreads, as osstest_ro, {RUNS} runs each:\n");
     println!("| read | p50 | p95 | max | answer |\n| --- | --- | --- | --- | --- |");
     let history = |c: &mut postgres::Client, host: &str, before: Option<i32>| {
-        read::read_only(c, None, |tx| read::history_page(tx, host, 200, before)).expect("history")
+        hostlife::db::txn::read_only(c, None, |tx| read::history_page(tx, host, 200, before))
+            .expect("history")
     };
     let jobs = |(e, more): &(Vec<hostlife::lifecycle::report::HistoryEntry>, bool)| {
         let flights = e
@@ -324,7 +325,7 @@ fn reads(db: &TestDb) {
     time(
         "`history nosuch` (no such host: the error and its suggestion)",
         || {
-            read::read_only(&mut c, None, |tx| {
+            hostlife::db::txn::read_only(&mut c, None, |tx| {
                 read::history_page(tx, "nosuch", 200, None)
             })
             .is_err()
@@ -339,17 +340,20 @@ fn reads(db: &TestDb) {
     );
     time(
         "`hosts`",
-        || read::read_only(&mut c, None, |tx| read::hosts(tx)).expect("hosts"),
+        || hostlife::db::txn::read_only(&mut c, None, |tx| read::hosts(tx)).expect("hosts"),
         |h| format!("{} hosts", h.len()),
     );
     time(
         "`show bhost0`",
-        || read::read_only(&mut c, None, |tx| read::show(tx, "bhost0")).expect("show"),
+        || hostlife::db::txn::read_only(&mut c, None, |tx| read::show(tx, "bhost0")).expect("show"),
         |d| format!("{} rows", d.rows.len()),
     );
     time(
         "`show thost042`",
-        || read::read_only(&mut c, None, |tx| read::show(tx, "thost042")).expect("show"),
+        || {
+            hostlife::db::txn::read_only(&mut c, None, |tx| read::show(tx, "thost042"))
+                .expect("show")
+        },
         |d| format!("{} rows", d.rows.len()),
     );
 

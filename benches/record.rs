@@ -31,10 +31,10 @@ use hostlife::lifecycle::call::{JobRef, RecordCall, StepRef};
 fn setup(c: &mut postgres::Client, n: i64) {
     c.batch_execute(
         "INSERT INTO tasks (taskid, type, refkey, live) VALUES (100, 'ownd', 'caller', true);
-         INSERT INTO resources VALUES ('host', 'bench0', 0, 3, '');
-         INSERT INTO resource_sharing VALUES ('host', 'bench0', 'build-amd64', 'ready', 0, 8);
+         INSERT INTO resources (restype, resname, shareix, owntaskid) VALUES ('host', 'bench0', 0, 3);
+         INSERT INTO resource_sharing (restype, resname, sharetype, state) VALUES ('host', 'bench0', 'build-amd64', 'ready');
          INSERT INTO flights (flight, blessing, branch) VALUES (1, 'running', 'xen-unstable');
-         INSERT INTO jobs VALUES (1, 'caller', 'build', 'running');
+         INSERT INTO jobs (flight, job, recipe, status) VALUES (1, 'caller', 'build', 'running');
          INSERT INTO steps (flight, job, stepno, step, status) VALUES (1, 'caller', 9, 'ts-logs-capture', 'running');",
     )
     .unwrap();

@@ -60,7 +60,7 @@ fn read<T>(
     client: &mut postgres::Client,
     f: impl FnOnce(&mut postgres::Transaction<'_>) -> hostlife::db::Result<T>,
 ) -> Result<T, CommandError> {
-    Ok(read::read_only(client, None, f)?)
+    Ok(hostlife::db::txn::read_only(client, None, f)?)
 }
 
 /// Where to connect, with any warnings printed.

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use hostlife::lifecycle::display;
 use hostlife::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, StepInfo,
 };
@@ -92,10 +93,7 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
                 h.flags.join(",")
             },
             h.holder.as_ref().map_or("-".into(), |l| {
-                let who = match (&l.kind, &l.refkey) {
-                    (Some(k), Some(r)) => format!("{} {k} {r}", l.taskid),
-                    _ => format!("{} (deleted)", l.taskid),
-                };
+                let who = display::label_cell(l);
                 if l.live { who } else { format!("{who} (dead)") }
             }),
             h.rows.map(|n| n.to_string()).unwrap_or_default(),
@@ -135,10 +133,7 @@ pub fn show(d: &HostDetail) -> String {
         "STATUS",
     ]);
     for r in &d.rows {
-        let task = match &r.task {
-            Some(t) => format!("{} {} {}", t.taskid, t.kind, t.refkey),
-            None => format!("{} (deleted)", r.taskid),
-        };
+        let task = display::task_cell(r.taskid, r.task.as_ref());
         let (flight, job, stepno, ident, prep) = match &r.job {
             Some(j) => (
                 j.flight.to_string(),
@@ -223,15 +218,6 @@ fn job_name(job: &str) -> String {
     }
 }
 
-fn job_label(flight: i32, job: &str) -> String {
-    match (flight, job) {
-        (0, "") => "(this job)".into(),
-        (0, job) => job.into(),
-        (flight, "") => format!("{flight}.(this job)"),
-        (flight, job) => format!("{flight}.{job}"),
-    }
-}
-
 fn entry_cells(e: &Resolved) -> Vec<String> {
     match &e.kind {
         ResolvedKind::Step {
@@ -296,7 +282,7 @@ pub fn job_view_text(entries: &[Resolved], incomplete: bool) -> String {
                 out,
                 "  {:<6} {}{} (steps {})",
                 relation.label(),
-                job_label(flight, &job),
+                display::job_label(flight, &job),
                 if own && !(flight == 0 && job.is_empty()) {
                     " (this job)"
                 } else {

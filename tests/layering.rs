@@ -89,3 +89,22 @@ fn app_reaches_the_database_only_through_the_worker() {
         found.join("\n")
     );
 }
+
+#[test]
+fn the_database_and_the_simulator_know_nothing_of_the_terminal() {
+    let ui = [
+        "crate::app",
+        "crate::render",
+        "crate::tui",
+        "ratatui::",
+        "crossterm::",
+    ];
+    for dir in ["src/db", "src/sim"] {
+        let found = offending(dir, |l| ui.iter().any(|u| l.contains(u)));
+        assert!(
+            found.is_empty(),
+            "{dir} names the browser:\n{}",
+            found.join("\n")
+        );
+    }
+}

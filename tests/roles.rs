@@ -196,7 +196,7 @@ fn lab() -> TestDb {
 /// text: equal as owner and as osstest_ro.
 fn read_everything(c: &mut Client, hosts: &[String], jobs: &[(i32, String)]) -> Vec<String> {
     let mut out = Vec::new();
-    read::read_only(c, None, |tx| {
+    hostlife::db::txn::read_only(c, None, |tx| {
         let json = |v: &dyn erased::Json| v.text();
         out.push(json(&read::hosts(tx)?));
         for host in hosts {

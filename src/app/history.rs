@@ -1,13 +1,13 @@
 //! A host's archaeology: the jobs whose runvars name it, newest first,
 //! read from runvars so it survives wipes.
 
-use crate::lifecycle::Failure;
 use std::time::Instant;
 
 use super::action::Action;
 use super::cursor::Cursor;
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
+use crate::lifecycle::Failure;
 use crate::lifecycle::report::HistoryEntry;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,6 @@
 //! One host: its lifecycle rows with task liveness, beside the listing a
 //! `final` call by an outside observer would compute now.
 
-use crate::lifecycle::Failure;
 use std::time::Instant;
 
 use super::action::Action;
@@ -10,6 +9,7 @@ use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
 use crate::lifecycle::report::{HostDetail, RowView};
 use crate::lifecycle::{self, DecodeError, Resolved, ResolvedKind};
+use crate::lifecycle::{Failure, display};
 
 /// The host's data with its listing decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,12 +154,7 @@ pub fn row_flags(r: &RowView) -> String {
 
 /// A row as copied: tab-separated, the way a spreadsheet pastes it.
 pub fn row_text(r: &RowView) -> String {
-    let task = r
-        .task
-        .as_ref()
-        .map_or(format!("{} (deleted)", r.taskid), |t| {
-            format!("{} {} {}", t.taskid, t.kind, t.refkey)
-        });
+    let task = display::task_cell(r.taskid, r.task.as_ref());
     let job = r.job.as_ref().map_or(String::new(), |j| {
         format!("{}.{}:{},{}", j.flight, j.job, j.stepno, j.ident)
     });

@@ -1,7 +1,6 @@
 //! The hosts list: every host, sortable by each column, filtered as you
 //! type.
 
-use crate::lifecycle::Failure;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::time::Instant;
@@ -14,6 +13,7 @@ use super::keymap::{self, Scope};
 use super::loadable::{Feed, Loadable};
 use super::reaction::{Reaction, Target};
 use crate::lifecycle::report::{HostSummary, count_rows};
+use crate::lifecycle::{Failure, display};
 
 /// The columns of the hosts table, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,13 +118,10 @@ pub fn flags_text(h: &HostSummary) -> String {
 
 /// The holder as the table shows it: `taskid type refkey`.
 pub fn holder_text(h: &HostSummary) -> String {
-    match &h.holder {
-        Some(t) => match (&t.kind, &t.refkey) {
-            (Some(kind), Some(refkey)) => format!("{} {kind} {refkey}", t.taskid),
-            _ => format!("{} (deleted)", t.taskid),
-        },
-        None => String::new(),
-    }
+    h.holder
+        .as_ref()
+        .map(display::label_cell)
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,9 @@
 //! Loading as a value: every view's data is one of these, and each state
 //! is drawn (a spinner, the data, or the error).
 
-use crate::lifecycle::Failure;
 use std::time::Instant;
+
+use crate::lifecycle::Failure;
 
 /// Data fetched from the database.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

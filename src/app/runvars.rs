@@ -3,7 +3,6 @@
 //! entry to that job's own runvars, so the chain of jobs that shared a
 //! host can be walked (Esc walks back).
 
-use crate::lifecycle::Failure;
 use std::time::Instant;
 
 use super::action::Action;
@@ -11,6 +10,7 @@ use super::cursor::Cursor;
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
 use crate::db::worker::Request;
+use crate::lifecycle::Failure;
 use crate::lifecycle::report::{EntryDetail, JobRunvar};
 use crate::lifecycle::{JobRelation, ResolvedKind, job_view};
 

@@ -26,31 +26,6 @@ fn secs(t: Option<i32>) -> Option<i64> {
     t.map(i64::from)
 }
 
-/// Run `read` in a read-only, repeatable-read transaction: a view's
-/// queries see one snapshot (a host's rows and their details agree), and a
-/// read can never write by mistake. With `timeout`, the server cancels a
-/// statement that runs longer. The CLI and the TUI's worker both read
-/// through here.
-pub fn read_only<T>(
-    client: &mut postgres::Client,
-    timeout: Option<std::time::Duration>,
-    read: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T>,
-) -> Result<T> {
-    let mut tx = client
-        .build_transaction()
-        .read_only(true)
-        .isolation_level(postgres::IsolationLevel::RepeatableRead)
-        .start()?;
-    if let Some(timeout) = timeout {
-        tx.batch_execute(&format!(
-            "SET LOCAL statement_timeout = {}",
-            timeout.as_millis()
-        ))?;
-    }
-    let out = read(&mut tx)?;
-    Ok(out)
-}
-
 const HOSTS: &str = "hosts";
 
 /// The hosts with lifecycle rows, by a skip scan of host_lifecycle's

@@ -157,18 +157,18 @@ INSERT INTO tasks (type, refkey, live, comment) VALUES
 /// Create the minimal osstest schema, with host_lifecycle, in an empty
 /// database. Fails (changing nothing) if any of the tables exists.
 pub fn init(client: &mut impl GenericClient) -> Result<()> {
-    let mut tx = client.transaction()?;
-    tx.batch_execute(BASE_DDL)?;
-    tx.batch_execute(HOST_LIFECYCLE_DDL)?;
-    // hostlife's own indexes, as `db upgrade` would add them.
-    for w in super::upgrade::WANTED.iter().filter(|w| !w.osstest) {
-        tx.batch_execute(&format!(
-            "CREATE INDEX {} ON {} {}",
-            w.name, w.table, w.definition
-        ))?;
-    }
-    tx.commit()?;
-    Ok(())
+    super::txn::committed(client, |tx| {
+        tx.batch_execute(BASE_DDL)?;
+        tx.batch_execute(HOST_LIFECYCLE_DDL)?;
+        // hostlife's own indexes, as `db upgrade` would add them.
+        for w in super::upgrade::WANTED.iter().filter(|w| !w.osstest) {
+            tx.batch_execute(&format!(
+                "CREATE INDEX {} ON {} {}",
+                w.name, w.table, w.definition
+            ))?;
+        }
+        Ok(())
+    })
 }
 
 /// The role that owns osstest's tables and that osstest runs as.

@@ -1,10 +1,26 @@
-//! Serializable transactions, redone from scratch when PostgreSQL reports a
-//! serialization failure or a deadlock.
+//! The one place blocking code opens a transaction. Each kind has its
+//! function, which says its isolation, whether it commits and whether it
+//! is redone:
+//!
+//! - [`serializable`]: a write. SERIALIZABLE, committed, redone from
+//!   scratch when PostgreSQL reports a serialization failure or a deadlock
+//!   ([`retry`]).
+//! - [`read_only`]: a view. REPEATABLE READ and READ ONLY, so its queries
+//!   see one snapshot and cannot write by mistake; optionally bounded by a
+//!   statement timeout.
+//! - [`rehearse`]: a preview. REPEATABLE READ, always rolled back, so it
+//!   may do what the real call would (create a static task) and leave
+//!   nothing behind.
+//! - [`committed`]: schema changes and bulk loads. READ COMMITTED,
+//!   committed, not redone (their callers handle lock timeouts).
+//!
+//! The recorder's pipelined connection sends its own BEGIN with its
+//! statements (`record::pipeline`) and is redone through [`retry`] too.
 
 use std::time::Duration;
 
 use postgres::error::SqlState;
-use postgres::{Client, IsolationLevel, Transaction};
+use postgres::{Client, GenericClient, IsolationLevel, Transaction};
 
 use super::error::{BatchFailure, Error, Result};
 
@@ -46,20 +62,80 @@ impl Retryable for BatchFailure {
 }
 
 /// Run `body` in a serializable transaction and commit it, redone as
-/// [`retry`] says.
-pub fn serializable<T>(
+/// [`retry`] says. An error from `body` rolls the attempt back.
+pub fn serializable<T, E>(
     client: &mut Client,
-    mut body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
-) -> Result<T> {
+    mut body: impl FnMut(&mut Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: Retryable + From<Error>,
+{
     retry(|| {
         let mut tx = client
             .build_transaction()
             .isolation_level(IsolationLevel::Serializable)
-            .start()?;
+            .start()
+            .map_err(|e| E::from(e.into()))?;
         let value = body(&mut tx)?;
-        tx.commit()?;
+        tx.commit().map_err(|e| E::from(e.into()))?;
         Ok(value)
     })
+}
+
+/// Run `read` in a read-only, repeatable-read transaction: a view's
+/// queries see one snapshot (a host's rows and their details agree), and a
+/// read can never write by mistake. With `timeout`, the server cancels a
+/// statement that runs longer. The CLI and the browser's worker both read
+/// through here.
+pub fn read_only<T>(
+    client: &mut Client,
+    timeout: Option<Duration>,
+    read: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut tx = client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()?;
+    if let Some(timeout) = timeout {
+        tx.batch_execute(&format!(
+            "SET LOCAL statement_timeout = {}",
+            timeout.as_millis()
+        ))?;
+    }
+    // Dropped, so rolled back: there is nothing to commit.
+    read(&mut tx)
+}
+
+/// Run `body` in one repeatable-read snapshot and roll it back whatever
+/// it did: a preview runs the real call's checks (which may create a
+/// static task) and leaves nothing behind.
+pub fn rehearse<T>(
+    client: &mut Client,
+    body: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()?;
+    let value = body(&mut tx)?;
+    tx.rollback()?;
+    Ok(value)
+}
+
+/// Run `body` in a read-committed transaction (a savepoint, inside one)
+/// and commit it: schema changes and bulk loads, all or nothing.
+pub fn committed<T, E>(
+    client: &mut impl GenericClient,
+    body: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<postgres::Error>,
+{
+    let mut tx = client.transaction()?;
+    let value = body(&mut tx)?;
+    tx.commit()?;
+    Ok(value)
 }
 
 /// Run `attempt`, a whole serializable transaction that is rolled back

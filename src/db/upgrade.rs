@@ -33,6 +33,7 @@ use serde::Serialize;
 use super::error::{Error, Result};
 use super::row::RowExt;
 use super::schema::HOST_LIFECYCLE_DDL;
+use super::txn;
 use crate::lifecycle::Refusal;
 
 /// The longest a DDL statement waits for a lock before it gives up (and
@@ -260,30 +261,28 @@ fn equivalents(client: &mut Client, want: &Wanted) -> Result<Vec<(String, bool)>
     const Q: &str = "upgrade indexes";
     // Everything after "USING": the access method, keys and predicate.
     const TAIL: &str = "regexp_replace(pg_get_indexdef(i.indexrelid), '^.*? USING ', '')";
-    let mut tx = client.transaction()?;
-    tx.batch_execute(&format!(
-        "CREATE TEMP TABLE hostlife_upgrade_probe (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP;
+    txn::rehearse(client, |tx| {
+        tx.batch_execute(&format!(
+            "CREATE TEMP TABLE hostlife_upgrade_probe (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP;
          CREATE INDEX hostlife_upgrade_probe_idx ON hostlife_upgrade_probe {}",
-        want.table, want.definition
-    ))?;
-    let rows = tx.query(
-        &format!(
-            "WITH wanted AS (
+            want.table, want.definition
+        ))?;
+        let rows = tx.query(
+            &format!(
+                "WITH wanted AS (
                  SELECT {TAIL} AS tail FROM pg_index i
                   WHERE i.indexrelid = 'hostlife_upgrade_probe_idx'::regclass)
              SELECT c.relname::text, i.indisvalid
                FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid, wanted
               WHERE i.indrelid = to_regclass($1) AND {TAIL} = wanted.tail
               ORDER BY i.indisvalid DESC, c.relname = $2 DESC, c.relname"
-        ),
-        &[&want.table, &want.name],
-    )?;
-    let found = rows
-        .iter()
-        .map(|r| Ok((r.col(Q, 0)?, r.col(Q, 1)?)))
-        .collect::<Result<Vec<_>>>()?;
-    tx.rollback()?;
-    Ok(found)
+            ),
+            &[&want.table, &want.name],
+        )?;
+        rows.iter()
+            .map(|r| Ok((r.col(Q, 0)?, r.col(Q, 1)?)))
+            .collect::<Result<Vec<_>>>()
+    })
 }
 
 /// The grants `runvars` has that `host_lifecycle` lacks (all of them for
@@ -375,13 +374,9 @@ fn run(client: &mut Client, step: &Step, notes: &mut Vec<String>) -> Result<()> 
     client.batch_execute(&format!("SET lock_timeout = {}", LOCK_TIMEOUT.as_millis()))?;
     let mut attempt = 1;
     loop {
-        let outcome = (|| {
-            let mut tx = client.transaction()?;
-            for sql in &step.sql {
-                tx.batch_execute(sql)?;
-            }
-            tx.commit()
-        })();
+        let outcome = txn::committed(client, |tx| {
+            step.sql.iter().try_for_each(|sql| tx.batch_execute(sql))
+        });
         match outcome {
             Ok(()) => return Ok(()),
             Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) && attempt < LOCK_TRIES => {

@@ -12,7 +12,7 @@
 //! and again prepares them once instead ([`wipe_many_prepared`]).
 
 use postgres::types::{ToSql, Type};
-use postgres::{Client, GenericClient, IsolationLevel, Row, Statement};
+use postgres::{Client, GenericClient, Row, Statement};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::error::{BatchFailure, Error, Result};
@@ -325,17 +325,7 @@ fn wipe_many_via(
         return Ok(Vec::new());
     }
     check_distinct_hosts(calls)?;
-    txn::retry(|| {
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::Serializable)
-            .start()
-            .map_err(BatchFailure::whole)?;
-        // On an error the transaction is dropped, which rolls it back.
-        let outcomes = wipe_in(&mut tx, via, calls)?;
-        tx.commit().map_err(BatchFailure::whole)?;
-        Ok(outcomes)
-    })
+    txn::serializable(client, |tx| wipe_in(tx, via, calls))
 }
 
 /// A batch's statements, prepared once on a connection (see
@@ -425,14 +415,11 @@ pub fn plan_manual(client: &mut Client, call: &WipeCall) -> Result<WipePlan> {
 /// [`plan_manual`], and the host's rows as `show` reads them, from one
 /// snapshot: every row the plan names is among them.
 pub fn preview_manual(client: &mut Client, call: &WipeCall) -> Result<(WipePlan, HostDetail)> {
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .start()?;
-    let checked = prepare_one(&mut tx, call)?;
-    let detail = super::read::show(&mut tx, &call.host)?;
-    // Roll back: resolving a static task may have created it.
-    tx.rollback()?;
+    // Rehearsed: resolving a static task may have created it.
+    let (checked, detail) = txn::rehearse(client, |tx| {
+        let checked = prepare_one(tx, call)?;
+        Ok((checked, super::read::show(tx, &call.host)?))
+    })?;
     let first = checked.before_first_own();
     let doomed = checked.doomed(true);
     let lcseqs = |rows: &[HostRow]| rows.iter().map(|r| r.lcseq).collect();

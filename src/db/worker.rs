@@ -42,6 +42,7 @@ use super::connect::{self, Resolved};
 use super::probe::{self, Probe};
 use super::read;
 use super::record::Recorder;
+use super::txn;
 use super::wipe;
 use super::{Error, PgConfig, Result, connect_blocking};
 use crate::lifecycle::Failure;
@@ -742,7 +743,7 @@ fn read_only<T>(
     client: &mut Client,
     read: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T>,
 ) -> Result<T> {
-    read::read_only(client, Some(READ_TIMEOUT), read)
+    txn::read_only(client, Some(READ_TIMEOUT), read)
 }
 
 #[cfg(test)]

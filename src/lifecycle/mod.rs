@@ -9,6 +9,7 @@
 
 pub mod call;
 pub mod decide;
+pub mod display;
 mod failure;
 mod listing;
 mod refusal;

@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap
 use super::text::{DEAD, DELETED, LIVE};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::host::{HostPane, HostView, row_flags};
+use crate::lifecycle::display;
 use crate::lifecycle::report::{HostDetail, RowView};
 use crate::lifecycle::{Resolved, ResolvedKind};
 
@@ -31,10 +32,7 @@ fn liveness(r: &RowView, ctx: Ctx) -> (Span<'static>, Style) {
 
 fn row(r: &RowView, ctx: Ctx) -> Row<'static> {
     let (glyph, style) = liveness(r, ctx);
-    let task = match &r.task {
-        Some(t) => format!("{} {} {}", t.taskid, t.kind, t.refkey),
-        None => format!("{} (deleted)", r.taskid),
-    };
+    let task = display::task_cell(r.taskid, r.task.as_ref());
     let (job, stepno, ident) = match &r.job {
         Some(j) => (
             format!("{}.{}", j.flight, j.job),
@@ -90,39 +88,27 @@ pub fn entry_cells(e: &Resolved) -> [String; 5] {
             stepno,
             ident,
             prep,
-            own,
-        } => {
-            let word = match (own, prep, e.concurrent) {
-                (true, _, _) => "this job",
-                (_, true, true) => "prep, concurrent",
-                (_, true, false) => "prep",
-                (_, false, true) => "concurrent",
-                (_, false, false) => "earlier",
-            };
-            [
-                marks(*prep),
-                format!("{flight}.{job}"),
-                stepno.to_string(),
-                ident.clone(),
-                word.to_owned(),
-            ]
-        }
+            ..
+        } => [
+            marks(*prep),
+            format!("{flight}.{job}"),
+            stepno.to_string(),
+            ident.clone(),
+            display::entry_meaning(e),
+        ],
         ResolvedKind::Task { taskid } => [
             marks(false),
             format!("?{taskid}"),
             String::new(),
             String::new(),
-            "task, out of job".to_owned(),
+            display::entry_meaning(e),
         ],
         ResolvedKind::Elided { count } => [
             String::new(),
             format!("[{count}]"),
             String::new(),
             String::new(),
-            format!(
-                "{count} earlier job{} left out",
-                if *count == 1 { "" } else { "s" }
-            ),
+            display::entry_meaning(e),
         ],
     }
 }

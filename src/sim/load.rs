@@ -8,13 +8,14 @@
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
-use postgres::{Client, GenericClient};
+use postgres::{Client, GenericClient, Transaction};
 
 use super::SeedError;
 use super::catalog::OPERATORS;
 use super::lab::{Lab, Role};
 use super::world::PoolWorld;
 use crate::db::row::RowExt;
+use crate::db::txn;
 
 /// osstest's magic tasks, by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,9 +83,12 @@ fn magic(tx: &mut impl GenericClient) -> Result<Magic, SeedError> {
 /// installed: state `prep`), every host's flags and properties, and the
 /// operators' static tasks.
 pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError> {
-    let mut tx = client.transaction()?;
-    check_empty(&mut tx)?;
-    let magic = magic(&mut tx)?;
+    txn::committed(client, |tx| prepare_in(tx, lab))
+}
+
+fn prepare_in(tx: &mut Transaction<'_>, lab: &Lab) -> Result<Setup, SeedError> {
+    check_empty(tx)?;
+    let magic = magic(tx)?;
     let max: i32 = tx
         .query_one("SELECT max(taskid) FROM tasks", &[])?
         .col("last task", 0)?;
@@ -132,8 +136,7 @@ pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError
         }
     }
     w.finish()?;
-    copy_host_facts(&mut tx, lab)?;
-    tx.commit()?;
+    copy_host_facts(tx, lab)?;
 
     Ok(Setup {
         magic,
@@ -301,17 +304,24 @@ pub(crate) fn load(
     worlds: &[&PoolWorld],
     tick: &mut dyn FnMut(u64),
 ) -> Result<(), SeedError> {
-    let mut tx = client.transaction()?;
-    let owner = owns_loaded_tables(&mut tx)?;
+    txn::committed(client, |tx| load_in(tx, worlds, tick))
+}
+
+fn load_in(
+    tx: &mut Transaction<'_>,
+    worlds: &[&PoolWorld],
+    tick: &mut dyn FnMut(u64),
+) -> Result<(), SeedError> {
+    let owner = owns_loaded_tables(tx)?;
     let (drop, restore) = if owner {
-        set_aside_statements(&mut tx)?
+        set_aside_statements(tx)?
     } else {
         (Vec::new(), Vec::new())
     };
     for sql in &drop {
         tx.batch_execute(sql)?;
     }
-    copy_rows(&mut tx, owner, worlds, tick)?;
+    copy_rows(tx, owner, worlds, tick)?;
     // Index entries are sorted in memory when they fit (steps' keys, the
     // runvars' host index). The runvars' primary key, 17 million entries
     // at `large`, does not; a fifth of `large` built it no faster with
@@ -320,7 +330,6 @@ pub(crate) fn load(
     for sql in &restore {
         tx.batch_execute(sql)?;
     }
-    tx.commit()?;
     Ok(())
 }
 

@@ -74,6 +74,9 @@ impl Facts {
     }
 }
 
+/// The column after the context's own in the single-call statement.
+pub(super) const LIVE_COLUMN: usize = 14;
+
 /// The context statement's parameters, in its order: a value each for one
 /// call ([`ContextParams`]), an array each for a batch ([`ContextArrays`]).
 pub(super) struct Columns<Int, OptStr, Str> {

@@ -14,7 +14,7 @@ use postgres::GenericClient;
 use postgres::types::Type;
 
 use super::PgConfig;
-use super::error::{BatchFailure, Error, Result};
+use super::error::{BatchFailure, Result};
 use super::pipelined::Pipelined;
 use super::txn;
 use crate::lifecycle::Refusal;
@@ -108,17 +108,15 @@ impl Recorder {
         crate::db::probe::from_rows(&rows)
     }
 
-    /// Record one call: a batch of one ([`Recorder::record_many`]), so
-    /// one path decides and writes every call, and a single call costs
-    /// what it did on a path of its own (docs/PERFORMANCE.md).
+    /// Record one call. See the module documentation.
     pub fn record(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
-        let outcomes = self
-            .record_many(std::slice::from_ref(call))
-            .map_err(|f| *f.error)?;
-        outcomes
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Other("the recorder answered no outcome for the call".into()))
+        validate(call)?;
+        if call.nested {
+            return Ok(RecordOutcome::Nested);
+        }
+        let name = runvar_name(&call.ident);
+        let (conn, statements) = (&self.conn, &self.statements);
+        txn::retry(|| conn.block_on(pipeline::attempt(conn.client(), statements, call, &name)))
     }
 
     /// Record a batch of calls in one serializable transaction: each call

@@ -1,13 +1,12 @@
-//! A batch's transaction on the pipelined connection; a single call is a
-//! batch of one.
+//! A call's transaction, and a batch's, on the pipelined connection.
 //!
-//! A batch costs two round trips for all of its calls: BEGIN, the context
-//! query, the live set and the hosts' rows go out together, and so do the
-//! write and COMMIT. (The rows are read even when a call then returns
-//! early, unchanged: that wastes a scan on those calls but saves a round
-//! trip on every one that writes.) The calls are decided in order, each
-//! seeing what the ones before it wrote (rows, runvars, static tasks),
-//! exactly as if they had been made one at a time.
+//! A single call costs two round trips: BEGIN, the context query and the
+//! host's rows go out together, and so do the write and COMMIT. (The rows
+//! are read even when the call then returns early, unchanged: that wastes a
+//! scan on those calls but saves a round trip on every one that writes.)
+//! A batch costs the same two round trips for all of its calls, which are
+//! decided in order, each seeing what the ones before it wrote (rows,
+//! runvars, static tasks), exactly as if they had been made one at a time.
 
 use std::ops::Range;
 
@@ -15,7 +14,9 @@ use rustc_hash::FxHashMap;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, Row};
 
-use super::context::{ContextArrays, Facts, LiveTasks, live_tasks, scan_row};
+use super::context::{
+    ContextArrays, ContextParams, Facts, LIVE_COLUMN, LiveTasks, live_tasks, scan_row,
+};
 use super::sql::{BEGIN_SQL, Statements};
 use super::{RecordCall, RecordOutcome};
 use crate::db::error::{BatchFailure, Error, Result};
@@ -83,6 +84,112 @@ fn wants_rows(call: &RecordCall) -> bool {
     call.job.is_some() && call.step.is_some()
 }
 
+/// One try at a call's transaction. It ends committed (the write and
+/// COMMIT went out together) or rolled back (anything else).
+pub(super) async fn attempt(
+    client: &Client,
+    statements: &Statements,
+    call: &RecordCall,
+    name: &str,
+) -> Result<RecordOutcome> {
+    let mut tx = Tx::new(client);
+    let outcome = record_in(&mut tx, statements, call, name).await;
+    tx.end(outcome).await
+}
+
+/// BEGIN, the context and (for a call that may write a job's row) the
+/// host's rows, sent together. Every answer is awaited before any error is
+/// returned, so the error is the first statement's that failed rather than
+/// a later one's "transaction is aborted".
+async fn read(
+    client: &Client,
+    statements: &Statements,
+    call: &RecordCall,
+    runvar_name: &str,
+) -> Result<(Row, Option<Vec<Row>>)> {
+    let params = ContextParams::of(call, runvar_name);
+    let scan = async {
+        match wants_rows(call) {
+            true => client
+                .query(&statements.scan, &[&call.host])
+                .await
+                .map(Some),
+            false => Ok(None),
+        }
+    };
+    let values = params.values();
+    let (began, context, rows) = tokio::join!(
+        client.batch_execute(BEGIN_SQL),
+        client.query_one(&statements.context, &values),
+        scan,
+    );
+    began?;
+    Ok((context?, rows?))
+}
+
+async fn record_in(
+    tx: &mut Tx<'_>,
+    statements: &Statements,
+    call: &RecordCall,
+    name: &str,
+) -> Result<RecordOutcome> {
+    let client = tx.client;
+    let (row, scanned) = read(client, statements, call, name).await?;
+    let mut ctx = Facts::from_row(&row)?;
+    let live = live_tasks(&row, LIVE_COLUMN)?;
+    let me = match acting(ctx.task.take(), call)? {
+        Acting::Known(t) => t,
+        Acting::CreateStatic(refkey) => create_static(client, refkey).await?,
+    };
+    let rows: Option<Vec<ScanRow<'_>>> = scanned
+        .as_ref()
+        .map(|rows| rows.iter().map(|r| scan_row(r, &live)).collect())
+        .transpose()?;
+    match decide(call, name, &ctx, &me, rows.as_deref())? {
+        Decision::Unchanged { runvar } => Ok(RecordOutcome::Unchanged {
+            runvar_name: name.to_owned(),
+            runvar,
+        }),
+        Decision::TaskRow => {
+            let row = tx
+                .commit_with(client.query_one(&statements.task_row, &[&call.host, &me.taskid]))
+                .await?;
+            Ok(RecordOutcome::OutOfJob {
+                lcseq: row.col("task row", 0)?,
+                taskid: me.taskid,
+            })
+        }
+        Decision::Write { stepno, runvar } => {
+            #[expect(clippy::expect_used, reason = "only calls with a job get here")]
+            let job = call.job.as_ref().expect("a job's row has a job");
+            let lcseq: i32 = tx
+                .commit_with(client.query_one(
+                    &statements.write,
+                    &[
+                        &call.host,
+                        &me.taskid,
+                        &job.flight,
+                        &job.job,
+                        &is_prep(call),
+                        &call.ident,
+                        &stepno,
+                        &name,
+                        &runvar,
+                    ],
+                ))
+                .await?
+                .col("write", 0)?;
+            Ok(RecordOutcome::Recorded {
+                lcseq,
+                taskid: me.taskid,
+                stepno,
+                runvar_name: name.to_owned(),
+                runvar,
+            })
+        }
+    }
+}
+
 /// A call of a batch: the call and its runvar's name.
 pub(super) type BatchCall<'a> = (&'a RecordCall, &'a str);
 
@@ -137,10 +244,8 @@ fn host_ranges(rows: &[Row]) -> Result<FxHashMap<String, Range<usize>>> {
     Ok(ranges)
 }
 
-/// BEGIN, the contexts, the live set and the hosts' rows, sent together.
-/// Every answer is awaited before any error is returned, so the error is
-/// the first statement's that failed rather than a later one's
-/// "transaction is aborted".
+/// BEGIN, the contexts, the live set and the hosts' rows, sent together
+/// (see [`read`]).
 async fn read_many(
     client: &Client,
     statements: &Statements,

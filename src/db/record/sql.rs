@@ -130,6 +130,16 @@ macro_rules! context_sql {
     };
 }
 
+/// One call. The live set comes with it, as of the same snapshot, to spare
+/// the scan a join and the call a statement.
+pub(super) const CONTEXT_SQL: &str = context_sql!(
+    concat!(", ", live_sql!()),
+    "(SELECT $1::int4 AS taskid, $2::text AS static_refkey, $3::int4 AS flight,
+             $4::text AS job, $5::int4 AS stepno, $6::text AS testid,
+             $7::text AS runvar_name, $8::text AS host) AS c",
+    ""
+);
+
 /// A batch, in the order of its calls. The live set comes from `LIVE_SQL`.
 pub(super) const CONTEXT_MANY_SQL: &str = context_sql!(
     "",
@@ -139,6 +149,17 @@ pub(super) const CONTEXT_MANY_SQL: &str = context_sql!(
                             runvar_name, host, ord)",
     " ORDER BY c.ord"
 );
+
+// The row and the runvar in one statement: one round trip.
+pub(super) const WRITE_SQL: &str = "WITH row AS (
+                 INSERT INTO host_lifecycle
+                        (hostname, taskid, flight, job, isprep, ident, stepno)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+              RETURNING lcseq)
+             INSERT INTO runvars (flight, job, name, val, synth)
+             VALUES ($3, $4, $8, $9, true)
+             ON CONFLICT (flight, job, name) DO UPDATE SET val = EXCLUDED.val
+             RETURNING (SELECT lcseq FROM row)";
 
 /// A batch's rows (job rows and task-only rows alike) and runvars, in one
 /// statement. The rows go in in the calls' order, so each host's new
@@ -165,6 +186,10 @@ pub(super) const WRITE_MANY_SQL: &str = "WITH row AS (
 /// The recorder's statements, prepared once per connection: planning the
 /// context query costs more than running it.
 pub(super) struct Statements {
+    pub context: Statement,
+    pub scan: Statement,
+    pub write: Statement,
+    pub task_row: Statement,
     pub context_many: Statement,
     pub scan_many: Statement,
     pub live: Statement,
@@ -174,6 +199,16 @@ pub(super) struct Statements {
 impl Statements {
     pub async fn prepare(client: &Client) -> Result<Statements> {
         use Type as T;
+        let context_types = [
+            T::INT4,
+            T::TEXT,
+            T::INT4,
+            T::TEXT,
+            T::INT4,
+            T::TEXT,
+            T::TEXT,
+            T::TEXT,
+        ];
         let many_types = [
             T::INT4_ARRAY,
             T::TEXT_ARRAY,
@@ -183,6 +218,17 @@ impl Statements {
             T::TEXT_ARRAY,
             T::TEXT_ARRAY,
             T::TEXT_ARRAY,
+        ];
+        let write_types = [
+            T::TEXT,
+            T::INT4,
+            T::INT4,
+            T::TEXT,
+            T::BOOL,
+            T::TEXT,
+            T::INT4,
+            T::TEXT,
+            T::TEXT,
         ];
         let write_many_types = [
             T::TEXT_ARRAY,
@@ -198,13 +244,21 @@ impl Statements {
             T::TEXT_ARRAY,
         ];
         // Sent together: one round trip for all of them.
-        let (context_many, scan_many, live, write_many) = tokio::try_join!(
+        let (context, scan, write, task_row, context_many, scan_many, live, write_many) = tokio::try_join!(
+            client.prepare_typed(CONTEXT_SQL, &context_types),
+            client.prepare_typed(SCAN_SQL, &[T::TEXT]),
+            client.prepare_typed(WRITE_SQL, &write_types),
+            client.prepare_typed(TASK_ROW_SQL, &[T::TEXT, T::INT4]),
             client.prepare_typed(CONTEXT_MANY_SQL, &many_types),
             client.prepare_typed(SCAN_MANY_SQL, &[T::TEXT_ARRAY]),
             client.prepare_typed(LIVE_SQL, &[]),
             client.prepare_typed(WRITE_MANY_SQL, &write_many_types),
         )?;
         Ok(Statements {
+            context,
+            scan,
+            write,
+            task_row,
             context_many,
             scan_many,
             live,
