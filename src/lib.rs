@@ -3,13 +3,17 @@
 //! # Module map
 //!
 //! - [`lifecycle`]: the pure core. The domain's vocabulary (the calls and
-//!   their checks in `lifecycle::call`, refusals, the reports the reads
-//!   fill in `lifecycle::report`), the listing algorithm and the runvar
-//!   codec. No I/O; everything else may call it.
+//!   their checks in `lifecycle::call`, refusals, a request's `Failure`,
+//!   the reports the reads fill in `lifecycle::report`), the rules
+//!   (`decide`, `wipe`, the listing algorithm), the runvar codec, and the
+//!   words the CLI and the browser share (`lifecycle::display`). No I/O;
+//!   everything else may call it.
 //! - [`db`]: everything that talks to PostgreSQL: connection resolution,
-//!   schema, the recorder and `wiped` transactions, read queries, the
-//!   throwaway-cluster harness and the worker thread the TUI uses. It knows
-//!   nothing of the terminal.
+//!   schema and `db upgrade`, transactions (`db::txn`, the only place one
+//!   is opened), the recorder and `wiped`, read queries, throwaway
+//!   clusters and the worker thread the TUI uses. It knows nothing of the
+//!   terminal. The test-database harness (`db::testdb`) exists only with
+//!   the `test-support` feature, for the package's own tests.
 //! - [`timefmt`]: epoch seconds as UTC text.
 //! - [`app`]: the TUI's state per screen and dialog, typed actions, the
 //!   keymap, and `update` (pure, no I/O).
@@ -25,7 +29,8 @@
 //!
 //! Dependencies point one way: `tui -> render -> app -> lifecycle <- db`,
 //! and `app` reaches `db` only through the worker's requests and answers
-//! (`db::worker`); the binary wires them together.
+//! (`db::worker`); the binary wires them together. `tests/layering.rs`
+//! checks it; docs/ARCHITECTURE.md draws it, with the browser's data flow.
 
 pub mod app;
 pub mod db;
