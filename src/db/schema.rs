@@ -154,6 +154,59 @@ INSERT INTO tasks (type, refkey, live, comment) VALUES
     ('magic', 'preparing',   true,  'magic');
 "#;
 
+/// An index hostlife reads through.
+pub(super) struct Wanted {
+    pub name: &'static str,
+    pub table: &'static str,
+    /// What follows `ON table` in `CREATE INDEX`.
+    pub definition: &'static str,
+    pub why: &'static str,
+    /// osstest's own (part of its layout, which `db init` makes), rather
+    /// than hostlife's.
+    pub osstest: bool,
+}
+
+/// The indexes hostlife reads through: their one home. `db init` makes
+/// hostlife's own with the rest of the layout; `db upgrade` adds any that
+/// a live database lacks.
+pub(super) const WANTED: &[Wanted] = &[
+    Wanted {
+        name: "runvars_host_idx",
+        table: "runvars",
+        definition: "(val, flight) WHERE name = 'host' OR name LIKE '%\\_host'",
+        why: "osstest's index of the ident runvars, which `history` reads",
+        osstest: true,
+    },
+    Wanted {
+        name: "resources_owntaskid_idx",
+        table: "resources",
+        definition: "(owntaskid)",
+        why: "the shares a task holds, for the wipe's holder check",
+        osstest: false,
+    },
+    Wanted {
+        name: "host_lifecycle_task_idx",
+        table: "host_lifecycle",
+        definition: "(hostname, taskid, lcseq)",
+        why: "a task's first row on a host, for `wiped`",
+        osstest: false,
+    },
+    Wanted {
+        name: "host_lifecycle_taskid_idx",
+        table: "host_lifecycle",
+        definition: "(taskid)",
+        why: "a task's rows, for the hosts list",
+        osstest: false,
+    },
+    Wanted {
+        name: "tasks_live_idx",
+        table: "tasks",
+        definition: "(taskid) WHERE live",
+        why: "the live tasks, for the recorder and the hosts list",
+        osstest: false,
+    },
+];
+
 /// Create the minimal osstest schema, with host_lifecycle, in an empty
 /// database. Fails (changing nothing) if any of the tables exists.
 pub fn init(client: &mut impl GenericClient) -> Result<()> {
@@ -161,7 +214,7 @@ pub fn init(client: &mut impl GenericClient) -> Result<()> {
         tx.batch_execute(BASE_DDL)?;
         tx.batch_execute(HOST_LIFECYCLE_DDL)?;
         // hostlife's own indexes, as `db upgrade` would add them.
-        for w in super::upgrade::WANTED.iter().filter(|w| !w.osstest) {
+        for w in WANTED.iter().filter(|w| !w.osstest) {
             tx.batch_execute(&format!(
                 "CREATE INDEX {} ON {} {}",
                 w.name, w.table, w.definition

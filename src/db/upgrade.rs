@@ -32,7 +32,7 @@ use serde::Serialize;
 
 use super::error::{Error, Result};
 use super::row::RowExt;
-use super::schema::HOST_LIFECYCLE_DDL;
+use super::schema::{HOST_LIFECYCLE_DDL, WANTED, Wanted};
 use super::txn;
 use crate::lifecycle::Refusal;
 
@@ -42,59 +42,6 @@ use crate::lifecycle::Refusal;
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
 /// How many times a DDL step is tried.
 const LOCK_TRIES: u32 = 5;
-
-/// An index hostlife reads through.
-pub(super) struct Wanted {
-    pub name: &'static str,
-    pub table: &'static str,
-    /// What follows `ON table` in `CREATE INDEX`.
-    pub definition: &'static str,
-    why: &'static str,
-    /// osstest's own (part of its layout, which `db init` makes), rather
-    /// than hostlife's.
-    pub osstest: bool,
-}
-
-/// The indexes hostlife reads through: their one home. `db init` makes
-/// hostlife's own with the rest of the layout; `db upgrade` adds any that
-/// a live database lacks.
-pub(super) const WANTED: &[Wanted] = &[
-    Wanted {
-        name: "runvars_host_idx",
-        table: "runvars",
-        definition: "(val, flight) WHERE name = 'host' OR name LIKE '%\\_host'",
-        why: "osstest's index of the ident runvars, which `history` reads",
-        osstest: true,
-    },
-    Wanted {
-        name: "resources_owntaskid_idx",
-        table: "resources",
-        definition: "(owntaskid)",
-        why: "the shares a task holds, for the wipe's holder check",
-        osstest: false,
-    },
-    Wanted {
-        name: "host_lifecycle_task_idx",
-        table: "host_lifecycle",
-        definition: "(hostname, taskid, lcseq)",
-        why: "a task's first row on a host, for `wiped`",
-        osstest: false,
-    },
-    Wanted {
-        name: "host_lifecycle_taskid_idx",
-        table: "host_lifecycle",
-        definition: "(taskid)",
-        why: "a task's rows, for the hosts list",
-        osstest: false,
-    },
-    Wanted {
-        name: "tasks_live_idx",
-        table: "tasks",
-        definition: "(taskid) WHERE live",
-        why: "the live tasks, for the recorder and the hosts list",
-        osstest: false,
-    },
-];
 
 /// One thing to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
