@@ -556,9 +556,9 @@ pub fn details(
                     if let Some((step, job_status, blessing)) =
                         step_facts.get(&(*flight, job.clone(), *stepno))
                     {
-                        d.step = step.clone();
-                        d.job_status = job_status.clone();
-                        d.blessing = blessing.clone();
+                        d.step.clone_from(step);
+                        d.job_status.clone_from(job_status);
+                        d.blessing.clone_from(blessing);
                     }
                 }
                 ResolvedKind::Task { taskid } => d.task = task_rows.get(taskid).cloned(),
