@@ -108,9 +108,10 @@ fn print_upgrade(report: &upgrade::Report) {
         }
         for step in &report.steps {
             println!("-- {}", step.what);
-            let (begin, end) = match step.concurrent {
-                true => ("", ""),
-                false => ("BEGIN;\n", "COMMIT;\n"),
+            let (begin, end) = if step.concurrent {
+                ("", "")
+            } else {
+                ("BEGIN;\n", "COMMIT;\n")
             };
             print!("{begin}");
             for sql in &step.sql {
@@ -287,6 +288,6 @@ pub fn run(config: Config) -> Result<(), Failure> {
             Ok(())
         }
         Command::Tui(args) => run_tui(db, &args),
-        Command::Demo { demo, tui } => crate::demo::run(demo, tui),
+        Command::Demo { demo, tui } => crate::demo::run(&demo, &tui),
     }
 }

@@ -81,7 +81,7 @@ pub fn host_columns(total: u16, host_width: u16) -> Vec<(Column, u16)> {
     let short = base.saturating_sub(total);
     let growing = cols.iter().filter(|c| c.grows()).count() as u16;
     let spare = total.saturating_sub(base);
-    let (share, mut extra) = (spare / growing.max(1), spare % growing.max(1));
+    let (each, mut extra) = (spare / growing.max(1), spare % growing.max(1));
     cols.into_iter()
         .map(|c| {
             let w = match c {
@@ -91,7 +91,7 @@ pub fn host_columns(total: u16, host_width: u16) -> Vec<(Column, u16)> {
             if c.grows() {
                 let bonus = u16::from(extra > 0);
                 extra = extra.saturating_sub(1);
-                (c, w + share + bonus)
+                (c, w + each + bonus)
             } else {
                 (c, w)
             }

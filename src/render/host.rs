@@ -262,7 +262,7 @@ impl HostWidget<'_> {
         Paragraph::new(Line::styled(text, t.key())).render(raw, buf);
         match &d.listing {
             Err(e) => {
-                Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).render(table_area, buf)
+                Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).render(table_area, buf);
             }
             Ok(entries) => {
                 let header =

@@ -302,6 +302,6 @@ mod tests {
             .map(|l| l.spans[0].content.to_string())
             .collect();
         assert_eq!(words.join(" "), text);
-        assert_eq!(lines.last().map(|l| l.width()), Some(5));
+        assert_eq!(lines.last().map(Line::width), Some(5));
     }
 }
