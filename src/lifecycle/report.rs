@@ -62,7 +62,10 @@ pub struct HostSummary {
 
 /// Fill in the hosts' row counts from `counts` (by host; a host absent
 /// from it has no rows).
-pub fn count_rows(hosts: &mut [HostSummary], counts: &std::collections::HashMap<String, i64>) {
+pub fn count_rows<S: std::hash::BuildHasher>(
+    hosts: &mut [HostSummary],
+    counts: &std::collections::HashMap<String, i64, S>,
+) {
     for h in hosts {
         h.rows = Some(counts.get(&h.host).copied().unwrap_or(0));
     }

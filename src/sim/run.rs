@@ -446,10 +446,10 @@ impl<'a> PoolReplay<'a> {
         &mut self,
         host: u32,
         call: &RecordCall,
-        outcome: RecordOutcome,
+        outcome: &RecordOutcome,
         out: &mut Replayed,
     ) -> Result<(), SeedError> {
-        match outcome {
+        match *outcome {
             RecordOutcome::Recorded { lcseq, taskid, .. }
             | RecordOutcome::OutOfJob { lcseq, taskid } => {
                 out.rows += 1;
@@ -633,7 +633,7 @@ impl<'a> Driver<'a> {
             }
             outcomes
         };
-        for ((p, host, call), outcome) in calls.iter().zip(outcomes) {
+        for ((p, host, call), outcome) in calls.iter().zip(&outcomes) {
             self.pools[*p].recorded(*host, call, outcome, &mut self.out)?;
         }
         Ok(())
@@ -719,7 +719,7 @@ impl<'a> Driver<'a> {
     /// Give the flights that are over their final blessing.
     fn bless(&mut self) -> Result<(), SeedError> {
         let (flights, blessings): (Vec<i32>, Vec<&str>) =
-            self.pools.iter().flat_map(|p| p.blessings()).unzip();
+            self.pools.iter().flat_map(PoolReplay::blessings).unzip();
         let n = self
             .client
             .execute(&self.statements.bless, &[&flights, &blessings])?;
