@@ -69,7 +69,7 @@ fn listing(c: &mut Criterion) {
                             build_host,
                         },
                     )
-                })
+                });
             });
         }
     }
@@ -91,7 +91,7 @@ fn decode(c: &mut Criterion) {
         .runvar(None);
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_with_input(BenchmarkId::new("runvar", text.len()), &text, |b, text| {
-            b.iter(|| lifecycle::decode(black_box(text)).map(|r| r.tokens.len()))
+            b.iter(|| lifecycle::decode(black_box(text)).map(|r| r.tokens.len()));
         });
     }
     g.finish();

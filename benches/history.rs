@@ -423,7 +423,7 @@ fn upgrade_beside_writers(db: &TestDb) {
     let drop = |admin: &mut postgres::Client| {
         admin
             .batch_execute("DROP INDEX runvars_host_idx")
-            .expect("drop runvars_host_idx")
+            .expect("drop runvars_host_idx");
     };
     println!("\nrunvars inserts (one a transaction) beside index builds on runvars:\n");
     println!(

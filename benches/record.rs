@@ -121,7 +121,7 @@ fn record_final(crit: &mut Criterion) {
                     }
                 }
                 total
-            })
+            });
         });
         if calls.is_empty() {
             // Filtered out on the command line.

@@ -111,7 +111,7 @@ const LAYOUT: &[&str] = &[
 fn db_init_makes_osstests_layout() {
     let db = TestDb::new();
     let mut c = db.connect();
-    let mut want: Vec<String> = LAYOUT.iter().map(|s| s.to_string()).collect();
+    let mut want: Vec<String> = LAYOUT.iter().map(ToString::to_string).collect();
     want.sort();
     let mut got = columns(&mut c);
     got.sort();

@@ -275,7 +275,7 @@ fn a_database_without_osstest_tables_is_refused() {
 /// and waiting on a lock; panic (naming what it was doing) after a
 /// minute, so a broken upgrade fails the test rather than hanging it.
 fn wait_for_build(watch: &mut Client, upgrade: &mut Child, prefix: &str) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         let row = watch
             .query_opt(
