@@ -16,7 +16,7 @@
 //!   `dst_host` (no `host`);
 //! - each job: its ident runvars and their `*_lifecycle` runvars, and
 //!   filler runvars (revisions, trees, paths; a few NULL) up to 50;
-//! - 4 steps per job; host_lifecycle rows (prep and use) for the jobs of
+//! - 4 steps per job; `host_lifecycle` rows (prep and use) for the jobs of
 //!   the newest 100 flights, with their tasks, the newest 3 flights' live;
 //! - a host (`ihost0`) with resources, flags and properties that no
 //!   runvar names.
@@ -53,7 +53,7 @@ const RUNVARS_PER_JOB: i64 = 50;
 const JOBS_PER_FLIGHT: i64 = 50;
 const BUILD_HOSTS: i64 = 8;
 const TEST_HOSTS: i64 = 300;
-/// Flights whose jobs have host_lifecycle rows (the rest were wiped).
+/// Flights whose jobs have `host_lifecycle` rows (the rest were wiped).
 const LIVE_FLIGHTS: i64 = 100;
 const RUNS: usize = 50;
 const FIRST_FLIGHT: i64 = 100_000;

@@ -17,7 +17,7 @@
 //! - memory: a fresh process (this bench binary again, told by
 //!   `HOSTLIFE_BENCH_BROWSER` which database to open) runs only the
 //!   browser: it loads the hosts list and the host with the most rows,
-//!   scrolls, and reports its VmRSS and VmHWM. Building the database and
+//!   scrolls, and reports its `VmRSS` and `VmHWM`. Building the database and
 //!   the measurements above do not count. The server is another process.
 
 #![allow(

@@ -193,7 +193,7 @@ fn lab() -> TestDb {
 }
 
 /// What every read command reads, for every host and some jobs, as JSON
-/// text: equal as owner and as osstest_ro.
+/// text: equal as owner and as `osstest_ro`.
 fn read_everything(c: &mut Client, hosts: &[String], jobs: &[(i32, String)]) -> Vec<String> {
     let mut out = Vec::new();
     read::read_only(c, None, |tx| {

@@ -79,8 +79,8 @@ fn indexes(c: &mut Client, table: &str) -> Vec<(String, bool)> {
 }
 
 /// What an existing installation without hostlife looks like: osstest's
-/// tables, no host_lifecycle, none of hostlife's indexes, and (an older
-/// one) no runvars_host_idx.
+/// tables, no `host_lifecycle`, none of hostlife's indexes, and (an older
+/// one) no `runvars_host_idx`.
 fn strip(c: &mut Client) {
     c.batch_execute(
         "DROP TABLE host_lifecycle;

@@ -53,7 +53,7 @@ pub fn read_only<T>(
 
 const HOSTS: &str = "hosts";
 
-/// The hosts with lifecycle rows, by a skip scan of host_lifecycle's
+/// The hosts with lifecycle rows, by a skip scan of `host_lifecycle`'s
 /// primary key: a probe per host, not a read of every row.
 const LC_NAMES: &str = "lc_names AS (
              (SELECT hostname FROM host_lifecycle ORDER BY hostname LIMIT 1)
@@ -183,7 +183,7 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
         .collect()
 }
 
-/// Whether the database knows `host` (a resources or resource_sharing
+/// Whether the database knows `host` (a resources or `resource_sharing`
 /// row, or lifecycle rows); if not, the refusal to give, with the known
 /// host most like it.
 fn check_host_known(client: &mut impl GenericClient, host: &str) -> Result<()> {

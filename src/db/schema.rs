@@ -154,7 +154,7 @@ INSERT INTO tasks (type, refkey, live, comment) VALUES
     ('magic', 'preparing',   true,  'magic');
 ";
 
-/// Create the minimal osstest schema, with host_lifecycle, in an empty
+/// Create the minimal osstest schema, with `host_lifecycle`, in an empty
 /// database. Fails (changing nothing) if any of the tables exists.
 pub fn init(client: &mut impl GenericClient) -> Result<()> {
     let mut tx = client.transaction()?;

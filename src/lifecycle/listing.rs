@@ -4,7 +4,7 @@
 //! Both passes are linear in the number of rows: `later_notprep` is one
 //! backward sweep with a set, and the listing keeps the index of the entry
 //! a bare step would continue instead of searching back for it. The sets
-//! hash with FxHash: their keys are short and not attacker-chosen.
+//! hash with `FxHash`: their keys are short and not attacker-chosen.
 
 use rustc_hash::{FxBuildHasher, FxHashSet};
 

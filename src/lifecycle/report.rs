@@ -38,7 +38,7 @@ impl Task {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HostSummary {
     pub host: String,
-    /// Share type when the host is shared (resource_sharing).
+    /// Share type when the host is shared (`resource_sharing`).
     pub sharetype: Option<String>,
     pub share_state: Option<String>,
     /// A shared host's number of shares: its `share-host` rows.

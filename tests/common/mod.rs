@@ -202,7 +202,7 @@ pub fn alloc(c: &mut Client, restype: &str, resname: &str, shareix: i32, taskid:
     .unwrap();
 }
 
-/// Every host_lifecycle row as JSON (lcseq left out), by host then lcseq.
+/// Every `host_lifecycle` row as JSON (lcseq left out), by host then lcseq.
 pub fn dump_rows(c: &mut Client) -> Vec<Value> {
     c.query(
         "SELECT hostname, taskid, flight, job, stepno, ident, isprep FROM host_lifecycle
