@@ -111,6 +111,10 @@ const FILLER: [&str; 48] = [
     "recipe_netboot",
 ];
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the database built in the server, one table after another"
+)]
 fn populate(c: &mut postgres::Client, jobs: i64) {
     let started = Instant::now();
     let filler = FILLER

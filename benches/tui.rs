@@ -340,6 +340,10 @@ fn main() {
     if let Ok(conninfo) = std::env::var(BROWSER_VAR) {
         browser_only(&conninfo);
         return;
+#[allow(
+    clippy::too_many_lines,
+    reason = "the benchmark's stages in order, each printing its numbers"
+)]
     }
     let db = TestDb::new();
     populate(&mut db.connect());

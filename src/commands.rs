@@ -155,6 +155,10 @@ fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), Failure> {
 }
 
 /// Run a command other than the browser and the demo.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one short arm per command: the dispatch reads best whole"
+)]
 pub fn run(config: Config) -> Result<(), Failure> {
     let db = config.db.as_deref();
     match config.command {

@@ -59,6 +59,10 @@ fn dump(c: &mut Client, exact_lcseq: bool) -> Vec<String> {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one seed, checked invariant by invariant"
+)]
 fn a_small_seed_keeps_the_lifecycle_invariants() {
     let (db, report) = seeded(&small());
     let mut c = db.connect();

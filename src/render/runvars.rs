@@ -130,6 +130,10 @@ impl RunvarsWidget<'_> {
         Line::from(spans)
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the pane's three parts, drawn top to bottom in the areas of one layout"
+    )]
     fn render_data(&self, d: &RunvarData, area: Rect, buf: &mut Buffer) {
         let t = self.ctx.theme;
         let v = self.view;

@@ -30,6 +30,10 @@ fn rows<'a>(world: &'a Value, table: &str) -> impl Iterator<Item = &'a Value> {
 /// Replace the database's contents with a scenario's `world`.
 pub fn load_world(c: &mut Client, world: &Value) {
     let mut tx = c.transaction().unwrap();
+#[allow(
+    clippy::too_many_lines,
+    reason = "a scenario's tables loaded one after another, in order"
+)]
     tx.batch_execute(
         "DELETE FROM host_lifecycle; DELETE FROM runvars; DELETE FROM steps; DELETE FROM jobs;
          DELETE FROM flights; DELETE FROM resources; DELETE FROM resource_sharing;

@@ -344,6 +344,10 @@ impl<'a> BatchWrites<'a> {
 /// A runvar: flight, job and name.
 type RunvarKey<'a> = (i32, &'a str, &'a str);
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the calls decided in order, each seeing what those before it wrote"
+)]
 async fn record_many_in(
     tx: &mut Tx<'_>,
     statements: &Statements,
