@@ -424,7 +424,7 @@ pub fn history_page(
     let mut rows = tx.query(HISTORY_QUERY, &[&host, &before, &(limit + 1)])?;
     // The rows are every row of the page's flights: more than `limit`
     // exactly when the host has more rows than that before `before`.
-    let more = rows.len() as i64 > limit;
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
     if more {
         let first: i32 = rows[0].col(HISTORY, 0)?;
         let cut: i32 = rows[rows.len() - 1].col(HISTORY, 0)?;

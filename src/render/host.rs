@@ -194,7 +194,11 @@ impl HostWidget<'_> {
             .map(|l| l.width().div_ceil(usize::from(inner.width.max(1))).max(1))
             .sum();
         let [facts_area, inner] = Layout::vertical([
-            Constraint::Length((needed as u16).min(inner.height / 3)),
+            Constraint::Length(
+                u16::try_from(needed)
+                    .unwrap_or(u16::MAX)
+                    .min(inner.height / 3),
+            ),
             Constraint::Fill(1),
         ])
         .areas(inner);

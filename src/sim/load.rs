@@ -81,6 +81,11 @@ fn magic(tx: &mut impl GenericClient) -> Result<Magic, SeedError> {
 /// build hosts' shares (`allocatable`) and `resource_sharing` rows (to be
 /// installed: state `prep`), every host's flags and properties, and the
 /// operators' static tasks.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    reason = "an operator's index counts within `OPERATORS`, a constant list of three"
+)]
 pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError> {
     let mut tx = client.transaction()?;
     check_empty(&mut tx)?;
@@ -438,5 +443,5 @@ pub(crate) fn finish(client: &mut Client) -> Result<u64, SeedError> {
     let kept: i64 = client
         .query_one("SELECT count(*) FROM host_lifecycle", &[])?
         .col("rows kept", 0)?;
-    Ok(kept as u64)
+    Ok(u64::try_from(kept).unwrap_or(0))
 }

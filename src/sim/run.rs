@@ -120,7 +120,7 @@ pub(crate) fn plan_all(
         |pool, ticker| {
             // Spread the flights evenly, the first pools taking the rest.
             let flights =
-                cfg.flights / cfg.pools + u32::from((pool as u32) < cfg.flights % cfg.pools);
+                cfg.flights / cfg.pools + u32::from(pool < (cfg.flights % cfg.pools) as usize);
             let params = PlanParams {
                 seed: cfg.seed,
                 pool,
@@ -710,7 +710,10 @@ impl<'a> Driver<'a> {
                 &ids, &flags, &restype, &name, &shareix, &owner, &shared, &sharetype, &state, &wear,
             ],
         )?;
-        let updated = |i| row.col::<_, i64>("state changes", i).map(|n| n as u64);
+        let updated = |i| {
+            row.col::<_, i64>("state changes", i)
+                .map(|n| u64::try_from(n).unwrap_or(0))
+        };
         expect_updated("tasks", updated(0)?, ids.len())?;
         expect_updated("resources", updated(1)?, owner.len())?;
         expect_updated("resource_sharing", updated(2)?, wear.len())
