@@ -6,6 +6,11 @@
     clippy::expect_used,
     reason = "a test or bench fails by panicking"
 )]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    reason = "the rows' numbers come from indexes of at most 10,000 rows"
+)]
 
 use std::hint::black_box;
 

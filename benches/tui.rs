@@ -25,6 +25,10 @@
     clippy::expect_used,
     reason = "a test or bench fails by panicking"
 )]
+#![allow(
+    clippy::cast_possible_wrap,
+    reason = "the lab's hosts and rows (a million at most), compared with SQL's bigint counts"
+)]
 
 mod common;
 
@@ -336,14 +340,14 @@ fn browser_only(conninfo: &str) {
     );
 }
 
-fn main() {
-    if let Ok(conninfo) = std::env::var(BROWSER_VAR) {
-        browser_only(&conninfo);
-        return;
 #[allow(
     clippy::too_many_lines,
     reason = "the benchmark's stages in order, each printing its numbers"
 )]
+fn main() {
+    if let Ok(conninfo) = std::env::var(BROWSER_VAR) {
+        browser_only(&conninfo);
+        return;
     }
     let db = TestDb::new();
     populate(&mut db.connect());

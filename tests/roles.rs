@@ -308,7 +308,7 @@ fn every_read_works_as_the_read_only_role_and_reads_what_the_owner_does() {
         }
         before = page.last().map(|e| e.flight);
     }
-    assert_eq!(seen.len() as i64, want, "{busiest}");
+    assert_eq!(i64::try_from(seen.len()).unwrap(), want, "{busiest}");
     assert!(want > 3, "the busiest host is not busy: {want}");
 }
 
@@ -436,7 +436,7 @@ fn every_write_works_as_the_owner_and_none_as_the_read_only_role() {
 
     let plan = wipe::plan_manual(&mut owner, &wipe_call).unwrap_or_else(|e| panic!("{e}"));
     let done = wipe::wipe_manual(&mut owner, &wipe_call).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(done.deleted as usize, plan.remove.len());
+    assert_eq!(usize::try_from(done.deleted).unwrap(), plan.remove.len());
     let again = wipe::wipe_many(&mut owner, std::slice::from_ref(&wipe_call))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again[0].deleted, 0);

@@ -12,7 +12,9 @@ fn opt_str(v: &Value, key: &str) -> Option<String> {
 }
 
 fn opt_i32(v: &Value, key: &str) -> Option<i32> {
-    v.get(key).and_then(Value::as_i64).map(|n| n as i32)
+    v.get(key)
+        .and_then(Value::as_i64)
+        .map(|n| i32::try_from(n).unwrap())
 }
 
 fn int(v: &Value, key: &str) -> i32 {
@@ -28,12 +30,12 @@ fn rows<'a>(world: &'a Value, table: &str) -> impl Iterator<Item = &'a Value> {
 }
 
 /// Replace the database's contents with a scenario's `world`.
-pub fn load_world(c: &mut Client, world: &Value) {
-    let mut tx = c.transaction().unwrap();
 #[allow(
     clippy::too_many_lines,
     reason = "a scenario's tables loaded one after another, in order"
 )]
+pub fn load_world(c: &mut Client, world: &Value) {
+    let mut tx = c.transaction().unwrap();
     tx.batch_execute(
         "DELETE FROM host_lifecycle; DELETE FROM runvars; DELETE FROM steps; DELETE FROM jobs;
          DELETE FROM flights; DELETE FROM resources; DELETE FROM resource_sharing;
