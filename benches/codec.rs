@@ -6,6 +6,11 @@
     clippy::expect_used,
     reason = "a test or bench fails by panicking"
 )]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    reason = "the rows' numbers come from indexes of at most 10,000 rows"
+)]
 
 use std::hint::black_box;
 
@@ -69,7 +74,7 @@ fn listing(c: &mut Criterion) {
                             build_host,
                         },
                     )
-                })
+                });
             });
         }
     }
@@ -91,7 +96,7 @@ fn decode(c: &mut Criterion) {
         .runvar(None);
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_with_input(BenchmarkId::new("runvar", text.len()), &text, |b, text| {
-            b.iter(|| lifecycle::decode(black_box(text)).map(|r| r.tokens.len()))
+            b.iter(|| lifecycle::decode(black_box(text)).map(|r| r.tokens.len()));
         });
     }
     g.finish();

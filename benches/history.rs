@@ -16,7 +16,7 @@
 //!   `dst_host` (no `host`);
 //! - each job: its ident runvars and their `*_lifecycle` runvars, and
 //!   filler runvars (revisions, trees, paths; a few NULL) up to 50;
-//! - 4 steps per job; host_lifecycle rows (prep and use) for the jobs of
+//! - 4 steps per job; `host_lifecycle` rows (prep and use) for the jobs of
 //!   the newest 100 flights, with their tasks, the newest 3 flights' live;
 //! - a host (`ihost0`) with resources, flags and properties that no
 //!   runvar names.
@@ -53,7 +53,7 @@ const RUNVARS_PER_JOB: i64 = 50;
 const JOBS_PER_FLIGHT: i64 = 50;
 const BUILD_HOSTS: i64 = 8;
 const TEST_HOSTS: i64 = 300;
-/// Flights whose jobs have host_lifecycle rows (the rest were wiped).
+/// Flights whose jobs have `host_lifecycle` rows (the rest were wiped).
 const LIVE_FLIGHTS: i64 = 100;
 const RUNS: usize = 50;
 const FIRST_FLIGHT: i64 = 100_000;
@@ -111,6 +111,10 @@ const FILLER: [&str; 48] = [
     "recipe_netboot",
 ];
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the database built in the server, one table after another"
+)]
 fn populate(c: &mut postgres::Client, jobs: i64) {
     let started = Instant::now();
     let filler = FILLER
@@ -427,7 +431,7 @@ fn upgrade_beside_writers(db: &TestDb) {
     let drop = |admin: &mut postgres::Client| {
         admin
             .batch_execute("DROP INDEX runvars_host_idx")
-            .expect("drop runvars_host_idx")
+            .expect("drop runvars_host_idx");
     };
     println!("\nrunvars inserts (one a transaction) beside index builds on runvars:\n");
     println!(

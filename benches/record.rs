@@ -17,6 +17,12 @@
     clippy::expect_used,
     reason = "a test or bench fails by panicking"
 )]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    reason = "sizes of at most 10,000 rows, and latency quantiles from counts of calls"
+)]
 
 use std::time::{Duration, Instant};
 
@@ -121,7 +127,7 @@ fn record_final(crit: &mut Criterion) {
                     }
                 }
                 total
-            })
+            });
         });
         if calls.is_empty() {
             // Filtered out on the command line.

@@ -13,12 +13,21 @@
     clippy::expect_used,
     reason = "a test or bench fails by panicking"
 )]
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "a rate of calls, printed to the unit"
+)]
 
 use std::process::ExitCode;
 
 use hostlife::db::cluster::Cluster;
 use hostlife::db::testdb::TestDb;
 use hostlife::sim::{self, SeedConfig};
+
+/// A count option's value, which must fit the configuration's u32.
+fn narrow(name: &str, n: u64) -> Result<u32, String> {
+    u32::try_from(n).map_err(|e| format!("{name}: {e}"))
+}
 
 fn parse(args: &[String]) -> Result<SeedConfig, String> {
     let mut cfg = SeedConfig::scale(sim::Scale::Medium);
@@ -33,10 +42,10 @@ fn parse(args: &[String]) -> Result<SeedConfig, String> {
         match arg.as_str() {
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
-            "--flights" => cfg.flights = value(arg)? as u32,
-            "--hosts" => cfg.hosts = value(arg)? as u32,
-            "--pools" => cfg.pools = value(arg)? as u32,
-            "--threads" => cfg.threads = value(arg)? as u32,
+            "--flights" => cfg.flights = narrow(arg, value(arg)?)?,
+            "--hosts" => cfg.hosts = narrow(arg, value(arg)?)?,
+            "--pools" => cfg.pools = narrow(arg, value(arg)?)?,
+            "--threads" => cfg.threads = narrow(arg, value(arg)?)?,
             "--seed" => cfg.seed = value(arg)?,
             scale => {
                 let scale: sim::Scale = scale.parse()?;

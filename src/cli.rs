@@ -1,11 +1,16 @@
 //! Command-line arguments, parsed raw by clap and then turned into a
 //! validated [`Command`] that the rest of the binary reads.
 //!
-//! osstest's environment (OSSTEST_FLIGHT, OSSTEST_JOB, OSSTEST_TESTID,
-//! OSSTEST_TASK) fills in what the arguments leave out; an explicit
+//! osstest's environment (`OSSTEST_FLIGHT`, `OSSTEST_JOB`, `OSSTEST_TESTID`,
+//! `OSSTEST_TASK`) fills in what the arguments leave out; an explicit
 //! argument always wins, which is why the environment is read here and not
 //! through clap's `env` attribute (that would make `--step` conflict with
-//! an inherited OSSTEST_TESTID).
+//! an inherited `OSSTEST_TESTID`).
+
+#![allow(
+    clippy::doc_markdown,
+    reason = "the argument types' doc comments are clap's --help text, printed as written"
+)]
 
 use std::path::PathBuf;
 use std::time::Duration;

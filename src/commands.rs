@@ -108,9 +108,10 @@ fn print_upgrade(report: &upgrade::Report) {
         }
         for step in &report.steps {
             println!("-- {}", step.what);
-            let (begin, end) = match step.concurrent {
-                true => ("", ""),
-                false => ("BEGIN;\n", "COMMIT;\n"),
+            let (begin, end) = if step.concurrent {
+                ("", "")
+            } else {
+                ("BEGIN;\n", "COMMIT;\n")
             };
             print!("{begin}");
             for sql in &step.sql {
@@ -154,6 +155,10 @@ fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), CommandError>
 }
 
 /// Run a command other than the browser and the demo.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one short arm per command: the dispatch reads best whole"
+)]
 pub fn run(config: Config) -> Result<(), CommandError> {
     let db = config.db.as_deref();
     match config.command {
@@ -287,6 +292,6 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             Ok(())
         }
         Command::Tui(args) => run_tui(db, &args),
-        Command::Demo { demo, tui } => crate::demo::run(demo, tui),
+        Command::Demo { demo, tui } => crate::demo::run(&demo, &tui),
     }
 }

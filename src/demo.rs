@@ -18,7 +18,7 @@ const DEMO_SPAN: i64 = 3 * 86_400;
 fn now_epoch() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn setup_failed(
@@ -29,7 +29,7 @@ fn setup_failed(
 
 /// Start the cluster, fill it, and open the browser (or, without a
 /// terminal, print where it is and a summary).
-pub fn run(args: DemoArgs, tui: TuiArgs) -> Result<(), CommandError> {
+pub fn run(args: &DemoArgs, tui: &TuiArgs) -> Result<(), CommandError> {
     eprintln!("hostlife demo: starting a throwaway PostgreSQL cluster…");
     let cluster = match &args.keep {
         Some(dir) => Cluster::start_in(dir, true),

@@ -54,9 +54,8 @@ impl Table {
     }
 }
 
-fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref()
-        .map_or_else(|| "-".to_owned(), ToString::to_string)
+fn opt<T: ToString>(v: Option<&T>) -> String {
+    v.map_or_else(|| "-".to_owned(), ToString::to_string)
 }
 
 fn yes(b: bool, word: &str) -> String {
@@ -84,9 +83,9 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
             h.host.clone(),
             match (&h.sharetype, h.shares) {
                 (Some(s), Some(n)) => format!("{s} ×{n}"),
-                _ => opt(&h.sharetype),
+                _ => opt(h.sharetype.as_ref()),
             },
-            opt(&h.share_state),
+            opt(h.share_state.as_ref()),
             if h.flags.is_empty() {
                 "-".into()
             } else {
@@ -98,7 +97,7 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
             }),
             h.rows.map(|n| n.to_string()).unwrap_or_default(),
             h.live_tasks.to_string(),
-            opt(&h.last_job),
+            opt(h.last_job.as_ref()),
             when(h.last_activity),
         ]);
     }
@@ -110,9 +109,9 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
     )
 }
 
-fn step_cells(s: &Option<StepInfo>) -> [String; 3] {
+fn step_cells(s: Option<&StepInfo>) -> [String; 3] {
     match s {
-        Some(s) => [s.step.clone(), opt(&s.testid), s.status.clone()],
+        Some(s) => [s.step.clone(), opt(s.testid.as_ref()), s.status.clone()],
         None => ["-".into(), "-".into(), "-".into()],
     }
 }
@@ -154,7 +153,7 @@ pub fn show(d: &HostDetail) -> String {
                 "",
             ),
         };
-        let [step, testid, status] = step_cells(&r.step);
+        let [step, testid, status] = step_cells(r.step.as_ref());
         t.row(vec![
             r.lcseq.to_string(),
             task,
@@ -182,10 +181,10 @@ pub fn show(d: &HostDetail) -> String {
     };
     let mut about = String::new();
     if !d.flags.is_empty() {
-        about.push_str(&format!("flags: {}\n", d.flags.join(" ")));
+        let _ = writeln!(about, "flags: {}", d.flags.join(" "));
     }
     for p in &d.properties {
-        about.push_str(&format!("{}: {}\n", p.name, p.val));
+        let _ = writeln!(about, "{}: {}", p.name, p.val);
     }
     format!(
         "{}{kind}: {} rows since the last wipe\n{about}{}final listing now: {}\n",
@@ -346,15 +345,15 @@ pub fn looked_up(r: &JobRunvar) -> String {
     } in entries
     {
         let mut cells = entry_cells(entry);
-        let [s, testid, status] = step_cells(step);
+        let [s, testid, status] = step_cells(step.as_ref());
         cells.extend([
             s,
             testid,
             status,
             when(step.as_ref().and_then(|s| s.started)),
         ]);
-        cells.push(opt(job_status));
-        cells.push(opt(blessing));
+        cells.push(opt(job_status.as_ref()));
+        cells.push(opt(blessing.as_ref()));
         if let Some(task) = task {
             cells[1] = format!(
                 "(task {} {} {}{})",
@@ -388,7 +387,7 @@ pub fn history(host: &str, entries: &[HistoryEntry]) -> String {
             e.job,
             e.ident,
             e.job_status,
-            opt(&e.blessing),
+            opt(e.blessing.as_ref()),
             when(e.started),
             e.runvar
                 .as_deref()

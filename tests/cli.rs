@@ -162,7 +162,7 @@ fn out_of_job_use_as_static_task_then_wiped() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
     assert_eq!(v["outcome"], "out_of_job");
-    let taskid = v["taskid"].as_i64().unwrap() as i32;
+    let taskid = i32::try_from(v["taskid"].as_i64().unwrap()).unwrap();
     // h1 is shared: held by the magic shared task, and ian holds no share.
     let o = hostlife(&db, &["record", "wiped", "h1", "--static-task", "ian@lab"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));

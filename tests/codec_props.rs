@@ -119,7 +119,7 @@ fn rows() -> impl Strategy<Value = Vec<ScanRow<'static>>> {
         v.into_iter()
             .enumerate()
             .map(|(i, (taskid, live, job))| ScanRow {
-                lcseq: i as i32 + 1,
+                lcseq: i32::try_from(i).unwrap() + 1,
                 taskid,
                 live,
                 job,

@@ -35,7 +35,7 @@ fn setup(c: &mut postgres::Client) {
     for w in 0..WRITERS {
         c.execute(
             "INSERT INTO tasks (taskid, type, refkey, live) VALUES ($1, 'ownd', $2, true)",
-            &[&(100 + w as i32), &format!("writer{w}")],
+            &[&(100 + i32::try_from(w).unwrap()), &format!("writer{w}")],
         )
         .unwrap();
         for i in 0..CALLS {
@@ -82,7 +82,7 @@ fn racing_calls_on_one_host_each_see_exactly_the_rows_before_their_own() {
                                 }),
                                 step: Some(StepRef::Number(2)),
                                 task: TaskRef::Id {
-                                    taskid: 100 + w as i32,
+                                    taskid: 100 + i32::try_from(w).unwrap(),
                                 },
                                 nested: false,
                             };

@@ -13,7 +13,7 @@ mod common;
 
 use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::call::RecordOutcome;
-use hostlife::lifecycle::{Mode, sigil_of_last_token};
+use hostlife::lifecycle::{Mode, Sigil, sigil_of_last_token};
 
 const VALUES: &[&str] = &[
     "",
@@ -58,7 +58,7 @@ fn the_early_return_agrees_with_the_grammar() {
             )
             .unwrap();
             let outcome = recorder.record(&common::one_job_call(mode)).unwrap();
-            let early = mode.sigil().map(|s| s.as_char());
+            let early = mode.sigil().map(Sigil::as_char);
             let want_unchanged = early.is_some() && sigil_of_last_token(value) == early;
             match outcome {
                 RecordOutcome::Unchanged { runvar, .. } => {

@@ -111,7 +111,7 @@ const LAYOUT: &[&str] = &[
 fn db_init_makes_osstests_layout() {
     let db = TestDb::new();
     let mut c = db.connect();
-    let mut want: Vec<String> = LAYOUT.iter().map(|s| s.to_string()).collect();
+    let mut want: Vec<String> = LAYOUT.iter().map(ToString::to_string).collect();
     want.sort();
     let mut got = columns(&mut c);
     got.sort();
@@ -193,7 +193,7 @@ fn lab() -> TestDb {
 }
 
 /// What every read command reads, for every host and some jobs, as JSON
-/// text: equal as owner and as osstest_ro.
+/// text: equal as owner and as `osstest_ro`.
 fn read_everything(c: &mut Client, hosts: &[String], jobs: &[(i32, String)]) -> Vec<String> {
     let mut out = Vec::new();
     hostlife::db::txn::read_only(c, None, |tx| {
@@ -308,7 +308,7 @@ fn every_read_works_as_the_read_only_role_and_reads_what_the_owner_does() {
         }
         before = page.last().map(|e| e.flight);
     }
-    assert_eq!(seen.len() as i64, want, "{busiest}");
+    assert_eq!(i64::try_from(seen.len()).unwrap(), want, "{busiest}");
     assert!(want > 3, "the busiest host is not busy: {want}");
 }
 
@@ -436,7 +436,7 @@ fn every_write_works_as_the_owner_and_none_as_the_read_only_role() {
 
     let plan = wipe::plan_manual(&mut owner, &wipe_call).unwrap_or_else(|e| panic!("{e}"));
     let done = wipe::wipe_manual(&mut owner, &wipe_call).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(done.deleted as usize, plan.remove.len());
+    assert_eq!(usize::try_from(done.deleted).unwrap(), plan.remove.len());
     let again = wipe::wipe_many(&mut owner, std::slice::from_ref(&wipe_call))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again[0].deleted, 0);

@@ -59,6 +59,10 @@ fn dump(c: &mut Client, exact_lcseq: bool) -> Vec<String> {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one seed, checked invariant by invariant"
+)]
 fn a_small_seed_keeps_the_lifecycle_invariants() {
     let (db, report) = seeded(&small());
     let mut c = db.connect();
@@ -73,7 +77,7 @@ fn a_small_seed_keeps_the_lifecycle_invariants() {
         .query_one("SELECT count(*) FROM host_lifecycle", &[])
         .unwrap()
         .get(0);
-    assert_eq!(kept as u64, report.lifecycle_rows_kept);
+    assert_eq!(u64::try_from(kept).unwrap(), report.lifecycle_rows_kept);
     assert_eq!(
         report.lifecycle_rows - report.rows_wiped,
         report.lifecycle_rows_kept
@@ -172,7 +176,7 @@ fn a_small_seed_keeps_the_lifecycle_invariants() {
         )
         .unwrap()
         .get(0);
-    assert_eq!(busy as u64, report.busy_hosts);
+    assert_eq!(u64::try_from(busy).unwrap(), report.busy_hosts);
     assert!(busy > 0, "no host busy at the end");
     let running: i64 = c
         .query_one(
@@ -206,6 +210,10 @@ fn count(c: &mut Client, sql: &str) -> i64 {
 /// Jobs have tens of runvars, as osstest's do, about half of them synth;
 /// builds name their trees and revisions, tests their builds.
 #[test]
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "ratios of a small seed's row counts, far below 2^52"
+)]
 fn a_small_seed_gives_jobs_the_runvars_osstest_gives_them() {
     let (db, report) = seeded(&small());
     let mut c = db.connect();
@@ -214,7 +222,7 @@ fn a_small_seed_gives_jobs_the_runvars_osstest_gives_them() {
         &mut c,
         "SELECT count(*) FROM runvars WHERE name NOT LIKE '%\\_lifecycle'",
     );
-    assert_eq!(runvars as u64, report.runvars);
+    assert_eq!(u64::try_from(runvars).unwrap(), report.runvars);
     let per_job = runvars as f64 / jobs as f64;
     assert!(
         (40.0..=60.0).contains(&per_job),

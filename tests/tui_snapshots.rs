@@ -1,5 +1,5 @@
 //! Every view, the palette and the confirmation dialog, drawn with
-//! ratatui's TestBackend at 80×24 and 160×48 on the fixed dataset.
+//! ratatui's `TestBackend` at 80×24 and 160×48 on the fixed dataset.
 
 #![allow(
     clippy::unwrap_used,

@@ -67,9 +67,10 @@ fn next_answer(rx: &Receiver<Event>) -> Answer {
     let deadline = Instant::now() + WAIT;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left).expect("an answer in time") {
-            Event::Db(worker::Event::Answer(a)) => return *a,
-            _ => continue,
+        if let Event::Db(worker::Event::Answer(a)) =
+            rx.recv_timeout(left).expect("an answer in time")
+        {
+            return *a;
         }
     }
 }

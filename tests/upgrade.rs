@@ -79,8 +79,8 @@ fn indexes(c: &mut Client, table: &str) -> Vec<(String, bool)> {
 }
 
 /// What an existing installation without hostlife looks like: osstest's
-/// tables, no host_lifecycle, none of hostlife's indexes, and (an older
-/// one) no runvars_host_idx.
+/// tables, no `host_lifecycle`, none of hostlife's indexes, and (an older
+/// one) no `runvars_host_idx`.
 fn strip(c: &mut Client) {
     c.batch_execute(
         "DROP TABLE host_lifecycle;
@@ -275,7 +275,7 @@ fn a_database_without_osstest_tables_is_refused() {
 /// and waiting on a lock; panic (naming what it was doing) after a
 /// minute, so a broken upgrade fails the test rather than hanging it.
 fn wait_for_build(watch: &mut Client, upgrade: &mut Child, prefix: &str) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         let row = watch
             .query_opt(

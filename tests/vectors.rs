@@ -29,7 +29,7 @@ fn job_of(op: &Value) -> Option<JobRef> {
         op.get("job").and_then(Value::as_str),
     ) {
         (Some(flight), Some(job)) => Some(JobRef {
-            flight: flight as i32,
+            flight: i32::try_from(flight).unwrap(),
             job: job.to_owned(),
         }),
         _ => None,
@@ -38,7 +38,7 @@ fn job_of(op: &Value) -> Option<JobRef> {
 
 fn task_of(op: &Value) -> TaskRef {
     TaskRef::Id {
-        taskid: op["task"].as_i64().expect("task") as i32,
+        taskid: i32::try_from(op["task"].as_i64().expect("task")).unwrap(),
     }
 }
 
@@ -60,7 +60,7 @@ fn apply(c: &mut postgres::Client, recorder: &mut Recorder, op: &Value) -> Value
                 step: op
                     .get("stepno")
                     .and_then(Value::as_i64)
-                    .map(|n| StepRef::Number(n as i32)),
+                    .map(|n| StepRef::Number(i32::try_from(n).unwrap())),
                 task: task_of(op),
                 nested: op.get("nested").and_then(Value::as_bool).unwrap_or(false),
             };
@@ -95,7 +95,10 @@ fn apply(c: &mut postgres::Client, recorder: &mut Recorder, op: &Value) -> Value
             let before = common::count_rows(c);
             match wipe::wipe(c, &call) {
                 Ok(w) => {
-                    assert_eq!(before - common::count_rows(c), w.deleted as i64);
+                    assert_eq!(
+                        before - common::count_rows(c),
+                        i64::try_from(w.deleted).unwrap()
+                    );
                     json!({"rows_deleted": w.deleted})
                 }
                 Err(Error::Refused(r)) => {
@@ -106,7 +109,11 @@ fn apply(c: &mut postgres::Client, recorder: &mut Recorder, op: &Value) -> Value
             }
         }
         "task_dead" | "task_live" => {
-            common::set_live(c, op["task"].as_i64().unwrap() as i32, kind == "task_live");
+            common::set_live(
+                c,
+                i32::try_from(op["task"].as_i64().unwrap()).unwrap(),
+                kind == "task_live",
+            );
             json!({})
         }
         "alloc" => {
@@ -114,8 +121,8 @@ fn apply(c: &mut postgres::Client, recorder: &mut Recorder, op: &Value) -> Value
                 c,
                 op["restype"].as_str().unwrap(),
                 op["resname"].as_str().unwrap(),
-                op["shareix"].as_i64().unwrap() as i32,
-                op["task"].as_i64().unwrap() as i32,
+                i32::try_from(op["shareix"].as_i64().unwrap()).unwrap(),
+                i32::try_from(op["task"].as_i64().unwrap()).unwrap(),
             );
             json!({})
         }

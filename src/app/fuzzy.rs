@@ -22,8 +22,8 @@ pub fn score(pattern: &str, candidate: &str) -> Option<i32> {
         }
         match prev {
             Some(q) if q + 1 == found => score += 5,
-            Some(q) => score -= (found - q - 1).min(5) as i32,
-            None => score -= found.min(5) as i32,
+            Some(q) => score -= i32::try_from((found - q - 1).min(5)).unwrap_or(5),
+            None => score -= i32::try_from(found.min(5)).unwrap_or(5),
         }
         prev = Some(found);
         pos = found + 1;

@@ -73,7 +73,7 @@ impl HelpView {
             Some(Action::Cancel) => self.filter.clear(),
             Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
             Some(Action::Down) => {
-                self.scroll = (self.scroll + 1).min(self.lines().len().saturating_sub(1))
+                self.scroll = (self.scroll + 1).min(self.lines().len().saturating_sub(1));
             }
             Some(Action::DeleteChar) => {
                 self.filter.pop();

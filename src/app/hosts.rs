@@ -61,13 +61,11 @@ impl Column {
     /// text columns.
     pub fn width(self) -> u16 {
         match self {
-            Column::Live => 5,
+            Column::Live | Column::Flags => 5,
             Column::Host => 10,
             Column::Share => 11,
-            Column::Flags => 5,
-            Column::Holder => 12,
+            Column::Holder | Column::LastJob => 12,
             Column::Rows => 4,
-            Column::LastJob => 12,
             Column::LastActivity => 16,
         }
     }
@@ -168,7 +166,7 @@ impl HostsView {
     }
 
     pub fn all(&self) -> &[HostSummary] {
-        self.feed.loaded().map(Vec::as_slice).unwrap_or(&[])
+        self.feed.loaded().map_or(&[], Vec::as_slice)
     }
 
     /// Host names, for completion.
@@ -228,7 +226,7 @@ impl HostsView {
     /// cursor in the list.
     fn reindex(&mut self) {
         let needle = self.filter.to_lowercase();
-        let all = self.feed.loaded().map(Vec::as_slice).unwrap_or(&[]);
+        let all: &[HostSummary] = self.feed.loaded().map_or(&[], Vec::as_slice);
         let mut shown: Vec<usize> = (0..all.len())
             .filter(|&i| {
                 let h = &all[i];

@@ -63,7 +63,7 @@ pub fn host_columns(total: u16, host_width: u16) -> Vec<(Column, u16)> {
         cols.iter()
             .map(|&c| if c == Column::Host { host } else { c.width() })
             .sum::<u16>()
-            + COLUMN_SPACING * (cols.len() as u16).saturating_sub(1)
+            + COLUMN_SPACING * u16::try_from(cols.len().saturating_sub(1)).unwrap_or(u16::MAX)
             + MARKER_WIDTH
     };
     let wanted = host_width.clamp(Column::Host.width(), MAX_HOST_WIDTH);
@@ -79,9 +79,9 @@ pub fn host_columns(total: u16, host_width: u16) -> Vec<(Column, u16)> {
     let min = |c: Column| if c == Column::Host { host } else { c.width() };
     let base = fits(&cols, host);
     let short = base.saturating_sub(total);
-    let growing = cols.iter().filter(|c| c.grows()).count() as u16;
+    let growing = u16::try_from(cols.iter().filter(|c| c.grows()).count()).unwrap_or(u16::MAX);
     let spare = total.saturating_sub(base);
-    let (share, mut extra) = (spare / growing.max(1), spare % growing.max(1));
+    let (each, mut extra) = (spare / growing.max(1), spare % growing.max(1));
     cols.into_iter()
         .map(|c| {
             let w = match c {
@@ -91,7 +91,7 @@ pub fn host_columns(total: u16, host_width: u16) -> Vec<(Column, u16)> {
             if c.grows() {
                 let bonus = u16::from(extra > 0);
                 extra = extra.saturating_sub(1);
-                (c, w + share + bonus)
+                (c, w + each + bonus)
             } else {
                 (c, w)
             }
@@ -123,7 +123,7 @@ mod tests {
 
     fn used(cols: &[(Column, u16)]) -> u16 {
         cols.iter().map(|&(_, w)| w).sum::<u16>()
-            + COLUMN_SPACING * (cols.len() as u16 - 1)
+            + COLUMN_SPACING * (u16::try_from(cols.len()).unwrap() - 1)
             + MARKER_WIDTH
     }
 

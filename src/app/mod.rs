@@ -265,7 +265,9 @@ impl App {
             let lines = ratatui::text::Line::from(text)
                 .width()
                 .div_ceil(usize::from(area.width.max(1)));
-            (lines as u16).clamp(1, (area.height / 3).max(1))
+            u16::try_from(lines)
+                .unwrap_or(u16::MAX)
+                .clamp(1, (area.height / 3).max(1))
         })
     }
 

@@ -122,9 +122,9 @@ pub enum Command {
 /// empty view or sending a write that must be refused. (Before the list
 /// has loaded nothing is known, and nothing is flagged.)
 fn known_host(c: Command, hosts: &[String]) -> Result<Command, String> {
-    let host = match &c {
-        Command::Record { host, .. } | Command::Wiped { host } | Command::Goto { host } => host,
-        _ => return Ok(c),
+    let (Command::Record { host, .. } | Command::Wiped { host } | Command::Goto { host }) = &c
+    else {
+        return Ok(c);
     };
     if hosts.is_empty() || hosts.iter().any(|h| h == host) {
         return Ok(c);
@@ -195,7 +195,7 @@ fn parse_record(mode: Mode, args: &[&str]) -> Result<Command, String> {
                 step = Some(match value.parse() {
                     Ok(n) => StepRef::Number(n),
                     Err(_) => StepRef::Testid((*value).to_owned()),
-                })
+                });
             }
             other => {
                 return Err(format!(

@@ -1,6 +1,8 @@
 //! The library's error type: refusals (the call was understood and said no,
 //! nothing was written) kept apart from database failures.
 
+use std::fmt::Write as _;
+
 use crate::lifecycle::Refusal;
 
 /// Everything a library call can fail with.
@@ -46,10 +48,10 @@ pub fn describe_pg(e: &postgres::Error) -> String {
         Some(db) => {
             let mut s = format!("{}: {}", db.severity(), db.message());
             if let Some(detail) = db.detail() {
-                s.push_str(&format!(" (detail: {detail})"));
+                let _ = write!(s, " (detail: {detail})");
             }
             if let Some(hint) = db.hint() {
-                s.push_str(&format!(" (hint: {hint})"));
+                let _ = write!(s, " (hint: {hint})");
             }
             s
         }

@@ -4,7 +4,7 @@
 //! An operator points hostlife at a lab's database as whichever role they
 //! have: `osstest` (the owner, which writes), `osstest_ro` (SELECT only),
 //! or their own. Finding out up front turns "ERROR: permission denied for
-//! table host_lifecycle" at the first keystroke into one line that says
+//! table `host_lifecycle`" at the first keystroke into one line that says
 //! what is missing and who can fix it, and lets the browser start
 //! read-only instead of offering writes that must fail.
 
@@ -65,7 +65,7 @@ pub struct Probe {
     /// Existing tables the role may not SELECT from.
     pub unreadable: Vec<String>,
     /// Whether the role may write lifecycle records: INSERT and DELETE on
-    /// host_lifecycle, INSERT and UPDATE on runvars (the listing is a
+    /// `host_lifecycle`, INSERT and UPDATE on runvars (the listing is a
     /// runvar), INSERT on tasks (an operator's static task).
     pub can_write: bool,
 }

@@ -28,7 +28,7 @@ fn secs(t: Option<i32>) -> Option<i64> {
 
 const HOSTS: &str = "hosts";
 
-/// The hosts with lifecycle rows, by a skip scan of host_lifecycle's
+/// The hosts with lifecycle rows, by a skip scan of `host_lifecycle`'s
 /// primary key: a probe per host, not a read of every row.
 const LC_NAMES: &str = "lc_names AS (
              (SELECT hostname FROM host_lifecycle ORDER BY hostname LIMIT 1)
@@ -158,7 +158,7 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
         .collect()
 }
 
-/// Whether the database knows `host` (a resources or resource_sharing
+/// Whether the database knows `host` (a resources or `resource_sharing`
 /// row, or lifecycle rows); if not, the refusal to give, with the known
 /// host most like it.
 fn check_host_known(client: &mut impl GenericClient, host: &str) -> Result<()> {
@@ -399,7 +399,7 @@ pub fn history_page(
     let mut rows = tx.query(HISTORY_QUERY, &[&host, &before, &(limit + 1)])?;
     // The rows are every row of the page's flights: more than `limit`
     // exactly when the host has more rows than that before `before`.
-    let more = rows.len() as i64 > limit;
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
     if more {
         let first: i32 = rows[0].col(HISTORY, 0)?;
         let cut: i32 = rows[rows.len() - 1].col(HISTORY, 0)?;
@@ -531,9 +531,9 @@ pub fn details(
                     if let Some((step, job_status, blessing)) =
                         step_facts.get(&(*flight, job.clone(), *stepno))
                     {
-                        d.step = step.clone();
-                        d.job_status = job_status.clone();
-                        d.blessing = blessing.clone();
+                        d.step.clone_from(step);
+                        d.job_status.clone_from(job_status);
+                        d.blessing.clone_from(blessing);
                     }
                 }
                 ResolvedKind::Task { taskid } => d.task = task_rows.get(taskid).cloned(),

@@ -34,8 +34,10 @@ impl RowExt for Row {
             let column = idx
                 .__idx(self.columns())
                 .and_then(|i| self.columns().get(i))
-                .map(|c| format!("{} ({})", c.name(), c.type_()))
-                .unwrap_or_else(|| idx.to_string());
+                .map_or_else(
+                    || idx.to_string(),
+                    |c| format!("{} ({})", c.name(), c.type_()),
+                );
             Error::Decode {
                 query,
                 column,

@@ -10,7 +10,7 @@ use super::error::Result;
 
 /// The host lifecycle table, its sequence and constraints, as osstest
 /// defines them (schema/host-lifecycle.sql).
-pub const HOST_LIFECYCLE_DDL: &str = r#"
+pub const HOST_LIFECYCLE_DDL: &str = r"
 CREATE SEQUENCE host_lifecycle_lcseq_seq
     NO CYCLE;
 
@@ -42,14 +42,14 @@ CREATE TABLE host_lifecycle (
 
 ALTER SEQUENCE host_lifecycle_lcseq_seq
     OWNED BY host_lifecycle.lcseq;
-"#;
+";
 
 /// osstest's own tables, exactly as its production schema has them (spec
 /// section 2): the types (`integer`, `character varying`), nullability,
 /// defaults, constraints and indexes, osstest's `runvars_host_idx`
 /// included, and its magic tasks. A real installation has more tables and
 /// columns; hostlife depends on none of them.
-pub const BASE_DDL: &str = r#"
+pub const BASE_DDL: &str = r"
 CREATE SEQUENCE tasks_taskid_seq;
 
 CREATE TABLE tasks (
@@ -152,7 +152,7 @@ INSERT INTO tasks (type, refkey, live, comment) VALUES
     ('magic', 'allocatable', true,  'magic'),
     ('magic', 'shared',      true,  'magic'),
     ('magic', 'preparing',   true,  'magic');
-"#;
+";
 
 /// An index hostlife reads through.
 pub(super) struct Wanted {
@@ -207,7 +207,7 @@ pub(super) const WANTED: &[Wanted] = &[
     },
 ];
 
-/// Create the minimal osstest schema, with host_lifecycle, in an empty
+/// Create the minimal osstest schema, with `host_lifecycle`, in an empty
 /// database. Fails (changing nothing) if any of the tables exists.
 pub fn init(client: &mut impl GenericClient) -> Result<()> {
     super::txn::committed(client, |tx| {

@@ -187,7 +187,7 @@ impl TestDb {
             match host {
                 tokio_postgres::config::Host::Tcp(h) => parts.push(format!("host={h}")),
                 tokio_postgres::config::Host::Unix(p) => {
-                    parts.push(format!("host={}", p.display()))
+                    parts.push(format!("host={}", p.display()));
                 }
             }
         }

@@ -154,8 +154,7 @@ pub fn retry<T, E: Retryable>(mut attempt: impl FnMut() -> Result<T, E>) -> Resu
                     last = msg;
                     let jitter = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.subsec_nanos() % 1000)
-                        .unwrap_or(0);
+                        .map_or(0, |d| d.subsec_nanos() % 1000);
                     std::thread::sleep(delay + Duration::from_micros(u64::from(jitter)));
                     delay = (delay * 2).min(Duration::from_millis(200));
                 }

@@ -182,8 +182,8 @@ fn plan(client: &mut Client) -> Result<(Vec<Step>, Vec<String>)> {
         }
         sql.push(create);
         steps.push(Step {
-            what: match rebuilt {
-                true => format!(
+            what: if rebuilt {
+                format!(
                     "rebuild {} (an interrupted build left it invalid: {})",
                     want.name,
                     found
@@ -191,8 +191,9 @@ fn plan(client: &mut Client) -> Result<(Vec<Step>, Vec<String>)> {
                         .map(|(n, _)| n.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
-                ),
-                false => format!("build {} ({})", want.name, want.why),
+                )
+            } else {
+                format!("build {} ({})", want.name, want.why)
             },
             sql,
             concurrent: true,
@@ -245,13 +246,14 @@ fn grants(client: &mut Client, have_table: bool) -> Result<Option<Step>> {
               WHERE c.oid = to_regclass('{table}') AND a.grantee <> c.relowner"
         )
     };
-    let sql = match have_table {
-        true => format!(
+    let sql = if have_table {
+        format!(
             "({}) EXCEPT ({}) ORDER BY 1, 2",
             acl("runvars"),
             acl("host_lifecycle")
-        ),
-        false => format!("{} ORDER BY 1, 2", acl("runvars")),
+        )
+    } else {
+        format!("{} ORDER BY 1, 2", acl("runvars"))
     };
     let missing: Vec<(String, String)> = client
         .query(&sql, &[])?

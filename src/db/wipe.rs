@@ -107,9 +107,10 @@ SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
 fn call_state(row: &postgres::Row) -> Result<CallState> {
     const Q: &str = "wipe state";
     let task = task::from_row_opt(row)?;
-    let blessing = match row.col::<_, bool>(Q, 6)? {
-        true => Some(row.col(Q, 7)?),
-        false => None,
+    let blessing = if row.col::<_, bool>(Q, 6)? {
+        Some(row.col(Q, 7)?)
+    } else {
+        None
     };
     let holder = match row.col::<_, Option<i32>>(Q, 8)? {
         Some(taskid) => Some(TaskLabel {

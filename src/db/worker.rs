@@ -368,7 +368,7 @@ impl Worker {
                 let mut runner = Runner::new(config, sink, execute);
                 runner.resolved = resolved;
                 runner.running = shared;
-                runner.run(rx)
+                runner.run(&rx);
             })?;
         Ok(Worker { tx, running })
     }
@@ -485,7 +485,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         }
     }
 
-    fn run(mut self, rx: Receiver<(RequestId, Request)>) {
+    fn run(mut self, rx: &Receiver<(RequestId, Request)>) {
         if !self.connect() {
             return;
         }
@@ -775,7 +775,7 @@ mod tests {
         let runner = thread::Builder::new()
             .name(THREAD_NAME.to_owned())
             .spawn(move || {
-                Runner::new(config, move |e| tx.send(e).is_ok(), execute_or_panic).run(rx)
+                Runner::new(config, move |e| tx.send(e).is_ok(), execute_or_panic).run(&rx);
             })
             .unwrap();
         let next = || events.recv_timeout(Duration::from_secs(20)).unwrap();

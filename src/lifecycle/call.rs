@@ -12,7 +12,7 @@ use super::{Mode, Refusal, Task};
 pub enum TaskRef {
     /// By id alone.
     Id { taskid: i32 },
-    /// `taskid type refkey`, as osstest passes it in OSSTEST_TASK; all
+    /// `taskid type refkey`, as osstest passes it in `OSSTEST_TASK`; all
     /// three must agree with the tasks table.
     Spec {
         taskid: i32,
@@ -68,7 +68,7 @@ pub struct JobRef {
 #[serde(rename_all = "snake_case")]
 pub enum StepRef {
     Number(i32),
-    /// The step of the job whose testid this is (osstest's OSSTEST_TESTID).
+    /// The step of the job whose testid this is (osstest's `OSSTEST_TESTID`).
     Testid(String),
 }
 

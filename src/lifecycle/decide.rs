@@ -122,7 +122,7 @@ pub fn decide(
                 name: name.to_owned(),
             });
         }
-        let sigil = call.mode.sigil().map(|s| s.as_char());
+        let sigil = call.mode.sigil().map(lifecycle::Sigil::as_char);
         if sigil.is_some() && lifecycle::sigil_of_last_token(val) == sigil {
             return Ok(Decision::Unchanged {
                 runvar: val.clone(),

@@ -4,9 +4,9 @@
 //! Both passes are linear in the number of rows: `later_notprep` is one
 //! backward sweep with a set, and the listing keeps the index of the entry
 //! a bare step would continue instead of searching back for it. The sets
-//! hash with FxHash: their keys are short and not attacker-chosen.
+//! hash with `FxHash`: their keys are short and not attacker-chosen.
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxBuildHasher, FxHashSet};
 
 use super::text::{continues, is_passed_over};
 use super::{DEFAULT_IDENT, ScanRow, Sigil};
@@ -61,7 +61,7 @@ impl Listing {
 pub fn later_notprep(rows: &[ScanRow<'_>]) -> Vec<bool> {
     // Sized up front: growing a set rehashes every key it holds so far.
     let mut used: FxHashSet<(i32, &str, &str, i32)> =
-        FxHashSet::with_capacity_and_hasher(rows.len(), Default::default());
+        FxHashSet::with_capacity_and_hasher(rows.len(), FxBuildHasher);
     let mut out = vec![false; rows.len()];
     for (i, row) in rows.iter().enumerate().rev() {
         let Some(j) = &row.job else { continue };
@@ -102,7 +102,7 @@ pub fn listing(rows: &[ScanRow<'_>], ctx: ListingContext<'_>) -> Listing {
     let mut items: Vec<String> = Vec::with_capacity(rows.len().min(1024));
     let mut flags = Vec::with_capacity(rows.len());
     let mut seen: FxHashSet<Key<'_>> =
-        FxHashSet::with_capacity_and_hasher(rows.len(), Default::default());
+        FxHashSet::with_capacity_and_hasher(rows.len(), FxBuildHasher);
     // The placeholder for elided build jobs: its index and count.
     let mut elided: Option<(usize, u32)> = None;
     // The last item that is not passed over (see `text::is_passed_over`):
@@ -164,15 +164,14 @@ pub fn listing(rows: &[ScanRow<'_>], ctx: ListingContext<'_>) -> Listing {
             // Do not elide a use whose prep we showed.
             && !seen.contains(&key(true))
         {
-            match &mut elided {
+            if let Some((_, n)) = &mut elided {
                 // The count is written once, at the end: whatever it is,
                 // the placeholder is neither continued nor passed over.
-                Some((_, n)) => *n += 1,
-                None => {
-                    elided = Some((items.len(), 1));
-                    last_full = Some(items.len());
-                    items.push("[1]".to_owned());
-                }
+                *n += 1;
+            } else {
+                elided = Some((items.len(), 1));
+                last_full = Some(items.len());
+                items.push("[1]".to_owned());
             }
             continue;
         }

@@ -68,7 +68,7 @@ pub enum Refusal {
     #[error("flight {0} does not exist")]
     FlightUnknown(i32),
     /// A read named a host the database knows nothing of: no resources
-    /// row, no resource_sharing row, no lifecycle rows (and, for
+    /// row, no `resource_sharing` row, no lifecycle rows (and, for
     /// history, no runvar names it).
     #[error("no host named {host}{}", did_you_mean.as_deref().map(|s| format!("; did you mean {s}?")).unwrap_or_default())]
     NoSuchHost {

@@ -38,7 +38,7 @@ impl Task {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HostSummary {
     pub host: String,
-    /// Share type when the host is shared (resource_sharing).
+    /// Share type when the host is shared (`resource_sharing`).
     pub sharetype: Option<String>,
     pub share_state: Option<String>,
     /// A shared host's number of shares: its `share-host` rows.
@@ -62,7 +62,10 @@ pub struct HostSummary {
 
 /// Fill in the hosts' row counts from `counts` (by host; a host absent
 /// from it has no rows).
-pub fn count_rows(hosts: &mut [HostSummary], counts: &std::collections::HashMap<String, i64>) {
+pub fn count_rows<S: std::hash::BuildHasher>(
+    hosts: &mut [HostSummary],
+    counts: &std::collections::HashMap<String, i64, S>,
+) {
     for h in hosts {
         h.rows = Some(counts.get(&h.host).copied().unwrap_or(0));
     }

@@ -56,6 +56,10 @@ pub fn sigil_of_last_token(runvar: &str) -> Option<char> {
 
 /// The bytes a job name or ident may hold, as a table: the decoder asks
 /// once per byte of every runvar.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "`i` runs below 256, and `u8::try_from` is not const"
+)]
 const fn name_bytes() -> [bool; 256] {
     let mut table = [false; 256];
     let mut i = 0;

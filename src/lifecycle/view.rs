@@ -109,7 +109,7 @@ pub fn job_view(entries: &[Resolved]) -> Vec<JobRelation> {
 }
 
 fn stronger(a: Relation, b: Relation) -> Relation {
-    use Relation::*;
+    use Relation::{Prep, Reuse, Share};
     match (a, b) {
         (Prep, _) | (_, Prep) => Prep,
         (Share, _) | (_, Share) => Share,

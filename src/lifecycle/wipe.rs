@@ -331,6 +331,10 @@ mod tests {
         }
     }
 
+    #[allow(
+        clippy::option_option,
+        reason = "as `CallState::blessing`: no flight, a flight without a blessing, or its blessing"
+    )]
     fn state(
         task: Option<Task>,
         blessing: Option<Option<&str>>,

@@ -25,7 +25,7 @@ impl Widget for HelpWidget<'_> {
         Clear.render(rect, buf);
         let mut rows = Vec::new();
         let mut section = "";
-        for l in lines.iter() {
+        for l in &lines {
             if l.section != section {
                 section = l.section;
                 rows.push(Row::new([Cell::from(Span::styled(section, t.title()))]));

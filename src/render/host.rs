@@ -180,7 +180,11 @@ impl HostWidget<'_> {
             .map(|l| l.width().div_ceil(usize::from(inner.width.max(1))).max(1))
             .sum();
         let [facts_area, inner] = Layout::vertical([
-            Constraint::Length((needed as u16).min(inner.height / 3)),
+            Constraint::Length(
+                u16::try_from(needed)
+                    .unwrap_or(u16::MAX)
+                    .min(inner.height / 3),
+            ),
             Constraint::Fill(1),
         ])
         .areas(inner);
@@ -248,7 +252,7 @@ impl HostWidget<'_> {
         Paragraph::new(Line::styled(text, t.key())).render(raw, buf);
         match &d.listing {
             Err(e) => {
-                Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).render(table_area, buf)
+                Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).render(table_area, buf);
             }
             Ok(entries) => {
                 let header =

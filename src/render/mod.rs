@@ -45,7 +45,7 @@ const SPINNER: [&str; 8] = ["⣾", "⣽", "⣻", "⢿", "⡿", "⣟", "⣯", "�
 
 impl Ctx {
     pub fn spinner(&self) -> &'static str {
-        SPINNER[(self.ticks % SPINNER.len() as u64) as usize]
+        SPINNER[usize::try_from(self.ticks % SPINNER.len() as u64).unwrap_or(0)]
     }
 }
 

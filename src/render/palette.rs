@@ -72,7 +72,7 @@ impl Widget for PaletteWidget<'_> {
         if let Some(why) = &p.read_only {
             title.push(Span::styled(format!(" read-only: {why} "), t.error()));
         }
-        let height = lines.len() as u16 + 2;
+        let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
         let width = area.width.saturating_sub(8).min(100);
         let rect = Rect {
             y: area.y + area.height / 4,
@@ -253,7 +253,9 @@ impl Widget for ConfirmWidget<'_> {
         // Wrapped here rather than by the paragraph, so that the height
         // is the line count and the keys at the bottom always show.
         let lines = wrap_lines(lines, width.saturating_sub(2));
-        let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+        let height = u16::try_from(lines.len() + 2)
+            .unwrap_or(u16::MAX)
+            .min(area.height.saturating_sub(2));
         let rect = centered(area, width, height);
         Clear.render(rect, buf);
         Paragraph::new(lines)
@@ -310,6 +312,6 @@ mod tests {
             .map(|l| l.spans[0].content.to_string())
             .collect();
         assert_eq!(words.join(" "), text);
-        assert_eq!(lines.last().map(|l| l.width()), Some(5));
+        assert_eq!(lines.last().map(Line::width), Some(5));
     }
 }

@@ -130,10 +130,15 @@ impl RunvarsWidget<'_> {
         Line::from(spans)
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the pane's three parts, drawn top to bottom in the areas of one layout"
+    )]
     fn render_data(&self, d: &RunvarData, area: Rect, buf: &mut Buffer) {
         let t = self.ctx.theme;
         let v = self.view;
-        let jobs_height = (d.view.len() as u16 + 3 + u16::from(d.runvar.incomplete))
+        let jobs_height = u16::try_from(d.view.len() + 3 + usize::from(d.runvar.incomplete))
+            .unwrap_or(u16::MAX)
             .min(area.height.saturating_sub(2) / 2);
         let [raw, jobs, entries] = Layout::vertical([
             Constraint::Length(2),

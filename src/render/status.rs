@@ -1,6 +1,8 @@
 //! The header (where you are), the connection banner and the status bar
 //! (freshness, loading, messages).
 
+use std::fmt::Write as _;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -78,10 +80,11 @@ pub fn freshness(app: &App) -> String {
         None => "not loaded yet".to_owned(),
     };
     if app.refresh_stretched() {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             ", every {} s (slow answers)",
             app.refresh_interval().as_secs_f64().ceil()
-        ));
+        );
     }
     s
 }

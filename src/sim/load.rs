@@ -86,6 +86,11 @@ pub(crate) fn prepare(client: &mut Client, lab: &Lab) -> Result<Setup, SeedError
     txn::committed(client, |tx| prepare_in(tx, lab))
 }
 
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    reason = "an operator's index counts within `OPERATORS`, a constant list of three"
+)]
 fn prepare_in(tx: &mut Transaction<'_>, lab: &Lab) -> Result<Setup, SeedError> {
     check_empty(tx)?;
     let magic = magic(tx)?;
@@ -447,5 +452,5 @@ pub(crate) fn finish(client: &mut Client) -> Result<u64, SeedError> {
     let kept: i64 = client
         .query_one("SELECT count(*) FROM host_lifecycle", &[])?
         .col("rows kept", 0)?;
-    Ok(kept as u64)
+    Ok(u64::try_from(kept).unwrap_or(0))
 }

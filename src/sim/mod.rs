@@ -345,7 +345,7 @@ pub fn seed(
     let finish_time = t.elapsed();
 
     let sum = |f: fn(&plan::PoolPlan) -> usize| plans.iter().map(|p| f(p) as u64).sum::<u64>();
-    let stat = |f: fn(&plan::PlanStats) -> u64| plans.iter().map(|p| f(&p.stats)).sum::<u64>();
+    let stats = |f: fn(&plan::PlanStats) -> u64| plans.iter().map(|p| f(&p.stats)).sum::<u64>();
     Ok(SeedReport {
         config: cfg.clone(),
         hosts: lab.hosts.len() as u64,
@@ -358,15 +358,15 @@ pub fn seed(
         jobs: sum(|p| p.world.jobs.len()),
         steps: loaded.steps,
         runvars: loaded.runvars,
-        record_calls: stat(|s| s.record_calls),
+        record_calls: stats(|s| s.record_calls),
         unchanged: outcome.unchanged,
         lifecycle_rows: outcome.rows,
         lifecycle_rows_kept: kept,
-        wipes: stat(|s| s.wipe_calls),
+        wipes: stats(|s| s.wipe_calls),
         rows_wiped: outcome.rows_wiped,
-        flights_crashed: stat(|s| u64::from(s.flights_crashed)),
-        operator_sessions: stat(|s| u64::from(s.operator_sessions)),
-        busy_hosts: stat(|s| u64::from(s.busy_hosts_at_end)),
+        flights_crashed: stats(|s| u64::from(s.flights_crashed)),
+        operator_sessions: stats(|s| u64::from(s.operator_sessions)),
+        busy_hosts: stats(|s| u64::from(s.busy_hosts_at_end)),
         last_wipes: outcome.last_wipes,
         elapsed: start.elapsed(),
         plan_time,

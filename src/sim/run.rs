@@ -120,7 +120,7 @@ pub(crate) fn plan_all(
         |pool, ticker| {
             // Spread the flights evenly, the first pools taking the rest.
             let flights =
-                cfg.flights / cfg.pools + u32::from((pool as u32) < cfg.flights % cfg.pools);
+                cfg.flights / cfg.pools + u32::from(pool < (cfg.flights % cfg.pools) as usize);
             let params = PlanParams {
                 seed: cfg.seed,
                 pool,
@@ -446,10 +446,10 @@ impl<'a> PoolReplay<'a> {
         &mut self,
         host: u32,
         call: &RecordCall,
-        outcome: RecordOutcome,
+        outcome: &RecordOutcome,
         out: &mut Replayed,
     ) -> Result<(), SeedError> {
-        match outcome {
+        match *outcome {
             RecordOutcome::Recorded { lcseq, taskid, .. }
             | RecordOutcome::OutOfJob { lcseq, taskid } => {
                 out.rows += 1;
@@ -633,7 +633,7 @@ impl<'a> Driver<'a> {
             }
             outcomes
         };
-        for ((p, host, call), outcome) in calls.iter().zip(outcomes) {
+        for ((p, host, call), outcome) in calls.iter().zip(&outcomes) {
             self.pools[*p].recorded(*host, call, outcome, &mut self.out)?;
         }
         Ok(())
@@ -710,7 +710,10 @@ impl<'a> Driver<'a> {
                 &ids, &flags, &restype, &name, &shareix, &owner, &shared, &sharetype, &state, &wear,
             ],
         )?;
-        let updated = |i| row.col::<_, i64>("state changes", i).map(|n| n as u64);
+        let updated = |i| {
+            row.col::<_, i64>("state changes", i)
+                .map(|n| u64::try_from(n).unwrap_or(0))
+        };
         expect_updated("tasks", updated(0)?, ids.len())?;
         expect_updated("resources", updated(1)?, owner.len())?;
         expect_updated("resource_sharing", updated(2)?, wear.len())
@@ -719,7 +722,7 @@ impl<'a> Driver<'a> {
     /// Give the flights that are over their final blessing.
     fn bless(&mut self) -> Result<(), SeedError> {
         let (flights, blessings): (Vec<i32>, Vec<&str>) =
-            self.pools.iter().flat_map(|p| p.blessings()).unzip();
+            self.pools.iter().flat_map(PoolReplay::blessings).unzip();
         let n = self
             .client
             .execute(&self.statements.bless, &[&flights, &blessings])?;

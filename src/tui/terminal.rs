@@ -37,6 +37,10 @@ impl Screen {
         Ok(screen)
     }
 
+    #[allow(
+        clippy::unused_self,
+        reason = "the screen owns the terminal: only its holder writes escapes to it"
+    )]
     pub fn set_mouse(&mut self, on: bool) -> io::Result<()> {
         if on {
             execute!(io::stdout(), EnableMouseCapture)
@@ -48,6 +52,10 @@ impl Screen {
     /// Ask the terminal to put `text` on the clipboard (OSC 52). Terminals,
     /// tmux (with `set-clipboard on`) and ssh pass it through, so copying
     /// works on a remote session.
+    #[allow(
+        clippy::unused_self,
+        reason = "the screen owns the terminal: only its holder writes escapes to it"
+    )]
     pub fn copy(&mut self, text: &str) -> io::Result<()> {
         execute!(
             io::stdout(),

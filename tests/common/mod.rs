@@ -12,7 +12,9 @@ fn opt_str(v: &Value, key: &str) -> Option<String> {
 }
 
 fn opt_i32(v: &Value, key: &str) -> Option<i32> {
-    v.get(key).and_then(Value::as_i64).map(|n| n as i32)
+    v.get(key)
+        .and_then(Value::as_i64)
+        .map(|n| i32::try_from(n).unwrap())
 }
 
 fn int(v: &Value, key: &str) -> i32 {
@@ -28,6 +30,10 @@ fn rows<'a>(world: &'a Value, table: &str) -> impl Iterator<Item = &'a Value> {
 }
 
 /// Replace the database's contents with a scenario's `world`.
+#[allow(
+    clippy::too_many_lines,
+    reason = "a scenario's tables loaded one after another, in order"
+)]
 pub fn load_world(c: &mut Client, world: &Value) {
     let mut tx = c.transaction().unwrap();
     tx.batch_execute(
@@ -202,7 +208,7 @@ pub fn alloc(c: &mut Client, restype: &str, resname: &str, shareix: i32, taskid:
     .unwrap();
 }
 
-/// Every host_lifecycle row as JSON (lcseq left out), by host then lcseq.
+/// Every `host_lifecycle` row as JSON (lcseq left out), by host then lcseq.
 pub fn dump_rows(c: &mut Client) -> Vec<Value> {
     c.query(
         "SELECT hostname, taskid, flight, job, stepno, ident, isprep FROM host_lifecycle

@@ -26,7 +26,7 @@ pub fn config(read_only: bool) -> Settings {
         db_label: "host=/run/pg dbname=osstest".to_owned(),
         read_only,
         // Long, so that ticks in tests do not trigger refreshes.
-        refresh: Duration::from_secs(60),
+        refresh: Duration::from_mins(1),
         operator_task: TaskRef::Static {
             refkey: "ian@osstest".to_owned(),
         },

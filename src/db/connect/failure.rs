@@ -1,5 +1,6 @@
 //! Why a connection failed, in words an operator can act on.
 
+use std::fmt::Write as _;
 use std::io;
 
 use super::{ConnectError, Endpoint, PasswordSource, Resolved, Target};
@@ -47,7 +48,7 @@ pub(super) fn failure_reason(e: &postgres::Error, resolved: &Resolved) -> String
         && error_chain_has_not_found(e)
     {
         let socket = dir.join(format!(".s.PGSQL.{port}"));
-        reason.push_str(&format!(" (no server socket {})", socket.display()));
+        let _ = write!(reason, " (no server socket {})", socket.display());
     }
     let mut reason = reason.replace(['\n', '\r'], " ");
     // Belt and braces: nothing we call should echo the password, but the

@@ -33,6 +33,7 @@
 //! files, socket probing, the OS user) goes through [`Resolver`], so tests
 //! can describe a whole machine without touching the real one.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use postgres::Client;
@@ -51,11 +52,11 @@ mod spec;
 #[cfg(test)]
 mod tests;
 
-use conninfo::*;
-use failure::*;
-use keys::*;
-use osstest::*;
-use pgpass::*;
+use conninfo::parse_any;
+use failure::{connect_error, failure_reason};
+use keys::{Conninfo, Key, Params, Setting, check_sslmode, parse_connect_timeout, parse_port};
+use osstest::{find_osstest_entry, parse_osstest_dsn};
+use pgpass::{parse_pgpass, pgpass_lookup};
 pub use spec::*;
 
 const DEFAULT_PORT: u16 = 5432;
@@ -109,10 +110,10 @@ pub fn explain(e: &postgres::Error, resolved: &Resolved) -> String {
     let mut reason = failure_reason(e, resolved);
     if let Some(db) = e.as_db_error() {
         if let Some(detail) = db.detail() {
-            reason.push_str(&format!(" (detail: {detail})"));
+            let _ = write!(reason, " (detail: {detail})");
         }
         if let Some(hint) = db.hint() {
-            reason.push_str(&format!(" (hint: {hint})"));
+            let _ = write!(reason, " (hint: {hint})");
         }
     }
     reason

@@ -143,6 +143,10 @@ impl<'a> Resolver<'a> {
         Ok(Some((path, entries)))
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "libpq's resolution step by step, each step using those before it"
+    )]
     fn build(
         &self,
         params: &Params,

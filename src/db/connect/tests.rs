@@ -8,6 +8,8 @@ use std::time::Duration;
 use postgres::config::SslMode;
 
 // The tests reach into every part of resolution.
+use super::conninfo::{parse_conninfo, parse_url, percent_decode};
+use super::pgpass::{PgpassField, parse_pgpass_line};
 use super::resolve::{real_read_file, real_socket_exists};
 use super::*;
 
@@ -869,9 +871,8 @@ fn connect_failure_is_one_clear_line_without_password() {
         dir.path().display()
     );
     let r = Machine::new().ok(Some(&flag));
-    let e = match connect(&r) {
-        Ok(_) => panic!("connected to an empty directory"),
-        Err(e) => e,
+    let Err(e) = connect(&r) else {
+        panic!("connected to an empty directory")
     };
     let text = e.to_string();
     assert_no_secret(&text);

@@ -58,9 +58,10 @@ impl Facts {
         let flight_exists: bool = row.col(Q, 6)?;
         Ok(Facts {
             task: task::from_row_opt(row)?,
-            blessing: match flight_exists {
-                true => Some(row.col(Q, 7)?),
-                false => None,
+            blessing: if flight_exists {
+                Some(row.col(Q, 7)?)
+            } else {
+                None
             },
             job_exists: row.col(Q, 8)?,
             stepno: row.col(Q, 9)?,

@@ -109,12 +109,13 @@ async fn read(
 ) -> Result<(Row, Option<Vec<Row>>)> {
     let params = ContextParams::of(call, runvar_name);
     let scan = async {
-        match wants_rows(call) {
-            true => client
+        if wants_rows(call) {
+            client
                 .query(&statements.scan, &[&call.host])
                 .await
-                .map(Some),
-            false => Ok(None),
+                .map(Some)
+        } else {
+            Ok(None)
         }
     };
     let values = params.values();
@@ -259,9 +260,10 @@ async fn read_many(
         .map(|(c, _)| c.host.as_str())
         .collect();
     let scan = async {
-        match hosts.is_empty() {
-            true => Ok(Vec::new()),
-            false => client.query(&statements.scan_many, &[&hosts]).await,
+        if hosts.is_empty() {
+            Ok(Vec::new())
+        } else {
+            client.query(&statements.scan_many, &[&hosts]).await
         }
     };
     let (began, contexts, live, rows) = tokio::join!(
@@ -342,6 +344,10 @@ impl<'a> BatchWrites<'a> {
 /// A runvar: flight, job and name.
 type RunvarKey<'a> = (i32, &'a str, &'a str);
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the calls decided in order, each seeing what those before it wrote"
+)]
 async fn record_many_in(
     tx: &mut Tx<'_>,
     statements: &Statements,
@@ -365,26 +371,26 @@ async fn record_many_in(
         let mut ctx = Facts::from_row(row).map_err(at)?;
         let me = match acting(ctx.task.take(), call).map_err(|r| at(r.into()))? {
             Acting::Known(t) => t,
-            Acting::CreateStatic(refkey) => match created.get(refkey) {
-                Some(t) => t.clone(),
-                None => {
+            Acting::CreateStatic(refkey) => {
+                if let Some(t) = created.get(refkey) {
+                    t.clone()
+                } else {
                     let t = create_static(client, refkey).await.map_err(at)?;
                     created.insert(refkey, t.clone());
                     t
                 }
-            },
+            }
         };
         let key = call.job.as_ref().map(|j| (j.flight, j.job.as_str(), name));
         if let Some(val) = key.and_then(|k| runvars.get(&k)) {
             ctx.runvar = Some((val.clone(), true));
         }
-        let rows: Option<Vec<ScanRow<'_>>> = match wants_rows(call) {
-            true => {
-                let mut rows = read.rows_of(&call.host).map_err(at)?;
-                rows.extend(added.get(call.host.as_str()).into_iter().flatten().cloned());
-                Some(rows)
-            }
-            false => None,
+        let rows: Option<Vec<ScanRow<'_>>> = if wants_rows(call) {
+            let mut rows = read.rows_of(&call.host).map_err(at)?;
+            rows.extend(added.get(call.host.as_str()).into_iter().flatten().cloned());
+            Some(rows)
+        } else {
+            None
         };
         let decision = decide(call, name, &ctx, &me, rows.as_deref()).map_err(|r| at(r.into()))?;
         let new_row = match &decision {

@@ -80,9 +80,9 @@ pub(super) const LIVE_SQL: &str = concat!("SELECT ", live_sql!());
 /// otherwise hash all of `tasks`, `flights` and the hosts' `resources`
 /// for every batch, and scan `resource_sharing` for every call.
 /// `$calls` is a row source
-/// named `c` with the columns taskid, static_refkey, flight, job, stepno,
-/// testid, runvar_name and host; `$extra` adds columns after the checks,
-/// `$tail` ends the statement.
+/// named `c` with the columns `taskid`, `static_refkey`, `flight`, `job`,
+/// `stepno`, `testid`, `runvar_name` and `host`; `$extra` adds columns
+/// after the checks, `$tail` ends the statement.
 macro_rules! context_sql {
     ($extra:expr, $calls:expr, $tail:expr) => {
         concat!(

@@ -14,6 +14,7 @@
 //! `&'static str`, a flight's revisions and a host's properties are one
 //! `Arc<str>` each. Only a build's paths are formatted per job.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -27,6 +28,10 @@ use crate::sim::world::{RunvarRow, Val};
 /// for `revision_<name>`, the one a build checked out
 /// `built_revision_<name>`.
 #[derive(Debug)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "each name field is called after its runvar's prefix: `tree_`, `revision_`, `built_revision_`"
+)]
 pub(crate) struct Tree {
     pub tree: &'static str,
     pub revision: &'static str,
@@ -90,7 +95,7 @@ pub(crate) struct FlightVals {
 fn revision(rng: &mut ChaCha8Rng) -> Arc<str> {
     let mut s = String::with_capacity(40);
     for _ in 0..5 {
-        s.push_str(&format!("{:08x}", rng.random::<u32>()));
+        let _ = write!(s, "{:08x}", rng.random::<u32>());
     }
     s.into()
 }

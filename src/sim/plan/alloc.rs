@@ -129,29 +129,28 @@ impl Sim<'_> {
         // ... or else an idle one to (re)install with this share type: one
         // that needs installing anyway, or else one ready for another share
         // type that nobody is using; least recently used first.
-        let (h, prep) = match ready {
-            Some(h) => (h, false),
-            None => {
-                let idle = self
-                    .hosts
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, h)| match &h.kind {
-                        HostKind::Build(b)
-                            if fits(h)
-                                && b.state != BuildState::Prep
-                                && b.shares.iter().all(Option::is_none) =>
-                        {
-                            Some((b.state == BuildState::Ready, h.last_used, i))
-                        }
-                        _ => None,
-                    })
-                    .min()
-                    .map(|(_, _, i)| i);
-                match idle {
-                    Some(h) => (h, true),
-                    None => return false,
-                }
+        let (h, prep) = if let Some(h) = ready {
+            (h, false)
+        } else {
+            let idle = self
+                .hosts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| match &h.kind {
+                    HostKind::Build(b)
+                        if fits(h)
+                            && b.state != BuildState::Prep
+                            && b.shares.iter().all(Option::is_none) =>
+                    {
+                        Some((b.state == BuildState::Ready, h.last_used, i))
+                    }
+                    _ => None,
+                })
+                .min()
+                .map(|(_, _, i)| i);
+            match idle {
+                Some(h) => (h, true),
+                None => return false,
             }
         };
         let flight = self.jobs[ji].flight as u32;

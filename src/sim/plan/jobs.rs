@@ -2,6 +2,7 @@
 //! lifecycle calls those steps make), their runners dying, finishing.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use rand::RngExt;
 use rand::seq::index;
@@ -49,9 +50,10 @@ impl Sim<'_> {
         // Drawn from the simulation's own stream, as it was when Xen's was
         // the only revision, so that the history does not change; the
         // other values come from the values stream.
-        let revision: String = (0..5)
-            .map(|_| format!("{:08x}", self.rng.random::<u32>()))
-            .collect();
+        let revision = (0..5).fold(String::with_capacity(40), |mut s, _| {
+            let _ = write!(s, "{:08x}", self.rng.random::<u32>());
+            s
+        });
         let vals = FlightVals::draw(&mut self.values_rng, revision);
         let first_job = self.jobs.len();
         let mut runvars = Vec::new();
@@ -196,12 +198,10 @@ impl Sim<'_> {
         let job = &self.jobs[ji];
         match job.share {
             Some((h, _)) => h,
-            None => job
-                .hosts
-                .iter()
-                .find(|(i, _)| *i == ident)
-                .map(|&(_, h)| h)
-                .unwrap_or_else(|| unreachable!("{} has no {ident:?}", job.name)),
+            None => job.hosts.iter().find(|(i, _)| *i == ident).map_or_else(
+                || unreachable!("{} has no {ident:?}", job.name),
+                |&(_, h)| h,
+            ),
         }
     }
 

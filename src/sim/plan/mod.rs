@@ -10,6 +10,16 @@
 //! collection that is iterated is ordered, so a seed always yields the
 //! same plan.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "the planner's vector indexes and lengths become the u32 and i32 ids and counts \
+              of flights, jobs, steps, hosts and shares: `SeedConfig::validate` caps flights, \
+              and with them jobs and steps, far below i32::MAX; hosts come as a u32, and a \
+              host has a few shares"
+)]
+
 mod alloc;
 mod jobs;
 mod operators;

@@ -180,6 +180,10 @@ fn runvars_by_job(plan: &PoolPlan) -> BTreeMap<(i32, &'static str), Vec<&RunvarR
 }
 
 #[test]
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "a ratio of a small plan's counts, far below 2^52"
+)]
 fn runvars_are_many_per_job_and_never_twice() {
     let (_, plan) = small(1, 8);
     let by_job = runvars_by_job(&plan);
