@@ -118,12 +118,12 @@ pub(crate) const PROBE_SQL: &str = "WITH req AS (
              SELECT t, c, to_regclass(quote_ident(t)) AS rel, ord
                FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(t, c, ord)
          )
-         SELECT t, c, rel IS NOT NULL AS table_exists,
+         SELECT t AS table_name, c AS column_name, rel IS NOT NULL AS table_exists,
                 EXISTS (SELECT 1 FROM pg_attribute a
                          WHERE a.attrelid = rel AND a.attname = c
                            AND a.attnum > 0 AND NOT a.attisdropped) AS column_exists,
                 CASE WHEN rel IS NULL THEN false ELSE has_table_privilege(rel, 'SELECT') END AS readable,
-                current_user::text,
+                current_user::text AS user_name,
                 (SELECT pg_get_userbyid(relowner) FROM pg_class
                   WHERE oid = to_regclass('runvars')) AS owner,
                 -- CASE, not AND: has_table_privilege fails on a table
@@ -164,14 +164,14 @@ pub(crate) fn from_rows(rows: &[postgres::Row]) -> Result<Probe> {
         can_write: false,
     };
     for r in rows {
-        let table: String = r.col(Q, 0)?;
-        let column: String = r.col(Q, 1)?;
-        let table_exists: bool = r.col(Q, 2)?;
-        let column_exists: bool = r.col(Q, 3)?;
-        let readable: bool = r.col(Q, 4)?;
-        probe.user = r.col(Q, 5)?;
-        probe.owner = r.col(Q, 6)?;
-        probe.can_write = r.col(Q, 7)?;
+        let table: String = r.col(Q, "table_name")?;
+        let column: String = r.col(Q, "column_name")?;
+        let table_exists: bool = r.col(Q, "table_exists")?;
+        let column_exists: bool = r.col(Q, "column_exists")?;
+        let readable: bool = r.col(Q, "readable")?;
+        probe.user = r.col(Q, "user_name")?;
+        probe.owner = r.col(Q, "owner")?;
+        probe.can_write = r.col(Q, "can_write")?;
         if !table_exists {
             if !probe.missing_tables.contains(&table) {
                 probe.missing_tables.push(table);

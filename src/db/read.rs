@@ -62,13 +62,19 @@ pub fn host_row_counts(
     let rows = client.query(
         &format!(
             "WITH RECURSIVE {LC_NAMES}
-             SELECT n.hostname, (SELECT count(*) FROM host_lifecycle h WHERE h.hostname = n.hostname)
+             SELECT n.hostname,
+                    (SELECT count(*) FROM host_lifecycle h WHERE h.hostname = n.hostname) AS row_count
                FROM lc_names n WHERE n.hostname IS NOT NULL"
         ),
         &[],
     )?;
     rows.iter()
-        .map(|r| Ok((r.col(HOST_COUNTS, 0)?, r.col(HOST_COUNTS, 1)?)))
+        .map(|r| {
+            Ok((
+                r.col(HOST_COUNTS, "hostname")?,
+                r.col(HOST_COUNTS, "row_count")?,
+            ))
+        })
         .collect()
 }
 
@@ -91,20 +97,24 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
               WHERE t.live
            GROUP BY h.hostname
          )
-         SELECT n.host, rs.sharetype, rs.state,
+         SELECT n.host, rs.sharetype, rs.state AS share_state,
                 CASE WHEN rs.resname IS NOT NULL THEN
                      (SELECT count(*) FROM resources sh
                        WHERE sh.restype = 'share-host' AND sh.resname = n.host)
                 END AS shares,
-                r.owntaskid, ot.type, ot.refkey, ot.username, ot.live,
+                r.owntaskid AS holder, ot.type AS holder_type, ot.refkey AS holder_refkey,
+                ot.username AS holder_username, ot.live AS holder_live,
                 ARRAY(SELECT f.hostflag FROM hostflags f
                        WHERE f.hostname = n.host ORDER BY f.hostflag) AS flags,
                 COALESCE(live.live_tasks, 0) AS live_tasks,
-                last.lcseq, last.flight, last.job, ls.started,
+                last.lcseq AS last_lcseq, last.flight AS last_flight, last.job AS last_job,
+                ls.started AS last_started,
                 ARRAY(SELECT p.name FROM resource_properties p
-                       WHERE p.restype = 'host' AND p.resname = n.host ORDER BY p.name),
+                       WHERE p.restype = 'host' AND p.resname = n.host ORDER BY p.name)
+                       AS property_names,
                 ARRAY(SELECT p.val FROM resource_properties p
                        WHERE p.restype = 'host' AND p.resname = n.host ORDER BY p.name)
+                       AS property_vals
            FROM names n
       LEFT JOIN resource_sharing rs ON rs.restype = 'host' AND rs.resname = n.host
       LEFT JOIN resources r ON r.restype = 'host' AND r.resname = n.host AND r.shareix = 0
@@ -120,33 +130,35 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
     )?;
     rows.iter()
         .map(|r| {
-            let last_flight: Option<i32> = r.col(HOSTS, 12)?;
-            let last_job: Option<String> = r.col(HOSTS, 13)?;
-            let holder: Option<i32> = r.col(HOSTS, 4)?;
+            let last_flight: Option<i32> = r.col(HOSTS, "last_flight")?;
+            let last_job: Option<String> = r.col(HOSTS, "last_job")?;
+            let holder: Option<i32> = r.col(HOSTS, "holder")?;
             Ok(HostSummary {
-                host: r.col(HOSTS, 0)?,
-                sharetype: r.col(HOSTS, 1)?,
-                share_state: r.col(HOSTS, 2)?,
-                shares: r.col(HOSTS, 3)?,
+                host: r.col(HOSTS, "host")?,
+                sharetype: r.col(HOSTS, "sharetype")?,
+                share_state: r.col(HOSTS, "share_state")?,
+                shares: r.col(HOSTS, "shares")?,
                 holder: match holder {
                     Some(taskid) => Some(TaskLabel {
                         taskid,
-                        kind: r.col(HOSTS, 5)?,
-                        refkey: r.col(HOSTS, 6)?,
-                        username: r.col(HOSTS, 7)?,
-                        live: r.col::<_, Option<bool>>(HOSTS, 8)?.unwrap_or(false),
+                        kind: r.col(HOSTS, "holder_type")?,
+                        refkey: r.col(HOSTS, "holder_refkey")?,
+                        username: r.col(HOSTS, "holder_username")?,
+                        live: r
+                            .col::<_, Option<bool>>(HOSTS, "holder_live")?
+                            .unwrap_or(false),
                     }),
                     None => None,
                 },
-                flags: r.col(HOSTS, 9)?,
+                flags: r.col(HOSTS, "flags")?,
                 rows: None,
-                live_tasks: r.col(HOSTS, 10)?,
-                last_lcseq: r.col(HOSTS, 11)?,
+                live_tasks: r.col(HOSTS, "live_tasks")?,
+                last_lcseq: r.col(HOSTS, "last_lcseq")?,
                 last_job: last_flight.zip(last_job).map(|(f, j)| format!("{f}.{j}")),
-                last_activity: secs(r.col(HOSTS, 14)?),
+                last_activity: secs(r.col(HOSTS, "last_started")?),
                 properties: {
-                    let names: Vec<String> = r.col(HOSTS, 15)?;
-                    let vals: Vec<String> = r.col(HOSTS, 16)?;
+                    let names: Vec<String> = r.col(HOSTS, "property_names")?;
+                    let vals: Vec<String> = r.col(HOSTS, "property_vals")?;
                     names
                         .into_iter()
                         .zip(vals)
@@ -273,8 +285,8 @@ pub fn show(client: &mut impl GenericClient, host: &str) -> Result<HostDetail> {
         .iter()
         .map(|r| {
             Ok(Property {
-                name: r.col("host properties", 0)?,
-                val: r.col("host properties", 1)?,
+                name: r.col("host properties", "name")?,
+                val: r.col("host properties", "val")?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -283,35 +295,35 @@ pub fn show(client: &mut impl GenericClient, host: &str) -> Result<HostDetail> {
     let mut rows = Vec::with_capacity(scanned.len());
     for (row, flags) in scanned.into_iter().zip(listing.flags) {
         while let Some(d) = by_lcseq.peek() {
-            if d.col::<_, i32>(SHOW, 0)? < row.lcseq {
+            if d.col::<_, i32>(SHOW, "lcseq")? < row.lcseq {
                 by_lcseq.next();
             } else {
                 break;
             }
         }
         let d = match by_lcseq.peek() {
-            Some(d) if d.col::<_, i32>(SHOW, 0)? == row.lcseq => Some(*d),
+            Some(d) if d.col::<_, i32>(SHOW, "lcseq")? == row.lcseq => Some(*d),
             _ => None,
         };
         let (mut task, mut step) = (None, None);
         if let Some(d) = d {
-            if let Some(taskid) = d.col::<_, Option<i32>>(SHOW, 1)? {
+            if let Some(taskid) = d.col::<_, Option<i32>>(SHOW, "taskid")? {
                 task = Some(Task {
                     taskid,
-                    kind: d.col(SHOW, 2)?,
-                    refkey: d.col(SHOW, 3)?,
-                    username: d.col(SHOW, 4)?,
-                    comment: d.col(SHOW, 5)?,
-                    live: d.col(SHOW, 6)?,
+                    kind: d.col(SHOW, "type")?,
+                    refkey: d.col(SHOW, "refkey")?,
+                    username: d.col(SHOW, "username")?,
+                    comment: d.col(SHOW, "comment")?,
+                    live: d.col(SHOW, "live")?,
                 });
             }
-            if let Some(name) = d.col::<_, Option<String>>(SHOW, 7)? {
+            if let Some(name) = d.col::<_, Option<String>>(SHOW, "step")? {
                 step = Some(StepInfo {
                     step: name,
-                    testid: d.col(SHOW, 8)?,
-                    status: d.col(SHOW, 9)?,
-                    started: secs(d.col(SHOW, 10)?),
-                    finished: secs(d.col(SHOW, 11)?),
+                    testid: d.col(SHOW, "testid")?,
+                    status: d.col(SHOW, "status")?,
+                    started: secs(d.col(SHOW, "started")?),
+                    finished: secs(d.col(SHOW, "finished")?),
                 });
             }
         }
@@ -358,7 +370,8 @@ pub const HISTORY_QUERY: &str = "WITH page AS (
             AND flight < $2
           ORDER BY flight DESC
           LIMIT $3)
-     SELECT r.flight, r.job, r.name, f.blessing, f.branch, f.started, j.status, lc.val
+     SELECT r.flight, r.job, r.name AS ident, f.blessing, f.branch, f.started,
+            j.status AS job_status, lc.val AS runvar
        FROM runvars r
        JOIN jobs j ON j.flight = r.flight AND j.job = r.job
        JOIN flights f ON f.flight = r.flight
@@ -401,14 +414,14 @@ pub fn history_page(
     // exactly when the host has more rows than that before `before`.
     let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
     if more {
-        let first: i32 = rows[0].col(HISTORY, 0)?;
-        let cut: i32 = rows[rows.len() - 1].col(HISTORY, 0)?;
+        let first: i32 = rows[0].col(HISTORY, "flight")?;
+        let cut: i32 = rows[rows.len() - 1].col(HISTORY, "flight")?;
         // Leave out the oldest flight, which the page may have cut: the
         // next page starts with it. Unless it is all there is (one
         // flight with more than a page), which is returned whole.
         if first != cut {
             while let Some(r) = rows.last() {
-                if r.col::<_, i32>(HISTORY, 0)? == cut {
+                if r.col::<_, i32>(HISTORY, "flight")? == cut {
                     rows.pop();
                 } else {
                     break;
@@ -424,18 +437,18 @@ pub fn history_page(
     let entries = rows
         .iter()
         .map(|r| {
-            let flight: i32 = r.col(HISTORY, 0)?;
-            let job: String = r.col(HISTORY, 1)?;
-            let runvar: Option<String> = r.col(HISTORY, 7)?;
+            let flight: i32 = r.col(HISTORY, "flight")?;
+            let job: String = r.col(HISTORY, "job")?;
+            let runvar: Option<String> = r.col(HISTORY, "runvar")?;
             Ok(HistoryEntry {
                 decoded: runvar.as_deref().map(|v| Decoded::of(v, flight, &job)),
                 flight,
                 job,
-                ident: r.col(HISTORY, 2)?,
-                blessing: r.col(HISTORY, 3)?,
-                branch: r.col(HISTORY, 4)?,
-                started: secs(r.col(HISTORY, 5)?),
-                job_status: r.col(HISTORY, 6)?,
+                ident: r.col(HISTORY, "ident")?,
+                blessing: r.col(HISTORY, "blessing")?,
+                branch: r.col(HISTORY, "branch")?,
+                started: secs(r.col(HISTORY, "started")?),
+                job_status: r.col(HISTORY, "job_status")?,
                 runvar,
             })
         })
@@ -469,7 +482,7 @@ pub fn details(
     }
     let steps = client.query(
         "SELECT x.flight, x.job, x.stepno, s.step, s.testid, s.status, s.started, s.finished,
-                j.status, f.blessing
+                j.status AS job_status, f.blessing
            FROM unnest($1::int[], $2::text[], $3::int[]) AS x(flight, job, stepno)
       LEFT JOIN steps s ON s.flight = x.flight AND s.job = x.job AND s.stepno = x.stepno
       LEFT JOIN jobs j ON j.flight = x.flight AND j.job = x.job
@@ -484,30 +497,34 @@ pub fn details(
     // Keyed once, so that a long runvar's lookups are not quadratic.
     let mut step_facts = std::collections::HashMap::with_capacity(steps.len());
     for r in &steps {
-        let key: (i32, String, i32) = (r.col(DETAILS, 0)?, r.col(DETAILS, 1)?, r.col(DETAILS, 2)?);
-        let step = match r.col::<_, Option<String>>(DETAILS, 3)? {
+        let key: (i32, String, i32) = (
+            r.col(DETAILS, "flight")?,
+            r.col(DETAILS, "job")?,
+            r.col(DETAILS, "stepno")?,
+        );
+        let step = match r.col::<_, Option<String>>(DETAILS, "step")? {
             Some(step) => Some(StepInfo {
                 step,
-                testid: r.col(DETAILS, 4)?,
-                status: r.col(DETAILS, 5)?,
-                started: secs(r.col(DETAILS, 6)?),
-                finished: secs(r.col(DETAILS, 7)?),
+                testid: r.col(DETAILS, "testid")?,
+                status: r.col(DETAILS, "status")?,
+                started: secs(r.col(DETAILS, "started")?),
+                finished: secs(r.col(DETAILS, "finished")?),
             }),
             None => None,
         };
-        let job_status: Option<String> = r.col(DETAILS, 8)?;
-        let blessing: Option<String> = r.col(DETAILS, 9)?;
+        let job_status: Option<String> = r.col(DETAILS, "job_status")?;
+        let blessing: Option<String> = r.col(DETAILS, "blessing")?;
         step_facts.insert(key, (step, job_status, blessing));
     }
     let mut task_rows = std::collections::HashMap::with_capacity(tasks.len());
     for r in &tasks {
         let t = Task {
-            taskid: r.col("entry tasks", 0)?,
-            kind: r.col("entry tasks", 1)?,
-            refkey: r.col("entry tasks", 2)?,
-            username: r.col("entry tasks", 3)?,
-            comment: r.col("entry tasks", 4)?,
-            live: r.col("entry tasks", 5)?,
+            taskid: r.col("entry tasks", "taskid")?,
+            kind: r.col("entry tasks", "type")?,
+            refkey: r.col("entry tasks", "refkey")?,
+            username: r.col("entry tasks", "username")?,
+            comment: r.col("entry tasks", "comment")?,
+            live: r.col("entry tasks", "live")?,
         };
         task_rows.insert(t.taskid, t);
     }
@@ -589,9 +606,9 @@ pub fn job_runvars(
     }
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let name: String = r.col(Q, 0)?;
+        let name: String = r.col(Q, "name")?;
         // NULL is a value osstest's runvars may hold: an empty listing.
-        let val: Option<String> = r.col(Q, 1)?;
+        let val: Option<String> = r.col(Q, "val")?;
         out.push(decode_job_runvar(
             tx,
             flight,

@@ -67,11 +67,14 @@ fn create_static_tasks(
 /// share, and the plan is the same whatever the sizes of the tables.
 pub(crate) const READ_SQL: &str = "
 SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
-       f.flight IS NOT NULL, f.blessing,
-       r.owntaskid, ht.type, ht.refkey, ht.username, COALESCE(ht.live, false),
-       COALESCE(sh.owners, '{}'), COALESCE(sh.kinds, '{}'), COALESCE(sh.refkeys, '{}'),
-       COALESCE(sh.usernames, '{}'), COALESCE(sh.lives, '{}'),
-       COALESCE(lc.tids, '{}'), COALESCE(lc.lcseqs, '{}'), COALESCE(lc.taskids, '{}')
+       f.flight IS NOT NULL AS flight_exists, f.blessing,
+       r.owntaskid AS holder, ht.type AS holder_type, ht.refkey AS holder_refkey,
+       ht.username AS holder_username, COALESCE(ht.live, false) AS holder_live,
+       COALESCE(sh.owners, '{}') AS share_owners, COALESCE(sh.kinds, '{}') AS share_types,
+       COALESCE(sh.refkeys, '{}') AS share_refkeys,
+       COALESCE(sh.usernames, '{}') AS share_usernames, COALESCE(sh.lives, '{}') AS share_lives,
+       COALESCE(lc.tids, '{}') AS row_tids, COALESCE(lc.lcseqs, '{}') AS row_lcseqs,
+       COALESCE(lc.taskids, '{}') AS row_taskids
   FROM unnest($1::int4[], $2::text[], $3::int4[], $4::text[])
        WITH ORDINALITY AS c(taskid, refkey, flight, host, ord)
   LEFT JOIN LATERAL (
@@ -107,29 +110,29 @@ SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
 fn call_state(row: &postgres::Row) -> Result<CallState> {
     const Q: &str = "wipe state";
     let task = task::from_row_opt(row)?;
-    let blessing = if row.col::<_, bool>(Q, 6)? {
-        Some(row.col(Q, 7)?)
+    let blessing = if row.col::<_, bool>(Q, "flight_exists")? {
+        Some(row.col(Q, "blessing")?)
     } else {
         None
     };
-    let holder = match row.col::<_, Option<i32>>(Q, 8)? {
+    let holder = match row.col::<_, Option<i32>>(Q, "holder")? {
         Some(taskid) => Some(TaskLabel {
             taskid,
-            kind: row.col(Q, 9)?,
-            refkey: row.col(Q, 10)?,
-            username: row.col(Q, 11)?,
-            live: row.col(Q, 12)?,
+            kind: row.col(Q, "holder_type")?,
+            refkey: row.col(Q, "holder_refkey")?,
+            username: row.col(Q, "holder_username")?,
+            live: row.col(Q, "holder_live")?,
         }),
         None => None,
     };
-    let owners: Vec<i32> = row.col(Q, 13)?;
-    let kinds: Vec<Option<String>> = row.col(Q, 14)?;
-    let refkeys: Vec<Option<String>> = row.col(Q, 15)?;
-    let usernames: Vec<Option<String>> = row.col(Q, 16)?;
-    let lives: Vec<bool> = row.col(Q, 17)?;
-    let tids: Vec<String> = row.col(Q, 18)?;
-    let lcseqs: Vec<i32> = row.col(Q, 19)?;
-    let taskids: Vec<i32> = row.col(Q, 20)?;
+    let owners: Vec<i32> = row.col(Q, "share_owners")?;
+    let kinds: Vec<Option<String>> = row.col(Q, "share_types")?;
+    let refkeys: Vec<Option<String>> = row.col(Q, "share_refkeys")?;
+    let usernames: Vec<Option<String>> = row.col(Q, "share_usernames")?;
+    let lives: Vec<bool> = row.col(Q, "share_lives")?;
+    let tids: Vec<String> = row.col(Q, "row_tids")?;
+    let lcseqs: Vec<i32> = row.col(Q, "row_lcseqs")?;
+    let taskids: Vec<i32> = row.col(Q, "row_taskids")?;
     let shares = owners
         .into_iter()
         .zip(kinds)

@@ -7,6 +7,7 @@ use postgres::types::ToSql;
 use rustc_hash::FxHashSet;
 use tokio_postgres::Row;
 
+use super::sql::scan_col;
 use super::{RecordCall, StepRef};
 use crate::db::error::Result;
 use crate::db::row::RowExt;
@@ -18,9 +19,9 @@ use crate::lifecycle::{RowJob, ScanRow};
 pub(super) type LiveTasks = FxHashSet<i32>;
 
 /// The live set from an array column.
-pub(super) fn live_tasks(row: &Row, column: usize) -> Result<LiveTasks> {
+pub(super) fn live_tasks(row: &Row) -> Result<LiveTasks> {
     Ok(row
-        .col::<_, Vec<i32>>("live tasks", column)?
+        .col::<_, Vec<i32>>("live tasks", "live_tasks")?
         .into_iter()
         .collect())
 }
@@ -29,20 +30,20 @@ pub(super) fn live_tasks(row: &Row, column: usize) -> Result<LiveTasks> {
 /// the columns of `scan_columns!` and ignores any after them.
 pub(super) fn scan_row<'r>(r: &'r Row, live: &LiveTasks) -> Result<ScanRow<'r>> {
     const Q: &str = "host rows";
-    let taskid: i32 = r.col(Q, 1)?;
-    let flight: Option<i32> = r.col(Q, 2)?;
+    let taskid: i32 = r.col(Q, scan_col::TASKID)?;
+    let flight: Option<i32> = r.col(Q, scan_col::FLIGHT)?;
     Ok(ScanRow {
-        lcseq: r.col(Q, 0)?,
+        lcseq: r.col(Q, scan_col::LCSEQ)?,
         taskid,
         live: live.contains(&taskid),
         job: match flight {
             None => None,
             Some(flight) => Some(RowJob {
                 flight,
-                job: Cow::Borrowed(r.col(Q, 3)?),
-                stepno: r.col(Q, 4)?,
-                ident: Cow::Borrowed(r.col(Q, 5)?),
-                isprep: r.col(Q, 6)?,
+                job: Cow::Borrowed(r.col(Q, scan_col::JOB)?),
+                stepno: r.col(Q, scan_col::STEPNO)?,
+                ident: Cow::Borrowed(r.col(Q, scan_col::IDENT)?),
+                isprep: r.col(Q, scan_col::ISPREP)?,
             }),
         },
     })
@@ -54,29 +55,26 @@ impl Facts {
     /// The columns of `context_sql!`, before any it adds.
     pub fn from_row(row: &Row) -> Result<Facts> {
         const Q: &str = "record context";
-        let rv_val: Option<String> = row.col(Q, 10)?;
-        let flight_exists: bool = row.col(Q, 6)?;
+        let rv_val: Option<String> = row.col(Q, "runvar_val")?;
+        let flight_exists: bool = row.col(Q, "flight_exists")?;
         Ok(Facts {
             task: task::from_row_opt(row)?,
             blessing: if flight_exists {
-                Some(row.col(Q, 7)?)
+                Some(row.col(Q, "blessing")?)
             } else {
                 None
             },
-            job_exists: row.col(Q, 8)?,
-            stepno: row.col(Q, 9)?,
+            job_exists: row.col(Q, "job_exists")?,
+            stepno: row.col(Q, "stepno")?,
             runvar: match rv_val {
-                Some(v) => Some((v, row.col(Q, 11)?)),
+                Some(v) => Some((v, row.col(Q, "runvar_synth")?)),
                 None => None,
             },
-            host_known: row.col(Q, 12)?,
-            sharetype: row.col(Q, 13)?,
+            host_known: row.col(Q, "host_known")?,
+            sharetype: row.col(Q, "sharetype")?,
         })
     }
 }
-
-/// The column after the context's own in the single-call statement.
-pub(super) const LIVE_COLUMN: usize = 14;
 
 /// The context statement's parameters, in its order: a value each for one
 /// call ([`ContextParams`]), an array each for a batch ([`ContextArrays`]).

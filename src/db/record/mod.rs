@@ -31,7 +31,7 @@ pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i
 
 /// A host's rows in lcseq order, each with its task's liveness.
 pub fn scan(tx: &mut impl GenericClient, host: &str) -> Result<Vec<ScanRow<'static>>> {
-    let live = context::live_tasks(&tx.query_one(sql::LIVE_SQL, &[])?, 0)?;
+    let live = context::live_tasks(&tx.query_one(sql::LIVE_SQL, &[])?)?;
     // Typed: the statement goes out without a separate prepare round trip.
     let rows = tx.query_typed(SCAN_SQL, &[(&host, Type::TEXT)])?;
     rows.iter()

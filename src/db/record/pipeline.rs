@@ -14,10 +14,8 @@ use rustc_hash::FxHashMap;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, Row};
 
-use super::context::{
-    ContextArrays, ContextParams, Facts, LIVE_COLUMN, LiveTasks, live_tasks, scan_row,
-};
-use super::sql::{BEGIN_SQL, Statements};
+use super::context::{ContextArrays, ContextParams, Facts, LiveTasks, live_tasks, scan_row};
+use super::sql::{BEGIN_SQL, Statements, scan_col};
 use super::{RecordCall, RecordOutcome};
 use crate::db::error::{BatchFailure, Error, Result};
 use crate::db::row::RowExt;
@@ -137,7 +135,7 @@ async fn record_in(
     let client = tx.client;
     let (row, scanned) = read(client, statements, call, name).await?;
     let mut ctx = Facts::from_row(&row)?;
-    let live = live_tasks(&row, LIVE_COLUMN)?;
+    let live = live_tasks(&row)?;
     let me = match acting(ctx.task.take(), call)? {
         Acting::Known(t) => t,
         Acting::CreateStatic(refkey) => create_static(client, refkey).await?,
@@ -227,17 +225,14 @@ impl BatchRead {
     }
 }
 
-/// The host column of `SCAN_MANY_SQL`, after the scanned row's.
-const SCAN_HOST_COLUMN: usize = 7;
-
 /// Where each host's rows are in `rows`, sorted by host.
 fn host_ranges(rows: &[Row]) -> Result<FxHashMap<String, Range<usize>>> {
     const Q: &str = "hosts' rows";
     let mut ranges: FxHashMap<String, Range<usize>> = FxHashMap::default();
     let mut start = 0;
     for i in 1..=rows.len() {
-        let host: &str = rows[start].col(Q, SCAN_HOST_COLUMN)?;
-        if i == rows.len() || rows[i].col::<_, &str>(Q, SCAN_HOST_COLUMN)? != host {
+        let host: &str = rows[start].col(Q, scan_col::HOSTNAME)?;
+        if i == rows.len() || rows[i].col::<_, &str>(Q, scan_col::HOSTNAME)? != host {
             ranges.insert(host.to_owned(), start..i);
             start = i;
         }
@@ -288,7 +283,7 @@ async fn read_many(
             host_ranges(&rows)?
         },
         contexts,
-        live: live_tasks(&live, 0)?,
+        live: live_tasks(&live)?,
         rows,
     })
 }
@@ -455,8 +450,10 @@ async fn record_many_in(
             .map_err(BatchFailure::whole)?;
         let mut by_host: FxHashMap<String, Vec<i32>> = FxHashMap::default();
         for r in &rows {
-            let host: String = r.col("batch write", 0).map_err(BatchFailure::whole)?;
-            let lcseq: i32 = r.col("batch write", 1).map_err(BatchFailure::whole)?;
+            let host: String = r
+                .col("batch write", "hostname")
+                .map_err(BatchFailure::whole)?;
+            let lcseq: i32 = r.col("batch write", "lcseq").map_err(BatchFailure::whole)?;
             by_host.entry(host).or_default().push(lcseq);
         }
         // The rows are inserted in the calls' order, so lcseqs rise with it.

@@ -37,11 +37,27 @@ pub(super) const BEGIN_SQL: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
 pub(super) const TASK_ROW_SQL: &str =
     "INSERT INTO host_lifecycle (hostname, taskid) VALUES ($1, $2) RETURNING lcseq";
 
-/// The columns of a scanned row, in the order `scan_row` reads them.
+/// The columns of a scanned row, at the positions of [`scan_col`].
 macro_rules! scan_columns {
     () => {
         "lcseq, taskid, flight, job, stepno, ident, isprep"
     };
+}
+
+/// Where `scan_row` finds each column of `scan_columns!`. By position, not
+/// by name: a busy host's scan is thousands of rows, read on every call,
+/// and a lookup by name compares strings for every column of every row.
+/// The names are checked against the prepared statements by a test.
+pub(super) mod scan_col {
+    pub const LCSEQ: usize = 0;
+    pub const TASKID: usize = 1;
+    pub const FLIGHT: usize = 2;
+    pub const JOB: usize = 3;
+    pub const STEPNO: usize = 4;
+    pub const IDENT: usize = 5;
+    pub const ISPREP: usize = 6;
+    /// `SCAN_MANY_SQL`'s host, after the scanned row's columns.
+    pub const HOSTNAME: usize = 7;
 }
 
 // No join with tasks: it would cost a hash of every task and a sort of the
@@ -67,7 +83,7 @@ pub(super) const SCAN_MANY_SQL: &str = concat!(
 /// (A macro, so that queries can `concat!` it.)
 macro_rules! live_sql {
     () => {
-        "ARRAY(SELECT taskid FROM tasks WHERE live)"
+        "ARRAY(SELECT taskid FROM tasks WHERE live) AS live_tasks"
     };
 }
 
@@ -87,11 +103,12 @@ macro_rules! context_sql {
     ($extra:expr, $calls:expr, $tail:expr) => {
         concat!(
             "SELECT t.taskid, t.type, t.refkey, t.username, t.comment, t.live,
-                    f.flight IS NOT NULL, f.blessing,
+                    f.flight IS NOT NULL AS flight_exists, f.blessing,
                     CASE WHEN s.stepno IS NOT NULL THEN true
                          ELSE EXISTS (SELECT 1 FROM jobs WHERE flight = c.flight AND job = c.job)
-                    END,
-                    s.stepno, rv.val, rv.synth, h.known IS NOT NULL, rs.sharetype",
+                    END AS job_exists,
+                    s.stepno, rv.val AS runvar_val, rv.synth AS runvar_synth,
+                    h.known IS NOT NULL AS host_known, rs.sharetype",
             $extra,
             "
                FROM ",
@@ -264,5 +281,41 @@ impl Statements {
             live,
             write_many,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::testdb::TestDb;
+
+    /// `scan_row` reads by position: each position names its column in
+    /// both scans, as the server describes the prepared statements.
+    #[test]
+    fn the_scan_positions_name_their_columns() {
+        let db = TestDb::new();
+        let mut client = db.connect();
+        let expected = [
+            (scan_col::LCSEQ, "lcseq"),
+            (scan_col::TASKID, "taskid"),
+            (scan_col::FLIGHT, "flight"),
+            (scan_col::JOB, "job"),
+            (scan_col::STEPNO, "stepno"),
+            (scan_col::IDENT, "ident"),
+            (scan_col::ISPREP, "isprep"),
+        ];
+        for sql in [SCAN_SQL, SCAN_MANY_SQL] {
+            let statement = client.prepare(sql).unwrap();
+            let names: Vec<&str> = statement
+                .columns()
+                .iter()
+                .map(postgres::Column::name)
+                .collect();
+            for (position, name) in expected {
+                assert_eq!(names.get(position), Some(&name), "{sql}: {names:?}");
+            }
+        }
+        let many = client.prepare(SCAN_MANY_SQL).unwrap();
+        assert_eq!(many.columns()[scan_col::HOSTNAME].name(), "hostname");
     }
 }
