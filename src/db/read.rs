@@ -12,9 +12,10 @@ use postgres::GenericClient;
 use super::error::Result;
 use super::record::{is_build_host, scan};
 use super::row::RowExt;
+use super::task;
+use crate::lifecycle::Refusal;
 use crate::lifecycle::Task;
 use crate::lifecycle::{self, ListingContext, Resolved, ResolvedKind};
-use crate::lifecycle::{Refusal, TaskLabel};
 
 use crate::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, Property, RowView,
@@ -103,7 +104,7 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
                        WHERE sh.restype = 'share-host' AND sh.resname = n.host)
                 END AS shares,
                 r.owntaskid AS holder, ot.type AS holder_type, ot.refkey AS holder_refkey,
-                ot.username AS holder_username, ot.live AS holder_live,
+                ot.username AS holder_username, COALESCE(ot.live, false) AS holder_live,
                 ARRAY(SELECT f.hostflag FROM hostflags f
                        WHERE f.hostname = n.host ORDER BY f.hostflag) AS flags,
                 COALESCE(live.live_tasks, 0) AS live_tasks,
@@ -132,24 +133,12 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
         .map(|r| {
             let last_flight: Option<i32> = r.col(HOSTS, "last_flight")?;
             let last_job: Option<String> = r.col(HOSTS, "last_job")?;
-            let holder: Option<i32> = r.col(HOSTS, "holder")?;
             Ok(HostSummary {
                 host: r.col(HOSTS, "host")?,
                 sharetype: r.col(HOSTS, "sharetype")?,
                 share_state: r.col(HOSTS, "share_state")?,
                 shares: r.col(HOSTS, "shares")?,
-                holder: match holder {
-                    Some(taskid) => Some(TaskLabel {
-                        taskid,
-                        kind: r.col(HOSTS, "holder_type")?,
-                        refkey: r.col(HOSTS, "holder_refkey")?,
-                        username: r.col(HOSTS, "holder_username")?,
-                        live: r
-                            .col::<_, Option<bool>>(HOSTS, "holder_live")?
-                            .unwrap_or(false),
-                    }),
-                    None => None,
-                },
+                holder: task::holder_from_row(r, HOSTS)?,
                 flags: r.col(HOSTS, "flags")?,
                 rows: None,
                 live_tasks: r.col(HOSTS, "live_tasks")?,

@@ -32,6 +32,25 @@ pub(crate) fn from_row_opt(row: &postgres::Row) -> Result<Option<Task>> {
     }
 }
 
+/// The label of the task holding a resource, from a row with the columns
+/// `holder`, `holder_type`, `holder_refkey`, `holder_username` and
+/// `holder_live` (never NULL); `None` when nothing holds it.
+pub(crate) fn holder_from_row(
+    row: &postgres::Row,
+    query: &'static str,
+) -> Result<Option<TaskLabel>> {
+    match row.col::<_, Option<i32>>(query, "holder")? {
+        Some(taskid) => Ok(Some(TaskLabel {
+            taskid,
+            kind: row.col(query, "holder_type")?,
+            refkey: row.col(query, "holder_refkey")?,
+            username: row.col(query, "holder_username")?,
+            live: row.col(query, "holder_live")?,
+        })),
+        None => Ok(None),
+    }
+}
+
 const COLUMNS: &str = "taskid, type, refkey, username, comment, live";
 
 /// The comment on the static tasks hostlife creates, as an SQL literal.

@@ -115,16 +115,7 @@ fn call_state(row: &postgres::Row) -> Result<CallState> {
     } else {
         None
     };
-    let holder = match row.col::<_, Option<i32>>(Q, "holder")? {
-        Some(taskid) => Some(TaskLabel {
-            taskid,
-            kind: row.col(Q, "holder_type")?,
-            refkey: row.col(Q, "holder_refkey")?,
-            username: row.col(Q, "holder_username")?,
-            live: row.col(Q, "holder_live")?,
-        }),
-        None => None,
-    };
+    let holder = task::holder_from_row(row, Q)?;
     let owners: Vec<i32> = row.col(Q, "share_owners")?;
     let kinds: Vec<Option<String>> = row.col(Q, "share_types")?;
     let refkeys: Vec<Option<String>> = row.col(Q, "share_refkeys")?;
