@@ -38,13 +38,13 @@ use std::time::{Duration, Instant};
 
 use postgres::{CancelToken, Client};
 
-use super::connect::{self, Resolved};
+use super::connect::{self, Connector, Resolved};
 use super::probe::{self, Probe};
 use super::read;
 use super::record::Recorder;
 use super::txn;
 use super::wipe;
-use super::{Error, PgConfig, Result, connect_blocking};
+use super::{Error, PgConfig, Result};
 use crate::lifecycle::Failure;
 use crate::lifecycle::call::{RecordCall, RecordOutcome};
 use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
@@ -339,7 +339,7 @@ impl Worker {
         config: PgConfig,
         sink: impl FnMut(Event) -> bool + Send + 'static,
     ) -> std::io::Result<Worker> {
-        Self::start(config, None, sink)
+        Self::start(Connector::plain(config), None, sink)
     }
 
     /// [`Worker::spawn`] on resolved settings: a failure to connect is
@@ -348,17 +348,15 @@ impl Worker {
         resolved: Resolved,
         sink: impl FnMut(Event) -> bool + Send + 'static,
     ) -> std::io::Result<Worker> {
-        Self::start(resolved.config.clone(), Some(resolved), sink)
+        Self::start(resolved.connector.clone(), Some(resolved), sink)
     }
 
     fn start(
-        mut config: PgConfig,
+        connector: Connector,
         resolved: Option<Resolved>,
         sink: impl FnMut(Event) -> bool + Send + 'static,
     ) -> std::io::Result<Worker> {
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
+        let config = connector.with_default_timeout(CONNECT_TIMEOUT);
         let (tx, rx) = mpsc::channel();
         let running = Shared::default();
         let shared = running.clone();
@@ -437,7 +435,7 @@ pub fn coalesce(batch: Vec<(RequestId, Request)>) -> Vec<(RequestId, Request)> {
 type Execute = fn(&mut Client, &mut LazyRecorder, &Request) -> Reply;
 
 struct Runner<S> {
-    config: PgConfig,
+    config: Connector,
     /// The settings as resolved, when known: they explain a failure to
     /// connect.
     resolved: Option<Resolved>,
@@ -466,7 +464,7 @@ enum Served {
 }
 
 impl<S: FnMut(Event) -> bool> Runner<S> {
-    fn new(config: PgConfig, sink: S, execute: Execute) -> Self {
+    fn new(config: Connector, sink: S, execute: Execute) -> Self {
         Runner {
             sink,
             execute,
@@ -532,14 +530,19 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
     /// Try to connect and probe; report the outcome. False when the sink
     /// is gone.
     fn connect(&mut self) -> bool {
-        let connected = connect_blocking(&self.config)
-            .and_then(|mut client| {
-                client.batch_execute(SESSION_SETUP)?;
-                Ok(client)
-            })
+        let connected = self
+            .config
+            .blocking()
             .map_err(|e| match &self.resolved {
                 Some(r) => connect::explain(&e, r),
-                None => super::error::describe_pg(&e),
+                None => e.to_string(),
+            })
+            .and_then(|mut client| match client.batch_execute(SESSION_SETUP) {
+                Ok(()) => Ok(client),
+                Err(e) => Err(format!(
+                    "setting up the session: {}",
+                    super::error::describe_pg(&e)
+                )),
             })
             .and_then(|mut client| match probe::probe(&mut client) {
                 Ok(p) => Ok((client, p)),
@@ -661,15 +664,25 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// request (most sessions never record), and dropped when a call fails
 /// other than by refusing, so that the next one reconnects.
 struct LazyRecorder {
-    config: PgConfig,
+    config: Connector,
     recorder: Option<Recorder>,
 }
 
 impl LazyRecorder {
     fn record(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
-        let recorder = match &mut self.recorder {
-            Some(r) => r,
-            None => self.recorder.insert(Recorder::connect(&self.config)?),
+        // A connection the server has closed since (a restart, an idle
+        // timeout) is replaced before the call rather than failing it.
+        if self.recorder.as_ref().is_some_and(Recorder::is_closed) {
+            self.recorder = None;
+        }
+        let recorder = if let Some(r) = &mut self.recorder {
+            r
+        } else {
+            let conn = self
+                .config
+                .pipelined()
+                .map_err(|e| Error::Other(format!("connecting the recorder: {e}")))?;
+            self.recorder.insert(Recorder::new(conn)?)
         };
         let outcome = recorder.record(call);
         if outcome.as_ref().is_err_and(|e| !e.is_refusal()) {
@@ -771,7 +784,7 @@ mod tests {
         let db = TestDb::new();
         let (tx, events) = mpsc::channel();
         let (requests, rx) = mpsc::channel();
-        let config = db.config().clone();
+        let config = Connector::plain(db.config().clone());
         let runner = thread::Builder::new()
             .name(THREAD_NAME.to_owned())
             .spawn(move || {

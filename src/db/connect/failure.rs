@@ -3,13 +3,48 @@
 use std::fmt::Write as _;
 use std::io;
 
-use super::{ConnectError, Endpoint, PasswordSource, Resolved, Target};
+use super::{Cause, ConnectError, DialError, Endpoint, PasswordSource, Resolved, Target};
 
-pub(super) fn connect_error(e: &postgres::Error, resolved: &Resolved) -> ConnectError {
+pub(super) fn connect_error(e: &DialError, resolved: &Resolved) -> ConnectError {
     ConnectError::Connect {
         target: resolved.to_string(),
-        reason: failure_reason(e, resolved),
+        reason: dial_reason(e, resolved),
     }
+}
+
+/// Each host tried and why it failed, one clause per host when there
+/// were several; the server's detail and hint included.
+pub(super) fn dial_reason(e: &DialError, resolved: &Resolved) -> String {
+    let many = e.attempts.len() > 1;
+    let mut out = String::new();
+    for (i, (target, cause)) in e.attempts.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        if let (true, Some(t)) = (many, target) {
+            let _ = write!(out, "{t}: ");
+        }
+        match cause {
+            Cause::Pg(pg) => {
+                out.push_str(&failure_reason(pg, resolved));
+                if let Some(db) = pg.as_db_error() {
+                    if let Some(detail) = db.detail() {
+                        let _ = write!(out, " (detail: {detail})");
+                    }
+                    if let Some(hint) = db.hint() {
+                        let _ = write!(out, " (hint: {hint})");
+                    }
+                }
+            }
+            other => {
+                let _ = write!(out, "{other}");
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push_str("no host to connect to");
+    }
+    redact(out.replace(['\n', '\r'], " "), resolved)
 }
 
 pub(super) fn failure_reason(e: &postgres::Error, resolved: &Resolved) -> String {
@@ -50,16 +85,38 @@ pub(super) fn failure_reason(e: &postgres::Error, resolved: &Resolved) -> String
         let socket = dir.join(format!(".s.PGSQL.{port}"));
         let _ = write!(reason, " (no server socket {})", socket.display());
     }
-    let mut reason = reason.replace(['\n', '\r'], " ");
-    // Belt and braces: nothing we call should echo the password, but the
-    // message may come from a server we do not control.
-    if let Some(pw) = resolved.config.get_password()
-        && let Ok(pw) = std::str::from_utf8(pw)
-        && !pw.is_empty()
-    {
-        reason = reason.replace(pw, "********");
+    redact(reason.replace(['\n', '\r'], " "), resolved)
+}
+
+/// Belt and braces: nothing we call should echo the password, but the
+/// message may come from a server we do not control. Only whole words
+/// are masked, so a short password does not eat letters out of
+/// unrelated words.
+fn redact(text: String, resolved: &Resolved) -> String {
+    let Some(pw) = resolved
+        .config
+        .get_password()
+        .and_then(|pw| std::str::from_utf8(pw).ok())
+        .filter(|pw| !pw.is_empty())
+    else {
+        return text;
+    };
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(pw) {
+        let before = rest[..at].chars().next_back().or(out.chars().next_back());
+        let after = rest[at + pw.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if word(before) || word(after) {
+            out.push_str(pw);
+        } else {
+            out.push_str("********");
+        }
+        rest = &rest[at + pw.len()..];
     }
-    reason
+    out.push_str(rest);
+    out
 }
 
 pub(super) fn error_chain_has_not_found(e: &postgres::Error) -> bool {

@@ -4,9 +4,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{ConnectError, DEFAULT_PORT};
+use tokio_postgres::config::TargetSessionAttrs;
+
+use super::{ConnectError, DEFAULT_PORT, SslMode};
 
 /// A libpq connection parameter we understand.
+#[allow(
+    clippy::enum_variant_names,
+    reason = "named after libpq's sslkey, beside sslcert and sslrootcert"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Key {
     Host,
@@ -19,11 +25,20 @@ pub(super) enum Key {
     ConnectTimeout,
     PassFile,
     SslMode,
+    SslRootCert,
+    SslCert,
+    SslKey,
     Options,
+    Service,
+    Keepalives,
+    KeepalivesIdle,
+    KeepalivesInterval,
+    KeepalivesCount,
+    TargetSessionAttrs,
 }
 
 impl Key {
-    pub(super) const ALL: [Key; 11] = [
+    pub(super) const ALL: [Key; 20] = [
         Key::Host,
         Key::HostAddr,
         Key::Port,
@@ -34,7 +49,16 @@ impl Key {
         Key::ConnectTimeout,
         Key::PassFile,
         Key::SslMode,
+        Key::SslRootCert,
+        Key::SslCert,
+        Key::SslKey,
         Key::Options,
+        Key::Service,
+        Key::Keepalives,
+        Key::KeepalivesIdle,
+        Key::KeepalivesInterval,
+        Key::KeepalivesCount,
+        Key::TargetSessionAttrs,
     ];
 
     pub(super) fn name(self) -> &'static str {
@@ -49,12 +73,23 @@ impl Key {
             Key::ConnectTimeout => "connect_timeout",
             Key::PassFile => "passfile",
             Key::SslMode => "sslmode",
+            Key::SslRootCert => "sslrootcert",
+            Key::SslCert => "sslcert",
+            Key::SslKey => "sslkey",
             Key::Options => "options",
+            Key::Service => "service",
+            Key::Keepalives => "keepalives",
+            Key::KeepalivesIdle => "keepalives_idle",
+            Key::KeepalivesInterval => "keepalives_interval",
+            Key::KeepalivesCount => "keepalives_count",
+            Key::TargetSessionAttrs => "target_session_attrs",
         }
     }
 
-    pub(super) fn env_var(self) -> &'static str {
-        match self {
+    /// The `PG*` variable libpq reads for this key; the keepalive
+    /// settings have none in libpq either.
+    pub(super) fn env_var(self) -> Option<&'static str> {
+        Some(match self {
             Key::Host => "PGHOST",
             Key::HostAddr => "PGHOSTADDR",
             Key::Port => "PGPORT",
@@ -65,8 +100,17 @@ impl Key {
             Key::ConnectTimeout => "PGCONNECT_TIMEOUT",
             Key::PassFile => "PGPASSFILE",
             Key::SslMode => "PGSSLMODE",
+            Key::SslRootCert => "PGSSLROOTCERT",
+            Key::SslCert => "PGSSLCERT",
+            Key::SslKey => "PGSSLKEY",
             Key::Options => "PGOPTIONS",
-        }
+            Key::Service => "PGSERVICE",
+            Key::TargetSessionAttrs => "PGTARGETSESSIONATTRS",
+            Key::Keepalives
+            | Key::KeepalivesIdle
+            | Key::KeepalivesInterval
+            | Key::KeepalivesCount => return None,
+        })
     }
 
     pub(super) fn from_name(name: &str) -> Option<Key> {
@@ -134,18 +178,82 @@ pub(super) fn parse_connect_timeout(setting: &Setting) -> Result<Option<Duration
     })
 }
 
-pub(super) fn check_sslmode(setting: &Setting) -> Result<(), ConnectError> {
+pub(super) fn parse_sslmode(setting: &Setting) -> Result<SslMode, ConnectError> {
+    Ok(match setting.value.as_str() {
+        "disable" => SslMode::Disable,
+        "allow" => SslMode::Allow,
+        "prefer" => SslMode::Prefer,
+        "require" => SslMode::Require,
+        "verify-ca" => SslMode::VerifyCa,
+        "verify-full" => SslMode::VerifyFull,
+        _ => {
+            return Err(bad_value(
+                setting,
+                "sslmode",
+                "expected disable, allow, prefer, require, verify-ca or verify-full",
+            ));
+        }
+    })
+}
+
+/// libpq reads `keepalives` as an integer: zero turns them off.
+pub(super) fn parse_keepalives(setting: &Setting) -> Result<bool, ConnectError> {
+    match setting.value.trim().parse::<i64>() {
+        Ok(n) => Ok(n != 0),
+        Err(_) => Err(bad_value(setting, "keepalives", "expected 0 or 1")),
+    }
+}
+
+/// A keepalive interval in whole seconds; zero means the system default,
+/// as in libpq.
+pub(super) fn parse_keepalive_secs(
+    setting: &Setting,
+    key: &'static str,
+) -> Result<Option<Duration>, ConnectError> {
+    match setting.value.trim().parse::<u32>() {
+        Ok(0) => Ok(None),
+        Ok(n) => Ok(Some(Duration::from_secs(u64::from(n)))),
+        Err(_) => Err(bad_value(setting, key, "not a whole number of seconds")),
+    }
+}
+
+pub(super) fn parse_keepalives_count(setting: &Setting) -> Result<Option<u32>, ConnectError> {
+    match setting.value.trim().parse::<u32>() {
+        Ok(0) => Ok(None),
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err(bad_value(setting, "keepalives_count", "not a whole number")),
+    }
+}
+
+/// The session kinds the connection library can check for. libpq's
+/// `primary`, `standby` and `prefer-standby` ask whether the server is
+/// in recovery, which it cannot; they are refused rather than
+/// approximated.
+pub(super) fn parse_target_session_attrs(
+    setting: &Setting,
+) -> Result<TargetSessionAttrs, ConnectError> {
     match setting.value.as_str() {
-        "disable" | "allow" | "prefer" => Ok(()),
-        "require" | "verify-ca" | "verify-full" => Err(ConnectError::UnsupportedSslMode {
-            origin: setting.origin.clone(),
-            mode: setting.value.clone(),
-        }),
-        _ => Err(ConnectError::BadValue {
-            origin: setting.origin.clone(),
-            key: "sslmode",
-            value: setting.value.clone(),
-            problem: "expected disable, allow, prefer, require, verify-ca or verify-full".into(),
-        }),
+        "any" => Ok(TargetSessionAttrs::Any),
+        "read-write" => Ok(TargetSessionAttrs::ReadWrite),
+        "read-only" => Ok(TargetSessionAttrs::ReadOnly),
+        "primary" | "standby" | "prefer-standby" => Err(bad_value(
+            setting,
+            "target_session_attrs",
+            "not supported by hostlife (use any, read-write or read-only)",
+        )),
+        _ => Err(bad_value(
+            setting,
+            "target_session_attrs",
+            "expected any, read-write or read-only",
+        )),
+    }
+}
+
+fn bad_value(setting: &Setting, key: &'static str, problem: &str) -> ConnectError {
+    ConnectError::BadValue {
+        origin: setting.origin.clone(),
+        key,
+        value: setting.value.clone(),
+        problem: problem.into(),
     }
 }

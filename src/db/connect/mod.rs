@@ -33,28 +33,30 @@
 //! files, socket probing, the OS user) goes through [`Resolver`], so tests
 //! can describe a whole machine without touching the real one.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use postgres::Client;
 
-use super::connect_blocking;
 use super::pipelined::Pipelined;
 
 // One module in several files, each one job of resolution.
 mod conninfo;
+mod dial;
 mod failure;
 mod keys;
 mod osstest;
 mod pgpass;
 mod resolve;
+mod service;
 mod spec;
+mod tls;
 #[cfg(test)]
 mod tests;
 
 use conninfo::parse_any;
-use failure::{connect_error, failure_reason};
-use keys::{Conninfo, Key, Params, Setting, check_sslmode, parse_connect_timeout, parse_port};
+use failure::{connect_error, dial_reason};
+pub use dial::{Cause, Connector, DialError};
+use keys::{Conninfo, Key, Params, Setting, parse_connect_timeout, parse_port};
 use osstest::{find_osstest_entry, parse_osstest_dsn};
 use pgpass::{parse_pgpass, pgpass_lookup};
 pub use spec::*;
@@ -68,7 +70,21 @@ const OSSTEST_DB_KEY: &str = "ExecutiveDbname_osstestdb";
 /// The variables that, like in libpq, say *where* to connect. Any of them
 /// being set means the operator chose a database, so the osstest config
 /// must not override that choice.
-const LOCATION_VARS: [&str; 5] = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE"];
+/// `PGSERVICE` names a whole set of them.
+const LOCATION_VARS: [&str; 6] = [
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGUSER",
+    "PGDATABASE",
+    "PGSERVICE",
+];
+/// Where libpq looks for the system-wide `pg_service.conf` when
+/// `PGSYSCONFDIR` is unset: Debian's build, which osstest runs on.
+const SYSCONFDIR: &str = "/etc/postgresql-common";
+const KEEPALIVES_IDLE: u64 = 60;
+const KEEPALIVES_INTERVAL: u64 = 10;
+const KEEPALIVES_COUNT: u32 = 6;
 
 /// Resolves with the real filesystem and OS user but the given environment
 /// and home directory.
@@ -97,29 +113,26 @@ pub fn resolve_from_process(flag: Option<&str>) -> Result<Resolved, ConnectError
     resolve(flag, &env, home.as_deref())
 }
 
-/// Connects without TLS and turns any failure into one line naming the
-/// target and the reason, so the operator can compare it with psql.
+/// Connects as libpq would, and turns any failure into one line naming
+/// the target and the reason, so the operator can compare it with psql.
 pub fn connect(resolved: &Resolved) -> Result<Client, ConnectError> {
-    connect_blocking(&resolved.config).map_err(|e| connect_error(&e, resolved))
+    resolved
+        .connector
+        .blocking()
+        .map_err(|e| connect_error(&e, resolved))
 }
 
-/// Why connecting with `resolved` failed, as the CLI says it (the socket
-/// looked for, where a password could go), with the server's detail and
-/// hint: for the browser's worker, which connects by itself.
-pub fn explain(e: &postgres::Error, resolved: &Resolved) -> String {
-    let mut reason = failure_reason(e, resolved);
-    if let Some(db) = e.as_db_error() {
-        if let Some(detail) = db.detail() {
-            let _ = write!(reason, " (detail: {detail})");
-        }
-        if let Some(hint) = db.hint() {
-            let _ = write!(reason, " (hint: {hint})");
-        }
-    }
-    reason
+/// Why connecting with `resolved` failed, as the CLI says it (each host
+/// tried, the socket looked for, where a password could go, the server's
+/// detail and hint): for the browser's worker, which connects by itself.
+pub fn explain(e: &DialError, resolved: &Resolved) -> String {
+    dial_reason(e, resolved)
 }
 
 /// As [`connect`], for the recorder's pipelined connection.
 pub fn connect_pipelined(resolved: &Resolved) -> Result<Pipelined, ConnectError> {
-    Pipelined::connect(&resolved.config).map_err(|e| connect_error(&e, resolved))
+    resolved
+        .connector
+        .pipelined()
+        .map_err(|e| connect_error(&e, resolved))
 }

@@ -3,14 +3,21 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use postgres::config::SslMode;
 
+use super::keys::{
+    parse_keepalive_secs, parse_keepalives, parse_keepalives_count, parse_sslmode,
+    parse_target_session_attrs,
+};
+use super::service::find_service;
 use super::{
-    ConnectError, ConnectSpec, Conninfo, DEFAULT_APPLICATION_NAME, DEFAULT_PORT, Endpoint,
-    FileText, Key, LOCATION_VARS, Params, PasswordSource, Resolved, Resolver, SOCKET_DIRS, Setting,
-    Source, Target, check_sslmode, find_osstest_entry, parse_any, parse_connect_timeout,
-    parse_osstest_dsn, parse_pgpass, parse_port, pgpass_lookup,
+    ConnectError, ConnectSpec, Connector, Conninfo, DEFAULT_APPLICATION_NAME, DEFAULT_PORT,
+    Endpoint, FileText, KEEPALIVES_COUNT, KEEPALIVES_IDLE, KEEPALIVES_INTERVAL, Key,
+    LOCATION_VARS, Params, PasswordSource, Resolved, Resolver, RootCert, SOCKET_DIRS, SYSCONFDIR,
+    ServiceRef, Setting, Source, Target, TlsSettings, find_osstest_entry, parse_any,
+    parse_connect_timeout, parse_osstest_dsn, parse_pgpass, parse_port, pgpass_lookup,
 };
 use crate::db::PgConfig;
 
@@ -85,8 +92,64 @@ impl<'a> Resolver<'a> {
         for (key, setting) in base {
             params.0.insert(key, setting);
         }
+        // A service's settings fill what the conninfo left out, and win
+        // over the PG* variables, as in libpq.
+        let service = self.apply_service(&mut params)?;
         self.fill_from_env(&mut params);
-        self.build(&params, source, config_file, warnings)
+        let mut resolved = self.build(&params, source, config_file, warnings)?;
+        resolved.spec.service = service;
+        Ok(resolved)
+    }
+
+    /// Reads the service named by `service=` or `PGSERVICE` from the
+    /// user's service file, else the system one, into the settings not
+    /// already given.
+    fn apply_service(&self, params: &mut Params) -> Result<Option<ServiceRef>, ConnectError> {
+        let (name, origin) = match params.nonempty(Key::Service) {
+            Some(s) => (s.value.clone(), s.origin.clone()),
+            None => match self.var("PGSERVICE") {
+                Some(v) => (v, "PGSERVICE".to_string()),
+                None => return Ok(None),
+            },
+        };
+        let user_file = self
+            .var("PGSERVICEFILE")
+            .map(PathBuf::from)
+            .or_else(|| self.home.map(|h| h.join(".pg_service.conf")));
+        let system_file = Path::new(
+            &self
+                .var("PGSYSCONFDIR")
+                .unwrap_or_else(|| SYSCONFDIR.to_string()),
+        )
+        .join("pg_service.conf");
+        let mut looked = Vec::new();
+        for path in user_file.into_iter().chain([system_file]) {
+            looked.push(path.display().to_string());
+            // As libpq: a file that is not there is skipped; one that
+            // cannot be read is an error, since it may hold the service.
+            let text = match (self.read_file)(&path) {
+                Ok(file) => file.text,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    return Err(ConnectError::BadServiceFile {
+                        origin: path.display().to_string(),
+                        problem: format!("cannot read the service file: {e}"),
+                    });
+                }
+            };
+            let shown = path.display().to_string();
+            if let Some(settings) = find_service(&text, &name, &shown)? {
+                for (key, setting) in settings {
+                    params.0.entry(key).or_insert(setting);
+                }
+                return Ok(Some(ServiceRef { name, file: path }));
+            }
+        }
+        Err(ConnectError::ServiceNotFound {
+            origin,
+            name,
+            looked: looked.join(" and "),
+        })
     }
 
     fn fill_from_env(&self, params: &mut Params) {
@@ -99,12 +162,15 @@ impl<'a> Resolver<'a> {
             {
                 continue;
             }
-            if let Some(value) = self.var(key.env_var()) {
+            let Some(var) = key.env_var() else {
+                continue;
+            };
+            if let Some(value) = self.var(var) {
                 params.0.insert(
                     key,
                     Setting {
                         value,
-                        origin: key.env_var().to_string(),
+                        origin: var.to_string(),
                     },
                 );
             }
@@ -220,9 +286,7 @@ impl<'a> Resolver<'a> {
             .map(parse_connect_timeout)
             .transpose()?
             .flatten();
-        if let Some(s) = params.nonempty(Key::SslMode) {
-            check_sslmode(s)?;
-        }
+        let tls = self.tls_settings(params)?;
 
         let passfile = params
             .nonempty(Key::PassFile)
@@ -248,7 +312,27 @@ impl<'a> Resolver<'a> {
             },
         };
 
-        let mut config = PgConfig::new();
+        // Every setting but the hosts: the connector adds one host at a
+        // time, as libpq tries them.
+        let mut base = PgConfig::new();
+        base.user(&user)
+            .dbname(&dbname)
+            .application_name(&application_name)
+            .ssl_mode(SslMode::Disable);
+        if let Some(s) = params.nonempty(Key::Options) {
+            base.options(&s.value);
+        }
+        if let Some(t) = connect_timeout {
+            base.connect_timeout(t);
+        }
+        if let Some(pw) = &password {
+            base.password(pw);
+        }
+        apply_keepalives(&mut base, params)?;
+        if let Some(s) = params.nonempty(Key::TargetSessionAttrs) {
+            base.target_session_attrs(parse_target_session_attrs(s)?);
+        }
+        let mut config = base.clone();
         for target in &targets {
             match &target.endpoint {
                 Endpoint::Socket(dir) => config.host_path(dir),
@@ -256,23 +340,11 @@ impl<'a> Resolver<'a> {
             };
             config.port(target.port);
         }
-        config
-            .user(&user)
-            .dbname(&dbname)
-            .application_name(&application_name)
-            .ssl_mode(SslMode::Disable);
-        if let Some(s) = params.nonempty(Key::Options) {
-            config.options(&s.value);
-        }
-        if let Some(t) = connect_timeout {
-            config.connect_timeout(t);
-        }
-        if let Some(pw) = &password {
-            config.password(pw);
-        }
+        let connector = Connector::new(base, targets.clone(), tls.clone(), connect_timeout);
 
         Ok(Resolved {
             config,
+            connector,
             spec: ConnectSpec {
                 targets,
                 user,
@@ -283,8 +355,44 @@ impl<'a> Resolver<'a> {
                 config_file,
                 password: password_source,
                 passfile,
+                tls,
+                service: None,
             },
             warnings,
+        })
+    }
+
+    /// `sslmode` and the certificate files, with libpq's defaults under
+    /// `~/.postgresql/`.
+    fn tls_settings(&self, params: &Params) -> Result<TlsSettings, ConnectError> {
+        let mode = params
+            .nonempty(Key::SslMode)
+            .map(parse_sslmode)
+            .transpose()?
+            .unwrap_or(super::SslMode::Prefer);
+        let in_home = |name: &str| self.home.map(|h| h.join(".postgresql").join(name));
+        let root_cert = match params.nonempty(Key::SslRootCert) {
+            Some(s) if s.value == "system" => Some(RootCert::System),
+            Some(s) => Some(RootCert::File {
+                path: PathBuf::from(&s.value),
+                explicit: true,
+            }),
+            None => in_home("root.crt").map(|path| RootCert::File {
+                path,
+                explicit: false,
+            }),
+        };
+        let file = |key: Key, default: &str| {
+            params
+                .nonempty(key)
+                .map(|s| PathBuf::from(&s.value))
+                .or_else(|| in_home(default))
+        };
+        Ok(TlsSettings {
+            mode,
+            root_cert,
+            cert: file(Key::SslCert, "postgresql.crt"),
+            key: file(Key::SslKey, "postgresql.key"),
         })
     }
 
@@ -340,4 +448,43 @@ impl<'a> Resolver<'a> {
             pgpass_lookup(&entries, &candidates, target.port, dbname, user)
         })
     }
+}
+
+/// TCP keepalives, on unless `keepalives=0`. The system's two hours of
+/// idleness before the first probe would leave a dead server unnoticed
+/// for an afternoon, so hostlife probes after a minute unless told
+/// otherwise: a dead peer is found within about two minutes.
+fn apply_keepalives(config: &mut PgConfig, params: &Params) -> Result<(), ConnectError> {
+    let on = params
+        .nonempty(Key::Keepalives)
+        .map(parse_keepalives)
+        .transpose()?
+        .unwrap_or(true);
+    config.keepalives(on);
+    if !on {
+        return Ok(());
+    }
+    let secs = |key: Key, name: &'static str, default: u64| -> Result<Duration, ConnectError> {
+        Ok(params
+            .nonempty(key)
+            .map(|s| parse_keepalive_secs(s, name))
+            .transpose()?
+            .flatten()
+            .unwrap_or(Duration::from_secs(default)))
+    };
+    config.keepalives_idle(secs(Key::KeepalivesIdle, "keepalives_idle", KEEPALIVES_IDLE)?);
+    config.keepalives_interval(secs(
+        Key::KeepalivesInterval,
+        "keepalives_interval",
+        KEEPALIVES_INTERVAL,
+    )?);
+    config.keepalives_retries(
+        params
+            .nonempty(Key::KeepalivesCount)
+            .map(parse_keepalives_count)
+            .transpose()?
+            .flatten()
+            .unwrap_or(KEEPALIVES_COUNT),
+    );
+    Ok(())
 }

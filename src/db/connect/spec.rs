@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::Connector;
 use crate::db::PgConfig;
 
 /// Where the connection settings came from, so messages can tell the
@@ -68,6 +69,85 @@ pub enum PasswordSource {
     PassFile(PathBuf),
 }
 
+/// libpq's `sslmode`: how hard to insist on TLS, and what to check of
+/// the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    /// Plaintext first; TLS only if the server refuses plaintext.
+    Allow,
+    /// TLS when the server offers it: libpq's default.
+    Prefer,
+    /// TLS or nothing; the certificate is checked only when a root
+    /// certificate is there to check it against.
+    Require,
+    /// TLS with a certificate signed by a trusted authority.
+    VerifyCa,
+    /// As [`SslMode::VerifyCa`], and the certificate names the host.
+    VerifyFull,
+}
+
+impl SslMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Allow => "allow",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    /// Whether the server's certificate must check out whatever files
+    /// there are.
+    pub fn verifies(self) -> bool {
+        matches!(self, SslMode::VerifyCa | SslMode::VerifyFull)
+    }
+}
+
+/// The authorities a server certificate is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootCert {
+    /// A PEM file; checked only if it exists, unless the mode verifies.
+    File { path: PathBuf, explicit: bool },
+    /// `sslrootcert=system`: the operating system's trusted authorities.
+    System,
+}
+
+/// The TLS part of a connection, as libpq's `ssl*` settings give it. The
+/// files are looked at when connecting, not when resolving, so a
+/// certificate renewed in place is picked up by the next connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    pub mode: SslMode,
+    /// `sslrootcert`, else `~/.postgresql/root.crt`.
+    pub root_cert: Option<RootCert>,
+    /// `sslcert`, else `~/.postgresql/postgresql.crt`: sent if it exists.
+    pub cert: Option<PathBuf>,
+    /// `sslkey`, else `~/.postgresql/postgresql.key`.
+    pub key: Option<PathBuf>,
+}
+
+impl TlsSettings {
+    /// No TLS at all: for servers reached through a local socket.
+    pub fn disabled() -> Self {
+        TlsSettings {
+            mode: SslMode::Disable,
+            root_cert: None,
+            cert: None,
+            key: None,
+        }
+    }
+}
+
+/// The service-file group the settings came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRef {
+    pub name: String,
+    pub file: PathBuf,
+}
+
 /// What was resolved, in terms an operator can check against psql.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectSpec {
@@ -83,6 +163,9 @@ pub struct ConnectSpec {
     pub password: PasswordSource,
     /// The password file that was (or would have been) consulted.
     pub passfile: Option<PathBuf>,
+    pub tls: TlsSettings,
+    /// The service the settings were read from, if any.
+    pub service: Option<ServiceRef>,
 }
 
 impl fmt::Display for ConnectSpec {
@@ -107,7 +190,11 @@ impl fmt::Display for ConnectSpec {
 /// `Debug` is also safe because [`PgConfig`] redacts it.
 #[derive(Debug, Clone)]
 pub struct Resolved {
+    /// Every setting, all hosts included, without TLS.
     pub config: PgConfig,
+    /// How to open a connection: host by host, with TLS and the startup
+    /// deadline.
+    pub connector: Connector,
     pub spec: ConnectSpec,
     /// Problems that did not stop resolution (an unsafe password file, an
     /// unreadable osstest config). Returned rather than printed so the TUI
@@ -120,6 +207,14 @@ impl fmt::Display for Resolved {
         write!(f, "{} (from {}", self.spec, self.spec.source)?;
         if let Some(path) = &self.spec.config_file {
             write!(f, " {}", path.display())?;
+        }
+        if let Some(service) = &self.spec.service {
+            write!(
+                f,
+                ", service \"{}\" in {}",
+                service.name,
+                service.file.display()
+            )?;
         }
         f.write_str(")")
     }
@@ -147,11 +242,14 @@ pub enum ConnectError {
     },
     #[error("{origin}: invalid URL: {problem}")]
     BadUrl { origin: String, problem: String },
-    #[error(
-        "{origin}: sslmode={mode} is not supported: hostlife connects without TLS \
-         (use sslmode=disable, allow or prefer)"
-    )]
-    UnsupportedSslMode { origin: String, mode: String },
+    #[error("{origin}: {problem}")]
+    BadServiceFile { origin: String, problem: String },
+    #[error("{origin}: definition of service \"{name}\" not found (looked in {looked})")]
+    ServiceNotFound {
+        origin: String,
+        name: String,
+        looked: String,
+    },
     #[error("cannot determine the OS user name; set PGUSER or give user= in --db")]
     NoUser,
     #[error("cannot connect to PostgreSQL at {target}: {reason}")]

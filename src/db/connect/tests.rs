@@ -5,13 +5,13 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use postgres::config::SslMode;
 
 // The tests reach into every part of resolution.
 use super::conninfo::{parse_conninfo, parse_url, percent_decode};
 use super::pgpass::{PgpassField, parse_pgpass_line};
 use super::resolve::{real_read_file, real_socket_exists};
 use super::*;
+use super::SslMode as TlsMode;
 
 const HOME: &str = "/home/ian";
 
@@ -304,8 +304,8 @@ fn url_errors() {
     assert!(m.err(Some("postgresql://[::1/")).contains("unterminated"));
     assert!(m.err(Some("postgresql://h/?novalue")).contains("without"));
     assert_eq!(
-        m.err(Some("postgresql://h/?sslcert=x")),
-        "--db: unknown connection option \"sslcert\""
+        m.err(Some("postgresql://h/?sslcrl=x")),
+        "--db: unknown connection option \"sslcrl\""
     );
     let e = m.err(Some("postgresql://u:p%zzsecret@h/"));
     assert!(e.contains("password") && !e.contains("secret"), "{e}");
@@ -321,22 +321,194 @@ fn percent_decoding() {
 // --- sslmode -------------------------------------------------------------
 
 #[test]
-fn sslmode_without_tls_only() {
+fn sslmode_every_libpq_mode_with_prefer_by_default() {
     let m = Machine::new();
-    for ok in ["disable", "allow", "prefer"] {
-        let r = m.ok(Some(&format!("sslmode={ok}")));
-        assert_eq!(r.config.get_ssl_mode(), SslMode::Disable);
-    }
-    for bad in ["require", "verify-ca", "verify-full"] {
-        let e = m.err(Some(&format!("sslmode={bad}")));
-        assert!(e.contains("not supported") && e.contains(bad), "{e}");
+    assert_eq!(m.ok(None).spec.tls.mode, TlsMode::Prefer);
+    for (text, mode) in [
+        ("disable", TlsMode::Disable),
+        ("allow", TlsMode::Allow),
+        ("prefer", TlsMode::Prefer),
+        ("require", TlsMode::Require),
+        ("verify-ca", TlsMode::VerifyCa),
+        ("verify-full", TlsMode::VerifyFull),
+    ] {
+        let r = m.ok(Some(&format!("sslmode={text}")));
+        assert_eq!(r.spec.tls.mode, mode, "{text}");
+        assert_eq!(mode.name(), text);
     }
     assert!(
         m.err(Some("sslmode=maybe"))
             .contains("invalid sslmode \"maybe\"")
     );
-    let e = Machine::new().env("PGSSLMODE", "require").err(None);
-    assert!(e.starts_with("PGSSLMODE: sslmode=require"), "{e}");
+    let r = Machine::new().env("PGSSLMODE", "verify-full").ok(None);
+    assert_eq!(r.spec.tls.mode, TlsMode::VerifyFull);
+}
+
+#[test]
+fn tls_files_default_under_dot_postgresql_and_follow_their_settings() {
+    let r = Machine::new().ok(None);
+    assert_eq!(
+        r.spec.tls.root_cert,
+        Some(RootCert::File {
+            path: "/home/ian/.postgresql/root.crt".into(),
+            explicit: false
+        })
+    );
+    assert_eq!(
+        r.spec.tls.cert.as_deref(),
+        Some(Path::new("/home/ian/.postgresql/postgresql.crt"))
+    );
+    assert_eq!(
+        r.spec.tls.key.as_deref(),
+        Some(Path::new("/home/ian/.postgresql/postgresql.key"))
+    );
+    let r = Machine::new()
+        .env("PGSSLROOTCERT", "/etc/ca.pem")
+        .env("PGSSLKEY", "/k")
+        .ok(Some("sslcert=/c sslkey=/flag-key"));
+    assert_eq!(
+        r.spec.tls.root_cert,
+        Some(RootCert::File {
+            path: "/etc/ca.pem".into(),
+            explicit: true
+        })
+    );
+    assert_eq!(r.spec.tls.cert.as_deref(), Some(Path::new("/c")));
+    assert_eq!(r.spec.tls.key.as_deref(), Some(Path::new("/flag-key")));
+    let r = Machine::new().ok(Some("sslrootcert=system"));
+    assert_eq!(r.spec.tls.root_cert, Some(RootCert::System));
+}
+
+#[test]
+fn keepalives_on_by_default_and_settable() {
+    let r = Machine::new().ok(None);
+    assert!(r.config.get_keepalives());
+    assert_eq!(r.config.get_keepalives_idle(), Duration::from_secs(60));
+    assert_eq!(
+        r.config.get_keepalives_interval(),
+        Some(Duration::from_secs(10))
+    );
+    assert_eq!(r.config.get_keepalives_retries(), Some(6));
+    let r = Machine::new().ok(Some(
+        "keepalives_idle=5 keepalives_interval=2 keepalives_count=3",
+    ));
+    assert_eq!(r.config.get_keepalives_idle(), Duration::from_secs(5));
+    assert_eq!(
+        r.config.get_keepalives_interval(),
+        Some(Duration::from_secs(2))
+    );
+    assert_eq!(r.config.get_keepalives_retries(), Some(3));
+    assert!(!Machine::new().ok(Some("keepalives=0")).config.get_keepalives());
+    let e = Machine::new().err(Some("keepalives_idle=soon"));
+    assert!(e.contains("invalid keepalives_idle \"soon\""), "{e}");
+}
+
+#[test]
+fn target_session_attrs_known_and_unsupported() {
+    use tokio_postgres::config::TargetSessionAttrs;
+    let m = Machine::new();
+    assert_eq!(
+        m.ok(Some("target_session_attrs=read-write"))
+            .config
+            .get_target_session_attrs(),
+        TargetSessionAttrs::ReadWrite
+    );
+    assert_eq!(
+        Machine::new()
+            .env("PGTARGETSESSIONATTRS", "read-only")
+            .ok(None)
+            .config
+            .get_target_session_attrs(),
+        TargetSessionAttrs::ReadOnly
+    );
+    let e = m.err(Some("target_session_attrs=standby"));
+    assert!(e.contains("not supported"), "{e}");
+}
+
+// --- services ------------------------------------------------------------
+
+const SERVICES: &str = "\
+# lab databases
+[lab]
+host=db.lab.example
+dbname=osstestdb
+user = osstest
+
+[other]
+host=elsewhere
+bogus=1
+";
+
+#[test]
+fn service_from_pgservice_fills_the_connection() {
+    let r = Machine::new()
+        .file("/home/ian/.pg_service.conf", SERVICES, 0o644)
+        .env("PGSERVICE", "lab")
+        .ok(None);
+    assert_eq!(r.spec.targets, vec![tcp("db.lab.example", 5432)]);
+    assert_eq!(r.spec.dbname, "osstestdb");
+    assert_eq!(r.spec.user, "osstest");
+    assert_eq!(
+        r.spec.service,
+        Some(ServiceRef {
+            name: "lab".into(),
+            file: "/home/ian/.pg_service.conf".into()
+        })
+    );
+    assert!(
+        r.to_string()
+            .contains("service \"lab\" in /home/ian/.pg_service.conf"),
+        "{r}"
+    );
+}
+
+#[test]
+fn service_keyword_loses_to_the_conninfo_and_beats_the_environment() {
+    let r = Machine::new()
+        .file("/home/ian/.pg_service.conf", SERVICES, 0o644)
+        .env("PGDATABASE", "fromenv")
+        .env("PGPORT", "5433")
+        .ok(Some("service=lab user=me"));
+    assert_eq!(r.spec.user, "me");
+    assert_eq!(r.spec.dbname, "osstestdb");
+    // What the service leaves unsaid still comes from the environment.
+    assert_eq!(r.spec.targets, vec![tcp("db.lab.example", 5433)]);
+}
+
+#[test]
+fn service_file_from_pgservicefile_then_the_system_one() {
+    let m = Machine::new()
+        .file("/srv/services", "[lab]\ndbname=fromfile\n", 0o644)
+        .file(
+            "/etc/postgresql-common/pg_service.conf",
+            "[sys]\ndbname=fromsystem\n",
+            0o644,
+        )
+        .file("/opt/pg/pg_service.conf", "[sys]\ndbname=fromsysconf\n", 0o644)
+        .env("PGSERVICEFILE", "/srv/services");
+    assert_eq!(m.ok(Some("service=lab")).spec.dbname, "fromfile");
+    assert_eq!(m.ok(Some("service=sys")).spec.dbname, "fromsystem");
+    let m = m.env("PGSYSCONFDIR", "/opt/pg");
+    assert_eq!(m.ok(Some("service=sys")).spec.dbname, "fromsysconf");
+}
+
+#[test]
+fn service_errors_name_the_file_and_line() {
+    let m = Machine::new().file("/home/ian/.pg_service.conf", SERVICES, 0o644);
+    let e = m.err(Some("service=nope"));
+    assert!(
+        e.starts_with("--db: definition of service \"nope\" not found (looked in /home/ian/.pg_service.conf and "),
+        "{e}"
+    );
+    let e = m.err(Some("service=other"));
+    assert_eq!(
+        e,
+        "/home/ian/.pg_service.conf line 9: unknown connection option \"bogus\""
+    );
+    // Another group's mistakes do not matter.
+    assert!(m.resolve(Some("service=lab")).is_ok());
+    let m = Machine::new().file("/home/ian/.pg_service.conf", "[a]\nservice=b\n", 0o644);
+    assert!(m.err(Some("service=a")).contains("line 2"));
 }
 
 // --- precedence ----------------------------------------------------------
@@ -408,7 +580,10 @@ fn hostaddr_is_dialled_and_host_names_it_for_pgpass() {
 fn pg_env_beats_osstest_config() {
     for var in LOCATION_VARS {
         let value = if var == "PGPORT" { "5433" } else { "x" };
-        let r = osstest_machine().env(var, value).ok(None);
+        let r = osstest_machine()
+            .file("/home/ian/.pg_service.conf", "[x]\ndbname=fromservice\n", 0o644)
+            .env(var, value)
+            .ok(None);
         assert_eq!(r.spec.source, Source::Environment, "{var}");
         assert_ne!(r.spec.dbname, "osstestdb", "{var}");
     }
@@ -511,12 +686,12 @@ ExecutiveDbname_osstestdb   dbi:Pg: dbname = last ; host=/srv/pg;;port=5433;
 fn osstest_config_errors_name_file_and_line() {
     let m = Machine::new().file(
         "/home/ian/.xen-osstest/config",
-        "\nExecutiveDbname_osstestdb dbname=x;sslkey=y\n",
+        "\nExecutiveDbname_osstestdb dbname=x;sslcrl=y\n",
         0o644,
     );
     assert_eq!(
         m.err(None),
-        "/home/ian/.xen-osstest/config line 2: unknown connection option \"sslkey\""
+        "/home/ian/.xen-osstest/config line 2: unknown connection option \"sslcrl\""
     );
     let m = Machine::new().file(
         "/home/ian/.xen-osstest/config",
@@ -851,7 +1026,7 @@ fn password_never_in_errors() {
     let m = Machine::new();
     for flag in [
         format!("password={SECRET} port=x"),
-        format!("password={SECRET} sslmode=require"),
+        format!("password={SECRET} sslmode=strict"),
         format!("password={SECRET} bogus"),
         format!("password='{SECRET}"),
         format!("postgresql://u:{SECRET}%@h/"),

@@ -86,6 +86,11 @@ impl Recorder {
         Recorder::new(Pipelined::connect(config)?)
     }
 
+    /// Whether the server has closed this recorder's connection.
+    pub fn is_closed(&self) -> bool {
+        self.conn.client().is_closed()
+    }
+
     /// Prepare the statements on a connection made already (so that the
     /// caller can report a failure to connect in its own words).
     pub fn new(conn: Pipelined) -> Result<Recorder> {
