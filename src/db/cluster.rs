@@ -8,6 +8,7 @@
 //! in a test binary, SIGKILL); `Drop` removes it on a normal exit.
 
 use std::fs;
+use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -39,12 +40,29 @@ pub enum ClusterError {
     Postgres(#[from] postgres::Error),
 }
 
+/// What a test cluster needs beyond the defaults. Settings are appended
+/// to `postgresql.conf`, so they win over its defaults but not over the
+/// command line (which keeps the socket and port).
+#[derive(Debug, Default, Clone)]
+pub struct ServerSetup {
+    /// `name = 'value'` lines.
+    pub settings: Vec<(String, String)>,
+    /// Files in the data directory: name, contents, permission bits.
+    pub files: Vec<(String, Vec<u8>, u32)>,
+    /// The whole `pg_hba.conf`, replacing initdb's.
+    pub hba: Option<String>,
+    /// The port, for a cluster that listens on TCP (default 5432, on the
+    /// private socket only).
+    pub port: Option<u16>,
+}
+
 /// A running throwaway cluster.
 pub struct Cluster {
     dir: PathBuf,
     owner: Option<(Uid, Gid)>,
     watchdog: Option<Child>,
     keep: bool,
+    port: u16,
 }
 
 fn find_binary(name: &'static str) -> Result<PathBuf, ClusterError> {
@@ -84,9 +102,26 @@ impl Cluster {
         Self::start_in(&dir, false)
     }
 
+    /// Start a cluster in a new temporary directory, configured beyond
+    /// the defaults (TLS, TCP, its own `pg_hba.conf`): for tests of how
+    /// hostlife connects.
+    pub fn start_with(setup: &ServerSetup) -> Result<Cluster, ClusterError> {
+        static SERIAL: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "hostlife-pg-setup-{}-{}",
+            std::process::id(),
+            SERIAL.fetch_add(1, Ordering::Relaxed)
+        ));
+        Self::start_in_with(&dir, false, setup)
+    }
+
     /// Start a cluster in `dir` (which must not exist). With `keep`, the
     /// cluster is stopped but not removed when dropped.
     pub fn start_in(dir: &Path, keep: bool) -> Result<Cluster, ClusterError> {
+        Self::start_in_with(dir, keep, &ServerSetup::default())
+    }
+
+    fn start_in_with(dir: &Path, keep: bool, setup: &ServerSetup) -> Result<Cluster, ClusterError> {
         let initdb = find_binary("initdb")?;
         let pg_ctl = find_binary("pg_ctl")?;
         find_binary("postgres")?;
@@ -106,6 +141,7 @@ impl Cluster {
             owner,
             watchdog: None,
             keep,
+            port: setup.port.unwrap_or(PORT),
         };
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
         if let Some((uid, gid)) = owner {
@@ -129,15 +165,23 @@ impl Cluster {
             ]),
             "initdb",
         )?;
+        cluster.apply(setup)?;
         // fsync and friends are off: this cluster holds nothing worth a
         // crash-safe write, and tests and the demo want speed.
         // More predicate locks: a serializable transaction that reads more
         // than a few dozen pages of one table (a simulator's round of
         // calls) otherwise has them merged into a lock on the whole table,
         // which then conflicts with every concurrent write to it.
+        // No TCP unless the setup asks for it.
+        let listen = if setup.settings.iter().any(|(k, _)| k == "listen_addresses") {
+            ""
+        } else {
+            "-c listen_addresses='' "
+        };
         let options = format!(
-            "-k {} -c listen_addresses='' -p {PORT} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB -c max_pred_locks_per_transaction=1024",
-            cluster.dir.display()
+            "-k {} {listen}-p {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB -c max_pred_locks_per_transaction=1024",
+            cluster.dir.display(),
+            cluster.port
         );
         run(
             cluster
@@ -150,6 +194,41 @@ impl Cluster {
             "pg_ctl start",
         )?;
         Ok(cluster)
+    }
+
+    /// Places `setup`'s files and settings in the new data directory,
+    /// owned by the server's user.
+    fn apply(&self, setup: &ServerSetup) -> Result<(), ClusterError> {
+        use std::io::Write as _;
+        let data = self.data_dir();
+        let place = |name: &str, bytes: &[u8], mode: u32, append: bool| -> io::Result<()> {
+            let path = data.join(name);
+            let mut file = fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(append)
+                .truncate(!append)
+                .open(&path)?;
+            file.write_all(bytes)?;
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode))?;
+            if let Some((uid, gid)) = self.owner {
+                std::os::unix::fs::chown(&path, Some(uid.as_raw()), Some(gid.as_raw()))?;
+            }
+            Ok(())
+        };
+        for (name, bytes, mode) in &setup.files {
+            place(name, bytes, *mode, false)?;
+        }
+        if let Some(hba) = &setup.hba {
+            place("pg_hba.conf", hba.as_bytes(), 0o600, false)?;
+        }
+        let settings: String = setup
+            .settings
+            .iter()
+            .map(|(k, v)| format!("{k} = '{}'\n", v.replace('\'', "''")))
+            .collect();
+        place("postgresql.conf", settings.as_bytes(), 0o600, true)?;
+        Ok(())
     }
 
     fn command(&self, program: &Path) -> Command {
@@ -189,6 +268,11 @@ impl Cluster {
         self.dir.join("data")
     }
 
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// The cluster's directory (also its socket directory).
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -205,7 +289,7 @@ impl Cluster {
     pub fn config_as(&self, dbname: &str, role: &str) -> super::PgConfig {
         let mut c = super::PgConfig::new();
         c.host_path(&self.dir)
-            .port(PORT)
+            .port(self.port)
             .user(role)
             .dbname(dbname)
             .application_name("hostlife");
@@ -215,8 +299,9 @@ impl Cluster {
     /// A libpq connection string for database `dbname` as `role` (for psql).
     pub fn conninfo_as(&self, dbname: &str, role: &str) -> String {
         format!(
-            "host={} port={PORT} user={role} dbname={dbname}",
-            self.dir.display()
+            "host={} port={} user={role} dbname={dbname}",
+            self.dir.display(),
+            self.port
         )
     }
 

@@ -49,13 +49,13 @@ mod pgpass;
 mod resolve;
 mod service;
 mod spec;
-mod tls;
 #[cfg(test)]
 mod tests;
+mod tls;
 
 use conninfo::parse_any;
-use failure::{connect_error, dial_reason};
 pub use dial::{Cause, Connector, DialError};
+use failure::{connect_error, dial_reason};
 use keys::{Conninfo, Key, Params, Setting, parse_connect_timeout, parse_port};
 use osstest::{find_osstest_entry, parse_osstest_dsn};
 use pgpass::{parse_pgpass, pgpass_lookup};

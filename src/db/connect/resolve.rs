@@ -14,10 +14,10 @@ use super::keys::{
 use super::service::find_service;
 use super::{
     ConnectError, ConnectSpec, Connector, Conninfo, DEFAULT_APPLICATION_NAME, DEFAULT_PORT,
-    Endpoint, FileText, KEEPALIVES_COUNT, KEEPALIVES_IDLE, KEEPALIVES_INTERVAL, Key,
-    LOCATION_VARS, Params, PasswordSource, Resolved, Resolver, RootCert, SOCKET_DIRS, SYSCONFDIR,
-    ServiceRef, Setting, Source, Target, TlsSettings, find_osstest_entry, parse_any,
-    parse_connect_timeout, parse_osstest_dsn, parse_pgpass, parse_port, pgpass_lookup,
+    Endpoint, FileText, KEEPALIVES_COUNT, KEEPALIVES_IDLE, KEEPALIVES_INTERVAL, Key, LOCATION_VARS,
+    Params, PasswordSource, Resolved, Resolver, RootCert, SOCKET_DIRS, SYSCONFDIR, ServiceRef,
+    Setting, Source, Target, TlsSettings, find_osstest_entry, parse_any, parse_connect_timeout,
+    parse_osstest_dsn, parse_pgpass, parse_port, pgpass_lookup,
 };
 use crate::db::PgConfig;
 
@@ -472,7 +472,11 @@ fn apply_keepalives(config: &mut PgConfig, params: &Params) -> Result<(), Connec
             .flatten()
             .unwrap_or(Duration::from_secs(default)))
     };
-    config.keepalives_idle(secs(Key::KeepalivesIdle, "keepalives_idle", KEEPALIVES_IDLE)?);
+    config.keepalives_idle(secs(
+        Key::KeepalivesIdle,
+        "keepalives_idle",
+        KEEPALIVES_IDLE,
+    )?);
     config.keepalives_interval(secs(
         Key::KeepalivesInterval,
         "keepalives_interval",

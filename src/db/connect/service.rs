@@ -46,7 +46,11 @@ pub(super) fn find_service(
         };
         let key = key.trim();
         if key == "service" {
-            return Err(syntax(path, lineno, "a service cannot name another service"));
+            return Err(syntax(
+                path,
+                lineno,
+                "a service cannot name another service",
+            ));
         }
         let Some(key) = Key::from_name(key) else {
             return Err(ConnectError::UnknownKey {

@@ -5,13 +5,12 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-
 // The tests reach into every part of resolution.
+use super::SslMode as TlsMode;
 use super::conninfo::{parse_conninfo, parse_url, percent_decode};
 use super::pgpass::{PgpassField, parse_pgpass_line};
 use super::resolve::{real_read_file, real_socket_exists};
 use super::*;
-use super::SslMode as TlsMode;
 
 const HOME: &str = "/home/ian";
 
@@ -398,7 +397,12 @@ fn keepalives_on_by_default_and_settable() {
         Some(Duration::from_secs(2))
     );
     assert_eq!(r.config.get_keepalives_retries(), Some(3));
-    assert!(!Machine::new().ok(Some("keepalives=0")).config.get_keepalives());
+    assert!(
+        !Machine::new()
+            .ok(Some("keepalives=0"))
+            .config
+            .get_keepalives()
+    );
     let e = Machine::new().err(Some("keepalives_idle=soon"));
     assert!(e.contains("invalid keepalives_idle \"soon\""), "{e}");
 }
@@ -484,7 +488,11 @@ fn service_file_from_pgservicefile_then_the_system_one() {
             "[sys]\ndbname=fromsystem\n",
             0o644,
         )
-        .file("/opt/pg/pg_service.conf", "[sys]\ndbname=fromsysconf\n", 0o644)
+        .file(
+            "/opt/pg/pg_service.conf",
+            "[sys]\ndbname=fromsysconf\n",
+            0o644,
+        )
         .env("PGSERVICEFILE", "/srv/services");
     assert_eq!(m.ok(Some("service=lab")).spec.dbname, "fromfile");
     assert_eq!(m.ok(Some("service=sys")).spec.dbname, "fromsystem");
@@ -581,7 +589,11 @@ fn pg_env_beats_osstest_config() {
     for var in LOCATION_VARS {
         let value = if var == "PGPORT" { "5433" } else { "x" };
         let r = osstest_machine()
-            .file("/home/ian/.pg_service.conf", "[x]\ndbname=fromservice\n", 0o644)
+            .file(
+                "/home/ian/.pg_service.conf",
+                "[x]\ndbname=fromservice\n",
+                0o644,
+            )
             .env(var, value)
             .ok(None);
         assert_eq!(r.spec.source, Source::Environment, "{var}");
