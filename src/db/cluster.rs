@@ -199,6 +199,7 @@ impl Cluster {
     /// Places `setup`'s files and settings in the new data directory,
     /// owned by the server's user.
     fn apply(&self, setup: &ServerSetup) -> Result<(), ClusterError> {
+        use std::fmt::Write as _;
         use std::io::Write as _;
         let data = self.data_dir();
         let place = |name: &str, bytes: &[u8], mode: u32, append: bool| -> io::Result<()> {
@@ -222,11 +223,10 @@ impl Cluster {
         if let Some(hba) = &setup.hba {
             place("pg_hba.conf", hba.as_bytes(), 0o600, false)?;
         }
-        let settings: String = setup
-            .settings
-            .iter()
-            .map(|(k, v)| format!("{k} = '{}'\n", v.replace('\'', "''")))
-            .collect();
+        let mut settings = String::new();
+        for (k, v) in &setup.settings {
+            let _ = writeln!(settings, "{k} = '{}'", v.replace('\'', "''"));
+        }
         place("postgresql.conf", settings.as_bytes(), 0o600, true)?;
         Ok(())
     }
