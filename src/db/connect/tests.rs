@@ -382,7 +382,7 @@ fn tls_files_default_under_dot_postgresql_and_follow_their_settings() {
 fn keepalives_on_by_default_and_settable() {
     let r = Machine::new().ok(None);
     assert!(r.config.get_keepalives());
-    assert_eq!(r.config.get_keepalives_idle(), Duration::from_secs(60));
+    assert_eq!(r.config.get_keepalives_idle(), Duration::from_mins(1));
     assert_eq!(
         r.config.get_keepalives_interval(),
         Some(Duration::from_secs(10))
