@@ -3,6 +3,12 @@
 //! role, a client certificate, and `connect_timeout` against a peer that
 //! accepts and never answers.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
 use std::fs;
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
