@@ -295,6 +295,9 @@ pub enum Command {
 pub struct Config {
     pub db: Option<String>,
     pub command: Command,
+    /// `--read-only`: the session itself is read-only, so the database
+    /// refuses any write whatever hostlife's own checks say.
+    pub read_only: bool,
 }
 
 /// Environment lookup, injectable for tests.
@@ -396,6 +399,7 @@ impl Config {
             ));
         }
         let explicit_db = cli.db.is_some() || env("HOSTLIFE_DB").is_some();
+        let read_only = cli.tui.read_only;
         let command = match cli.command {
             None => Command::Tui(cli.tui),
             Some(Sub::Record(a)) => record(a, env)?,
@@ -441,10 +445,42 @@ impl Config {
                 tui: cli.tui,
             },
         };
+        if read_only && let Some(name) = command.writes() {
+            // Refused here, before any connection: a read-only session
+            // would refuse it too, but only after the call was half made.
+            return Err(format!(
+                "--read-only: `hostlife {name}` writes to the database; leave out --read-only to run it"
+            ));
+        }
         Ok(Config {
             db: cli.db,
             command,
+            read_only,
         })
+    }
+}
+
+impl Command {
+    /// The command's name when it writes to the database.
+    fn writes(&self) -> Option<&'static str> {
+        match self {
+            Command::Record { call, .. } => Some(match call.mode {
+                Mode::SelectPrep => "record selectprep",
+                Mode::Select => "record select",
+                Mode::Final => "record final",
+            }),
+            Command::Wipe { .. } => Some("record wiped"),
+            Command::DbInit => Some("db init"),
+            Command::DbUpgrade { dry_run: false, .. } => Some("db upgrade"),
+            Command::DbSeed { .. } => Some("db seed"),
+            Command::Tui(_)
+            | Command::Decode { .. }
+            | Command::Hosts { .. }
+            | Command::Show { .. }
+            | Command::History { .. }
+            | Command::DbUpgrade { dry_run: true, .. }
+            | Command::Demo { .. } => None,
+        }
     }
 }
 

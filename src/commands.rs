@@ -20,17 +20,25 @@ use crate::seed::seed;
 /// that has been probed: a database hostlife cannot read is one line and
 /// exit 2 here, not an SQL error later. With `write`, a role that may
 /// not write is refused (exit 1) before anything is attempted.
-fn connect(db: Option<&str>, write: bool) -> Result<postgres::Client, CommandError> {
-    let mut client =
-        connect::connect(&resolve(db)?).map_err(|e| CommandError::Connect(e.to_string()))?;
+fn connect(db: Db<'_>, write: bool) -> Result<postgres::Client, CommandError> {
+    let mut client = connect::connect(&resolve(db.db, db.read_only)?)
+        .map_err(|e| CommandError::Connect(e.to_string()))?;
     check(&probe::probe(&mut client)?, write)?;
     Ok(client)
 }
 
 /// A connection for `db init` / `db upgrade`, which make the schema the
 /// probe would look for.
-fn connect_unprobed(db: Option<&str>) -> Result<postgres::Client, CommandError> {
-    connect::connect(&resolve(db)?).map_err(|e| CommandError::Connect(e.to_string()))
+fn connect_unprobed(db: Db<'_>) -> Result<postgres::Client, CommandError> {
+    connect::connect(&resolve(db.db, db.read_only)?)
+        .map_err(|e| CommandError::Connect(e.to_string()))
+}
+
+/// The database asked for, and whether the session must be read-only.
+#[derive(Clone, Copy)]
+struct Db<'a> {
+    db: Option<&'a str>,
+    read_only: bool,
 }
 
 fn check(probe: &probe::Probe, write: bool) -> Result<(), CommandError> {
@@ -47,8 +55,8 @@ fn check(probe: &probe::Probe, write: bool) -> Result<(), CommandError> {
 }
 
 /// A recorder on its own pipelined connection, probed for writing.
-fn connect_recorder(db: Option<&str>) -> Result<Recorder, CommandError> {
-    let conn = connect::connect_pipelined(&resolve(db)?)
+fn connect_recorder(db: Db<'_>) -> Result<Recorder, CommandError> {
+    let conn = connect::connect_pipelined(&resolve(db.db, db.read_only)?)
         .map_err(|e| CommandError::Connect(e.to_string()))?;
     let recorder = Recorder::new(conn)?;
     check(&recorder.probe()?, true)?;
@@ -63,12 +71,17 @@ fn read<T>(
     Ok(hostlife::db::txn::read_only(client, None, f)?)
 }
 
-/// Where to connect, with any warnings printed.
-fn resolve(db: Option<&str>) -> Result<connect::Resolved, CommandError> {
-    let resolved =
+/// Where to connect, with any warnings printed. With `read_only`, the
+/// session is read-only: the server refuses any write, whatever path it
+/// came by.
+fn resolve(db: Option<&str>, read_only: bool) -> Result<connect::Resolved, CommandError> {
+    let mut resolved =
         connect::resolve_from_process(db).map_err(|e| CommandError::Connect(e.to_string()))?;
     for warning in &resolved.warnings {
         eprintln!("hostlife: warning: {warning}");
+    }
+    if read_only {
+        resolved = resolved.read_only_session();
     }
     Ok(resolved)
 }
@@ -83,8 +96,7 @@ fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), CommandError> {
             detail: serde_json::Value::Null,
         });
     }
-    let resolved =
-        connect::resolve_from_process(db).map_err(|e| CommandError::Connect(e.to_string()))?;
+    let resolved = resolve(db, args.read_only)?;
     let label = resolved.spec.to_string();
     hostlife::tui::run(resolved, args.app_settings(label), args.mouse)
         .map_err(|e| CommandError::Failed(format!("{e:?}")))
@@ -160,7 +172,10 @@ fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), CommandError>
     reason = "one short arm per command: the dispatch reads best whole"
 )]
 pub fn run(config: Config) -> Result<(), CommandError> {
-    let db = config.db.as_deref();
+    let db = Db {
+        db: config.db.as_deref(),
+        read_only: config.read_only,
+    };
     match config.command {
         Command::Record { call, json } => {
             let outcome = connect_recorder(db)?.record(&call)?;
@@ -274,7 +289,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             Ok(())
         }
         Command::DbSeed { cfg, json } => {
-            let resolved = resolve(db)?;
+            let resolved = resolve(db.db, false)?;
             let report = seed(&resolved.config, &cfg)?;
             if json {
                 return print_json(&report);
@@ -291,7 +306,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             );
             Ok(())
         }
-        Command::Tui(args) => run_tui(db, &args),
+        Command::Tui(args) => run_tui(db.db, &args),
         Command::Demo { demo, tui } => crate::demo::run(&demo, &tui),
     }
 }

@@ -51,8 +51,11 @@ pub fn run(args: &DemoArgs, tui: &TuiArgs) -> Result<(), CommandError> {
     if std::io::stdout().is_terminal() {
         // Resolved from the cluster's own connection string alone: the
         // operator's PG* variables are for their database, not the demo's.
-        let resolved = hostlife::db::connect::resolve(Some(&conninfo), &|_| None, None)
+        let mut resolved = hostlife::db::connect::resolve(Some(&conninfo), &|_| None, None)
             .map_err(|e| CommandError::Connect(e.to_string()))?;
+        if tui.read_only {
+            resolved = resolved.read_only_session();
+        }
         hostlife::tui::run(
             resolved,
             tui.app_settings(format!("demo cluster {}", cluster.dir().display())),

@@ -479,3 +479,27 @@ fn demo_without_a_terminal_prints_a_summary_and_cleans_up() {
         .unwrap();
     assert!(!std::path::Path::new(dir).exists(), "{dir} left behind");
 }
+
+/// A write under `--read-only` is refused before any connection is made
+/// (exit 1, not 2, with no server there); reads still work, in a
+/// read-only session.
+#[test]
+fn read_only_refuses_writes_before_connecting_and_still_reads() {
+    for args in [
+        &["--read-only", "record", "select", "h1", "--taskid", "7"][..],
+        &["--read-only", "record", "wiped", "h1", "--taskid", "7"],
+        &["--read-only", "db", "init"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_hostlife"))
+            .args(args)
+            .args(["--db", "host=/nonexistent port=1 user=u dbname=x"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--read-only"), "{}", stderr(&o));
+    }
+    let db = TestDb::new();
+    let o = hostlife(&db, &["--read-only", "hosts", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    json(&o);
+}

@@ -547,3 +547,33 @@ fn a_newer_read_for_the_same_view_cancels_the_older() {
     );
     assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
 }
+
+/// `--read-only` is the server's to enforce: a write that got past the
+/// browser's own check is still refused, and nothing is written.
+#[test]
+fn a_read_only_session_refuses_a_write_the_browser_let_through() {
+    let db = seeded();
+    let resolved = hostlife::db::connect::resolve(Some(&db.conninfo()), &|_| None, None)
+        .expect("resolve")
+        .read_only_session();
+    let (tx, rx) = mpsc::channel();
+    let worker =
+        Worker::spawn_resolved(resolved, move |e| tx.send(Event::Db(e)).is_ok()).expect("worker");
+    let before = rows_of(&db, "h1");
+    worker.send(
+        1,
+        Request::Record(common::use_call(
+            100,
+            ("h1", "host", "build-b", 3, Mode::Final, 8),
+        )),
+    );
+    let a = next_answer(&rx);
+    let Some(failure) = a.reply.failure() else {
+        panic!("written under a read-only session: {:?}", a.reply)
+    };
+    assert!(
+        failure.to_string().contains("read-only transaction"),
+        "{failure}"
+    );
+    assert_eq!(rows_of(&db, "h1"), before);
+}

@@ -202,6 +202,19 @@ pub struct Resolved {
     pub warnings: Vec<String>,
 }
 
+impl Resolved {
+    /// The same, with every session read-only (`default_transaction_read_only`
+    /// set at startup), so the server refuses any write whatever path it
+    /// came by.
+    #[must_use]
+    pub fn read_only_session(mut self) -> Self {
+        self.connector = self
+            .connector
+            .with_session_setting("default_transaction_read_only", "on");
+        self
+    }
+}
+
 impl fmt::Display for Resolved {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (from {}", self.spec, self.spec.source)?;
