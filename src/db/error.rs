@@ -13,9 +13,14 @@ pub enum Error {
     #[error("{}", describe_pg(.0))]
     Postgres(#[from] postgres::Error),
     #[error(
-        "gave up after {attempts} attempts: the transaction kept conflicting with concurrent ones ({last})"
+        "gave up after {attempts} attempts in {:.1} s: the transaction kept conflicting with concurrent ones ({last})",
+        .elapsed.as_secs_f64()
     )]
-    Contended { attempts: u32, last: String },
+    Contended {
+        attempts: u32,
+        elapsed: std::time::Duration,
+        last: String,
+    },
     /// A column did not have the type hostlife reads it as: the database
     /// is not laid out as osstest's (or hostlife has a bug).
     #[error("reading column {column} of the {query} query: {}", describe_pg(.source))]

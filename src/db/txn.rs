@@ -17,15 +17,22 @@
 //! The recorder's pipelined connection sends its own BEGIN with its
 //! statements (`record::pipeline`) and is redone through [`retry`] too.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
 use postgres::{Client, GenericClient, IsolationLevel, Transaction};
 
 use super::error::{BatchFailure, Error, Result};
 
-/// How many times a conflicting transaction is tried in all.
-pub const MAX_ATTEMPTS: u32 = 12;
+/// How long a conflicting transaction keeps being redone. Conflicts on
+/// one host last as long as its writers keep colliding: osstest's own
+/// writers retry up to a hundred times, and 32 writers on one host clear
+/// in a few seconds, so a budget in time (not attempts) rides out any
+/// burst that ends while giving up on one that does not.
+pub const RETRY_BUDGET: Duration = Duration::from_secs(30);
+/// The first pause after a conflict; it doubles up to [`MAX_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_millis(2);
+const MAX_PAUSE: Duration = Duration::from_millis(250);
 
 /// An error that [`retry`] can tell a conflict by, and make when it gives
 /// up.
@@ -33,7 +40,7 @@ pub trait Retryable: Sized {
     /// The conflict's message, if this is a serialization failure or a
     /// deadlock.
     fn conflict(&self) -> Option<String>;
-    fn contended(attempts: u32, last: String) -> Self;
+    fn contended(attempts: u32, elapsed: Duration, last: String) -> Self;
 }
 
 impl Retryable for Error {
@@ -46,8 +53,12 @@ impl Retryable for Error {
             .then(|| super::error::describe_pg(pg))
     }
 
-    fn contended(attempts: u32, last: String) -> Self {
-        Error::Contended { attempts, last }
+    fn contended(attempts: u32, elapsed: Duration, last: String) -> Self {
+        Error::Contended {
+            attempts,
+            elapsed,
+            last,
+        }
     }
 }
 
@@ -56,8 +67,8 @@ impl Retryable for BatchFailure {
         self.error.conflict()
     }
 
-    fn contended(attempts: u32, last: String) -> Self {
-        BatchFailure::whole(Error::contended(attempts, last))
+    fn contended(attempts: u32, elapsed: Duration, last: String) -> Self {
+        BatchFailure::whole(Error::contended(attempts, elapsed, last))
     }
 }
 
@@ -139,29 +150,138 @@ where
 }
 
 /// Run `attempt`, a whole serializable transaction that is rolled back
-/// when it fails, until it succeeds. On a conflict it runs again, with
-/// exponential backoff (1 ms doubling, capped at 200 ms) and jitter from
-/// the process clock so that two colliding writers do not retry in
-/// lockstep; any other error ends it.
-pub fn retry<T, E: Retryable>(mut attempt: impl FnMut() -> Result<T, E>) -> Result<T, E> {
-    let mut delay = Duration::from_millis(1);
-    let mut last = String::new();
-    for tries in 1..=MAX_ATTEMPTS {
-        match attempt() {
+/// when it fails, until it succeeds. On a conflict it runs again after a
+/// pause that doubles from 2 ms up to 250 ms, half of it random ("equal
+/// jitter"), so colliding writers spread out instead of colliding again
+/// in lockstep; after [`RETRY_BUDGET`] of conflicts it gives up, saying
+/// how many attempts it made and the last conflict. Any other error ends
+/// it at once.
+pub fn retry<T, E: Retryable>(attempt: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    retry_within(RETRY_BUDGET, attempt)
+}
+
+/// [`retry`] with another budget.
+pub fn retry_within<T, E: Retryable>(
+    budget: Duration,
+    mut attempt: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    let started = Instant::now();
+    let mut pause = FIRST_PAUSE;
+    let mut jitter = Jitter::new();
+    for tries in 1u32.. {
+        let e = match attempt() {
             Ok(v) => return Ok(v),
-            Err(e) => match e.conflict() {
-                Some(msg) if tries < MAX_ATTEMPTS => {
-                    last = msg;
-                    let jitter = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.subsec_nanos() % 1000);
-                    std::thread::sleep(delay + Duration::from_micros(u64::from(jitter)));
-                    delay = (delay * 2).min(Duration::from_millis(200));
-                }
-                Some(msg) => return Err(E::contended(tries, msg)),
-                None => return Err(e),
-            },
+            Err(e) => e,
+        };
+        let Some(msg) = e.conflict() else {
+            return Err(e);
+        };
+        let elapsed = started.elapsed();
+        let sleep = pause / 2 + jitter.up_to(pause / 2);
+        if elapsed + sleep >= budget {
+            return Err(E::contended(tries, elapsed, msg));
+        }
+        std::thread::sleep(sleep);
+        pause = (pause * 2).min(MAX_PAUSE);
+    }
+    unreachable!("a u32 of attempts outlasts any budget")
+}
+
+/// A cheap random source for pauses (splitmix64): seeded by the clock
+/// and the thread, so two writers that collided draw different pauses.
+struct Jitter(u64);
+
+impl Jitter {
+    fn new() -> Self {
+        use std::hash::{BuildHasher, RandomState};
+        // RandomState is seeded afresh per process and per thread.
+        let seed = RandomState::new().hash_one((std::thread::current().id(), Instant::now()));
+        Jitter(seed)
+    }
+
+    fn up_to(&mut self, max: Duration) -> Duration {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(if nanos == 0 { 0 } else { z % (nanos + 1) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    enum Fake {
+        Conflict,
+        Broken,
+        GaveUp(u32),
+    }
+
+    impl Retryable for Fake {
+        fn conflict(&self) -> Option<String> {
+            (*self == Fake::Conflict).then(|| "conflict".into())
+        }
+
+        fn contended(attempts: u32, _elapsed: Duration, last: String) -> Self {
+            assert_eq!(last, "conflict");
+            Fake::GaveUp(attempts)
         }
     }
-    Err(E::contended(MAX_ATTEMPTS, last))
+
+    #[test]
+    fn conflicts_are_redone_until_the_call_goes_through() {
+        let mut calls = 0;
+        let r = retry_within(Duration::from_secs(10), || {
+            calls += 1;
+            if calls < 15 {
+                Err(Fake::Conflict)
+            } else {
+                Ok(calls)
+            }
+        });
+        // More attempts than the old fixed count of twelve allowed.
+        assert_eq!(r, Ok(15));
+    }
+
+    #[test]
+    fn other_errors_end_it_at_once() {
+        let mut calls = 0;
+        let r: Result<(), _> = retry_within(Duration::from_secs(10), || {
+            calls += 1;
+            Err(Fake::Broken)
+        });
+        assert_eq!((r, calls), (Err(Fake::Broken), 1));
+    }
+
+    #[test]
+    fn the_budget_is_time_and_the_error_counts_the_attempts() {
+        let mut calls = 0;
+        let started = Instant::now();
+        let r: Result<(), _> = retry_within(Duration::from_millis(300), || {
+            calls += 1;
+            Err(Fake::Conflict)
+        });
+        assert_eq!(r, Err(Fake::GaveUp(calls)));
+        assert!(calls > 3, "{calls}");
+        assert!(
+            started.elapsed() <= Duration::from_millis(300),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn pauses_are_spread_within_their_bound() {
+        let mut j = Jitter::new();
+        let max = Duration::from_millis(100);
+        let draws: Vec<Duration> = (0..200).map(|_| j.up_to(max)).collect();
+        assert!(draws.iter().all(|d| *d <= max));
+        let distinct: std::collections::HashSet<_> = draws.iter().collect();
+        assert!(distinct.len() > 150, "{}", distinct.len());
+        assert_eq!(j.up_to(Duration::ZERO), Duration::ZERO);
+    }
 }

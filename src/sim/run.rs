@@ -812,6 +812,7 @@ mod tests {
     fn contended() -> BatchFailure {
         BatchFailure::whole(Error::Contended {
             attempts: 12,
+            elapsed: std::time::Duration::from_secs(30),
             last: "conflict".into(),
         })
     }
