@@ -55,6 +55,9 @@ impl From<Error> for CommandError {
                 message: r.to_string(),
                 detail: serde_json::to_value(&r).unwrap_or_default(),
             },
+            // Nothing was written and the server is out of reach: the
+            // same as failing to connect.
+            lost @ Error::LostBeforeCommit { .. } => CommandError::Connect(lost.to_string()),
             other => CommandError::Failed(other.to_string()),
         }
     }

@@ -56,9 +56,10 @@ fn check(probe: &probe::Probe, write: bool) -> Result<(), CommandError> {
 
 /// A recorder on its own pipelined connection, probed for writing.
 fn connect_recorder(db: Db<'_>) -> Result<Recorder, CommandError> {
-    let conn = connect::connect_pipelined(&resolve(db.db, db.read_only)?)
-        .map_err(|e| CommandError::Connect(e.to_string()))?;
-    let recorder = Recorder::new(conn)?;
+    let resolved = resolve(db.db, db.read_only)?;
+    let conn =
+        connect::connect_pipelined(&resolved).map_err(|e| CommandError::Connect(e.to_string()))?;
+    let recorder = Recorder::new(conn)?.reconnecting_with(resolved.connector);
     check(&recorder.probe()?, true)?;
     Ok(recorder)
 }

@@ -577,3 +577,32 @@ fn a_read_only_session_refuses_a_write_the_browser_let_through() {
     );
     assert_eq!(rows_of(&db, "h1"), before);
 }
+
+/// A wipe is the browser's main write: after the server has dropped the
+/// worker's connection (a restart), the first one still goes through, on
+/// a new connection, instead of failing with "connection closed".
+#[test]
+fn the_first_wipe_after_the_server_dropped_the_connection_goes_through() {
+    use hostlife::lifecycle::call::WipeCall;
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    worker.send(1, Request::Hosts);
+    assert!(next_answer(&rx).reply.failure().is_none());
+    db.admin()
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .expect("terminate");
+    worker.send(
+        2,
+        Request::Wipe(WipeCall {
+            host: "h2".into(),
+            task: operator(),
+            job: None,
+        }),
+    );
+    let a = next_answer(&rx);
+    assert!(a.reply.failure().is_none(), "{:?}", a.reply);
+}

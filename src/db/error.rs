@@ -29,11 +29,48 @@ pub enum Error {
         column: String,
         source: postgres::Error,
     },
+    /// The connection went away before COMMIT was sent: the server rolled
+    /// the transaction back, so nothing of it was written.
+    #[error("the connection was lost before COMMIT was sent, so nothing was written ({cause})")]
+    LostBeforeCommit { cause: String },
+    /// The connection went away after COMMIT was sent and before the
+    /// server said whether it committed: it may have. Never guessed.
+    #[error(
+        "outcome unknown: the connection was lost after COMMIT was sent, so the write may or may not have been made; check with `hostlife show {host}` ({cause})"
+    )]
+    OutcomeUnknown { host: String, cause: String },
     #[error("{0}")]
     Other(String),
 }
 
 impl Error {
+    /// This error, told apart by whether the connection was lost and, if
+    /// so, whether COMMIT had been sent: `commit_sent` says so for the
+    /// transaction that failed, `host` names what to check.
+    #[must_use]
+    pub fn on_lost_connection(self, commit_sent: bool, host: &str) -> Error {
+        let Error::Postgres(pg) = &self else {
+            return self;
+        };
+        if !is_connection_loss(pg) {
+            return self;
+        }
+        let cause = describe_pg(pg);
+        if commit_sent {
+            Error::OutcomeUnknown {
+                host: host.to_owned(),
+                cause,
+            }
+        } else {
+            Error::LostBeforeCommit { cause }
+        }
+    }
+
+    /// Whether redoing the call on a new connection is safe and may work.
+    pub fn is_lost_before_commit(&self) -> bool {
+        matches!(self, Error::LostBeforeCommit { .. })
+    }
+
     /// Whether the call was refused (as opposed to failing).
     pub fn is_refusal(&self) -> bool {
         matches!(self, Error::Refused(_))
@@ -44,6 +81,29 @@ impl Error {
     pub fn is_contended(&self) -> bool {
         matches!(self, Error::Contended { .. })
     }
+}
+
+/// Whether `e` means the connection is gone: closed, broken, or ended by
+/// the server (shut down, or the backend terminated by an administrator).
+pub fn is_connection_loss(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        return code == &SqlState::ADMIN_SHUTDOWN
+            || code == &SqlState::CRASH_SHUTDOWN
+            || code == &SqlState::CANNOT_CONNECT_NOW
+            || code.code().starts_with("08");
+    }
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.is::<std::io::Error>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// PostgreSQL's message with its detail and hint, which are usually what

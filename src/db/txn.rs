@@ -41,6 +41,10 @@ pub trait Retryable: Sized {
     /// deadlock.
     fn conflict(&self) -> Option<String>;
     fn contended(attempts: u32, elapsed: Duration, last: String) -> Self;
+    /// This error told apart by whether the connection was lost before
+    /// or after COMMIT was sent ([`Error::on_lost_connection`]).
+    #[must_use]
+    fn on_lost_connection(self, commit_sent: bool, hosts: &str) -> Self;
 }
 
 impl Retryable for Error {
@@ -60,6 +64,10 @@ impl Retryable for Error {
             last,
         }
     }
+
+    fn on_lost_connection(self, commit_sent: bool, hosts: &str) -> Self {
+        Error::on_lost_connection(self, commit_sent, hosts)
+    }
 }
 
 impl Retryable for BatchFailure {
@@ -70,12 +78,22 @@ impl Retryable for BatchFailure {
     fn contended(attempts: u32, elapsed: Duration, last: String) -> Self {
         BatchFailure::whole(Error::contended(attempts, elapsed, last))
     }
+
+    fn on_lost_connection(self, commit_sent: bool, hosts: &str) -> Self {
+        BatchFailure {
+            index: self.index,
+            error: Box::new(self.error.on_lost_connection(commit_sent, hosts)),
+        }
+    }
 }
 
 /// Run `body` in a serializable transaction and commit it, redone as
-/// [`retry`] says. An error from `body` rolls the attempt back.
+/// [`retry`] says. An error from `body` rolls the attempt back. A lost
+/// connection is told apart by whether COMMIT had been sent; `hosts`
+/// names what to check when the outcome is unknown.
 pub fn serializable<T, E>(
     client: &mut Client,
+    hosts: &str,
     mut body: impl FnMut(&mut Transaction<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
@@ -86,9 +104,10 @@ where
             .build_transaction()
             .isolation_level(IsolationLevel::Serializable)
             .start()
-            .map_err(|e| E::from(e.into()))?;
-        let value = body(&mut tx)?;
-        tx.commit().map_err(|e| E::from(e.into()))?;
+            .map_err(|e| E::from(e.into()).on_lost_connection(false, hosts))?;
+        let value = body(&mut tx).map_err(|e| e.on_lost_connection(false, hosts))?;
+        tx.commit()
+            .map_err(|e| E::from(e.into()).on_lost_connection(true, hosts))?;
         Ok(value)
     })
 }
@@ -229,6 +248,10 @@ mod tests {
         fn contended(attempts: u32, _elapsed: Duration, last: String) -> Self {
             assert_eq!(last, "conflict");
             Fake::GaveUp(attempts)
+        }
+
+        fn on_lost_connection(self, _commit_sent: bool, _hosts: &str) -> Self {
+            self
         }
     }
 

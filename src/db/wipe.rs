@@ -320,7 +320,8 @@ fn wipe_many_via(
         return Ok(Vec::new());
     }
     check_distinct_hosts(calls)?;
-    txn::serializable(client, |tx| wipe_in(tx, via, calls))
+    let hosts: Vec<&str> = calls.iter().map(|c| c.host.as_str()).collect();
+    txn::serializable(client, &hosts.join(" "), |tx| wipe_in(tx, via, calls))
 }
 
 /// A batch's statements, prepared once on a connection (see
@@ -383,7 +384,7 @@ pub fn wipe(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> {
 /// use unless the task already has a row on the host, then wipe; one
 /// transaction.
 pub fn wipe_manual(client: &mut Client, call: &WipeCall) -> Result<WipeOutcome> {
-    txn::serializable(client, |tx| {
+    txn::serializable(client, &call.host, |tx| {
         let checked = prepare_one(tx, call)?;
         let taskid = checked.task.taskid;
         let recorded_lcseq = match checked.before_first_own() {

@@ -76,6 +76,8 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// core the UI thread needs, and keys then wait behind a query that is
 /// merely a background refresh. One backend per browser is enough: the
 /// query is a little slower, the keyboard stays responsive.
+/// How long the check before a write waits for the server's answer.
+const LIVENESS_TIMEOUT: Duration = Duration::from_secs(5);
 const SESSION_SETUP: &str = "SET max_parallel_workers_per_gather = 0";
 
 /// What the worker can be asked to do.
@@ -581,6 +583,16 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         {
             return Served::Stop;
         }
+        // A write is not risked on a connection the server may have
+        // closed since the last request (a restart, an idle timeout): one
+        // empty round trip tells, and a lost one is replaced first.
+        if request.is_write()
+            && let Some(client) = &mut self.client
+            && client.is_valid(LIVENESS_TIMEOUT).is_err()
+            && !self.connect()
+        {
+            return Served::Stop;
+        }
         let refusal = self
             .probe
             .as_ref()
@@ -682,7 +694,8 @@ impl LazyRecorder {
                 .config
                 .pipelined()
                 .map_err(|e| Error::Other(format!("connecting the recorder: {e}")))?;
-            self.recorder.insert(Recorder::new(conn)?)
+            self.recorder
+                .insert(Recorder::new(conn)?.reconnecting_with(self.config.clone()))
         };
         let outcome = recorder.record(call);
         if outcome.as_ref().is_err_and(|e| !e.is_refusal()) {

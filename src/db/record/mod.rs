@@ -10,11 +10,14 @@ mod pipeline;
 mod sql;
 
 use crate::db::row::RowExt;
+use std::time::{Duration, Instant};
+
 use postgres::GenericClient;
 use postgres::types::Type;
 
 use super::PgConfig;
-use super::error::{BatchFailure, Result};
+use super::connect::Connector;
+use super::error::{BatchFailure, Error, Result};
 use super::pipelined::Pipelined;
 use super::txn;
 use crate::lifecycle::Refusal;
@@ -78,7 +81,14 @@ fn validate(call: &RecordCall) -> Result<()> {
 pub struct Recorder {
     conn: Pipelined,
     statements: Statements,
+    /// How to connect again when the connection is lost before a call's
+    /// COMMIT: the call is then redone on a new one.
+    reconnect: Option<Connector>,
 }
+
+/// How long a recorder keeps trying to connect again after losing its
+/// connection (a server restart takes a few seconds).
+const RECONNECT_BUDGET: Duration = Duration::from_secs(15);
 
 impl Recorder {
     /// Connect to `config` and prepare the statements.
@@ -98,7 +108,52 @@ impl Recorder {
             conn.client().batch_execute(SESSION_SQL).await?;
             Statements::prepare(conn.client()).await
         })?;
-        Ok(Recorder { conn, statements })
+        Ok(Recorder {
+            conn,
+            statements,
+            reconnect: None,
+        })
+    }
+
+    /// The same recorder, which connects again through `connector` when
+    /// its connection is lost before a call's COMMIT, and redoes the call
+    /// there (nothing of it was written). A loss after COMMIT was sent is
+    /// never redone: the call may have been written, and the error says
+    /// so ([`Error::OutcomeUnknown`]).
+    #[must_use]
+    pub fn reconnecting_with(mut self, connector: Connector) -> Recorder {
+        self.reconnect = Some(connector);
+        self
+    }
+
+    /// Replace the connection with a new one, trying for a while: the
+    /// server may be starting up again.
+    fn reconnect(&mut self, lost: &Error) -> Result<()> {
+        let Some(connector) = self.reconnect.clone() else {
+            return Err(Error::Other(lost.to_string()));
+        };
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            let why = match connector.pipelined() {
+                Ok(conn) => match Recorder::new(conn) {
+                    Ok(fresh) => {
+                        *self = fresh.reconnecting_with(connector);
+                        return Ok(());
+                    }
+                    Err(e) => e.to_string(),
+                },
+                Err(e) => e.to_string(),
+            };
+            if started.elapsed() + pause > RECONNECT_BUDGET {
+                return Err(Error::Other(format!(
+                    "{lost}; connecting again failed for {} s: {why}",
+                    RECONNECT_BUDGET.as_secs()
+                )));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
     }
 
     /// What this connection's role may do ([`crate::db::probe`]), on the
@@ -120,8 +175,17 @@ impl Recorder {
             return Ok(RecordOutcome::Nested);
         }
         let name = runvar_name(&call.ident);
-        let (conn, statements) = (&self.conn, &self.statements);
-        txn::retry(|| conn.block_on(pipeline::attempt(conn.client(), statements, call, &name)))
+        let once = |r: &Recorder| {
+            let (conn, statements) = (&r.conn, &r.statements);
+            txn::retry(|| conn.block_on(pipeline::attempt(conn.client(), statements, call, &name)))
+        };
+        match once(self) {
+            Err(lost) if lost.is_lost_before_commit() && self.reconnect.is_some() => {
+                self.reconnect(&lost)?;
+                once(self)
+            }
+            other => other,
+        }
     }
 
     /// Record a batch of calls in one serializable transaction: each call
@@ -149,10 +213,19 @@ impl Recorder {
             }
         }
         if !batch.is_empty() {
-            let (conn, statements) = (&self.conn, &self.statements);
-            let done = txn::retry(|| {
-                conn.block_on(pipeline::attempt_many(conn.client(), statements, &batch))
-            })
+            let once = |r: &Recorder| {
+                let (conn, statements) = (&r.conn, &r.statements);
+                txn::retry(|| {
+                    conn.block_on(pipeline::attempt_many(conn.client(), statements, &batch))
+                })
+            };
+            let done = match once(self) {
+                Err(lost) if lost.error.is_lost_before_commit() && self.reconnect.is_some() => {
+                    self.reconnect(&lost.error).map_err(BatchFailure::whole)?;
+                    once(self)
+                }
+                other => other,
+            }
             .map_err(|f| BatchFailure {
                 index: f.index.map(|k| at[k]),
                 error: f.error,

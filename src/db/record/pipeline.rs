@@ -92,7 +92,10 @@ pub(super) async fn attempt(
 ) -> Result<RecordOutcome> {
     let mut tx = Tx::new(client);
     let outcome = record_in(&mut tx, statements, call, name).await;
-    tx.end(outcome).await
+    let commit_sent = !tx.open;
+    tx.end(outcome)
+        .await
+        .map_err(|e| e.on_lost_connection(commit_sent, &call.host))
 }
 
 /// BEGIN, the context and (for a call that may write a job's row) the
@@ -201,7 +204,16 @@ pub(super) async fn attempt_many(
 ) -> Result<Vec<RecordOutcome>, BatchFailure> {
     let mut tx = Tx::new(client);
     let outcome = record_many_in(&mut tx, statements, calls).await;
-    tx.end(outcome).await
+    let commit_sent = !tx.open;
+    tx.end(outcome).await.map_err(|f| {
+        let mut hosts: Vec<&str> = calls.iter().map(|(c, _)| c.host.as_str()).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        BatchFailure {
+            index: f.index,
+            error: Box::new(f.error.on_lost_connection(commit_sent, &hosts.join(" "))),
+        }
+    })
 }
 
 /// What a batch read: a context row per call, the live set, and every
