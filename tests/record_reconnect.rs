@@ -129,7 +129,7 @@ fn the_browsers_first_writes_after_the_server_dropped_it_go_through() {
     let answer = || loop {
         match rx.recv_timeout(Duration::from_secs(30)).expect("an event") {
             DbEvent::Answer(a) => return a,
-            _ => continue,
+            _ => {}
         }
     };
     // The recorder's connection is made by the first record request.
