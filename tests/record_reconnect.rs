@@ -127,9 +127,8 @@ fn the_browsers_first_writes_after_the_server_dropped_it_go_through() {
     let (tx, rx) = mpsc::channel();
     let worker = Worker::spawn(db.config().clone(), move |e| tx.send(e).is_ok()).unwrap();
     let answer = || loop {
-        match rx.recv_timeout(Duration::from_secs(30)).expect("an event") {
-            DbEvent::Answer(a) => return a,
-            _ => {}
+        if let DbEvent::Answer(a) = rx.recv_timeout(Duration::from_secs(30)).expect("an event") {
+            return a;
         }
     };
     // The recorder's connection is made by the first record request.
