@@ -92,7 +92,7 @@ pub(super) fn failure_reason(e: &postgres::Error, resolved: &Resolved) -> String
 /// message may come from a server we do not control. Only whole words
 /// are masked, so a short password does not eat letters out of
 /// unrelated words.
-fn redact(text: String, resolved: &Resolved) -> String {
+pub(super) fn redact(text: String, resolved: &Resolved) -> String {
     let Some(pw) = resolved
         .config
         .get_password()

@@ -1078,3 +1078,14 @@ fn connect_failure_is_one_clear_line_without_password() {
         "{text}"
     );
 }
+
+#[test]
+fn a_short_password_is_masked_only_as_a_whole_word() {
+    let r = Machine::new().ok(Some("password=ab"));
+    let masked =
+        super::failure::redact("FATAL: password ab rejected for table tab (ab)".into(), &r);
+    assert_eq!(
+        masked,
+        "FATAL: password ******** rejected for table tab (********)"
+    );
+}
