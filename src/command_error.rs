@@ -17,14 +17,25 @@ pub enum CommandError {
     Connect(String),
     /// The database failed. Exit 3.
     Failed(String),
+    /// A command line that does not parse: exit 64, `EX_USAGE` of
+    /// sysexits.h, so it is never mistaken for one of the above.
+    Usage(String),
 }
+
+/// The exit statuses, in one place: README "Exit status" documents them
+/// and `tests/cli.rs` checks each.
+pub const EXIT_REFUSED: u8 = 1;
+pub const EXIT_CONNECT: u8 = 2;
+pub const EXIT_FAILED: u8 = 3;
+pub const EXIT_USAGE: u8 = 64;
 
 impl CommandError {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            CommandError::Refused { .. } => 1,
-            CommandError::Connect(_) => 2,
-            CommandError::Failed(_) => 3,
+            CommandError::Refused { .. } => EXIT_REFUSED,
+            CommandError::Connect(_) => EXIT_CONNECT,
+            CommandError::Failed(_) => EXIT_FAILED,
+            CommandError::Usage(_) => EXIT_USAGE,
         })
     }
 
@@ -32,7 +43,8 @@ impl CommandError {
         match self {
             CommandError::Refused { message, .. }
             | CommandError::Connect(message)
-            | CommandError::Failed(message) => message,
+            | CommandError::Failed(message)
+            | CommandError::Usage(message) => message,
         }
     }
 
@@ -44,6 +56,7 @@ impl CommandError {
             }
             CommandError::Connect(m) => json!({"error": m, "kind": "connect"}),
             CommandError::Failed(m) => json!({"error": m, "kind": "failed"}),
+            CommandError::Usage(m) => json!({"error": m.trim_end(), "kind": "usage"}),
         }
     }
 }

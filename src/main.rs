@@ -20,7 +20,10 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("hostlife: {e}");
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let json = cli.wants_json();
     let config = match Config::from_cli(cli, &|k| std::env::var(k).ok()) {
         Ok(c) => c,
@@ -36,6 +39,26 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => report(&failure, json),
     }
+}
+
+/// A command line clap could not make sense of. `--help` and `--version`
+/// are not failures; anything else exits 64 (`EX_USAGE`), apart from the
+/// statuses a script acts on (2 is "no database"), with the JSON object
+/// when `--json` was on the line, since the caller that asked for JSON
+/// parses stdout whatever happened.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let failure = command_error::CommandError::Usage(e.render().to_string());
+    if std::env::args_os().any(|a| a == "--json") {
+        println!("{}", failure.to_json());
+    }
+    // clap's own rendering: the message, the usage line and the hint.
+    let _ = e.print();
+    failure.exit_code()
 }
 
 fn report(failure: &command_error::CommandError, json: bool) -> ExitCode {

@@ -503,3 +503,66 @@ fn read_only_refuses_writes_before_connecting_and_still_reads() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     json(&o);
 }
+
+/// The exit contract, as README "Exit status" states it: 0 done, 1
+/// refused, 2 no database, 3 the database failed, 64 a command line that
+/// does not parse; each failure with its JSON object under `--json`.
+#[test]
+fn each_exit_status_with_its_json_object() {
+    let db = TestDb::new();
+    let _c = spec_world(&db);
+    let expect = |o: &Output, code: i32, kind: Option<&str>| {
+        assert_eq!(o.status.code(), Some(code), "{}{}", stdout(o), stderr(o));
+        let v = json(o);
+        match kind {
+            Some(kind) => {
+                assert_eq!(v["kind"], kind, "{v}");
+                assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+            }
+            None => assert!(v.get("error").is_none(), "{v}"),
+        }
+    };
+
+    expect(&hostlife(&db, &["hosts", "--json"]), 0, None);
+    expect(
+        &hostlife(
+            &db,
+            &["record", "select", "nohost", "--taskid", "7", "--json"],
+        ),
+        1,
+        Some("refused"),
+    );
+    expect(
+        &hostlife(&db, &["hosts", "--json", "--db", "host=/nonexistent port=1"]),
+        2,
+        Some("connect"),
+    );
+
+    // A lock the read cannot get in time: the database's own failure.
+    let mut holder = db.connect();
+    let mut lock = holder.transaction().unwrap();
+    lock.batch_execute("LOCK TABLE host_lifecycle IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let impatient = format!("{} options='-c lock_timeout=50'", db.conninfo());
+    expect(
+        &hostlife(&db, &["hosts", "--json", "--db", &impatient]),
+        3,
+        Some("failed"),
+    );
+    lock.rollback().unwrap();
+
+    for args in [
+        &["hosts", "--json", "--no-such-flag"][..],
+        &["record", "--json"],
+        &["--json", "no-such-command"],
+        &["history", "--json", "--limit", "many", "h1"],
+    ] {
+        let o = hostlife(&db, args);
+        expect(&o, 64, Some("usage"));
+        assert!(stderr(&o).starts_with("error:"), "{args:?}: {}", stderr(&o));
+    }
+    // Asking for help is not a failure.
+    let o = hostlife(&db, &["record", "--help"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Usage"));
+}
