@@ -533,7 +533,10 @@ fn each_exit_status_with_its_json_object() {
         Some("refused"),
     );
     expect(
-        &hostlife(&db, &["hosts", "--json", "--db", "host=/nonexistent port=1"]),
+        &hostlife(
+            &db,
+            &["hosts", "--json", "--db", "host=/nonexistent port=1"],
+        ),
         2,
         Some("connect"),
     );

@@ -152,6 +152,16 @@ impl Requests {
     pub fn took(&self, slot: Slot) -> Option<Duration> {
         self.took.get(&slot).copied()
     }
+
+    /// The request that has waited longest for its answer, and since
+    /// when, if any has waited at least `after` by `now`.
+    pub fn oldest_waiting(&self, after: Duration, now: Instant) -> Option<(Slot, Duration)> {
+        self.pending
+            .iter()
+            .map(|(&slot, p)| (slot, now.saturating_duration_since(p.since)))
+            .filter(|&(_, waited)| waited >= after)
+            .max_by_key(|&(_, waited)| waited)
+    }
 }
 
 /// A refresh may keep the database worker busy at most 1/`STRETCH` of the
@@ -159,6 +169,18 @@ impl Requests {
 /// interval, the view refreshes every `STRETCH` answer-times instead, so a
 /// slow query never runs back to back.
 pub const STRETCH: u32 = 4;
+
+/// The longest a stretched refresh interval gets (unless the configured
+/// one is longer): after a stall, the first answer took as long as the
+/// stall did, and four times that would leave the screen stale for
+/// minutes once the network is back.
+pub const MAX_STRETCHED: Duration = Duration::from_secs(30);
+
+/// How long an answer may take before the banner says the connection
+/// looks stalled. The browser's connect timeout is 5 s and its reads
+/// take milliseconds on osstest's tables; twice the one is far beyond the
+/// other, yet short enough that an operator is not left guessing.
+pub const STALLED_AFTER: Duration = Duration::from_secs(10);
 
 /// The live-update clock and connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,12 +271,18 @@ impl App {
                 " ✗ database unreachable: {error} — reconnecting (next try within {} s); showing the last data ",
                 retry_in.as_secs().max(1)
             )),
-            _ => self
-                .live
-                .probe
-                .as_ref()?
-                .unusable()
-                .map(|why| format!(" ✗ {why} ")),
+            _ => {
+                if let Some(why) = self.live.probe.as_ref().and_then(Probe::unusable) {
+                    return Some(format!(" ✗ {why} "));
+                }
+                let (slot, waited) = self.requests.oldest_waiting(STALLED_AFTER, self.live.now)?;
+                Some(format!(
+                    " ⧗ no answer from the database for {} s ({}): the connection may be stalled; \
+                     showing the last data ",
+                    waited.as_secs(),
+                    slot_label(slot)
+                ))
+            }
         }
     }
 
@@ -318,7 +346,9 @@ impl App {
             .filter_map(|&s| self.requests.took(s))
             .reduce(|a, b| a + b);
         match took {
-            Some(took) if took * STRETCH > self.settings.refresh => took * STRETCH,
+            Some(took) if took * STRETCH > self.settings.refresh => {
+                (took * STRETCH).min(MAX_STRETCHED.max(self.settings.refresh))
+            }
             _ => self.settings.refresh,
         }
     }
@@ -735,6 +765,20 @@ impl App {
     }
 }
 
+/// What a request is for, in a banner.
+fn slot_label(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Hosts => "hosts list",
+        Slot::HostCounts => "row counts",
+        Slot::Host => "host rows",
+        Slot::History => "host history",
+        Slot::Runvars => "runvars",
+        Slot::Check => "job check",
+        Slot::Plan => "wipe preview",
+        Slot::Write => "a write",
+    }
+}
+
 fn wiped_message(host: &str, o: &WipeOutcome) -> String {
     let recorded = match o.recorded_lcseq {
         Some(l) => format!(" (recorded row {l} first)"),
@@ -852,5 +896,53 @@ mod tests {
         // A fast answer brings the configured interval back.
         answer_hosts(&mut app, again.into_iter().next().unwrap());
         assert_eq!(app.refresh_interval(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_stall_stretches_the_interval_to_the_cap_only() {
+        let t0 = Instant::now();
+        let (mut app, first) = app(Duration::from_secs(5), t0);
+        // The network stalls for 75 s: four times that would be 300 s.
+        update(&mut app, Event::Tick(t0 + Duration::from_secs(75)));
+        answer_hosts(&mut app, first);
+        assert_eq!(app.refresh_interval(), MAX_STRETCHED);
+        let again = update(
+            &mut app,
+            Event::Tick(t0 + Duration::from_secs(75) + MAX_STRETCHED),
+        );
+        assert_eq!(again.len(), 1);
+        answer_hosts(&mut app, again.into_iter().next().unwrap());
+        assert_eq!(app.refresh_interval(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_configured_interval_beyond_the_cap_is_kept() {
+        let t0 = Instant::now();
+        let (mut app, first) = app(Duration::from_mins(1), t0);
+        update(&mut app, Event::Tick(t0 + Duration::from_secs(20)));
+        answer_hosts(&mut app, first);
+        assert_eq!(app.refresh_interval(), Duration::from_mins(1));
+    }
+
+    #[test]
+    fn an_answer_late_past_its_time_shows_as_a_stall_until_it_comes() {
+        let t0 = Instant::now();
+        let (mut app, first) = app(Duration::from_secs(5), t0);
+        update(
+            &mut app,
+            Event::Tick(t0 + STALLED_AFTER - Duration::from_secs(1)),
+        );
+        assert_eq!(app.banner(), None);
+        update(
+            &mut app,
+            Event::Tick(t0 + STALLED_AFTER + Duration::from_secs(2)),
+        );
+        let banner = app.banner().expect("a stall banner");
+        assert!(
+            banner.contains("no answer from the database for 12 s (hosts list)"),
+            "{banner}"
+        );
+        answer_hosts(&mut app, first);
+        assert_eq!(app.banner(), None);
     }
 }
