@@ -35,10 +35,14 @@ fn main() -> ExitCode {
             return report(&failure, json);
         }
     };
-    match commands::run(config) {
+    let status = match commands::run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => report(&failure, json),
-    }
+    };
+    // Everything is dropped by now (the terminal restored, the demo's
+    // cluster stopped): a signal that ended the browser ends us too.
+    hostlife::tui::reraise();
+    status
 }
 
 /// A command line clap could not make sense of. `--help` and `--version`

@@ -414,3 +414,46 @@ fn warnings_from_resolution_show_in_the_status_line() {
     tui.send("q");
     assert!(tui.wait_exit().success());
 }
+
+/// SIGTERM, SIGHUP and SIGINT (sent with kill: in raw mode Ctrl-C is a
+/// key) put the terminal back as `q` does: off the alternate screen, mouse
+/// capture off, and the process ends by the signal.
+#[test]
+fn termination_signals_restore_the_terminal() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let db = TestDb::new();
+    world(&db);
+    for signal in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
+        let mut tui = Tui::start_with(&db.conninfo(), &[]);
+        tui.wait_for(HOST);
+        // Mouse capture on, so the test sees it turned off.
+        tui.send("m");
+        let deadline = Instant::now() + DEADLINE;
+        while tui.screen.screen().mouse_protocol_mode() == vt100::MouseProtocolMode::None {
+            assert!(Instant::now() < deadline, "mouse capture never turned on");
+            if let Ok(bytes) = tui.output.recv_timeout(Duration::from_millis(50)) {
+                tui.feed(&bytes);
+            }
+        }
+        assert!(tui.screen.screen().alternate_screen());
+        let pid = tui.child.process_id().unwrap();
+        kill(Pid::from_raw(i32::try_from(pid).unwrap()), signal).unwrap();
+        let status = tui.wait_exit();
+        let screen = tui.screen.screen();
+        assert!(
+            !screen.alternate_screen(),
+            "{signal}: left on the alternate screen"
+        );
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "{signal}: mouse capture left on"
+        );
+        // portable-pty names the signal as strsignal(3) does.
+        assert!(
+            status.signal().is_some(),
+            "{signal}: not ended by the signal: {status:?}"
+        );
+    }
+}

@@ -15,6 +15,9 @@ pub enum Event {
     /// The clock: drives refreshes, "updated N s ago" and the spinner.
     Tick(Instant),
     Db(worker::Event),
+    /// The process was asked to end (SIGTERM, SIGHUP, SIGINT): quit as
+    /// `q` does, so the terminal is put back.
+    Terminate,
 }
 
 /// I/O that `update` wants done; the loop carries it out.

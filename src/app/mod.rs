@@ -822,6 +822,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Db(worker::Event::Connection(c)) => app.connection(c),
         Event::Db(worker::Event::Answer(a)) => app.answer(*a),
         Event::Db(worker::Event::Probed(p)) => app.probed(p),
+        Event::Terminate => vec![Effect::Quit],
     }
 }
 

@@ -1,12 +1,14 @@
 //! The browser's I/O: the terminal, the input thread and the event loop.
 //!
 //! One channel feeds the loop: the input thread sends keys, mouse,
-//! resizes and clock ticks; the database worker sends answers. The loop
+//! resizes and clock ticks; the database worker sends answers; the signal
+//! thread sends termination requests. The loop
 //! applies each event with [`app::update`], carries out the effects, and
 //! draws with [`render::draw`] when the channel is drained. `app` and
 //! `render` stay free of I/O; this is where they meet the terminal.
 
 mod input;
+mod signals;
 mod terminal;
 
 use std::sync::mpsc;
@@ -18,6 +20,7 @@ use crate::app::{self, App, Effect, Event};
 use crate::db::connect::Resolved;
 use crate::db::worker::{self, Worker};
 use crate::render::{self, Theme};
+pub use signals::reraise;
 use terminal::Screen;
 
 /// Run the browser on the resolved database until the operator quits;
@@ -41,6 +44,8 @@ pub fn run(db: Resolved, config: app::Settings, mouse: bool) -> Result<()> {
         spawn: Box::new(spawn_worker),
     };
 
+    // Before the screen is set up, so no signal finds it half done.
+    signals::spawn(tx.clone()).wrap_err("catching termination signals")?;
     let mut screen = Screen::enter(mouse).wrap_err("setting up the terminal")?;
     input::spawn(tx).wrap_err("starting the input thread")?;
 
