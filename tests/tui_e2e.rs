@@ -457,3 +457,46 @@ fn termination_signals_restore_the_terminal() {
         );
     }
 }
+
+/// Across a server restart: while the server is down the banner says so
+/// and why (the socket the CLI would name too); once it is back the
+/// browser reconnects by itself and shows fresh data; and a write that is
+/// the very first thing after a restart (auto-refresh paused, so nothing
+/// else noticed the dead connections) succeeds.
+#[test]
+fn the_browser_rides_out_a_server_restart() {
+    let db = TestDb::on_own_server();
+    let operator = world(&db);
+    let mut tui = Tui::start(&db);
+    tui.wait_for(HOST);
+
+    db.stop_server();
+    let socket = ".s.PGSQL.";
+    tui.wait_until("the banner with its cause", |s| {
+        let words = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        words.contains("database unreachable") && words.contains(socket)
+    });
+
+    db.start_server();
+    // Fresh data: a host that did not exist before the restart.
+    common::alloc(&mut db.connect(), "host", "newhost9", 0, operator);
+    tui.wait_until("reconnected, with the new host", |s| {
+        s.contains("newhost9") && !s.contains("database unreachable")
+    });
+
+    // Pause, restart, and write first.
+    tui.send("p");
+    tui.wait_for("(paused)");
+    db.restart_server();
+    tui.send(":");
+    tui.wait_for(":");
+    tui.send(&format!("wiped {HOST}"));
+    tui.send(ENTER);
+    tui.wait_for("Removes 2 row(s)");
+    tui.send(ENTER);
+    tui.wait_for(&format!("wiped {HOST} as task {operator}: removed 2 rows"));
+    assert_eq!(rows_of(&db, HOST), 1);
+
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+}

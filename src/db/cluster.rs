@@ -63,6 +63,8 @@ pub struct Cluster {
     watchdog: Option<Child>,
     keep: bool,
     port: u16,
+    /// The server's command-line options, to start it again the same way.
+    options: String,
 }
 
 fn find_binary(name: &'static str) -> Result<PathBuf, ClusterError> {
@@ -123,7 +125,7 @@ impl Cluster {
 
     fn start_in_with(dir: &Path, keep: bool, setup: &ServerSetup) -> Result<Cluster, ClusterError> {
         let initdb = find_binary("initdb")?;
-        let pg_ctl = find_binary("pg_ctl")?;
+        find_binary("pg_ctl")?;
         find_binary("postgres")?;
 
         let owner = if Uid::effective().is_root() {
@@ -142,6 +144,7 @@ impl Cluster {
             watchdog: None,
             keep,
             port: setup.port.unwrap_or(PORT),
+            options: String::new(),
         };
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
         if let Some((uid, gid)) = owner {
@@ -183,17 +186,38 @@ impl Cluster {
             cluster.dir.display(),
             cluster.port
         );
-        run(
-            cluster
-                .command(&pg_ctl)
-                .arg("-D")
-                .arg(&data)
-                .arg("-l")
-                .arg(cluster.dir.join("server.log"))
-                .args(["-o", &options, "-w", "-s", "start"]),
-            "pg_ctl start",
-        )?;
+        cluster.options = options;
+        cluster.start_server()?;
         Ok(cluster)
+    }
+
+    /// Start the server (again, after [`Cluster::stop_server`]), and wait
+    /// until it accepts connections.
+    pub fn start_server(&self) -> Result<(), ClusterError> {
+        let pg_ctl = find_binary("pg_ctl")?;
+        run(
+            self.command(&pg_ctl)
+                .arg("-D")
+                .arg(self.data_dir())
+                .arg("-l")
+                .arg(self.dir.join("server.log"))
+                .args(["-o", &self.options, "-w", "-s", "start"]),
+            "pg_ctl start",
+        )
+    }
+
+    /// Stop the server as an administrator's restart does (fast: open
+    /// sessions are ended, their transactions rolled back), and wait until
+    /// it is down. For tests of what a restart does to clients.
+    pub fn stop_server(&self) -> Result<(), ClusterError> {
+        let pg_ctl = find_binary("pg_ctl")?;
+        run(
+            self.command(&pg_ctl)
+                .arg("-D")
+                .arg(self.data_dir())
+                .args(["-m", "fast", "-w", "-s", "stop"]),
+            "pg_ctl stop",
+        )
     }
 
     /// Places `setup`'s files and settings in the new data directory,

@@ -111,6 +111,9 @@ pub struct TestDb {
     read_only: PgConfig,
     /// As the server's administrator.
     admin: PgConfig,
+    /// A server of this database's own, which tests may stop and start;
+    /// `None` on the shared one.
+    own: Option<Cluster>,
 }
 
 impl TestDb {
@@ -148,7 +151,64 @@ impl TestDb {
             read_only: server.config_as(&name, schema::READ_ONLY_ROLE),
             admin: server.admin_config(&name),
             name,
+            own: None,
         })
+    }
+
+    /// A database on a throwaway server of its own, for tests that stop
+    /// and start the server ([`TestDb::stop_server`]) without disturbing
+    /// the tests that share the usual one.
+    pub fn on_own_server() -> TestDb {
+        Self::try_on_own_server().unwrap_or_else(|e| panic!("test database: {e}"))
+    }
+
+    fn try_on_own_server() -> Result<TestDb, String> {
+        let server = Server::Cluster(Cluster::start().map_err(|e| e.to_string())?);
+        let mut admin = server.admin()?;
+        schema::create_roles(&mut admin)
+            .map_err(|e| format!("cannot create the roles osstest and osstest_ro: {e}"))?;
+        let name = "osstest".to_owned();
+        server.create_osstest_database(&mut admin, &name)?;
+        let Server::Cluster(cluster) = server else {
+            unreachable!("made as a cluster just above")
+        };
+        Ok(TestDb {
+            config: cluster.config_as(&name, schema::OWNER_ROLE),
+            read_only: cluster.config_as(&name, schema::READ_ONLY_ROLE),
+            admin: cluster.config(&name),
+            name,
+            own: Some(cluster),
+        })
+    }
+
+    fn own_server(&self) -> &Cluster {
+        let Some(own) = &self.own else {
+            panic!("only a database made by TestDb::on_own_server has a server to stop")
+        };
+        own
+    }
+
+    /// Stop the server (fast: sessions are ended) and wait until it is
+    /// down. Only for a database made by [`TestDb::on_own_server`].
+    pub fn stop_server(&self) {
+        self.own_server()
+            .stop_server()
+            .unwrap_or_else(|e| panic!("stopping the server: {e}"));
+    }
+
+    /// Start the server again after [`TestDb::stop_server`], and wait
+    /// until it accepts connections.
+    pub fn start_server(&self) {
+        self.own_server()
+            .start_server()
+            .unwrap_or_else(|e| panic!("starting the server: {e}"));
+    }
+
+    /// Stop the server and start it again, as an administrator's
+    /// `pg_ctl restart` does.
+    pub fn restart_server(&self) {
+        self.stop_server();
+        self.start_server();
     }
 
     pub fn name(&self) -> &str {
@@ -221,6 +281,10 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        // A server of its own goes with its cluster, whole.
+        if self.own.is_some() {
+            return;
+        }
         if let Ok(server) = server()
             && let Ok(mut admin) = server.admin()
         {

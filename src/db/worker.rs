@@ -593,56 +593,31 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         {
             return Served::Stop;
         }
-        let refusal = self
-            .probe
-            .as_ref()
-            .and_then(|p| p.unusable().map(Failure::Unusable));
-        let refusal = refusal.or_else(|| {
-            let why = request
-                .is_write()
-                .then(|| self.probe.as_ref()?.read_only_reason())?;
-            why.map(Failure::ReadOnly)
-        });
         let mut panicked = None;
-        let failure = match (&mut self.client, &self.down, refusal) {
-            (Some(_), _, Some(refusal)) => Err(refusal),
-            (Some(client), _, None) => {
-                let execute = self.execute;
-                let recorder = &mut self.recorder;
-                lock(&self.running).read = (!request.is_write()).then_some((id, request.slot()));
-                // The client and the recorder are dropped below if this
-                // unwinds, so nothing half-done is used again.
-                let outcome =
-                    panic::catch_unwind(AssertUnwindSafe(|| execute(client, recorder, &request)));
-                let cancelled = {
-                    let mut r = lock(&self.running);
-                    r.read = None;
-                    r.cancelled.take() == Some(id)
-                };
-                match outcome {
-                    Ok(reply) if cancelled && reply.failure().is_some() => {
-                        return Served::PutBack;
-                    }
-                    Ok(reply) => Ok(reply),
-                    Err(payload) => {
-                        let why = panic_message(payload.as_ref());
-                        panicked = Some(why.clone());
-                        Err(Failure::Failed(format!(
-                            "internal error in the database worker: {why}; it starts again on a new connection"
-                        )))
-                    }
-                }
-            }
-            (None, Some((error, at)), _) => Err(Failure::NotConnected {
-                cause: Some(error.clone()),
-                retry_in: Some(at.saturating_duration_since(Instant::now())),
-            }),
-            (None, None, _) => Err(Failure::NotConnected {
-                cause: None,
-                retry_in: None,
-            }),
+        let Some(mut outcome) = self.attempt(id, &request, &mut panicked) else {
+            return Served::PutBack;
         };
-        let reply = failure.unwrap_or_else(|f| Reply::failed(request, f));
+        // A read that failed because the server had closed the connection
+        // since the last request (a restart, an idle timeout, a backend
+        // terminated by an administrator) is asked again on a new one:
+        // reading twice is harmless, and the operator should not have to
+        // press `r` to learn the server is back. Writes are not repeated
+        // here; they checked the connection first (above), and the
+        // recorder redoes only what it knows was not committed.
+        let lost_before = !request.is_write()
+            && panicked.is_none()
+            && outcome.as_ref().map_or(true, |r| r.failure().is_some())
+            && self.client.as_ref().is_some_and(Client::is_closed);
+        if lost_before {
+            if !self.connect() {
+                return Served::Stop;
+            }
+            let Some(again) = self.attempt(id, &request, &mut panicked) else {
+                return Served::PutBack;
+            };
+            outcome = again;
+        }
+        let reply = outcome.unwrap_or_else(|f| Reply::failed(request, f));
         let lost = self.client.as_ref().is_some_and(Client::is_closed);
         let answered = (self.sink)(Event::Answer(Box::new(Answer { id, reply })));
         let going = if let Some(why) = panicked {
@@ -657,6 +632,62 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         } else {
             Served::Stop
         }
+    }
+
+    /// Run `request` once on the current connection (or say why it
+    /// cannot). `None`: a write was cancelled and goes back in the queue.
+    fn attempt(
+        &mut self,
+        id: RequestId,
+        request: &Request,
+        panicked: &mut Option<String>,
+    ) -> Option<Result<Reply, Failure>> {
+        let refusal = self
+            .probe
+            .as_ref()
+            .and_then(|p| p.unusable().map(Failure::Unusable));
+        let refusal = refusal.or_else(|| {
+            let why = request
+                .is_write()
+                .then(|| self.probe.as_ref()?.read_only_reason())?;
+            why.map(Failure::ReadOnly)
+        });
+        Some(match (&mut self.client, &self.down, refusal) {
+            (Some(_), _, Some(refusal)) => Err(refusal),
+            (Some(client), _, None) => {
+                let execute = self.execute;
+                let recorder = &mut self.recorder;
+                lock(&self.running).read = (!request.is_write()).then_some((id, request.slot()));
+                // The client and the recorder are dropped below if this
+                // unwinds, so nothing half-done is used again.
+                let outcome =
+                    panic::catch_unwind(AssertUnwindSafe(|| execute(client, recorder, request)));
+                let cancelled = {
+                    let mut r = lock(&self.running);
+                    r.read = None;
+                    r.cancelled.take() == Some(id)
+                };
+                match outcome {
+                    Ok(reply) if cancelled && reply.failure().is_some() => return None,
+                    Ok(reply) => Ok(reply),
+                    Err(payload) => {
+                        let why = panic_message(payload.as_ref());
+                        *panicked = Some(why.clone());
+                        Err(Failure::Failed(format!(
+                            "internal error in the database worker: {why}; it starts again on a new connection"
+                        )))
+                    }
+                }
+            }
+            (None, Some((error, at)), _) => Err(Failure::NotConnected {
+                cause: Some(error.clone()),
+                retry_in: Some(at.saturating_duration_since(Instant::now())),
+            }),
+            (None, None, _) => Err(Failure::NotConnected {
+                cause: None,
+                retry_in: None,
+            }),
+        })
     }
 }
 
