@@ -21,8 +21,12 @@ use crate::seed::seed;
 /// exit 2 here, not an SQL error later. With `write`, a role that may
 /// not write is refused (exit 1) before anything is attempted.
 fn connect(db: Db<'_>, write: bool) -> Result<postgres::Client, CommandError> {
-    let mut client = connect::connect(&resolve(db.db, db.read_only)?)
-        .map_err(|e| CommandError::Connect(e.to_string()))?;
+    let mut resolved = resolve(db.db, db.read_only)?;
+    if write {
+        resolved = resolved.for_writes();
+    }
+    let mut client =
+        connect::connect(&resolved).map_err(|e| CommandError::Connect(e.to_string()))?;
     check(&probe::probe(&mut client)?, write)?;
     Ok(client)
 }
@@ -56,7 +60,7 @@ fn check(probe: &probe::Probe, write: bool) -> Result<(), CommandError> {
 
 /// A recorder on its own pipelined connection, probed for writing.
 fn connect_recorder(db: Db<'_>) -> Result<Recorder, CommandError> {
-    let resolved = resolve(db.db, db.read_only)?;
+    let resolved = resolve(db.db, db.read_only)?.for_writes();
     let conn =
         connect::connect_pipelined(&resolved).map_err(|e| CommandError::Connect(e.to_string()))?;
     let recorder = Recorder::new(conn)?.reconnecting_with(resolved.connector);

@@ -569,3 +569,48 @@ fn each_exit_status_with_its_json_object() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("Usage"));
 }
+
+/// Writing commands given `target_session_attrs=read-only` over a standby
+/// and its primary write to the primary (reads may come from the standby;
+/// a write there could only fail).
+#[test]
+fn writes_find_the_primary_when_reads_aim_at_a_standby() {
+    let db = TestDb::on_own_server();
+    let mut c = spec_world(&db);
+    c.batch_execute(
+        "INSERT INTO tasks (taskid, type, refkey, live, username)
+              VALUES (60, 'static', 'ian@lab', true, 'ian');
+         INSERT INTO resources VALUES ('host', 'pinot0', 0, 60, '');",
+    )
+    .unwrap();
+    let standby = db.start_standby();
+    let tokio_postgres::config::Host::Unix(primary) = &db.config().get_hosts()[0] else {
+        panic!("the test server listens on a socket")
+    };
+    let port = db.config().get_ports()[0];
+    let conninfo = format!(
+        "host={},{} port={},{port} user=osstest dbname=osstest target_session_attrs=read-only",
+        standby.dir().display(),
+        primary.display(),
+        standby.port()
+    );
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hostlife"))
+            .args(args)
+            .env("HOSTLIFE_DB", &conninfo)
+            .env_remove("OSSTEST_FLIGHT")
+            .env_remove("OSSTEST_JOB")
+            .env_remove("OSSTEST_TASK")
+            .output()
+            .unwrap()
+    };
+    let o = run(&["record", "select", "pinot0", "--taskid", "60"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(common::count_rows(&mut c), 1);
+    let o = run(&["record", "wiped", "pinot0", "--taskid", "60"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Reads still work, from the standby.
+    let o = run(&["hosts"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("pinot0"), "{}", stdout(&o));
+}

@@ -38,7 +38,10 @@ fn operator() -> TaskRef {
 /// The spec's world (host h1, shared), three recorded uses of h1, and a
 /// plain host h2 held by the operator with one use by task 7 on it.
 fn seeded() -> TestDb {
-    let db = TestDb::new();
+    seed(TestDb::new())
+}
+
+fn seed(db: TestDb) -> TestDb {
     let mut c = db.connect();
     let text = std::fs::read_to_string("tests/data/vectors/spec-s7.json").expect("fixture");
     let scenario: serde_json::Value = serde_json::from_str(&text).expect("json");
@@ -605,4 +608,87 @@ fn the_first_wipe_after_the_server_dropped_the_connection_goes_through() {
     );
     let a = next_answer(&rx);
     assert!(a.reply.failure().is_none(), "{:?}", a.reply);
+}
+
+/// With `target_session_attrs=read-only` over a standby and its primary,
+/// reads come from the standby and writes (a wipe, its preview, a
+/// recorded use) go to the primary; the standby then shows them.
+#[test]
+fn reads_come_from_a_standby_and_writes_go_to_the_primary() {
+    use hostlife::lifecycle::call::WipeCall;
+    const SESSIONS: &str = "SELECT count(*) FROM pg_stat_activity \
+         WHERE application_name = 'hostlife' AND pid <> pg_backend_pid()";
+    let db = seed(TestDb::on_own_server());
+    let standby = db.start_standby();
+    let socket_of = |config: &hostlife::db::PgConfig| match &config.get_hosts()[0] {
+        tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        tokio_postgres::config::Host::Tcp(h) => h.clone(),
+    };
+    let primary_socket = socket_of(db.config());
+    let port = db.config().get_ports()[0];
+    // The standby first: a plain `any` would read and write there.
+    let conninfo = format!(
+        "host={},{primary_socket} port={},{port} user=osstest dbname=osstest \
+         target_session_attrs=read-only",
+        standby.dir().display(),
+        standby.port()
+    );
+    let resolved = hostlife::db::connect::resolve(Some(&conninfo), &|_| None, None).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let worker = Worker::spawn_resolved(resolved, move |e| tx.send(Event::Db(e)).is_ok()).unwrap();
+
+    // The reads' session is on the standby.
+    worker.send(1, Request::Hosts);
+    assert!(next_answer(&rx).reply.failure().is_none());
+    let sessions = |mut c: postgres::Client| -> i64 { c.query_one(SESSIONS, &[]).unwrap().get(0) };
+    assert!(
+        sessions(standby.connect("osstest").unwrap()) > 0,
+        "the reads are not on the standby"
+    );
+    assert_eq!(sessions(db.admin()), 0, "the reads are on the primary");
+
+    let wipe = WipeCall {
+        host: "h2".into(),
+        task: operator(),
+        job: None,
+    };
+    worker.send(2, Request::PlanWipe(wipe.clone()));
+    let a = next_answer(&rx);
+    assert!(a.reply.failure().is_none(), "{:?}", a.reply);
+    worker.send(3, Request::Wipe(wipe));
+    let a = next_answer(&rx);
+    assert!(a.reply.failure().is_none(), "{:?}", a.reply);
+    assert_eq!(rows_of(&db, "h2"), 1, "the wipe did not reach the primary");
+
+    let call = common::use_call(100, ("h1", "host", "build-b", 3, Mode::Final, 8));
+    worker.send(4, Request::Record(call));
+    let a = next_answer(&rx);
+    assert!(a.reply.failure().is_none(), "{:?}", a.reply);
+    assert_eq!(
+        rows_of(&db, "h1"),
+        4,
+        "the record did not reach the primary"
+    );
+
+    // And the reads, on the standby, see both once replayed.
+    let deadline = Instant::now() + WAIT;
+    let mut id = 10;
+    loop {
+        id += 1;
+        worker.send(id, Request::Show { host: "h1".into() });
+        let a = next_answer(&rx);
+        let Reply::Host {
+            result: Ok(detail), ..
+        } = &a.reply
+        else {
+            panic!("{:?}", a.reply)
+        };
+        if detail.rows.len() == 4 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the standby never showed the write"
+        );
+    }
 }

@@ -220,6 +220,68 @@ impl Cluster {
         )
     }
 
+    /// A streaming-replication standby of this cluster, in a new
+    /// temporary directory: a base backup (`pg_basebackup -R`, so it
+    /// follows this server), started hot (read-only queries allowed).
+    /// For tests of reading from a standby while writing to the primary.
+    pub fn start_standby(&self) -> Result<Cluster, ClusterError> {
+        static SERIAL: AtomicU32 = AtomicU32::new(0);
+        let basebackup = find_binary("pg_basebackup")?;
+        let dir = std::env::temp_dir().join(format!(
+            "hostlife-pg-standby-{}-{}",
+            std::process::id(),
+            SERIAL.fetch_add(1, Ordering::Relaxed)
+        ));
+        fs::create_dir(&dir)?;
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
+        if let Some((uid, gid)) = self.owner {
+            std::os::unix::fs::chown(&dir, Some(uid.as_raw()), Some(gid.as_raw()))?;
+        }
+        let mut standby = Cluster {
+            dir,
+            owner: self.owner,
+            watchdog: None,
+            keep: false,
+            port: self.port,
+            options: String::new(),
+        };
+        // The same server settings, on the standby's own socket directory
+        // (the port may be the same: sockets are per directory).
+        let primary_socket = format!("-k {} ", self.dir.display());
+        standby.options = format!(
+            "-k {} {}",
+            standby.dir.display(),
+            self.options
+                .strip_prefix(&primary_socket)
+                .unwrap_or(&self.options)
+        );
+        standby.watchdog = Some(standby.spawn_watchdog()?);
+        run(
+            standby
+                .command(&basebackup)
+                .arg("-D")
+                .arg(standby.data_dir())
+                .arg("-h")
+                .arg(&self.dir)
+                .arg("-p")
+                .arg(self.port.to_string())
+                // A fast checkpoint: the default spreads it over minutes.
+                .args([
+                    "-U",
+                    SUPERUSER,
+                    "-R",
+                    "-X",
+                    "stream",
+                    "-c",
+                    "fast",
+                    "--no-sync",
+                ]),
+            "pg_basebackup",
+        )?;
+        standby.start_server()?;
+        Ok(standby)
+    }
+
     /// Places `setup`'s files and settings in the new data directory,
     /// owned by the server's user.
     fn apply(&self, setup: &ServerSetup) -> Result<(), ClusterError> {

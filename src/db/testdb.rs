@@ -204,6 +204,14 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("starting the server: {e}"));
     }
 
+    /// A hot standby of this database's own server, following it by
+    /// streaming replication. Only for [`TestDb::on_own_server`].
+    pub fn start_standby(&self) -> Cluster {
+        self.own_server()
+            .start_standby()
+            .unwrap_or_else(|e| panic!("starting a standby: {e}"))
+    }
+
     /// Stop the server and start it again, as an administrator's
     /// `pg_ctl restart` does.
     pub fn restart_server(&self) {

@@ -434,7 +434,7 @@ pub fn coalesce(batch: Vec<(RequestId, Request)>) -> Vec<(RequestId, Request)> {
 }
 
 /// How the worker carries out a request on its connection.
-type Execute = fn(&mut Client, &mut LazyRecorder, &Request) -> Reply;
+type Execute = fn(&mut Client, &mut Writes, &Request) -> Reply;
 
 struct Runner<S> {
     config: Connector,
@@ -446,7 +446,7 @@ struct Runner<S> {
     client: Option<Client>,
     /// What the current connection found.
     probe: Option<Probe>,
-    recorder: LazyRecorder,
+    writes: Writes,
     /// Why the last connection attempt failed, and when to try again.
     down: Option<(String, Instant)>,
     backoff: Duration,
@@ -472,10 +472,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             execute,
             client: None,
             probe: None,
-            recorder: LazyRecorder {
-                config: config.clone(),
-                recorder: None,
-            },
+            writes: Writes::new(&config),
             config,
             resolved: None,
             down: None,
@@ -566,7 +563,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
     fn went_down(&mut self, error: String) -> bool {
         self.client = None;
         self.probe = None;
-        self.recorder.recorder = None;
+        self.writes.reset();
         let retry_in = self.backoff;
         self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
         self.down = Some((error.clone(), Instant::now() + retry_in));
@@ -656,12 +653,12 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             (Some(_), _, Some(refusal)) => Err(refusal),
             (Some(client), _, None) => {
                 let execute = self.execute;
-                let recorder = &mut self.recorder;
+                let writes = &mut self.writes;
                 lock(&self.running).read = (!request.is_write()).then_some((id, request.slot()));
                 // The client and the recorder are dropped below if this
                 // unwinds, so nothing half-done is used again.
                 let outcome =
-                    panic::catch_unwind(AssertUnwindSafe(|| execute(client, recorder, request)));
+                    panic::catch_unwind(AssertUnwindSafe(|| execute(client, writes, request)));
                 let cancelled = {
                     let mut r = lock(&self.running);
                     r.read = None;
@@ -703,15 +700,70 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// The recorder, on a connection of its own: made by the first record
-/// request (most sessions never record), and dropped when a call fails
-/// other than by refusing, so that the next one reconnects.
-struct LazyRecorder {
+/// The connections writes go on, each made by the first request that
+/// needs it (most sessions never write): the recorder's own, and, when
+/// reads come from a standby, one to the primary for wipes and their
+/// previews. A recorder is dropped when a call fails other than by
+/// refusing, so that the next one reconnects.
+struct Writes {
+    /// For the recorder: aimed at a server that accepts writes when the
+    /// reads are not.
     config: Connector,
     recorder: Option<Recorder>,
+    /// `Some` when reads go to a standby (`target_session_attrs=read-only`):
+    /// wipes then need a connection of their own to the primary.
+    primary: Option<Primary>,
 }
 
-impl LazyRecorder {
+struct Primary {
+    config: Connector,
+    client: Option<Client>,
+}
+
+impl Writes {
+    fn new(reads: &Connector) -> Self {
+        let writes = reads.for_writes();
+        Writes {
+            config: writes.clone().unwrap_or_else(|| reads.clone()),
+            recorder: None,
+            primary: writes.map(|config| Primary {
+                config,
+                client: None,
+            }),
+        }
+    }
+
+    /// Forget every connection: the next write connects anew.
+    fn reset(&mut self) {
+        self.recorder = None;
+        if let Some(p) = &mut self.primary {
+            p.client = None;
+        }
+    }
+
+    /// The connection a wipe (or its preview) runs on: the reads' own,
+    /// unless they come from a standby; then the primary's, checked
+    /// alive first (as the reads' is before a write) and made anew if not.
+    fn client<'a>(&'a mut self, reads: &'a mut Client) -> Result<&'a mut Client> {
+        let Some(primary) = &mut self.primary else {
+            return Ok(reads);
+        };
+        if primary
+            .client
+            .as_mut()
+            .is_some_and(|c| c.is_valid(LIVENESS_TIMEOUT).is_err())
+        {
+            primary.client = None;
+        }
+        let client = match primary.client.take() {
+            Some(c) => c,
+            None => primary.config.blocking().map_err(|e| {
+                Error::Other(format!("connecting to a server that accepts writes: {e}"))
+            })?,
+        };
+        Ok(primary.client.insert(client))
+    }
+
     fn record(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
         // A connection the server has closed since (a restart, an idle
         // timeout) is replaced before the call rather than failing it.
@@ -736,7 +788,7 @@ impl LazyRecorder {
     }
 }
 
-fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) -> Reply {
+fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply {
     fn out<T>(r: Result<T>) -> Outcome<T> {
         r.map_err(Failure::from)
     }
@@ -782,15 +834,19 @@ fn execute(client: &mut Client, recorder: &mut LazyRecorder, request: &Request) 
         },
         Request::PlanWipe(call) => Reply::WipePlan {
             call: call.clone(),
-            result: out(wipe::preview_manual(client, call)),
+            result: out(writes
+                .client(client)
+                .and_then(|c| wipe::preview_manual(c, call))),
         },
         Request::Wipe(call) => Reply::Wiped {
             call: call.clone(),
-            result: out(wipe::wipe_manual(client, call)),
+            result: out(writes
+                .client(client)
+                .and_then(|c| wipe::wipe_manual(c, call))),
         },
         Request::Record(call) => Reply::Recorded {
             call: call.clone(),
-            result: out(recorder.record(call)),
+            result: out(writes.record(call)),
         },
     }
 }
@@ -810,15 +866,11 @@ mod tests {
 
     /// [`execute`], but a request to show host `boom` panics, as a bug
     /// in reading an answer would.
-    fn execute_or_panic(
-        client: &mut Client,
-        recorder: &mut LazyRecorder,
-        request: &Request,
-    ) -> Reply {
+    fn execute_or_panic(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply {
         if matches!(request, Request::Show { host } if host == "boom") {
             panic!("a bug in reading boom");
         }
-        execute(client, recorder, request)
+        execute(client, writes, request)
     }
 
     /// A panic in a request is answered, the connection is replaced, and

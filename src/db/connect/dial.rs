@@ -147,6 +147,25 @@ impl Connector {
         self
     }
 
+    /// Where writes should go, when that is not where reads go: with
+    /// `target_session_attrs=read-only` (reads from a standby), the same
+    /// hosts asked for one that accepts writes, so the primary takes the
+    /// writes whichever host the reads found. `None` when reads and writes
+    /// may share a connection.
+    pub fn for_writes(&self) -> Option<Connector> {
+        use tokio_postgres::config::TargetSessionAttrs;
+        match self.base.get_target_session_attrs() {
+            TargetSessionAttrs::ReadOnly => {
+                let mut writes = self.clone();
+                writes
+                    .base
+                    .target_session_attrs(TargetSessionAttrs::ReadWrite);
+                Some(writes)
+            }
+            _ => None,
+        }
+    }
+
     /// A blocking client.
     pub fn blocking(&self) -> Result<postgres::Client, DialError> {
         self.dial(blocking_once)

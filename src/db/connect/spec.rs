@@ -213,6 +213,17 @@ impl Resolved {
             .with_session_setting("default_transaction_read_only", "on");
         self
     }
+
+    /// The same, for a command that writes: when the settings aim reads
+    /// at a standby (`target_session_attrs=read-only`), the same hosts
+    /// asked for one that accepts writes (see [`Connector::for_writes`]).
+    #[must_use]
+    pub fn for_writes(mut self) -> Self {
+        if let Some(writes) = self.connector.for_writes() {
+            self.connector = writes;
+        }
+        self
+    }
 }
 
 impl fmt::Display for Resolved {
