@@ -34,6 +34,8 @@
 
 pub mod app;
 pub mod db;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lifecycle;
 pub mod render;
 pub mod sim;

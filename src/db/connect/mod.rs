@@ -43,6 +43,8 @@ use super::pipelined::Pipelined;
 mod conninfo;
 mod dial;
 mod failure;
+#[doc(hidden)]
+pub mod fuzzing;
 mod keys;
 mod osstest;
 mod pgpass;
