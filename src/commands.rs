@@ -6,6 +6,7 @@ use hostlife::db::wipe;
 use hostlife::db::{Error, connect, probe, schema, upgrade};
 use hostlife::lifecycle;
 use hostlife::lifecycle::call::RecordOutcome;
+use hostlife::lifecycle::escape;
 use serde::Serialize;
 use serde_json::json;
 
@@ -158,7 +159,7 @@ fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), CommandError>
         RecordOutcome::Unchanged {
             runvar_name,
             runvar,
-        } => println!("unchanged: {runvar_name} = {runvar}"),
+        } => println!("unchanged: {runvar_name} = {}", escape(runvar)),
         RecordOutcome::OutOfJob { lcseq, taskid } => {
             println!("recorded out-of-job use by task {taskid} (lcseq {lcseq})");
         }
@@ -166,7 +167,7 @@ fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), CommandError>
             runvar_name,
             runvar,
             ..
-        } => println!("{runvar_name} = {runvar}"),
+        } => println!("{runvar_name} = {}", escape(runvar)),
     }
     Ok(())
 }
@@ -194,7 +195,9 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             }
             println!(
                 "wiped {}: removed {} rows, kept {}",
-                call.host, outcome.deleted, outcome.kept
+                escape(&call.host),
+                outcome.deleted,
+                outcome.kept
             );
             Ok(())
         }
@@ -222,7 +225,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 return if json {
                     print_json(&r)
                 } else {
-                    print!("{}", output::looked_up(&r));
+                    print!("{}", output::terminal_safe(&output::looked_up(&r)));
                     Ok(())
                 };
             }
@@ -237,7 +240,10 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                     "incomplete": decoded.sigil.is_some(),
                 }));
             }
-            print!("{}", output::decoded(&entries, decoded.sigil.is_some()));
+            print!(
+                "{}",
+                output::terminal_safe(&output::decoded(&entries, decoded.sigil.is_some()))
+            );
             Ok(())
         }
         Command::Hosts { json } => {
@@ -245,16 +251,16 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             if json {
                 return print_json(&hosts);
             }
-            print!("{}", output::hosts(&hosts));
+            print!("{}", output::terminal_safe(&output::hosts(&hosts)));
             Ok(())
         }
         Command::Show { host, json } => {
-            hostlife::lifecycle::call::check_host_name(&host).map_err(Error::from)?;
+            hostlife::lifecycle::call::check_lookup_name(&host).map_err(Error::from)?;
             let detail = read(&mut connect(db, false)?, |tx| read::show(tx, &host))?;
             if json {
                 return print_json(&detail);
             }
-            print!("{}", output::show(&detail));
+            print!("{}", output::terminal_safe(&output::show(&detail)));
             Ok(())
         }
         Command::History {
@@ -263,14 +269,17 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             before,
             json,
         } => {
-            hostlife::lifecycle::call::check_host_name(&host).map_err(Error::from)?;
+            hostlife::lifecycle::call::check_lookup_name(&host).map_err(Error::from)?;
             let (entries, more) = read(&mut connect(db, false)?, |tx| {
                 read::history_page(tx, &host, limit, before)
             })?;
             if json {
                 return print_json(&entries);
             }
-            print!("{}", output::history(&host, &entries));
+            print!(
+                "{}",
+                output::terminal_safe(&output::history(&host, &entries))
+            );
             // Pages hold whole flights: the next starts before the last.
             if more && let Some(last) = entries.last() {
                 println!(

@@ -67,7 +67,10 @@ pub fn run(args: &DemoArgs, tui: &TuiArgs) -> Result<(), CommandError> {
         let mut client = hostlife::db::connect_blocking(&db)
             .map_err(|e| setup_failed("cannot connect to the demo database")(e.into()))?;
         let hosts = hostlife::db::read::hosts(&mut client)?;
-        print!("{}", crate::output::hosts(&hosts));
+        print!(
+            "{}",
+            crate::output::terminal_safe(&crate::output::hosts(&hosts))
+        );
     }
     if let Some(dir) = &args.keep {
         println!(

@@ -99,7 +99,15 @@ fn build_runvar(data: &[u8]) -> Runvar<'static> {
                 colon: next() % 2 == 0,
             },
         };
-        continuable = matches!(token, Token::Full(_) | Token::Step { .. });
+        // A bare step continues the last token that is not passed over
+        // (own entries without an ident, bare steps and `?n` are), and
+        // only if that token is a full entry.
+        match &token {
+            Token::Full(e) if e.flight.is_none() && e.job.is_none() && e.ident.is_none() => {}
+            Token::Step { .. } | Token::Task { colon: false, .. } => {}
+            Token::Full(_) => continuable = true,
+            Token::Elided { .. } | Token::Task { colon: true, .. } => continuable = false,
+        }
         tokens.push(token);
     }
     let sigil = match data.first().map(|b| b % 3) {

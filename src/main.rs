@@ -69,6 +69,11 @@ fn report(failure: &command_error::CommandError, json: bool) -> ExitCode {
     if json {
         println!("{}", failure.to_json());
     }
-    eprintln!("hostlife: {}", failure.message());
+    // A message may quote the database (a host name, a server's error):
+    // escaped like every other text output.
+    eprint!(
+        "{}",
+        output::terminal_safe(&format!("hostlife: {}\n", failure.message()))
+    );
     failure.exit_code()
 }

@@ -2,14 +2,35 @@
 
 use std::fmt::Write as _;
 
+use unicode_width::UnicodeWidthStr as _;
+
 use hostlife::lifecycle::display;
 use hostlife::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, StepInfo,
 };
-use hostlife::lifecycle::{JobRelation, Resolved, ResolvedKind, job_view};
+use hostlife::lifecycle::{JobRelation, Resolved, ResolvedKind, escape, escape_owned, job_view};
 use hostlife::timefmt::utc_minutes;
 
-/// A plain text table with left-aligned columns.
+/// Text for the terminal, line by line: whatever came from the database
+/// shows its control characters escaped (see [`escape`]), so no string
+/// in the database can send the terminal a control sequence. Each
+/// renderer below escapes the values it places itself, so that a newline
+/// in one cannot split a line either; this is the net under them all.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, end) = line
+            .strip_suffix('\n')
+            .map_or((line, ""), |body| (body, "\n"));
+        out.push_str(&escape(body));
+        out.push_str(end);
+    }
+    out
+}
+
+/// A plain text table with left-aligned columns, aligned by the width
+/// the terminal gives each character (a CJK character takes two
+/// columns), with every cell escaped.
 pub struct Table {
     header: Vec<&'static str>,
     rows: Vec<Vec<String>>,
@@ -24,14 +45,15 @@ impl Table {
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows
+            .push(cells.into_iter().map(escape_owned).collect());
     }
 
     pub fn render(&self) -> String {
-        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
+                *w = (*w).max(cell.width());
             }
         }
         let mut out = String::new();
@@ -41,7 +63,9 @@ impl Table {
                 if i > 0 {
                     l.push_str("  ");
                 }
-                let _ = write!(l, "{cell:<w$}");
+                // `{:<w$}` pads by chars, not by columns.
+                l.push_str(cell);
+                l.extend(std::iter::repeat_n(' ', w.saturating_sub(cell.width())));
             }
             out.push_str(l.trim_end());
             out.push('\n');
@@ -181,14 +205,14 @@ pub fn show(d: &HostDetail) -> String {
     };
     let mut about = String::new();
     if !d.flags.is_empty() {
-        let _ = writeln!(about, "flags: {}", d.flags.join(" "));
+        let _ = writeln!(about, "flags: {}", escape(&d.flags.join(" ")));
     }
     for p in &d.properties {
-        let _ = writeln!(about, "{}: {}", p.name, p.val);
+        let _ = writeln!(about, "{}: {}", escape(&p.name), escape(&p.val));
     }
     format!(
         "{}{kind}: {} rows since the last wipe\n{about}{}final listing now: {}\n",
-        d.host,
+        escape(&d.host),
         d.rows.len(),
         t.render(),
         if d.listing.is_empty() {
@@ -369,29 +393,32 @@ pub fn looked_up(r: &JobRunvar) -> String {
     format!(
         "{}.{} {} = {}\n{}\n{}",
         r.flight,
-        r.job,
-        r.name,
-        r.runvar,
+        escape(&r.job),
+        escape(&r.name),
+        escape(&r.runvar),
         t.render(),
         job_view_text(&plain, r.incomplete)
     )
 }
 
 pub fn history(host: &str, entries: &[HistoryEntry]) -> String {
-    let mut out = format!("{host}: {} jobs named this host\n", entries.len());
+    let mut out = format!("{}: {} jobs named this host\n", escape(host), entries.len());
     for e in entries {
         let _ = writeln!(
             out,
             "\n{}.{} as {} ({}; flight {}, {}) {}",
             e.flight,
-            e.job,
-            e.ident,
-            e.job_status,
-            opt(e.blessing.as_ref()),
+            escape(&e.job),
+            escape(&e.ident),
+            escape(&e.job_status),
+            escape(&opt(e.blessing.as_ref())),
             when(e.started),
             e.runvar
                 .as_deref()
-                .map_or("no lifecycle recorded".to_owned(), |v| format!("= {v}"))
+                .map_or("no lifecycle recorded".to_owned(), |v| format!(
+                    "= {}",
+                    escape(v)
+                ))
         );
         match &e.decoded {
             Some(Decoded::Entries {

@@ -11,8 +11,10 @@ mod tui;
 
 use crossterm::event::KeyCode;
 use hostlife::app::{App, Effect, Event, update};
-use hostlife::db::worker::{self, Connection, Request};
+use hostlife::db::worker::{self, Connection, Reply, Request};
+use hostlife::lifecycle::report::HostSummary;
 use hostlife::lifecycle::{Failure, Refusal, TaskLabel};
+use std::time::Duration;
 use tui::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -205,4 +207,36 @@ fn freshness_filter() {
         filter_freshness("x updated 12 s ago y updated 3 s ago"),
         "x updated [N] s ago y updated [N] s ago"
     );
+}
+
+/// Names from the database that would act on the terminal or pass for
+/// other names show escaped; a CJK name keeps the columns aligned.
+#[test]
+fn hosts_hostile_names() {
+    let (mut app, t0) = loaded_app(false);
+    let hostile = |host: &str, job: &str| HostSummary {
+        host: host.into(),
+        last_job: Some(job.into()),
+        ..tui::hosts()[0].clone()
+    };
+    let list = vec![
+        hostile("evil\u{1b}]0;pwned\u{7}host", "101.build-\u{1b}[31mred"),
+        hostile("host\u{200b}1", "101.test-amd64-xl"),
+        hostile("abc\u{202e}fed", "101.test-amd64-xl"),
+        hostile("split\nrow", "101.test\tjob"),
+        hostile("日本ホスト1", "101.test-amd64-xl"),
+    ];
+    let effects = press(&mut app, [ch('r')]);
+    for e in effects {
+        if let Effect::Request(id, request) = e {
+            let reply = match request {
+                Request::Hosts => Reply::Hosts(Ok(list.clone())),
+                other => reply(&other),
+            };
+            update(&mut app, answer(id, reply));
+        }
+    }
+    update(&mut app, Event::Tick(t0 + Duration::from_secs(4)));
+    update(&mut app, Event::Resize(160, 24));
+    insta::assert_snapshot!("hosts_hostile_name_160x24", screen(&app, 160, 24));
 }

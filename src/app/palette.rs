@@ -10,7 +10,7 @@ use super::fuzzy;
 use super::keymap::{self, Scope};
 use super::runvars::RunvarSource;
 use crate::lifecycle::Refusal;
-use crate::lifecycle::call::{JobRef, StepRef, check_host_name};
+use crate::lifecycle::call::{JobRef, StepRef, check_host_name, check_new_host_name};
 use crate::lifecycle::{self, DEFAULT_IDENT, Mode, is_valid_name};
 
 /// The palette's verbs.
@@ -181,7 +181,7 @@ fn parse_record(mode: Mode, args: &[&str]) -> Result<Command, String> {
     let Some((host, mut rest)) = args.split_first() else {
         return Err(format!("{name}: which host?"));
     };
-    check_host_name(host).map_err(|e| e.to_string())?;
+    check_new_host_name(host).map_err(|e| e.to_string())?;
     let (mut ident, mut flight, mut job, mut step) = (None, None, None, None);
     while let Some((opt, tail)) = rest.split_first() {
         let Some((value, tail)) = tail.split_first() else {

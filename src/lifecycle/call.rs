@@ -105,14 +105,37 @@ pub enum RecordOutcome {
     },
 }
 
-/// Whether a host name is acceptable: non-empty, no whitespace, no
-/// control characters.
-pub fn check_host_name(host: &str) -> Result<(), Refusal> {
-    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Err(Refusal::BadHostName(host.to_owned()))
-    } else {
-        Ok(())
+/// Whether a host name may be looked up: non-empty and no longer than a
+/// DNS name. A read is a parameter to a query, so any name the database
+/// holds can be asked for, however odd; it shows escaped.
+pub fn check_lookup_name(host: &str) -> Result<(), Refusal> {
+    if host.is_empty() {
+        return Err(Refusal::BadHostName(host.to_owned()));
     }
+    super::limits::check("host", host, super::limits::HOST_NAME)
+}
+
+/// Whether a host name may be wiped: as for a lookup, with no whitespace
+/// and no control characters.
+pub fn check_host_name(host: &str) -> Result<(), Refusal> {
+    check_lookup_name(host)?;
+    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Refusal::BadHostName(host.to_owned()));
+    }
+    Ok(())
+}
+
+/// Whether a host name may be recorded: as for a wipe, and it holds no
+/// character that cannot be seen (a bidirectional control, a zero-width
+/// space), since two hosts whose names look the same would be blamed for
+/// each other. A host already in the database with such a name can still
+/// be looked up, and shows escaped.
+pub fn check_new_host_name(host: &str) -> Result<(), Refusal> {
+    check_host_name(host)?;
+    if host.chars().any(super::is_invisible) {
+        return Err(Refusal::HostNameInvisible(host.to_owned()));
+    }
+    Ok(())
 }
 
 /// A flight's blessing permits lifecycle writes while it is running (or a

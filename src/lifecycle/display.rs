@@ -3,13 +3,13 @@
 //! listing means. One wording each, so `hostlife show` and the host view
 //! never disagree.
 
-use super::{Resolved, ResolvedKind, Task, TaskLabel};
+use super::{Resolved, ResolvedKind, Task, TaskLabel, escape};
 
 /// A row's task as a table cell: `taskid type refkey`, or `taskid
 /// (deleted)` when the task row is gone.
 pub fn task_cell(taskid: i32, task: Option<&Task>) -> String {
     match task {
-        Some(t) => format!("{} {} {}", t.taskid, t.kind, t.refkey),
+        Some(t) => format!("{} {} {}", t.taskid, escape(&t.kind), escape(&t.refkey)),
         None => format!("{taskid} (deleted)"),
     }
 }
@@ -18,7 +18,7 @@ pub fn task_cell(taskid: i32, task: Option<&Task>) -> String {
 /// [`task_cell`].
 pub fn label_cell(l: &TaskLabel) -> String {
     match (&l.kind, &l.refkey) {
-        (Some(kind), Some(refkey)) => format!("{} {kind} {refkey}", l.taskid),
+        (Some(kind), Some(refkey)) => format!("{} {} {}", l.taskid, escape(kind), escape(refkey)),
         _ => format!("{} (deleted)", l.taskid),
     }
 }

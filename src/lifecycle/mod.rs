@@ -10,7 +10,9 @@
 pub mod call;
 pub mod decide;
 pub mod display;
+mod escape;
 mod failure;
+pub mod limits;
 mod listing;
 mod refusal;
 pub mod report;
@@ -20,6 +22,7 @@ mod text;
 mod view;
 pub mod wipe;
 
+pub use escape::{escape, escape_owned, is_invisible};
 pub use failure::Failure;
 pub use listing::{Listing, ListingContext, ListingFlags, later_notprep, listing};
 pub use refusal::{Refusal, TaskLabel};

@@ -49,6 +49,16 @@ pub enum Refusal {
         "invalid host name {0:?}: it must be non-empty, without whitespace or control characters"
     )]
     BadHostName(String),
+    #[error(
+        "invalid host name {0:?}: it holds a bidirectional control or a zero-width character, so it could pass for another name"
+    )]
+    HostNameInvisible(String),
+    #[error("{field} is {length} bytes long; the limit is {limit} bytes")]
+    TooLong {
+        field: &'static str,
+        limit: usize,
+        length: usize,
+    },
     #[error("invalid ident {0:?}: use letters, digits, `-`, `_` and `.`")]
     BadIdent(String),
     #[error("invalid job name {0:?}: use letters, digits, `-`, `_` and `.`")]

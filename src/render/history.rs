@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget};
 use super::text::opt_utc;
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::history::HistoryView;
+use crate::lifecycle::escape;
 use crate::lifecycle::report::{Decoded, HistoryEntry};
 
 pub struct HistoryWidget<'a> {
@@ -50,7 +51,8 @@ impl Widget for HistoryWidget<'_> {
             let older = match (v.more, l.last()) {
                 (true, Some(last)) => format!(
                     "· older flights too: hostlife history {} --before {} ",
-                    v.host, last.flight
+                    escape(&v.host),
+                    last.flight
                 ),
                 _ => String::new(),
             };
@@ -58,7 +60,7 @@ impl Widget for HistoryWidget<'_> {
         });
         let block = block(
             Line::from(vec![
-                Span::styled(format!(" History of {} ", v.host), t.title()),
+                Span::styled(format!(" History of {} ", escape(&v.host)), t.title()),
                 Span::raw(count),
             ]),
             true,
@@ -101,13 +103,13 @@ impl Widget for HistoryWidget<'_> {
                 };
                 Row::new(vec![
                     Cell::from(e.flight.to_string()),
-                    Cell::from(e.job.clone()),
-                    Cell::from(e.ident.clone()),
-                    Cell::from(e.blessing.clone().unwrap_or_default()),
+                    Cell::from(escape(&e.job).into_owned()),
+                    Cell::from(escape(&e.ident).into_owned()),
+                    Cell::from(escape(e.blessing.as_deref().unwrap_or_default()).into_owned()),
                     Cell::from(opt_utc(e.started)),
-                    Cell::from(e.job_status.clone()),
+                    Cell::from(escape(&e.job_status).into_owned()),
                     Cell::from(summary(e)),
-                    Cell::from(e.runvar.clone().unwrap_or_default()),
+                    Cell::from(escape(e.runvar.as_deref().unwrap_or_default()).into_owned()),
                 ])
                 .style(style)
             },

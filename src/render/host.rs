@@ -10,6 +10,7 @@ use super::text::{DEAD, DELETED, LIVE};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::host::{HostPane, HostView, row_flags};
 use crate::lifecycle::display;
+use crate::lifecycle::escape;
 use crate::lifecycle::report::{HostDetail, RowView};
 use crate::lifecycle::{Resolved, ResolvedKind};
 
@@ -35,17 +36,17 @@ fn row(r: &RowView, ctx: Ctx) -> Row<'static> {
     let task = display::task_cell(r.taskid, r.task.as_ref());
     let (job, stepno, ident) = match &r.job {
         Some(j) => (
-            format!("{}.{}", j.flight, j.job),
+            format!("{}.{}", j.flight, escape(&j.job)),
             j.stepno.to_string(),
-            j.ident.to_string(),
+            escape(&j.ident).into_owned(),
         ),
         None => ("(out of job)".to_owned(), String::new(), String::new()),
     };
     let (step, testid, status) = match &r.step {
         Some(s) => (
-            s.step.clone(),
-            s.testid.clone().unwrap_or_default(),
-            s.status.clone(),
+            escape(&s.step).into_owned(),
+            escape(s.testid.as_deref().unwrap_or_default()).into_owned(),
+            escape(&s.status).into_owned(),
         ),
         None => Default::default(),
     };
@@ -121,14 +122,14 @@ fn host_facts(d: &HostDetail, ctx: Ctx) -> Vec<Line<'static>> {
     if !d.flags.is_empty() {
         lines.push(Line::from(vec![
             Span::styled("flags: ", t.muted()),
-            Span::raw(d.flags.join(" ")),
+            Span::raw(escape(&d.flags.join(" ")).into_owned()),
         ]));
     }
     if !d.properties.is_empty() {
         let props: Vec<String> = d
             .properties
             .iter()
-            .map(|p| format!("{}={}", p.name, p.val))
+            .map(|p| format!("{}={}", escape(&p.name), escape(&p.val)))
             .collect();
         lines.push(Line::from(vec![
             Span::styled("properties: ", t.muted()),
@@ -159,7 +160,7 @@ impl HostWidget<'_> {
         };
         let block = block(
             Line::from(vec![
-                Span::styled(format!(" {} ", v.host), t.title()),
+                Span::styled(format!(" {} ", escape(&v.host)), t.title()),
                 Span::raw(title),
             ]),
             v.pane == HostPane::Rows,

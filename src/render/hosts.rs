@@ -9,6 +9,7 @@ use super::text::{DEAD, LIVE, opt_utc};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::hosts::{Column, HostsView, flags_text, holder_text};
 use crate::app::layout::{COLUMN_SPACING, host_columns};
+use crate::lifecycle::escape_owned;
 use crate::lifecycle::report::HostSummary;
 
 pub struct HostsWidget<'a> {
@@ -78,9 +79,11 @@ impl HostsWidget<'_> {
     }
 }
 
-/// `text` cut to `width` characters, its last one an ellipsis when cut, so
-/// that a cut value never reads as a whole one ("50 ownd 2035").
+/// `text` escaped (see [`escape_owned`]) and cut to `width` characters, its
+/// last one an ellipsis when cut, so that a cut value never reads as a
+/// whole one ("50 ownd 2035").
 fn fit(text: String, width: u16) -> String {
+    let text = escape_owned(text);
     let width = usize::from(width);
     if text.chars().count() <= width {
         return text;

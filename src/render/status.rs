@@ -12,6 +12,7 @@ use super::Ctx;
 use crate::app::App;
 use crate::app::action::Action;
 use crate::app::keymap::{self, Scope};
+use crate::lifecycle::escape;
 
 pub struct Header<'a> {
     pub app: &'a App,
@@ -28,7 +29,7 @@ impl Widget for Header<'_> {
         ];
         for s in &self.app.stack {
             spans.push(Span::styled(" › ", t.muted()));
-            spans.push(Span::raw(s.crumb()));
+            spans.push(Span::raw(escape(&s.crumb()).into_owned()));
         }
         let mut flags = Vec::new();
         if self.app.read_only_reason().is_some() {
@@ -57,7 +58,7 @@ impl Widget for Banner<'_> {
         let Some(text) = self.app.banner() else {
             return;
         };
-        Paragraph::new(text)
+        Paragraph::new(escape(&text).into_owned())
             .wrap(Wrap { trim: false })
             .style(self.ctx.theme.banner())
             .render(area, buf);
@@ -105,8 +106,10 @@ impl Widget for StatusBar<'_> {
             Span::raw(" │ "),
         ];
         match &app.status {
-            Some(s) if s.error => spans.push(Span::styled(s.text.clone(), t.error())),
-            Some(s) => spans.push(Span::raw(s.text.clone())),
+            Some(s) if s.error => {
+                spans.push(Span::styled(escape(&s.text).into_owned(), t.error()));
+            }
+            Some(s) => spans.push(Span::raw(escape(&s.text).into_owned())),
             None => {
                 for (action, what) in [
                     (Action::Help, "help"),

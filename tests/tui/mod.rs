@@ -419,8 +419,17 @@ pub fn screen(app: &App, w: u16, h: u16) -> String {
     let mut out = String::new();
     for y in 0..h {
         let mut line = String::new();
+        // A wide character's second cell is the terminal's, not ours: a
+        // terminal skips it, and so does the text here.
+        let mut covered = 0;
         for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
+            if covered > 0 {
+                covered -= 1;
+                continue;
+            }
+            let symbol = buf[(x, y)].symbol();
+            covered = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
+            line.push_str(symbol);
         }
         out.push_str(line.trim_end());
         out.push('\n');

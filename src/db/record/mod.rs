@@ -24,7 +24,7 @@ use crate::lifecycle::Refusal;
 use crate::lifecycle::{self, ScanRow};
 use sql::{SCAN_SQL, SESSION_SQL, Statements, TASK_ROW_SQL};
 
-use crate::lifecycle::call::{RecordCall, RecordOutcome, StepRef, check_host_name};
+use crate::lifecycle::call::{RecordCall, RecordOutcome, StepRef, check_new_host_name};
 
 /// Insert an out-of-job row (hostname and taskid only).
 pub(crate) fn insert_task_row(tx: &mut impl GenericClient, host: &str, taskid: i32) -> Result<i32> {
@@ -60,7 +60,7 @@ pub fn runvar_name(ident: &str) -> String {
 }
 
 fn validate(call: &RecordCall) -> Result<()> {
-    check_host_name(&call.host)?;
+    check_new_host_name(&call.host)?;
     if !lifecycle::is_valid_name(&call.ident) {
         return Err(Refusal::BadIdent(call.ident.clone()).into());
     }
@@ -69,6 +69,7 @@ fn validate(call: &RecordCall) -> Result<()> {
     {
         return Err(Refusal::BadJobName(j.job.clone()).into());
     }
+    lifecycle::limits::check_record(call)?;
     Ok(())
 }
 

@@ -1,0 +1,62 @@
+//! How long the names a write stores may be.
+//!
+//! PostgreSQL refuses a btree index entry longer than about 2.7 kB, and
+//! every name here is indexed (`host_lifecycle`'s host, the `runvars`
+//! key, the `tasks` refkey). Rather than let a long name reach the
+//! server and fail there with "index row requires … bytes" (after some
+//! of a call has run), each is checked first, with a limit far below
+//! the btree's and far above any name osstest makes: its longest job
+//! names are under 50 bytes.
+
+use super::Refusal;
+use super::call::{RecordCall, StepRef, TaskRef, WipeCall};
+
+/// A DNS name's length, which every host name is.
+pub const HOST_NAME: usize = 253;
+/// Idents, job names, step names, testids and task type and refkey.
+pub const NAME: usize = 200;
+
+/// `value` for `field`, unless it is longer than `limit` bytes.
+pub fn check(field: &'static str, value: &str, limit: usize) -> Result<(), Refusal> {
+    if value.len() > limit {
+        return Err(Refusal::TooLong {
+            field,
+            limit,
+            length: value.len(),
+        });
+    }
+    Ok(())
+}
+
+fn check_task(task: &TaskRef) -> Result<(), Refusal> {
+    match task {
+        TaskRef::Id { .. } => Ok(()),
+        TaskRef::Spec { kind, refkey, .. } => {
+            check("task type", kind, NAME)?;
+            check("task refkey", refkey, NAME)
+        }
+        TaskRef::Static { refkey } => check("static task", refkey, NAME),
+    }
+}
+
+/// Every name of a record call.
+pub fn check_record(call: &RecordCall) -> Result<(), Refusal> {
+    check("host", &call.host, HOST_NAME)?;
+    check("ident", &call.ident, NAME)?;
+    if let Some(job) = &call.job {
+        check("job", &job.job, NAME)?;
+    }
+    if let Some(StepRef::Testid(testid)) = &call.step {
+        check("testid", testid, NAME)?;
+    }
+    check_task(&call.task)
+}
+
+/// Every name of a wipe call.
+pub fn check_wipe(call: &WipeCall) -> Result<(), Refusal> {
+    check("host", &call.host, HOST_NAME)?;
+    if let Some(job) = &call.job {
+        check("job", &job.job, NAME)?;
+    }
+    check_task(&call.task)
+}
