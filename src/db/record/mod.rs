@@ -157,6 +157,32 @@ impl Recorder {
         }
     }
 
+    /// `once`, redone on a new connection each time its connection is lost
+    /// before COMMIT (which wrote nothing), for as long as
+    /// [`RECONNECT_BUDGET`] allows: an administrator ending backends, or a
+    /// server restarting, may take the new connection too. A recorder
+    /// without a way to reconnect, and any other error, return at once.
+    fn redoing_lost<T, E>(
+        &mut self,
+        once: impl Fn(&Recorder) -> Result<T, E>,
+        error_of: fn(&E) -> &Error,
+        wrap: impl Fn(Error) -> E,
+    ) -> Result<T, E> {
+        let started = Instant::now();
+        loop {
+            let failure = match once(self) {
+                Err(failure) => failure,
+                done => return done,
+            };
+            let redo = self.reconnect.is_some() && started.elapsed() < RECONNECT_BUDGET;
+            let lost = error_of(&failure);
+            if !(redo && lost.is_lost_before_commit()) {
+                return Err(failure);
+            }
+            self.reconnect(lost).map_err(&wrap)?;
+        }
+    }
+
     /// What this connection's role may do ([`crate::db::probe`]), on the
     /// recorder's own connection: one round trip.
     pub fn probe(&self) -> Result<crate::db::probe::Probe> {
@@ -180,13 +206,7 @@ impl Recorder {
             let (conn, statements) = (&r.conn, &r.statements);
             txn::retry(|| conn.block_on(pipeline::attempt(conn.client(), statements, call, &name)))
         };
-        match once(self) {
-            Err(lost) if lost.is_lost_before_commit() && self.reconnect.is_some() => {
-                self.reconnect(&lost)?;
-                once(self)
-            }
-            other => other,
-        }
+        self.redoing_lost(once, |e| e, |e| e)
     }
 
     /// Record a batch of calls in one serializable transaction: each call
@@ -220,17 +240,12 @@ impl Recorder {
                     conn.block_on(pipeline::attempt_many(conn.client(), statements, &batch))
                 })
             };
-            let done = match once(self) {
-                Err(lost) if lost.error.is_lost_before_commit() && self.reconnect.is_some() => {
-                    self.reconnect(&lost.error).map_err(BatchFailure::whole)?;
-                    once(self)
-                }
-                other => other,
-            }
-            .map_err(|f| BatchFailure {
-                index: f.index.map(|k| at[k]),
-                error: f.error,
-            })?;
+            let done = self
+                .redoing_lost(once, |f| &f.error, BatchFailure::whole)
+                .map_err(|f| BatchFailure {
+                    index: f.index.map(|k| at[k]),
+                    error: f.error,
+                })?;
             for (k, outcome) in done.into_iter().enumerate() {
                 outcomes[at[k]] = Some(outcome);
             }
