@@ -144,7 +144,8 @@ pub struct HostsView {
     shown: Vec<usize>,
     /// How many hosts have live tasks.
     live: usize,
-    /// The longest host name, in characters: the host column's width.
+    /// The widest host name as shown (escaped), in terminal columns: the
+    /// host column's width.
     pub host_width: u16,
 }
 
@@ -197,7 +198,10 @@ impl HostsView {
         });
         let note = self.feed.finish(result, now);
         self.live = self.all().iter().filter(|h| h.live_tasks > 0).count();
-        let longest = self.all().iter().map(|h| h.host.chars().count());
+        let longest = self
+            .all()
+            .iter()
+            .map(|h| unicode_width::UnicodeWidthStr::width(&*crate::lifecycle::escape(&h.host)));
         self.host_width = u16::try_from(longest.max().unwrap_or(0)).unwrap_or(u16::MAX);
         self.reindex();
         note

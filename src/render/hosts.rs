@@ -4,6 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, StatefulWidget, Table, Widget};
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
 use super::text::{DEAD, LIVE, opt_utc};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
@@ -85,10 +86,20 @@ impl HostsWidget<'_> {
 fn fit(text: String, width: u16) -> String {
     let text = escape_owned(text);
     let width = usize::from(width);
-    if text.chars().count() <= width {
+    if text.width() <= width {
         return text;
     }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    // Cut by terminal columns, not characters: a CJK character takes two.
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width.saturating_sub(1) {
+            break;
+        }
+        used += w;
+        cut.push(c);
+    }
     cut.push('…');
     cut
 }
