@@ -262,6 +262,13 @@ fn terminated_backends_never_split_a_row_from_its_runvar() {
     // COMMIT is redone, never reported.
     assert!(other.is_empty(), "{other:#?}");
     assert!(ok > 0);
+    // Every call reported done wrote its row; of those whose outcome was
+    // unknown, some may have.
+    let rows = u64::try_from(rows).unwrap();
+    assert!(
+        ok <= rows && rows <= ok + unknown,
+        "{ok} done, {unknown} unknown, {rows} rows"
+    );
 }
 
 #[test]
@@ -297,5 +304,10 @@ fn a_server_restart_under_a_write_loop_never_splits_a_row_from_its_runvar() {
         elapsed.as_secs_f64()
     );
     assert!(outcome.other.is_empty(), "{:#?}", outcome.other);
+    let rows = u64::try_from(rows).unwrap();
+    assert!(
+        outcome.ok <= rows && rows <= outcome.ok + outcome.unknown,
+        "{outcome:?}, {rows} rows"
+    );
     assert_eq!(outcome.ok + outcome.unknown, u64::try_from(calls).unwrap());
 }

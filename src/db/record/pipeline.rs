@@ -28,11 +28,22 @@ use crate::lifecycle::{RowJob, ScanRow};
 struct Tx<'c> {
     client: &'c Client,
     open: bool,
+    /// Whether COMMIT may have run: it went out, and the statement sent
+    /// with it did not come back with an error from the server. When the
+    /// server answers that statement with an error (a FATAL from a
+    /// terminated backend included), it never ran COMMIT as a commit: it
+    /// stops there, or turns COMMIT into a rollback. Only then is a lost
+    /// connection after COMMIT went out known to have written nothing.
+    may_have_committed: bool,
 }
 
 impl<'c> Tx<'c> {
     fn new(client: &'c Client) -> Self {
-        Tx { client, open: true }
+        Tx {
+            client,
+            open: true,
+            may_have_committed: false,
+        }
     }
 
     /// Send `last` and COMMIT together and wait for both. If `last` fails
@@ -44,6 +55,10 @@ impl<'c> Tx<'c> {
     ) -> Result<T> {
         self.open = false;
         let (value, committed) = tokio::join!(last, self.client.batch_execute("COMMIT"));
+        self.may_have_committed = value
+            .as_ref()
+            .err()
+            .is_none_or(|e| e.as_db_error().is_none());
         let value = value?;
         committed?;
         Ok(value)
@@ -92,7 +107,7 @@ pub(super) async fn attempt(
 ) -> Result<RecordOutcome> {
     let mut tx = Tx::new(client);
     let outcome = record_in(&mut tx, statements, call, name).await;
-    let commit_sent = !tx.open;
+    let commit_sent = tx.may_have_committed;
     tx.end(outcome)
         .await
         .map_err(|e| e.on_lost_connection(commit_sent, &call.host))
@@ -204,7 +219,7 @@ pub(super) async fn attempt_many(
 ) -> Result<Vec<RecordOutcome>, BatchFailure> {
     let mut tx = Tx::new(client);
     let outcome = record_many_in(&mut tx, statements, calls).await;
-    let commit_sent = !tx.open;
+    let commit_sent = tx.may_have_committed;
     tx.end(outcome).await.map_err(|f| {
         let mut hosts: Vec<&str> = calls.iter().map(|(c, _)| c.host.as_str()).collect();
         hosts.sort_unstable();
