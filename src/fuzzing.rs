@@ -120,8 +120,10 @@ fn build_runvar(data: &[u8]) -> Runvar<'static> {
 
 fn name(next: &mut impl FnMut() -> u8) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-_";
-    let len = usize::from(next() % 12) + 1;
-    (0..len)
-        .map(|_| char::from(ALPHABET[usize::from(next()) % ALPHABET.len()]))
+    // A name of `-` and `_` alone would read as the marks of a bare step:
+    // a name starts with a letter or digit, as osstest's do.
+    let len = usize::from(next() % 12);
+    std::iter::once(char::from(ALPHABET[usize::from(next()) % 36]))
+        .chain((0..len).map(|_| char::from(ALPHABET[usize::from(next()) % ALPHABET.len()])))
         .collect()
 }
