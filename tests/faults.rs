@@ -18,6 +18,8 @@
 //! HOSTLIFE_FAULTS_SCALE=full cargo test --test faults -- --nocapture --test-threads 1
 //! ```
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -46,32 +48,7 @@ fn taskid(writer: usize) -> i32 {
 
 fn setup(db: &TestDb, writers: usize, calls: usize) {
     let mut c = db.connect();
-    c.execute(
-        "INSERT INTO flights (flight, blessing, branch) VALUES ($1, 'running', 'xen-unstable')",
-        &[&FLIGHT],
-    )
-    .unwrap();
-    for w in 0..writers {
-        c.execute(
-            "INSERT INTO tasks (taskid, type, refkey, live) VALUES ($1, 'ownd', $2, true)",
-            &[&taskid(w), &format!("writer{w}")],
-        )
-        .unwrap();
-        let names: Vec<String> = (0..calls.div_ceil(3)).map(|n| job(w, n)).collect();
-        c.execute(
-            "INSERT INTO jobs (flight, job, recipe, status)
-             SELECT $1, j, 'test', 'running' FROM unnest($2::text[]) j",
-            &[&FLIGHT, &names],
-        )
-        .unwrap();
-        c.execute(
-            "INSERT INTO steps (flight, job, stepno, step, status)
-             SELECT $1, j, s, 'ts-xen-install', 'running'
-               FROM unnest($2::text[]) j, generate_series(2, 4) s",
-            &[&FLIGHT, &names],
-        )
-        .unwrap();
-    }
+    common::busy_flight(&mut c, FLIGHT, writers, calls.div_ceil(3), job);
     c.execute(
         "INSERT INTO resources (restype, resname, shareix, owntaskid, subtask)
          VALUES ('host', 'rack0', 0, 100, '')",

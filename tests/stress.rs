@@ -15,6 +15,8 @@
 //! HOSTLIFE_STRESS_SCALE=full cargo test --test stress -- --nocapture --test-threads 1
 //! ```
 
+mod common;
+
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -56,33 +58,7 @@ const OPERATOR: i32 = 99;
 /// One running flight with every writer's jobs and their steps, a live
 /// task per writer, and the hosts, held by the operator's task.
 fn setup(c: &mut postgres::Client, size: &Size) {
-    c.execute(
-        "INSERT INTO flights (flight, blessing, branch) VALUES ($1, 'running', 'xen-unstable')",
-        &[&FLIGHT],
-    )
-    .unwrap();
-    let jobs = size.calls.div_ceil(3);
-    for w in 0..size.writers {
-        c.execute(
-            "INSERT INTO tasks (taskid, type, refkey, live) VALUES ($1, 'ownd', $2, true)",
-            &[&taskid(w), &format!("writer{w}")],
-        )
-        .unwrap();
-        let names: Vec<String> = (0..jobs).map(|n| job(w, n)).collect();
-        c.execute(
-            "INSERT INTO jobs (flight, job, recipe, status)
-             SELECT $1, j, 'test', 'running' FROM unnest($2::text[]) j",
-            &[&FLIGHT, &names],
-        )
-        .unwrap();
-        c.execute(
-            "INSERT INTO steps (flight, job, stepno, step, status)
-             SELECT $1, j, s, 'ts-xen-install', 'running'
-               FROM unnest($2::text[]) j, generate_series(2, 4) s",
-            &[&FLIGHT, &names],
-        )
-        .unwrap();
-    }
+    common::busy_flight(c, FLIGHT, size.writers, size.calls.div_ceil(3), job);
     c.execute(
         "INSERT INTO tasks (taskid, type, refkey, live) VALUES ($1, 'static', 'ops@lab', true)",
         &[&OPERATOR],

@@ -303,3 +303,42 @@ pub fn one_job(c: &mut Client) {
 pub fn one_job_call(mode: Mode) -> RecordCall {
     use_call(1, ("h1", "host", "test-x", 3, mode, 100))
 }
+
+/// A running flight `flight` for `writers` writers, each with a live task
+/// (`100 + w`, refkey `writer<w>`) and `jobs` jobs named by `job(w, n)`,
+/// each job with steps 2, 3 and 4 (selectprep, select, final): the lab
+/// the stress and fault tests write to.
+pub fn busy_flight(
+    c: &mut Client,
+    flight: i32,
+    writers: usize,
+    jobs: usize,
+    job: impl Fn(usize, usize) -> String,
+) {
+    c.execute(
+        "INSERT INTO flights (flight, blessing, branch) VALUES ($1, 'running', 'xen-unstable')",
+        &[&flight],
+    )
+    .unwrap();
+    for w in 0..writers {
+        c.execute(
+            "INSERT INTO tasks (taskid, type, refkey, live) VALUES ($1, 'ownd', $2, true)",
+            &[&(100 + i32::try_from(w).unwrap()), &format!("writer{w}")],
+        )
+        .unwrap();
+        let names: Vec<String> = (0..jobs).map(|n| job(w, n)).collect();
+        c.execute(
+            "INSERT INTO jobs (flight, job, recipe, status)
+             SELECT $1, j, 'test', 'running' FROM unnest($2::text[]) j",
+            &[&flight, &names],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO steps (flight, job, stepno, step, status)
+             SELECT $1, j, s, 'ts-xen-install', 'running'
+               FROM unnest($2::text[]) j, generate_series(2, 4) s",
+            &[&flight, &names],
+        )
+        .unwrap();
+    }
+}
