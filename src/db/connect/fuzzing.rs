@@ -29,7 +29,7 @@ fn quote(value: &str) -> String {
 
 /// Any password file: never a panic; every entry written back with its
 /// separators escaped reads as the same entry; and a lookup with the
-/// fields of an entry finds a password (the first one that matches).
+/// fields of the first entry finds its password.
 pub fn pgpass(text: &str) {
     let entries = parse_pgpass(text);
     for entry in &entries {
@@ -43,7 +43,9 @@ pub fn pgpass(text: &str) {
             .unwrap_or_else(|| panic!("{line:?} written back from {entry:?} does not parse"));
         assert_eq!(&again, entry, "{line:?}");
     }
-    if let Some(entry) = entries.iter().find(|e| !e.password.is_empty()) {
+    // The first entry wins any lookup its own fields make (libpq reads
+    // the file top down), so with a password it must be found.
+    if let Some(entry) = entries.first().filter(|e| !e.password.is_empty()) {
         let field = |f: &PgpassField| match f {
             PgpassField::Any => String::new(),
             PgpassField::Exact(s) => s.clone(),
@@ -62,7 +64,11 @@ pub fn pgpass(text: &str) {
                 &field(&entry.dbname),
                 &field(&entry.user),
             );
-            assert!(found.is_some(), "no password for the fields of {entry:?}");
+            assert_eq!(
+                found.as_ref(),
+                Some(&entry.password),
+                "the fields of {entry:?}"
+            );
         }
     }
 }
