@@ -9,22 +9,12 @@
 
 mod common;
 
+use common::hostlife;
+
 use std::process::{Command, Output};
 
 use hostlife::db::testdb::TestDb;
 use serde_json::{Value, json};
-
-fn hostlife(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hostlife"))
-        .args(args)
-        .env("HOSTLIFE_DB", db.conninfo())
-        .env_remove("OSSTEST_FLIGHT")
-        .env_remove("OSSTEST_JOB")
-        .env_remove("OSSTEST_TESTID")
-        .env_remove("OSSTEST_TASK")
-        .output()
-        .expect("run hostlife")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

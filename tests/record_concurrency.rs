@@ -8,6 +8,8 @@
     reason = "a test or bench fails by panicking"
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use hostlife::db::record;
@@ -24,35 +26,12 @@ fn job(writer: usize, call: usize) -> String {
     format!("test-w{writer}-{call}")
 }
 
-/// One running flight whose jobs (one per call) each have step 2; one
-/// live task per writer; the shared test host.
+/// One running flight whose jobs (one per call) each have steps 2 to 4
+/// (the calls use 2); one live task per writer; the shared test host.
 fn setup(c: &mut postgres::Client) {
-    c.batch_execute(&format!(
-        "INSERT INTO flights (flight, blessing, branch) VALUES ({FLIGHT}, 'running', 'xen-unstable');
-         INSERT INTO resources VALUES ('host', 'rack1', 0, 2, '');"
-    ))
-    .unwrap();
-    for w in 0..WRITERS {
-        c.execute(
-            "INSERT INTO tasks (taskid, type, refkey, live) VALUES ($1, 'ownd', $2, true)",
-            &[&(100 + i32::try_from(w).unwrap()), &format!("writer{w}")],
-        )
+    common::busy_flight(c, FLIGHT, WRITERS, CALLS, job);
+    c.batch_execute("INSERT INTO resources VALUES ('host', 'rack1', 0, 2, '');")
         .unwrap();
-        for i in 0..CALLS {
-            let job = job(w, i);
-            c.execute(
-                "INSERT INTO jobs VALUES ($1, $2, 'test', 'running')",
-                &[&FLIGHT, &job],
-            )
-            .unwrap();
-            c.execute(
-                "INSERT INTO steps (flight, job, stepno, step, status)
-                 VALUES ($1, $2, 2, 'ts-xen-install', 'running')",
-                &[&FLIGHT, &job],
-            )
-            .unwrap();
-        }
-    }
 }
 
 #[test]

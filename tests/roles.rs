@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use common::hostlife_at as hostlife;
 
 use hostlife::db::error::Error;
 use hostlife::db::testdb::TestDb;
@@ -451,18 +451,6 @@ fn every_write_works_as_the_owner_and_none_as_the_read_only_role() {
         extra >= 1,
         "the rows left were not written by osstest's layout"
     );
-}
-
-fn hostlife(conninfo: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hostlife"))
-        .args(args)
-        .env("HOSTLIFE_DB", conninfo)
-        .env_remove("OSSTEST_FLIGHT")
-        .env_remove("OSSTEST_JOB")
-        .env_remove("OSSTEST_TESTID")
-        .env_remove("OSSTEST_TASK")
-        .output()
-        .expect("run hostlife")
 }
 
 fn text(b: &[u8]) -> String {

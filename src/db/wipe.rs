@@ -23,10 +23,9 @@ use super::txn;
 use crate::lifecycle::TaskLabel;
 use crate::lifecycle::call::TaskRef;
 
-use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
+use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan, check_wipe_lengths};
 use crate::lifecycle::report::HostDetail;
 
-use crate::lifecycle::limits;
 use crate::lifecycle::wipe::{CallState, Checked, Holding, HostRow, check_call};
 
 /// Create the static tasks the calls name that do not exist yet, each
@@ -206,7 +205,7 @@ fn prepare(
     // Before anything is sent: a static task's refkey too long for its
     // index would otherwise fail the batch inside the server.
     for (i, call) in calls.iter().enumerate() {
-        limits::check_wipe(call).map_err(|r| BatchFailure::at(i, r))?;
+        check_wipe_lengths(call).map_err(|r| BatchFailure::at(i, r))?;
     }
     create_static_tasks(tx, via, calls).map_err(BatchFailure::whole)?;
     let states = read_states(tx, via, calls).map_err(BatchFailure::whole)?;

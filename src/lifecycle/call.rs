@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Mode, Refusal, Task};
+use super::{Mode, Refusal, Task, limits};
 
 /// How a caller names its task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,7 +112,7 @@ pub fn check_lookup_name(host: &str) -> Result<(), Refusal> {
     if host.is_empty() {
         return Err(Refusal::BadHostName(host.to_owned()));
     }
-    super::limits::check("host", host, super::limits::HOST_NAME)
+    limits::check("host", host, limits::HOST_NAME)
 }
 
 /// Whether a host name may be wiped: as for a lookup, with no whitespace
@@ -202,4 +202,37 @@ pub fn check_found(task: &TaskRef, found: Option<Task>) -> Result<Task, Refusal>
         });
     }
     Ok(t)
+}
+
+fn check_task_lengths(task: &TaskRef) -> Result<(), Refusal> {
+    match task {
+        TaskRef::Id { .. } => Ok(()),
+        TaskRef::Spec { kind, refkey, .. } => {
+            limits::check("task type", kind, limits::NAME)?;
+            limits::check("task refkey", refkey, limits::NAME)
+        }
+        TaskRef::Static { refkey } => limits::check("static task", refkey, limits::NAME),
+    }
+}
+
+/// Every name of a record call, within [`limits`].
+pub fn check_record_lengths(call: &RecordCall) -> Result<(), Refusal> {
+    limits::check("host", &call.host, limits::HOST_NAME)?;
+    limits::check("ident", &call.ident, limits::NAME)?;
+    if let Some(job) = &call.job {
+        limits::check("job", &job.job, limits::NAME)?;
+    }
+    if let Some(StepRef::Testid(testid)) = &call.step {
+        limits::check("testid", testid, limits::NAME)?;
+    }
+    check_task_lengths(&call.task)
+}
+
+/// Every name of a wipe call, within [`limits`].
+pub fn check_wipe_lengths(call: &WipeCall) -> Result<(), Refusal> {
+    limits::check("host", &call.host, limits::HOST_NAME)?;
+    if let Some(job) = &call.job {
+        limits::check("job", &job.job, limits::NAME)?;
+    }
+    check_task_lengths(&call.task)
 }

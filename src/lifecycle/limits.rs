@@ -9,7 +9,6 @@
 //! names are under 50 bytes.
 
 use super::Refusal;
-use super::call::{RecordCall, StepRef, TaskRef, WipeCall};
 
 /// A DNS name's length, which every host name is.
 pub const HOST_NAME: usize = 253;
@@ -26,37 +25,4 @@ pub fn check(field: &'static str, value: &str, limit: usize) -> Result<(), Refus
         });
     }
     Ok(())
-}
-
-fn check_task(task: &TaskRef) -> Result<(), Refusal> {
-    match task {
-        TaskRef::Id { .. } => Ok(()),
-        TaskRef::Spec { kind, refkey, .. } => {
-            check("task type", kind, NAME)?;
-            check("task refkey", refkey, NAME)
-        }
-        TaskRef::Static { refkey } => check("static task", refkey, NAME),
-    }
-}
-
-/// Every name of a record call.
-pub fn check_record(call: &RecordCall) -> Result<(), Refusal> {
-    check("host", &call.host, HOST_NAME)?;
-    check("ident", &call.ident, NAME)?;
-    if let Some(job) = &call.job {
-        check("job", &job.job, NAME)?;
-    }
-    if let Some(StepRef::Testid(testid)) = &call.step {
-        check("testid", testid, NAME)?;
-    }
-    check_task(&call.task)
-}
-
-/// Every name of a wipe call.
-pub fn check_wipe(call: &WipeCall) -> Result<(), Refusal> {
-    check("host", &call.host, HOST_NAME)?;
-    if let Some(job) = &call.job {
-        check("job", &job.job, NAME)?;
-    }
-    check_task(&call.task)
 }

@@ -2,6 +2,9 @@
 //! fresh database, and small queries for assertions.
 #![allow(dead_code)]
 
+use std::process::{Command, Output};
+
+use hostlife::db::testdb::TestDb;
 use hostlife::lifecycle::Mode;
 use hostlife::lifecycle::call::RecordCall;
 use postgres::Client;
@@ -304,10 +307,29 @@ pub fn one_job_call(mode: Mode) -> RecordCall {
     use_call(1, ("h1", "host", "test-x", 3, mode, 100))
 }
 
+/// Run the `hostlife` binary on `conninfo`, with none of osstest's job
+/// variables set, as an operator's shell would.
+pub fn hostlife_at(conninfo: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hostlife"))
+        .args(args)
+        .env("HOSTLIFE_DB", conninfo)
+        .env_remove("OSSTEST_FLIGHT")
+        .env_remove("OSSTEST_JOB")
+        .env_remove("OSSTEST_TESTID")
+        .env_remove("OSSTEST_TASK")
+        .output()
+        .expect("run hostlife")
+}
+
+/// [`hostlife_at`] on `db`.
+pub fn hostlife(db: &TestDb, args: &[&str]) -> Output {
+    hostlife_at(&db.conninfo(), args)
+}
+
 /// A running flight `flight` for `writers` writers, each with a live task
 /// (`100 + w`, refkey `writer<w>`) and `jobs` jobs named by `job(w, n)`,
-/// each job with steps 2, 3 and 4 (selectprep, select, final): the lab
-/// the stress and fault tests write to.
+/// each job with steps 2, 3 and 4 (selectprep, select, final): a busy
+/// lab for many writers at once.
 pub fn busy_flight(
     c: &mut Client,
     flight: i32,

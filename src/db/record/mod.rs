@@ -69,7 +69,7 @@ fn validate(call: &RecordCall) -> Result<()> {
     {
         return Err(Refusal::BadJobName(j.job.clone()).into());
     }
-    lifecycle::limits::check_record(call)?;
+    lifecycle::call::check_record_lengths(call)?;
     Ok(())
 }
 
