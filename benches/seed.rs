@@ -66,11 +66,11 @@ fn run(cfg: &SeedConfig) -> Result<sim::SeedReport, Box<dyn std::error::Error>> 
     let bar = sim::ProgressBar::new();
     let report = if std::env::var_os(hostlife::db::testdb::TEST_DB_VAR).is_some() {
         let db = TestDb::try_new()?;
-        sim::seed(db.config(), cfg, &|p| bar.report(p))
+        sim::seed(&db.connector(), cfg, &|p| bar.report(p))
     } else {
         let cluster = Cluster::start()?;
         let db = cluster.create_osstest_database("seed")?;
-        sim::seed(&db, cfg, &|p| bar.report(p))
+        sim::seed(&hostlife::db::connect::Connector::plain(db), cfg, &|p| bar.report(p))
     };
     bar.finish();
     Ok(report?)

@@ -304,7 +304,12 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         }
         Command::DbSeed { cfg, json } => {
             let resolved = resolve(db.db, false)?;
-            let report = seed(&resolved.config, &cfg)?;
+            // Connect once first, so that a failure to connect is told as
+            // every other command tells it (each host, the socket, the
+            // password file); the seeding's own connections go the same
+            // way, TLS and timeout included.
+            drop(connect::connect(&resolved).map_err(|e| CommandError::Connect(e.to_string()))?);
+            let report = seed(&resolved.connector, &cfg)?;
             if json {
                 return print_json(&report);
             }

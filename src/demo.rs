@@ -45,7 +45,7 @@ pub fn run(args: &DemoArgs, tui: &TuiArgs) -> Result<(), CommandError> {
     let mut cfg = SeedConfig::scale(Scale::Medium);
     // Recent simulated times, so that ages in the browser look fresh.
     cfg.epoch = now_epoch() - DEMO_SPAN;
-    crate::seed::seed(&db, &cfg)?;
+    crate::seed::seed(&hostlife::db::connect::Connector::plain(db.clone()), &cfg)?;
 
     let conninfo = cluster.conninfo_as(DBNAME, schema::OWNER_ROLE);
     if std::io::stdout().is_terminal() {

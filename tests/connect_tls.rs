@@ -130,7 +130,7 @@ impl Pki {
 struct Server {
     pki: Pki,
     port: u16,
-    _cluster: Cluster,
+    cluster: Cluster,
 }
 
 fn free_port() -> u16 {
@@ -189,7 +189,7 @@ fn server() -> &'static Server {
         Server {
             pki,
             port,
-            _cluster: cluster,
+            cluster,
         }
     })
 }
@@ -423,4 +423,55 @@ fn target_session_attrs_passes_over_a_server_of_the_wrong_kind() {
     assert!(e.contains("database is not read only"), "{e}");
     let read_only = format!("{conninfo} options='-c default_transaction_read_only=on'");
     assert_eq!(session(home.path(), &read_only), Ok(true));
+}
+
+/// `hostlife` as an operator runs it: on `conninfo`, with `home` as the
+/// home directory and none of libpq's variables set.
+fn hostlife_in(home: &Path, conninfo: &str, args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hostlife"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PG") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(args)
+        .env("HOSTLIFE_DB", conninfo)
+        .env("HOME", home)
+        .output()
+        .expect("run hostlife")
+}
+
+#[test]
+fn db_seed_connects_over_tls_as_every_command_does() {
+    // A database a `hostssl`-only role owns: every connection of the seed
+    // (setup, load, each recording thread) must be encrypted to get in.
+    server()
+        .cluster
+        .connect("postgres")
+        .unwrap()
+        .batch_execute("CREATE DATABASE seedtls OWNER sslonly")
+        .unwrap();
+    let home = empty_home();
+    let conninfo = format!(
+        "host=localhost port={} user=sslonly dbname=seedtls",
+        server().port
+    );
+    for args in [
+        &["db", "init"][..],
+        &["db", "seed", "--flights", "4", "--hosts", "6"][..],
+    ] {
+        let out = hostlife_in(home.path(), &conninfo, args);
+        assert!(
+            out.status.success(),
+            "hostlife {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut client = connect::connect(&resolve_in(home.path(), &conninfo).unwrap()).unwrap();
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM host_lifecycle", &[])
+        .unwrap()
+        .get(0);
+    assert!(rows > 0, "the seed wrote no lifecycle rows");
 }

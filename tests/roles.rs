@@ -174,7 +174,7 @@ fn db_init_makes_osstests_layout() {
 /// (on a lifecycle runvar and an ident runvar).
 fn lab() -> TestDb {
     let db = TestDb::new();
-    sim::seed(db.config(), &SeedConfig::scale(Scale::Small), &|_| {})
+    sim::seed(&db.connector(), &SeedConfig::scale(Scale::Small), &|_| {})
         .unwrap_or_else(|e| panic!("seed: {e}"));
     let mut c = db.connect();
     c.batch_execute(

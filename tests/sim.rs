@@ -16,7 +16,7 @@ use postgres::Client;
 
 fn seeded(cfg: &SeedConfig) -> (TestDb, SeedReport) {
     let db = TestDb::new();
-    let report = sim::seed(db.config(), cfg, &|_| {}).unwrap_or_else(|e| panic!("seed: {e}"));
+    let report = sim::seed(&db.connector(), cfg, &|_| {}).unwrap_or_else(|e| panic!("seed: {e}"));
     (db, report)
 }
 
@@ -407,7 +407,7 @@ fn refuses_a_database_that_is_not_empty() {
         "INSERT INTO flights (flight, blessing, branch) VALUES (1, 'real', 'xen-unstable')",
     )
     .unwrap();
-    match sim::seed(db.config(), &small(), &|_| {}) {
+    match sim::seed(&db.connector(), &small(), &|_| {}) {
         Err(SeedError::NotEmpty(what)) => assert_eq!(what, "1 flights"),
         other => panic!("expected a refusal, got {other:?}"),
     }
@@ -426,7 +426,7 @@ fn progress_is_reported_in_stage_order() {
         flights: 2,
         ..small()
     };
-    sim::seed(db.config(), &cfg, &|p| {
+    sim::seed(&db.connector(), &cfg, &|p| {
         seen.lock().unwrap().push(p);
     })
     .unwrap();

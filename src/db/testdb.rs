@@ -228,6 +228,12 @@ impl TestDb {
         &self.config
     }
 
+    /// The same, as the connector every connection of hostlife's goes
+    /// through (the local server needs no TLS).
+    pub fn connector(&self) -> crate::db::connect::Connector {
+        crate::db::connect::Connector::plain(self.config.clone())
+    }
+
     /// Connecting as `osstest_ro`, which may only SELECT.
     pub fn read_only_config(&self) -> &PgConfig {
         &self.read_only

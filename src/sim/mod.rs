@@ -284,6 +284,15 @@ pub enum SeedError {
     Db(Box<db::Error>),
     #[error("a seeding thread panicked")]
     Panicked,
+    /// A connection could not be opened (each host tried, and why).
+    #[error("cannot connect: {0}")]
+    Connect(#[source] db::connect::DialError),
+}
+
+impl From<db::connect::DialError> for SeedError {
+    fn from(e: db::connect::DialError) -> Self {
+        SeedError::Connect(e)
+    }
 }
 
 impl From<db::Error> for SeedError {
@@ -298,10 +307,11 @@ impl From<postgres::Error> for SeedError {
     }
 }
 
-/// Seed the database `config` names, which must have the schema and
+/// Seed the database `connector` opens (with its TLS and timeout, as every
+/// other connection), which must have the schema and
 /// nothing else. `progress` is called from this thread as work proceeds.
 pub fn seed(
-    config: &crate::db::PgConfig,
+    connector: &crate::db::connect::Connector,
     cfg: &SeedConfig,
     progress: &dyn Fn(Progress),
 ) -> Result<SeedReport, SeedError> {
@@ -309,14 +319,14 @@ pub fn seed(
     let start = Instant::now();
     let lab = lab::Lab::new(cfg.seed, cfg.hosts as usize, cfg.pools as usize);
 
-    let mut client = crate::db::connect_blocking(config)?;
+    let mut client = connector.blocking()?;
     let setup = load::prepare(&mut client, &lab)?;
 
     let mut plans = run::plan_all(&lab, cfg, &setup, progress)?;
     let plan_time = start.elapsed();
 
     let t = Instant::now();
-    run::load_all(config, &plans, progress)?;
+    run::load_all(connector, &plans, progress)?;
     let load_time = t.elapsed();
     let loaded = Loaded::count(&plans);
     // Steps and runvars are in the database now and the replay does not
@@ -327,7 +337,7 @@ pub fn seed(
     }
 
     let t = Instant::now();
-    let outcome = run::record_all(config, cfg, &lab, &setup, &plans, progress)?;
+    let outcome = run::record_all(connector, cfg, &lab, &setup, &plans, progress)?;
     let record_time = t.elapsed();
 
     let t = Instant::now();

@@ -20,7 +20,8 @@ use super::{FIRST_FLIGHT, HostWipe, Progress, SeedConfig, SeedError, Stage};
 use crate::db::record::Recorder;
 use crate::db::row::RowExt;
 use crate::db::wipe::{self, WipeStatements};
-use crate::db::{BatchFailure, PgConfig, connect_blocking};
+use crate::db::BatchFailure;
+use crate::db::connect::Connector;
 use crate::lifecycle::Mode;
 use crate::lifecycle::call::TaskRef;
 use crate::lifecycle::call::{JobRef, RecordCall, RecordOutcome, StepRef};
@@ -140,7 +141,7 @@ pub(crate) fn plan_all(
 /// Load every pool's rows: one connection, one transaction (see
 /// `load::load`), whatever the number of pools.
 pub(crate) fn load_all(
-    config: &PgConfig,
+    connector: &Connector,
     plans: &[PoolPlan],
     progress: &dyn Fn(Progress),
 ) -> Result<(), SeedError> {
@@ -148,7 +149,7 @@ pub(crate) fn load_all(
     let total = plans.iter().map(|p| p.world.row_count()).sum();
     let mut done = 0;
     progress(Progress { stage, done, total });
-    let mut client = connect_blocking(config)?;
+    let mut client = connector.blocking()?;
     let worlds: Vec<_> = plans.iter().map(|p| &p.world).collect();
     load::load(&mut client, &worlds, &mut |n| {
         done += n;
@@ -168,7 +169,7 @@ pub(crate) struct Replayed {
 /// Replay every pool's operations. Each thread takes a block of pools and
 /// replays them in lockstep ([`Driver`]).
 pub(crate) fn record_all(
-    config: &PgConfig,
+    connector: &Connector,
     cfg: &SeedConfig,
     lab: &Lab,
     setup: &Setup,
@@ -194,9 +195,9 @@ pub(crate) fn record_all(
             // conflicts.
             let n = plans.len();
             let pools = plans[t * n / threads..(t + 1) * n / threads].iter();
-            let mut client = connect_blocking(config)?;
+            let mut client = connector.blocking()?;
             client.batch_execute(SESSION_SQL)?;
-            let recorder = Recorder::connect(config)?;
+            let recorder = Recorder::new(connector.pipelined()?)?;
             Driver::new(client, recorder, lab, setup, pools, cfg.batched)?.run(ticker)
         },
     )?;
