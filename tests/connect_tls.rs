@@ -186,11 +186,7 @@ fn server() -> &'static Server {
                  CREATE ROLE certuser LOGIN; CREATE ROLE anyone LOGIN",
             )
             .unwrap();
-        Server {
-            pki,
-            port,
-            cluster,
-        }
+        Server { pki, port, cluster }
     })
 }
 

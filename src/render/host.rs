@@ -6,9 +6,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 
+use super::columns::{self, Col, WHOLE, fit, header, measured_range, split_detail};
 use super::text::{DEAD, DELETED, LIVE};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::host::{HostPane, HostView, row_flags};
+use crate::app::layout::COLUMN_SPACING;
 use crate::lifecycle::display;
 use crate::lifecycle::escape;
 use crate::lifecycle::report::{HostDetail, RowView};
@@ -22,6 +24,14 @@ pub struct HostWidget<'a> {
 /// The legend under the rows: what each glyph means.
 const LEGEND: &str = " ● live ○ dead ⊘ deleted · + concurrent @ prep ✗ superseded ";
 
+fn liveness_glyph(r: &RowView) -> &'static str {
+    match &r.task {
+        Some(task) if task.live => LIVE,
+        Some(_) => DEAD,
+        None => DELETED,
+    }
+}
+
 fn liveness(r: &RowView, ctx: Ctx) -> (Span<'static>, Style) {
     let t = ctx.theme;
     match &r.task {
@@ -31,26 +41,55 @@ fn liveness(r: &RowView, ctx: Ctx) -> (Span<'static>, Style) {
     }
 }
 
-fn row(r: &RowView, ctx: Ctx) -> Row<'static> {
-    let (glyph, style) = liveness(r, ctx);
-    let task = display::task_cell(r.taskid, r.task.as_ref());
+/// The rows table's columns: which row, then who wrote it and in what
+/// step, the free text last.
+const ROW_COLUMNS: [Col; 10] = [
+    Col::new("", WHOLE),
+    Col::new("lcseq", WHOLE),
+    Col::new("flags", WHOLE),
+    Col::new("task", 8),
+    Col::new("job", 12),
+    Col::new("#", WHOLE),
+    Col::new("step", 8),
+    Col::new("testid", 6),
+    Col::new("status", WHOLE),
+    Col::new("ident", 5),
+];
+
+/// A lifecycle row's cells, unescaped and whole.
+fn row_texts(r: &RowView) -> [String; 10] {
     let (job, stepno, ident) = match &r.job {
         Some(j) => (
-            format!("{}.{}", j.flight, escape(&j.job)),
+            format!("{}.{}", j.flight, j.job),
             j.stepno.to_string(),
-            escape(&j.ident).into_owned(),
+            j.ident.to_string(),
         ),
         None => ("(out of job)".to_owned(), String::new(), String::new()),
     };
     let (step, testid, status) = match &r.step {
         Some(s) => (
-            escape(&s.step).into_owned(),
-            escape(s.testid.as_deref().unwrap_or_default()).into_owned(),
-            escape(&s.status).into_owned(),
+            s.step.clone(),
+            s.testid.clone().unwrap_or_default(),
+            s.status.clone(),
         ),
         None => Default::default(),
     };
-    let flags = row_flags(r);
+    [
+        liveness_glyph(r).to_owned(),
+        r.lcseq.to_string(),
+        row_flags(r),
+        display::task_cell(r.taskid, r.task.as_ref()),
+        job,
+        stepno,
+        step,
+        testid,
+        status,
+        ident,
+    ]
+}
+
+fn row(r: &RowView, widths: &[u16; 10], ctx: Ctx) -> Row<'static> {
+    let (glyph, style) = liveness(r, ctx);
     let flags_style = if r.later_notprep {
         ctx.theme.muted()
     } else if r.job.as_ref().is_some_and(|j| j.isprep) {
@@ -58,20 +97,29 @@ fn row(r: &RowView, ctx: Ctx) -> Row<'static> {
     } else {
         style
     };
-    Row::new(vec![
-        Cell::from(glyph),
-        Cell::from(r.lcseq.to_string()),
-        Cell::from(Span::styled(flags, flags_style)),
-        Cell::from(task),
-        Cell::from(job),
-        Cell::from(stepno),
-        Cell::from(step),
-        Cell::from(testid),
-        Cell::from(status),
-        Cell::from(ident),
-    ])
+    let texts = row_texts(r);
+    Row::new(
+        texts
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (text, &w))| match i {
+                0 => Cell::from(glyph.clone()),
+                2 => Cell::from(Span::styled(fit(text, w).into_owned(), flags_style)),
+                _ => Cell::from(fit(text, w).into_owned()),
+            }),
+    )
     .style(style)
 }
+
+/// The listing's columns, its meaning last.
+const LISTING_COLUMNS: [Col; 5] = [
+    Col::new("", WHOLE),
+    Col::new("job / task", 12),
+    Col::new("#", WHOLE),
+    Col::new("ident", 5),
+    Col::new("meaning", 10),
+];
 
 /// A listing entry's cells: marks, who, step, ident, and what it means.
 pub fn entry_cells(e: &Resolved) -> [String; 5] {
@@ -196,34 +244,30 @@ impl HostWidget<'_> {
             Paragraph::new("no lifecycle rows since the last wipe").render(inner, buf);
             return;
         }
-        let header = Row::new([
-            "", "lcseq", "flags", "task", "job", "#", "step", "testid", "status", "ident",
-        ])
-        .style(t.header());
-        let (rows, mut state) = visible_rows(
-            d.detail.rows.len(),
+        let rows = &d.detail.rows;
+        let range = measured_range(rows.len(), v.rows.selected, inner.height.saturating_sub(1));
+        let texts: Vec<[String; 10]> = rows[range].iter().map(row_texts).collect();
+        let widths = columns::widths(
+            &ROW_COLUMNS,
+            &columns::wanted(&ROW_COLUMNS, &texts),
+            inner.width,
+        );
+        let detail = rows
+            .get(v.rows.selected)
+            .and_then(|r| columns::detail(&ROW_COLUMNS, &widths, &row_texts(r), self.ctx));
+        let table_area = split_detail(inner, detail, buf);
+        let height = table_area.height.saturating_sub(1);
+        let (shown, mut state) = visible_rows(
+            rows.len(),
             v.rows.selected,
             v.pane == HostPane::Rows,
-            inner.height.saturating_sub(1),
-            |i| row(&d.detail.rows[i], self.ctx),
+            height,
+            |i| row(&rows[i], &widths, self.ctx),
         );
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(1),
-                Constraint::Length(5),
-                Constraint::Length(5),
-                Constraint::Fill(2),
-                Constraint::Fill(2),
-                Constraint::Length(3),
-                Constraint::Fill(1),
-                Constraint::Fill(1),
-                Constraint::Length(7),
-                Constraint::Length(8),
-            ],
-        )
-        .header(header);
-        StatefulWidget::render(selectable(table, &t), inner, buf, &mut state);
+        let table = Table::new(shown, widths.map(Constraint::Length))
+            .header(header(&ROW_COLUMNS, &widths, self.ctx))
+            .column_spacing(COLUMN_SPACING);
+        StatefulWidget::render(selectable(table, &t), table_area, buf, &mut state);
     }
 
     fn render_listing(&self, area: Rect, buf: &mut Buffer) {
@@ -248,7 +292,7 @@ impl HostWidget<'_> {
         let text = if d.detail.listing.is_empty() {
             "(empty)".to_owned()
         } else {
-            d.detail.listing.clone()
+            escape(&d.detail.listing).into_owned()
         };
         Paragraph::new(Line::styled(text, t.key())).render(raw, buf);
         match &d.listing {
@@ -256,13 +300,27 @@ impl HostWidget<'_> {
                 Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).render(table_area, buf);
             }
             Ok(entries) => {
-                let header =
-                    Row::new(["", "job / task", "#", "ident", "meaning"]).style(t.header());
+                let range = measured_range(
+                    entries.len(),
+                    v.listing.selected,
+                    table_area.height.saturating_sub(1),
+                );
+                let measured: Vec<[String; 5]> = entries[range].iter().map(entry_cells).collect();
+                let widths = columns::widths(
+                    &LISTING_COLUMNS,
+                    &columns::wanted(&LISTING_COLUMNS, &measured),
+                    table_area.width,
+                );
+                let detail = entries.get(v.listing.selected).and_then(|e| {
+                    columns::detail(&LISTING_COLUMNS, &widths, &entry_cells(e), self.ctx)
+                });
+                let table_area = split_detail(table_area, detail, buf);
+                let height = table_area.height.saturating_sub(1);
                 let (rows, mut state) = visible_rows(
                     entries.len(),
                     v.listing.selected,
                     v.pane == HostPane::Listing,
-                    table_area.height.saturating_sub(1),
+                    height,
                     |i| {
                         let e = &entries[i];
                         let style = match e.kind {
@@ -270,20 +328,19 @@ impl HostWidget<'_> {
                             _ if e.concurrent => t.live(),
                             _ => t.text(),
                         };
-                        Row::new(entry_cells(e)).style(style)
+                        let cells = entry_cells(e);
+                        Row::new(
+                            cells
+                                .iter()
+                                .zip(&widths)
+                                .map(|(text, &w)| Cell::from(fit(text, w).into_owned())),
+                        )
+                        .style(style)
                     },
                 );
-                let table = Table::new(
-                    rows,
-                    [
-                        Constraint::Length(2),
-                        Constraint::Fill(2),
-                        Constraint::Length(3),
-                        Constraint::Length(8),
-                        Constraint::Fill(1),
-                    ],
-                )
-                .header(header);
+                let table = Table::new(rows, widths.map(Constraint::Length))
+                    .header(header(&LISTING_COLUMNS, &widths, self.ctx))
+                    .column_spacing(COLUMN_SPACING);
                 StatefulWidget::render(selectable(table, &t), table_area, buf, &mut state);
             }
         }

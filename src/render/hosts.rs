@@ -4,13 +4,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, StatefulWidget, Table, Widget};
-use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
 use super::text::{DEAD, LIVE, opt_utc};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::hosts::{Column, HostsView, flags_text, holder_text};
 use crate::app::layout::{COLUMN_SPACING, host_columns};
-use crate::lifecycle::escape_owned;
 use crate::lifecycle::report::HostSummary;
 
 pub struct HostsWidget<'a> {
@@ -80,28 +78,9 @@ impl HostsWidget<'_> {
     }
 }
 
-/// `text` escaped (see [`escape_owned`]) and cut to `width` characters, its
-/// last one an ellipsis when cut, so that a cut value never reads as a
-/// whole one ("50 ownd 2035").
+/// A hosts-table cell: escaped, and cut with an ellipsis.
 fn fit(text: String, width: u16) -> String {
-    let text = escape_owned(text);
-    let width = usize::from(width);
-    if text.width() <= width {
-        return text;
-    }
-    // Cut by terminal columns, not characters: a CJK character takes two.
-    let mut cut = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width.saturating_sub(1) {
-            break;
-        }
-        used += w;
-        cut.push(c);
-    }
-    cut.push('…');
-    cut
+    super::columns::fit(&text, width).into_owned()
 }
 
 impl Widget for HostsWidget<'_> {
@@ -160,17 +139,5 @@ impl Widget for HostsWidget<'_> {
             .header(header)
             .column_spacing(COLUMN_SPACING);
         StatefulWidget::render(selectable(table, &t), inner, buf, &mut state);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fit;
-
-    #[test]
-    fn a_cut_value_ends_in_an_ellipsis() {
-        assert_eq!(fit("50 ownd 20350".into(), 12), "50 ownd 203…");
-        assert_eq!(fit("50 ownd 20350".into(), 13), "50 ownd 20350");
-        assert_eq!(fit("chardonnay0".into(), 20), "chardonnay0");
     }
 }

@@ -7,6 +7,7 @@
 //! - [`status`]: header, banner and status bar.
 //! - [`theme`], [`text`]: styles and formatting.
 
+pub mod columns;
 pub mod help;
 pub mod history;
 pub mod host;

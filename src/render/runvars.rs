@@ -2,12 +2,16 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 
+use super::columns::{self, Col, WHOLE, fit, header, measured_range, split_detail};
 use super::host::entry_cells;
 use super::{Ctx, block, placeholder, selectable, visible_rows};
+use crate::app::layout::COLUMN_SPACING;
 use crate::app::runvars::{RunvarData, RunvarPane, RunvarsView};
+use crate::lifecycle::escape;
 use crate::lifecycle::report::EntryDetail;
 use crate::lifecycle::{JobRelation, Relation, ResolvedKind};
 
@@ -40,7 +44,7 @@ fn relation_line(r: &JobRelation, ctx: Ctx) -> Row<'static> {
             };
             Row::new(vec![
                 Cell::from(Span::styled(relation.label(), style)),
-                Cell::from(format!("{flight}.{job}")),
+                Cell::from(format!("{flight}.{}", escape(job))),
                 Cell::from(steps),
                 Cell::from(if *own { "this job" } else { "" }),
             ])
@@ -64,7 +68,21 @@ fn relation_line(r: &JobRelation, ctx: Ctx) -> Row<'static> {
     }
 }
 
-fn entry_row(e: &EntryDetail, ctx: Ctx) -> Row<'static> {
+/// The entries' columns: who, in which step, and what it means.
+const ENTRY_COLUMNS: [Col; 9] = [
+    Col::new("", WHOLE),
+    Col::new("job / task", 12),
+    Col::new("#", WHOLE),
+    Col::new("step", 8),
+    Col::new("testid", 6),
+    Col::new("status", WHOLE),
+    Col::new("ident", 5),
+    Col::new("meaning", 10),
+    Col::new("details", 8).cut_first(),
+];
+
+/// An entry's cells, unescaped and whole, and the row's style.
+fn entry_texts(e: &EntryDetail, ctx: Ctx) -> ([String; 9], Style) {
     let t = ctx.theme;
     let [marks, who, stepno, ident, meaning] = entry_cells(&e.entry);
     let (step, testid, status) = match &e.step {
@@ -101,10 +119,12 @@ fn entry_row(e: &EntryDetail, ctx: Ctx) -> Row<'static> {
             },
         ),
     };
-    Row::new(vec![
-        marks, who, stepno, step, testid, status, ident, meaning, detail,
-    ])
-    .style(style)
+    (
+        [
+            marks, who, stepno, step, testid, status, ident, meaning, detail,
+        ],
+        style,
+    )
 }
 
 impl RunvarsWidget<'_> {
@@ -121,7 +141,7 @@ impl RunvarsWidget<'_> {
                 } else {
                     t.muted()
                 };
-                spans.push(Span::styled(format!(" {} ", d.runvar.name), style));
+                spans.push(Span::styled(format!(" {} ", escape(&d.runvar.name)), style));
             }
             if all.len() > 1 {
                 spans.push(Span::styled(" ←/→ ", t.key()));
@@ -149,7 +169,7 @@ impl RunvarsWidget<'_> {
         let text = if d.runvar.runvar.is_empty() {
             "(empty)".to_owned()
         } else {
-            d.runvar.runvar.clone()
+            escape(&d.runvar.runvar).into_owned()
         };
         Paragraph::new(Line::styled(text, t.key()))
             .wrap(Wrap { trim: false })
@@ -206,40 +226,49 @@ impl RunvarsWidget<'_> {
         );
         StatefulWidget::render(selectable(table, &t), jobs_inner, buf, &mut state);
 
-        let header = Row::new([
-            "",
-            "job / task",
-            "#",
-            "step",
-            "testid",
-            "status",
-            "ident",
-            "meaning",
-            "details",
-        ])
-        .style(t.header());
+        let range = measured_range(
+            entries_list.len(),
+            v.entries.selected,
+            entries_inner.height.saturating_sub(1),
+        );
+        let measured: Vec<[String; 9]> = entries_list[range]
+            .iter()
+            .map(|e| entry_texts(e, self.ctx).0)
+            .collect();
+        let widths = columns::widths(
+            &ENTRY_COLUMNS,
+            &columns::wanted(&ENTRY_COLUMNS, &measured),
+            entries_inner.width,
+        );
+        let detail = entries_list.get(v.entries.selected).and_then(|e| {
+            columns::detail(
+                &ENTRY_COLUMNS,
+                &widths,
+                &entry_texts(e, self.ctx).0,
+                self.ctx,
+            )
+        });
+        let entries_inner = split_detail(entries_inner, detail, buf);
+        let height = entries_inner.height.saturating_sub(1);
         let (rows, mut state) = visible_rows(
             entries_list.len(),
             v.entries.selected,
             v.pane == RunvarPane::Entries,
-            entries_inner.height.saturating_sub(1),
-            |i| entry_row(&entries_list[i], self.ctx),
+            height,
+            |i| {
+                let (texts, style) = entry_texts(&entries_list[i], self.ctx);
+                Row::new(
+                    texts
+                        .iter()
+                        .zip(&widths)
+                        .map(|(text, &w)| Cell::from(fit(text, w).into_owned())),
+                )
+                .style(style)
+            },
         );
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(2),
-                Constraint::Fill(2),
-                Constraint::Length(3),
-                Constraint::Fill(1),
-                Constraint::Fill(1),
-                Constraint::Length(7),
-                Constraint::Length(8),
-                Constraint::Fill(1),
-                Constraint::Fill(1),
-            ],
-        )
-        .header(header);
+        let table = Table::new(rows, widths.map(Constraint::Length))
+            .header(header(&ENTRY_COLUMNS, &widths, self.ctx))
+            .column_spacing(COLUMN_SPACING);
         StatefulWidget::render(selectable(table, &t), entries_inner, buf, &mut state);
     }
 }
