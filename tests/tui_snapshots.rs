@@ -240,3 +240,58 @@ fn hosts_hostile_names() {
     update(&mut app, Event::Resize(160, 24));
     insta::assert_snapshot!("hosts_hostile_name_160x24", screen(&app, 160, 24));
 }
+
+/// Values from the database with escape sequences, wide characters and
+/// long names in the host view: shown escaped, cut by display width with
+/// an ellipsis, the columns still lined up, and the selected row's cut
+/// values whole on the detail line.
+#[test]
+fn host_hostile_values() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    let mut detail = h1_detail();
+    {
+        let row = &mut detail.rows[0];
+        let job = row.job.as_mut().unwrap();
+        job.job = "build-\u{1b}[31m日本語のジョブ名-amd64-xsm"
+            .to_owned()
+            .into();
+        let step = row.step.as_mut().unwrap();
+        step.step = "ts-日本語-install\nsecond-line".to_owned();
+    }
+    for e in effects {
+        if let Effect::Request(id, request) = e {
+            let reply = match request {
+                Request::Show { host } => Reply::Host {
+                    host,
+                    result: Ok(detail.clone()),
+                },
+                other => reply(&other),
+            };
+            update(&mut app, answer(id, reply));
+        }
+    }
+    update(&mut app, Event::Resize(80, 24));
+    let s = screen(&app, 80, 24);
+    insta::assert_snapshot!("host_hostile_values_80x24", s);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(!s.contains('\u{1b}'), "{s}");
+    // Every row of the table starts its status column at the same place:
+    // wide characters are padded by their width.
+    let status_at = |line: &str| {
+        use unicode_width::UnicodeWidthStr as _;
+        line.find(" pass ").map(|i| line[..i].width())
+    };
+    let columns: Vec<_> = lines.iter().filter_map(|l| status_at(l)).collect();
+    assert!(columns.len() >= 3, "{s}");
+    assert!(columns.windows(2).all(|w| w[0] == w[1]), "{columns:?}\n{s}");
+    // The cut job shows whole, escaped, on the detail line.
+    assert!(
+        s.contains("job:\u{a0}100.build-\\e[31m日本語のジョブ名-amd64-xsm"),
+        "{s}"
+    );
+    assert!(
+        s.contains("step:\u{a0}ts-日本語-install\\nsecond-line"),
+        "{s}"
+    );
+}

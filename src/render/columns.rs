@@ -229,7 +229,9 @@ pub fn detail<const N: usize>(
         if i > 0 {
             spans.push(Span::styled(" · ", t.muted()));
         }
-        spans.push(Span::styled(format!("{title}: "), t.muted()));
+        // A no-break space, so that wrapping never parts a value from
+        // its name.
+        spans.push(Span::styled(format!("{title}:\u{a0}"), t.muted()));
         spans.push(Span::raw(escape(text).into_owned()));
     }
     Some(Line::from(spans))
@@ -240,15 +242,16 @@ pub fn detail<const N: usize>(
 /// there.
 pub fn split_detail(area: Rect, detail: Option<Line<'static>>, buf: &mut Buffer) -> Rect {
     let Some(line) = detail else { return area };
-    let lines = u16::try_from(line.width().div_ceil(usize::from(area.width.max(1))))
+    let paragraph = Paragraph::new(line).wrap(Wrap { trim: false });
+    // Counted as drawn: wrapping at words takes more lines than the
+    // width alone says.
+    let lines = u16::try_from(paragraph.line_count(area.width))
         .unwrap_or(u16::MAX)
         .clamp(1, DETAIL_LINES)
         .min(area.height / 2);
     let [table, foot] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(lines)]).areas(area);
-    Paragraph::new(line)
-        .wrap(Wrap { trim: false })
-        .render(foot, buf);
+    paragraph.render(foot, buf);
     table
 }
 
