@@ -43,6 +43,7 @@ impl Col {
     }
 
     /// The same, cut before the others.
+    #[must_use]
     pub const fn cut_first(mut self) -> Col {
         self.first = true;
         self

@@ -50,37 +50,37 @@ impl HostsWidget<'_> {
                 Cell::from(Span::styled(format!("{LIVE} {}", h.live_tasks), t.live()))
             }
             Column::Live => Cell::from(Span::styled(DEAD, t.muted())),
-            Column::Host => Cell::from(fit(h.host.clone(), w)),
+            Column::Host => Cell::from(fit(&h.host, w)),
             Column::Share => Cell::from(fit(
-                match (&h.sharetype, h.shares) {
+                &match (&h.sharetype, h.shares) {
                     (Some(s), Some(n)) => format!("{s} ×{n}"),
                     (Some(s), None) => s.clone(),
                     _ => String::new(),
                 },
                 w,
             )),
-            Column::Flags => Cell::from(Span::styled(fit(flags_text(h), w), t.muted())),
+            Column::Flags => Cell::from(Span::styled(fit(&flags_text(h), w), t.muted())),
             Column::Holder => {
                 let style = match &h.holder {
                     Some(l) if l.live => t.text(),
                     _ => t.muted(),
                 };
-                Cell::from(Span::styled(fit(holder_text(h), w), style))
+                Cell::from(Span::styled(fit(&holder_text(h), w), style))
             }
             // Counted after the list arrives.
             Column::Rows => match h.rows {
                 Some(n) => Cell::from(n.to_string()),
                 None => Cell::from(Span::styled("…", t.muted())),
             },
-            Column::LastJob => Cell::from(fit(h.last_job.clone().unwrap_or_default(), w)),
+            Column::LastJob => Cell::from(fit(h.last_job.as_deref().unwrap_or_default(), w)),
             Column::LastActivity => Cell::from(opt_utc(h.last_activity)),
         }))
     }
 }
 
 /// A hosts-table cell: escaped, and cut with an ellipsis.
-fn fit(text: String, width: u16) -> String {
-    super::columns::fit(&text, width).into_owned()
+fn fit(text: &str, width: u16) -> String {
+    super::columns::fit(text, width).into_owned()
 }
 
 impl Widget for HostsWidget<'_> {
