@@ -70,9 +70,8 @@ fn run(cfg: &SeedConfig) -> Result<sim::SeedReport, Box<dyn std::error::Error>> 
     } else {
         let cluster = Cluster::start()?;
         let db = cluster.create_osstest_database("seed")?;
-        sim::seed(&hostlife::db::connect::Connector::plain(db), cfg, &|p| {
-            bar.report(p)
-        })
+        let connector = hostlife::db::connect::Connector::plain(db);
+        sim::seed(&connector, cfg, &|p| bar.report(p))
     };
     bar.finish();
     Ok(report?)
