@@ -10,7 +10,10 @@ use super::fuzzy;
 use super::keymap::{self, Scope};
 use super::runvars::RunvarSource;
 use crate::lifecycle::Refusal;
-use crate::lifecycle::call::{JobRef, StepRef, check_host_name, check_new_host_name};
+use crate::lifecycle::call::{
+    JobRef, StepRef, check_host_name, check_lookup_name, check_new_host_name,
+};
+use crate::lifecycle::escape;
 use crate::lifecycle::{self, DEFAULT_IDENT, Mode, is_valid_name};
 
 /// The palette's verbs.
@@ -121,12 +124,27 @@ pub enum Command {
 /// before Enter, with the name probably meant, rather than opening an
 /// empty view or sending a write that must be refused. (Before the list
 /// has loaded nothing is known, and nothing is flagged.)
-fn known_host(c: Command, hosts: &[String]) -> Result<Command, String> {
-    let (Command::Record { host, .. } | Command::Wiped { host } | Command::Goto { host }) = &c
+///
+/// A host whose name holds control or invisible characters is shown
+/// escaped (`split\nrow`), and may be typed as it is shown: the name is
+/// then the real one, checked again as the command checks names.
+fn known_host(mut c: Command, hosts: &[String]) -> Result<Command, String> {
+    let check = match &c {
+        Command::Record { .. } => check_new_host_name,
+        Command::Wiped { .. } => check_host_name,
+        Command::Goto { .. } => check_lookup_name,
+        _ => return Ok(c),
+    };
+    let (Command::Record { host, .. } | Command::Wiped { host } | Command::Goto { host }) = &mut c
     else {
         return Ok(c);
     };
     if hosts.is_empty() || hosts.iter().any(|h| h == host) {
+        return Ok(c);
+    }
+    if let Some(real) = hosts.iter().find(|h| escape(h) == host.as_str()) {
+        check(real).map_err(|e| e.to_string())?;
+        real.clone_into(host);
         return Ok(c);
     }
     let did_you_mean = lifecycle::suggest(host, hosts.iter().map(String::as_str));
@@ -160,10 +178,16 @@ fn verb_info(name: &str) -> Option<&'static VerbInfo> {
     VERBS.iter().find(|v| v.name == name)
 }
 
-fn one_host(name: &str, args: &[&str]) -> Result<String, String> {
+/// The one host a command names, checked by `check` as typed (an escaped
+/// name is checked again once [`known_host`] has found the real one).
+fn one_host(
+    name: &str,
+    args: &[&str],
+    check: fn(&str) -> Result<(), Refusal>,
+) -> Result<String, String> {
     match args {
         [host] => {
-            check_host_name(host).map_err(|e| e.to_string())?;
+            check(host).map_err(|e| e.to_string())?;
             Ok((*host).to_owned())
         }
         [] => Err(format!("{name}: which host?")),
@@ -284,8 +308,13 @@ pub fn parse(input: &str) -> Result<Command, String> {
     };
     match info.verb {
         Verb::Record(mode) => parse_record(mode, args),
-        Verb::Wiped => one_host(info.name, args).map(|host| Command::Wiped { host }),
-        Verb::Goto => one_host(info.name, args).map(|host| Command::Goto { host }),
+        Verb::Wiped => {
+            one_host(info.name, args, check_host_name).map(|host| Command::Wiped { host })
+        }
+        // Any host the database has can be looked at, whatever its name.
+        Verb::Goto => {
+            one_host(info.name, args, check_lookup_name).map(|host| Command::Goto { host })
+        }
         Verb::Decode => parse_decode(args),
         Verb::Refresh => no_args(Command::Refresh),
         Verb::Help => no_args(Command::Help),
@@ -309,7 +338,10 @@ pub fn completions(input: &str, hosts: &[String]) -> Vec<String> {
     };
     let takes_host = matches!(info.verb, Verb::Record(_) | Verb::Wiped | Verb::Goto);
     if words.len() == 1 && takes_host {
-        fuzzy::rank(partial, hosts.iter().map(String::as_str), LIMIT)
+        // As the hosts list shows them, so that a completed name can be
+        // typed on (and is found again by `known_host`).
+        let shown: Vec<_> = hosts.iter().map(|h| escape(h)).collect();
+        fuzzy::rank(partial, shown.iter().map(AsRef::as_ref), LIMIT)
     } else if matches!(info.verb, Verb::Record(_)) && partial.starts_with('-') {
         fuzzy::rank(partial.trim_start_matches('-'), RECORD_OPTIONS, LIMIT)
     } else {
@@ -547,5 +579,46 @@ mod tests {
         assert_eq!(completions("wiped fi", &hosts), ["fiano0"]);
         assert_eq!(completions("final h --fl", &hosts), ["--flight"]);
         assert!(completions("refresh ", &hosts).is_empty());
+    }
+
+    /// A host already in the database under a name with control or
+    /// invisible characters is typed as the hosts list shows it: `goto`
+    /// finds it, `wiped` finds it and refuses only what a wipe refuses,
+    /// and a record into it is refused (a new row must not add to it).
+    #[test]
+    fn a_hostile_name_is_typed_as_shown() {
+        let hosts = vec![
+            "split\nrow".to_owned(),
+            "host\u{200b}1".to_owned(),
+            "fiano0".to_owned(),
+        ];
+        let goto = |line: &str| parse(line).and_then(|c| known_host(c, &hosts));
+        assert_eq!(
+            goto("goto split\\nrow"),
+            Ok(Command::Goto {
+                host: "split\nrow".into()
+            })
+        );
+        assert_eq!(
+            goto("goto host\\u{200b}1"),
+            Ok(Command::Goto {
+                host: "host\u{200b}1".into()
+            })
+        );
+        assert_eq!(
+            goto("wiped host\\u{200b}1"),
+            Ok(Command::Wiped {
+                host: "host\u{200b}1".into()
+            })
+        );
+        let e = goto("wiped split\\nrow").unwrap_err();
+        assert!(e.contains("host name"), "{e}");
+        let e = goto("select host\\u{200b}1").unwrap_err();
+        assert!(e.contains("zero-width character"), "{e}");
+        // A name that is no host's, escaped or not, is still unknown.
+        let e = goto("goto split\\trow").unwrap_err();
+        assert!(e.contains("no host"), "{e}");
+        // Completion offers the name as shown, which then parses.
+        assert_eq!(completions("goto spl", &hosts), ["split\\nrow"]);
     }
 }
