@@ -12,9 +12,9 @@ use crate::app::confirm::{ConfirmView, WipePreview, Write};
 use crate::app::keymap::{self, Scope};
 use crate::app::loadable::Loadable;
 use crate::app::palette::{Palette, VERBS};
-use crate::lifecycle::Failure;
 use crate::lifecycle::call::StepRef;
 use crate::lifecycle::report::RowView;
+use crate::lifecycle::{Failure, escape};
 
 pub struct PaletteWidget<'a> {
     pub view: &'a Palette,
@@ -107,9 +107,9 @@ fn describe_row(lcseq: i32, rows: &[RowView]) -> String {
         Some(j) => format!(
             "{}.{}:{} {}{}",
             j.flight,
-            j.job,
+            escape(&j.job),
             j.stepno,
-            j.ident,
+            escape(&j.ident),
             if j.isprep { " @prep" } else { "" }
         ),
         None => "out of job".to_owned(),
@@ -167,7 +167,10 @@ impl ConfirmWidget<'_> {
                 lines.push(Line::from("Nothing will be written."));
             }
             Loadable::Loaded(WipePreview { plan, detail }) => {
-                lines.push(Line::from(format!("As {}.", plan.task.label())));
+                lines.push(Line::from(format!(
+                    "As {}.",
+                    escape(&plan.task.label().to_string())
+                )));
                 if plan.first_own.is_none() {
                     lines.push(Line::from(format!(
                         "First records an out-of-job row for task {} (it has none on {host}).",
@@ -206,7 +209,7 @@ impl ConfirmWidget<'_> {
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", call.mode.name()), t.title()),
-            Span::raw(format!("{} (ident {})", call.host, call.ident)),
+            Span::raw(format!("{} (ident {})", escape(&call.host), call.ident)),
         ]));
         lines.push(Line::from(format!("As {}.", self.settings.operator_task)));
         match (&call.job, &call.step) {
@@ -222,7 +225,7 @@ impl ConfirmWidget<'_> {
             }
             _ => lines.push(Line::from(format!(
                 "Inserts an out-of-job row (host {} and the task only); no runvar.",
-                call.host
+                escape(&call.host)
             ))),
         }
     }
@@ -233,7 +236,9 @@ impl Widget for ConfirmWidget<'_> {
         let t = self.ctx.theme;
         let mut lines = Vec::new();
         match &self.view.write {
-            Write::Wipe(call) => self.wipe_lines(&call.host, &mut lines),
+            // Escaped: a name with an invisible character must not pass for
+            // another host in the one place that asks to confirm a write.
+            Write::Wipe(call) => self.wipe_lines(&escape(&call.host), &mut lines),
             Write::Record(_) => self.record_lines(&mut lines),
         }
         lines.push(Line::from(""));
