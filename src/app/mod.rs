@@ -8,7 +8,8 @@
 //!
 //! - [`event`]: what the loop feeds in and what `update` asks for.
 //! - [`action`], [`keymap`]: typed actions and the keys bound to them.
-//! - [`loadable`], [`cursor`], [`layout`], [`fuzzy`]: small shared pieces.
+//! - [`loadable`], [`cursor`], [`layout`], [`columns`], [`fuzzy`]: small
+//!   shared pieces.
 //! - [`screen`], [`reaction`]: the screen stack, and what a view's
 //!   handling of an action asks of the app.
 //!
@@ -16,6 +17,7 @@
 //! the worker's requests and answers.
 
 pub mod action;
+pub mod columns;
 pub mod confirm;
 pub mod cursor;
 pub mod event;
