@@ -8,6 +8,7 @@ use std::time::Instant;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use super::columns::{self, Col, WHOLE};
 use super::cursor::Cursor;
 use super::keymap::{self, Scope};
 use super::loadable::{Feed, Loadable};
@@ -40,11 +41,7 @@ impl Column {
         Column::LastActivity,
     ];
 
-    /// Spare cells the table needs, beyond every column's minimum, before
-    /// the flags column is shown at all (see `layout::host_columns`).
-    pub const FLAGS_SHOWN_FROM: u16 = 12;
-
-    pub fn title(self) -> &'static str {
+    pub const fn title(self) -> &'static str {
         match self {
             Column::Live => "live",
             Column::Host => "host",
@@ -57,25 +54,18 @@ impl Column {
         }
     }
 
-    /// Minimum width in cells; the render spreads spare room over the
-    /// text columns.
-    pub fn width(self) -> u16 {
+    /// How the column is sized: a host's name, its row count and the
+    /// time are never cut (up to the longest lab host names); the flags,
+    /// which the host view lists in full, give way first.
+    pub const fn col(self) -> Col {
         match self {
-            Column::Live | Column::Flags => 5,
-            Column::Host => 10,
-            Column::Share => 11,
-            Column::Holder | Column::LastJob => 12,
-            Column::Rows => 4,
-            Column::LastActivity => 16,
+            Column::Live | Column::Rows | Column::LastActivity => Col::new(self.title(), WHOLE),
+            Column::Host => Col::new(self.title(), MAX_HOST_WIDTH),
+            Column::Share => Col::new(self.title(), 6),
+            Column::Flags => Col::new(self.title(), 5).cut_first(),
+            Column::Holder => Col::new(self.title(), 10),
+            Column::LastJob => Col::new(self.title(), 12),
         }
-    }
-
-    /// Whether the column takes a share of spare width.
-    pub fn grows(self) -> bool {
-        matches!(
-            self,
-            Column::Host | Column::Share | Column::Flags | Column::Holder | Column::LastJob
-        )
     }
 
     fn next(self) -> Column {
@@ -96,6 +86,49 @@ impl Column {
         }
         .then_with(|| a.host.cmp(&b.host))
     }
+}
+
+/// The hosts table's columns, in display order.
+pub const COLUMNS: [Col; 8] = [
+    Column::Live.col(),
+    Column::Host.col(),
+    Column::Share.col(),
+    Column::Flags.col(),
+    Column::Holder.col(),
+    Column::Rows.col(),
+    Column::LastJob.col(),
+    Column::LastActivity.col(),
+];
+
+/// The widest a host name is kept whole at the expense of other columns:
+/// the longest names labs use.
+pub const MAX_HOST_WIDTH: u16 = 24;
+
+/// Room in each header for the sort arrow (" ▲"), so that it shows on
+/// whichever column sorts.
+const ARROW_WIDTH: u16 = 2;
+
+/// A host's cells, unescaped and whole, in [`Column::ALL`] order.
+pub fn cells(h: &HostSummary) -> [String; 8] {
+    Column::ALL.map(|c| match c {
+        Column::Live if h.live_tasks > 0 => format!("● {}", h.live_tasks),
+        Column::Live => "○".to_owned(),
+        Column::Host => h.host.clone(),
+        Column::Share => match (&h.sharetype, h.shares) {
+            (Some(s), Some(n)) => format!("{s} ×{n}"),
+            (Some(s), None) => s.clone(),
+            _ => String::new(),
+        },
+        Column::Flags => flags_text(h),
+        Column::Holder => holder_text(h),
+        // Counted after the list arrives.
+        Column::Rows => h.rows.map_or_else(|| "…".to_owned(), |n| n.to_string()),
+        Column::LastJob => h.last_job.clone().unwrap_or_default(),
+        Column::LastActivity => h
+            .last_activity
+            .map(crate::timefmt::utc_minutes)
+            .unwrap_or_default(),
+    })
 }
 
 /// A host's flags as the table shows them: the prefixes every lab uses
@@ -144,9 +177,9 @@ pub struct HostsView {
     shown: Vec<usize>,
     /// How many hosts have live tasks.
     live: usize,
-    /// The widest host name as shown (escaped), in terminal columns: the
-    /// host column's width.
-    pub host_width: u16,
+    /// The width each column's values want (every host's, not only the
+    /// filter's, so that columns keep still while typing).
+    wanted: [u16; 8],
 }
 
 impl Default for Sort {
@@ -198,11 +231,6 @@ impl HostsView {
         });
         let note = self.feed.finish(result, now);
         self.live = self.all().iter().filter(|h| h.live_tasks > 0).count();
-        let longest = self
-            .all()
-            .iter()
-            .map(|h| unicode_width::UnicodeWidthStr::width(&*crate::lifecycle::escape(&h.host)));
-        self.host_width = u16::try_from(longest.max().unwrap_or(0)).unwrap_or(u16::MAX);
         self.reindex();
         note
     }
@@ -259,6 +287,19 @@ impl HostsView {
         });
         self.shown = shown;
         self.cursor.clamp(self.shown.len());
+        let cells: Vec<[String; 8]> = all.iter().map(cells).collect();
+        self.wanted = columns::wanted(&COLUMNS, &cells);
+    }
+
+    /// The columns' widths in a table `total` cells wide, the sorting one
+    /// with room for its arrow.
+    pub fn widths(&self, total: u16) -> [u16; 8] {
+        let mut wanted = self.wanted;
+        if let Some(i) = Column::ALL.iter().position(|&c| c == self.sort.column) {
+            let title = columns::shown_width(COLUMNS[i].title) + ARROW_WIDTH;
+            wanted[i] = wanted[i].max(title);
+        }
+        columns::widths(&COLUMNS, &wanted, total)
     }
 
     /// How many hosts are shown (after the filter).

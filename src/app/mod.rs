@@ -625,10 +625,9 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) if self.stack.is_empty() => {
                 let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
                 let body = layout::areas(area, self.banner_height(area)).body;
-                if let Some(column) =
-                    layout::host_header_column(body, self.hosts.host_width, m.column, m.row)
-                {
-                    self.hosts.sort_by(column);
+                let widths = self.hosts.widths(body.width.saturating_sub(2));
+                if let Some(i) = layout::header_column(body, &widths, m.column, m.row) {
+                    self.hosts.sort_by(hosts::Column::ALL[i]);
                 }
             }
             _ => {}

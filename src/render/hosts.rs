@@ -1,14 +1,14 @@
 //! The hosts table.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, StatefulWidget, Table, Widget};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget};
 
-use super::text::{DEAD, LIVE, opt_utc};
+use super::columns::{self, fit, split_detail};
 use super::{Ctx, block, placeholder, selectable, visible_rows};
-use crate::app::hosts::{Column, HostsView, flags_text, holder_text};
-use crate::app::layout::{COLUMN_SPACING, host_columns};
+use crate::app::hosts::{COLUMNS, Column, HostsView, cells};
+use crate::app::layout::COLUMN_SPACING;
 use crate::lifecycle::report::HostSummary;
 
 pub struct HostsWidget<'a> {
@@ -43,44 +43,26 @@ impl HostsWidget<'_> {
         ]))
     }
 
-    fn row(&self, h: &HostSummary, columns: &[(Column, u16)]) -> Row<'static> {
+    fn row(&self, h: &HostSummary, widths: &[u16; 8]) -> Row<'static> {
         let t = self.ctx.theme;
-        Row::new(columns.iter().map(|&(c, w)| match c {
-            Column::Live if h.live_tasks > 0 => {
-                Cell::from(Span::styled(format!("{LIVE} {}", h.live_tasks), t.live()))
-            }
-            Column::Live => Cell::from(Span::styled(DEAD, t.muted())),
-            Column::Host => Cell::from(fit(&h.host, w)),
-            Column::Share => Cell::from(fit(
-                &match (&h.sharetype, h.shares) {
-                    (Some(s), Some(n)) => format!("{s} ×{n}"),
-                    (Some(s), None) => s.clone(),
-                    _ => String::new(),
-                },
-                w,
-            )),
-            Column::Flags => Cell::from(Span::styled(fit(&flags_text(h), w), t.muted())),
-            Column::Holder => {
-                let style = match &h.holder {
-                    Some(l) if l.live => t.text(),
-                    _ => t.muted(),
-                };
-                Cell::from(Span::styled(fit(&holder_text(h), w), style))
-            }
-            // Counted after the list arrives.
-            Column::Rows => match h.rows {
-                Some(n) => Cell::from(n.to_string()),
-                None => Cell::from(Span::styled("…", t.muted())),
-            },
-            Column::LastJob => Cell::from(fit(h.last_job.as_deref().unwrap_or_default(), w)),
-            Column::LastActivity => Cell::from(opt_utc(h.last_activity)),
-        }))
+        let cells = cells(h);
+        Row::new(
+            Column::ALL
+                .iter()
+                .zip(cells.iter().zip(widths))
+                .map(|(&c, (text, &w))| {
+                    let text = fit(text, w).into_owned();
+                    let style = match c {
+                        Column::Live if h.live_tasks > 0 => t.live(),
+                        Column::Live | Column::Flags => t.muted(),
+                        Column::Holder if !h.holder.as_ref().is_some_and(|l| l.live) => t.muted(),
+                        Column::Rows if h.rows.is_none() => t.muted(),
+                        _ => t.text(),
+                    };
+                    Cell::from(Span::styled(text, style))
+                }),
+        )
     }
-}
-
-/// A hosts-table cell: escaped, and cut with an ellipsis.
-fn fit(text: &str, width: u16) -> String {
-    super::columns::fit(text, width).into_owned()
 }
 
 impl Widget for HostsWidget<'_> {
@@ -96,14 +78,14 @@ impl Widget for HostsWidget<'_> {
             return;
         }
         let sort = self.view.sort;
-        let columns = host_columns(inner.width, self.view.host_width);
-        let header = Row::new(columns.iter().map(|&(c, _)| {
+        let widths = self.view.widths(inner.width);
+        let header = Row::new(Column::ALL.iter().zip(&widths).map(|(&c, &w)| {
             let arrow = match (c == sort.column, sort.descending) {
                 (true, false) => " ▲",
                 (true, true) => " ▼",
                 (false, _) => "",
             };
-            Cell::from(format!("{}{arrow}", c.title()))
+            Cell::from(fit(&format!("{}{arrow}", c.title()), w).into_owned())
         }))
         .style(t.header());
         if self.view.shown_len() == 0 {
@@ -112,17 +94,28 @@ impl Widget for HostsWidget<'_> {
             } else {
                 "no host matches the filter (Esc clears it)"
             };
+            // The header stays as it is, columns and all; the message
+            // takes the row under it.
+            let [head, message] =
+                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
             Widget::render(
-                Table::new(
-                    [Row::new([Cell::from(""), Cell::from(msg)])],
-                    [Constraint::Length(2), Constraint::Fill(1)],
-                )
-                .header(header),
-                inner,
+                selectable(
+                    Table::new(Vec::<Row>::new(), widths.map(Constraint::Length))
+                        .header(header)
+                        .column_spacing(COLUMN_SPACING),
+                    &t,
+                ),
+                head,
                 buf,
             );
+            Paragraph::new(Line::styled(format!("  {msg}"), t.muted())).render(message, buf);
             return;
         }
+        let detail = self
+            .view
+            .selected()
+            .and_then(|h| columns::detail(&COLUMNS, &widths, &cells(h), self.ctx));
+        let inner = split_detail(inner, detail, buf);
         let (rows, mut state) = visible_rows(
             self.view.shown_len(),
             self.view.cursor.selected,
@@ -131,11 +124,10 @@ impl Widget for HostsWidget<'_> {
             |i| {
                 self.view
                     .shown(i)
-                    .map_or_else(Row::default, |h| self.row(h, &columns))
+                    .map_or_else(Row::default, |h| self.row(h, &widths))
             },
         );
-        let widths = columns.iter().map(|&(_, w)| Constraint::Length(w));
-        let table = Table::new(rows, widths)
+        let table = Table::new(rows, widths.map(Constraint::Length))
             .header(header)
             .column_spacing(COLUMN_SPACING);
         StatefulWidget::render(selectable(table, &t), inner, buf, &mut state);
