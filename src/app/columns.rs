@@ -61,6 +61,14 @@ pub fn wanted<'a, const N: usize>(
     want
 }
 
+/// The width a table of columns wanting `want` needs to show them all
+/// whole: what [`widths`] is given as `total`.
+pub fn needed(want: &[u16]) -> u16 {
+    let gaps = COLUMN_SPACING * u16::try_from(want.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    want.iter()
+        .fold(MARKER_WIDTH + gaps, |sum, &w| sum.saturating_add(w))
+}
+
 /// The widths of columns wanting `want` in a table `total` cells wide
 /// (selection marker and spacing included). All are whole when they fit,
 /// the last taking what is spare. When they do not, the columns marked
@@ -167,6 +175,14 @@ mod tests {
     }
 
     #[test]
+    fn a_table_given_what_it_needs_cuts_nothing() {
+        let want = [4, 33, 7];
+        let w = widths(&COLS, &want, needed(&want));
+        assert_eq!(w, want);
+        assert!(widths(&COLS, &want, needed(&want) - 1)[1] < 33);
+    }
+
+    #[test]
     fn columns_that_fit_are_whole_and_the_last_takes_what_is_spare() {
         let w = widths(&COLS, &[4, 10, 5], 40);
         assert_eq!(w, [4, 10, room(40) - 14]);
@@ -216,5 +232,37 @@ mod tests {
         let w = [4, 6, 5];
         assert_eq!(cut(&COLS, &w, &row), [("job", "a-long-job-name")]);
         assert!(cut(&COLS, &[4, 20, 5], &row).is_empty());
+    }
+
+    proptest::proptest! {
+        /// The rule the operator sees: no value is cut while blank space
+        /// remains on its row, none is cut below its minimum while the
+        /// minimums fit, and the table never overflows.
+        #[test]
+        fn nothing_is_cut_while_room_is_left(
+            spec in proptest::collection::vec((0u16..30, proptest::bool::ANY, proptest::bool::ANY, 0u16..90), 6),
+            total in 8u16..260,
+        ) {
+            let cols: [Col; 6] = std::array::from_fn(|i| {
+                let (min, whole, first, _) = spec[i];
+                let c = Col::new("c", if whole { WHOLE } else { min });
+                if first { c.cut_first() } else { c }
+            });
+            let want: [u16; 6] = std::array::from_fn(|i| spec[i].3);
+            let w = widths(&cols, &want, total);
+            let room = u32::from(total.saturating_sub(MARKER_WIDTH + 5 * COLUMN_SPACING));
+            let used: u32 = w.iter().map(|&x| u32::from(x)).sum();
+            proptest::prop_assert!(used <= room, "{w:?} in {room}");
+            let cut = w.iter().zip(&want).any(|(a, b)| a < b);
+            if cut {
+                proptest::prop_assert_eq!(used, room, "{:?} want {:?}", w, want);
+            }
+            let floors: u32 = (0..6).map(|i| u32::from(cols[i].min.min(want[i]))).sum();
+            if floors <= room {
+                for i in 0..6 {
+                    proptest::prop_assert!(w[i] >= cols[i].min.min(want[i]), "{w:?} want {want:?}");
+                }
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Widget, Wrap};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
 use super::{Ctx, window};
-pub use crate::app::columns::{Col, WHOLE, cut, wanted, widths};
+pub use crate::app::columns::{Col, WHOLE, cut, needed, shown_width, wanted, widths};
 use crate::lifecycle::escape;
 
 /// Tables whose rows are all measured; a longer one is measured on the

@@ -347,11 +347,34 @@ impl HostWidget<'_> {
     }
 }
 
+impl HostWidget<'_> {
+    /// The width the listing pane needs to show its entries whole, borders
+    /// included.
+    fn listing_width(&self) -> u16 {
+        let Some(d) = self.view.feed.loaded() else {
+            return 0;
+        };
+        let table = match &d.listing {
+            Ok(entries) => {
+                let cells: Vec<[String; 5]> = entries.iter().map(entry_cells).collect();
+                columns::needed(&columns::wanted(&LISTING_COLUMNS, &cells))
+            }
+            Err(_) => 0,
+        };
+        let raw = columns::shown_width(&d.detail.listing);
+        table.max(raw) + 2
+    }
+}
+
 impl Widget for HostWidget<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        // Side by side when there is room; stacked on a standard terminal.
+        // Side by side when there is room, the listing as wide as it needs
+        // (within a third to a half), the rows taking the rest; stacked on
+        // a standard terminal.
         let [rows, listing] = if area.width >= 140 {
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(area)
+            let need = self.listing_width();
+            let listing = need.clamp(area.width / 3, area.width / 2);
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(listing)]).areas(area)
         } else {
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area)
         };
