@@ -311,7 +311,7 @@ fn help_is_generated_for_the_view_and_filterable() {
 #[test]
 fn quit_copy_and_mouse_are_effects() {
     let (mut app, _) = loaded_app(false);
-    assert_eq!(press(&mut app, [ch('m')]), [Effect::SetMouse(true)]);
+    assert_eq!(press(&mut app, [ch('M')]), [Effect::SetMouse(true)]);
     let copied = press(&mut app, [ch('y')]);
     assert!(matches!(&copied[..], [Effect::Copy(s)] if s.starts_with("fiano0\t")));
     assert_eq!(press(&mut app, [ch('q')]), [Effect::Quit]);
@@ -366,7 +366,7 @@ fn the_hosts_list_comes_first_and_its_counts_after() {
     assert_eq!(rows(&app), want);
 
     // A refresh: the new list is uncounted, the old counts stay.
-    let again = update(&mut app, ch('r'));
+    let again = update(&mut app, ch('R'));
     let [Effect::Request(id, Request::Hosts)] = again.as_slice() else {
         panic!("{again:?}")
     };
@@ -413,4 +413,115 @@ fn host_of(request: &Request) -> String {
         Request::Show { host } => host.clone(),
         other => panic!("not a host's request: {other:?}"),
     }
+}
+
+/// `w` asks to wipe the selected host, in the hosts list and the host
+/// view, with the same confirmation `wiped HOST` opens; read-only, it is
+/// refused and nothing is asked of the database.
+#[test]
+fn w_wipes_the_selected_host_after_the_confirmation() {
+    let (mut app, _) = loaded_app(false);
+    // The second host in the list is h1.
+    let effects = press(&mut app, [ch('j'), ch('w')]);
+    let [Request::PlanWipe(call)] = &requests(&effects)[..] else {
+        panic!("no plan asked for: {effects:?}")
+    };
+    assert_eq!(call.host, "h1");
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Confirm(c)) if matches!(&c.write, Write::Wipe(w) if w.host == "h1"))
+    );
+    serve(&mut app, effects);
+    let effects = press(&mut app, [ch('y')]);
+    let [Request::Wipe(call)] = &requests(&effects)[..] else {
+        panic!("no wipe: {effects:?}")
+    };
+    assert_eq!(call.host, "h1");
+
+    // From the host view, the view's host.
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    let effects = press(&mut app, [ch('w')]);
+    assert!(
+        matches!(&requests(&effects)[..], [Request::PlanWipe(c)] if c.host == "h1"),
+        "{effects:?}"
+    );
+
+    let (mut app, _) = loaded_app(true);
+    let effects = press(&mut app, [ch('w')]);
+    assert!(requests(&effects).is_empty(), "{effects:?}");
+    assert!(app.overlay.is_none());
+}
+
+/// `r` opens the palette with a record call for the selection: the host
+/// in the hosts list; the row's job, ident and step in the host view.
+#[test]
+fn r_prefills_a_record_call_from_the_selection() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch('j'), ch('r')]);
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("no palette")
+    };
+    assert_eq!(p.input, "select h1 ");
+    assert!(p.parsed.is_ok(), "{:?}", p.parsed);
+    press(&mut app, [key(KeyCode::Esc)]);
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    press(&mut app, [ch('j'), ch('r')]);
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("no palette")
+    };
+    assert_eq!(
+        p.input,
+        "select h1 --ident host --flight 100 --job build-a --step 5 "
+    );
+}
+
+/// Tab offers the selected host first and, pressed again, goes on to
+/// the next candidate, round to the first; with nothing typed every
+/// command is offered.
+#[test]
+fn tab_completes_from_the_selection_and_cycles() {
+    let (mut app, _) = loaded_app(false);
+    // Select pinot1, the last host.
+    press(&mut app, [ch('G'), ch(':')]);
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("no palette")
+    };
+    let (all, _) = p.candidates();
+    for verb in [
+        "selectprep",
+        "select",
+        "final",
+        "wiped",
+        "goto",
+        "refresh",
+        "quit",
+    ] {
+        assert!(all.iter().any(|c| c == verb), "{verb} not in {all:?}");
+    }
+    press(&mut app, typed("wiped "));
+    let input = |app: &hostlife::app::App| match &app.overlay {
+        Some(Overlay::Palette(p)) => p.input.clone(),
+        _ => panic!("no palette"),
+    };
+    press(&mut app, [key(KeyCode::Tab)]);
+    assert_eq!(input(&app), "wiped pinot1 ");
+    let mut seen = vec![input(&app)];
+    for _ in 0..hosts().len() {
+        press(&mut app, [key(KeyCode::Tab)]);
+        seen.push(input(&app));
+    }
+    // Every host once, then round to the first.
+    let mut distinct = seen[..hosts().len()].to_vec();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), hosts().len(), "{seen:?}");
+    assert_eq!(seen[hosts().len()], "wiped pinot1 ");
+    // Typing ends the cycle: Tab completes the next word afresh.
+    press(&mut app, [key(KeyCode::Backspace)]);
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("no palette")
+    };
+    assert_eq!(p.candidates().1, 0);
 }

@@ -226,7 +226,7 @@ fn hosts_hostile_names() {
         hostile("split\nrow", "101.test\tjob"),
         hostile("日本ホスト1", "101.test-amd64-xl"),
     ];
-    let effects = press(&mut app, [ch('r')]);
+    let effects = press(&mut app, [ch('R')]);
     for e in effects {
         if let Effect::Request(id, request) = e {
             let reply = match request {

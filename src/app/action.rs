@@ -22,6 +22,10 @@ pub enum Action {
     ReverseSort,
     Copy,
     History,
+    /// Wipe the selected host (after the confirmation).
+    Wipe,
+    /// Open the palette with a record call for the selection.
+    Record,
     // Anywhere.
     Help,
     Palette,

@@ -9,7 +9,7 @@ use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
 use crate::lifecycle::report::{HostDetail, RowView};
 use crate::lifecycle::{self, DecodeError, Resolved, ResolvedKind};
-use crate::lifecycle::{Failure, display};
+use crate::lifecycle::{Failure, display, escape};
 
 /// The host's data with its listing decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +55,20 @@ pub struct HostView {
 }
 
 impl HostView {
+    /// A record call for the selected row's job, as the palette takes it:
+    /// the same host, ident, flight, job and step, mode `select` (the
+    /// operator changes what differs). Out of job when the row has none.
+    fn record_line(&self) -> String {
+        let host = escape(&self.host);
+        match self.selected_row().and_then(|r| r.job.as_ref()) {
+            Some(j) if self.pane == HostPane::Rows => format!(
+                "select {host} --ident {} --flight {} --job {} --step {} ",
+                j.ident, j.flight, j.job, j.stepno
+            ),
+            _ => format!("select {host} "),
+        }
+    }
+
     pub fn new(host: String) -> Self {
         HostView {
             host,
@@ -107,6 +121,8 @@ impl HostView {
                 Reaction::Used
             }
             Action::History => Reaction::Open(Target::History(self.host.clone())),
+            Action::Wipe => Reaction::Wipe(self.host.clone()),
+            Action::Record => Reaction::Prefill(self.record_line()),
             Action::Open => {
                 let job = match self.pane {
                     HostPane::Rows => self

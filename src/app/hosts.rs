@@ -14,7 +14,7 @@ use super::keymap::{self, Scope};
 use super::loadable::{Feed, Loadable};
 use super::reaction::{Reaction, Target};
 use crate::lifecycle::report::{HostSummary, count_rows};
-use crate::lifecycle::{Failure, display};
+use crate::lifecycle::{Failure, display, escape};
 
 /// The columns of the hosts table, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,6 +351,14 @@ impl HostsView {
             },
             Action::History => match self.selected() {
                 Some(h) => Reaction::Open(Target::History(h.host.clone())),
+                None => Reaction::Used,
+            },
+            Action::Wipe => match self.selected() {
+                Some(h) => Reaction::Wipe(h.host.clone()),
+                None => Reaction::Used,
+            },
+            Action::Record => match self.selected() {
+                Some(h) => Reaction::Prefill(format!("select {} ", escape(&h.host))),
                 None => Reaction::Used,
             },
             Action::Filter => {

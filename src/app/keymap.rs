@@ -140,7 +140,12 @@ pub static BINDINGS: &[Binding] = &[
         "open the command palette",
     ),
     bind(C::Global, &[ch('q'), ctrl('c')], Action::Quit, "quit"),
-    bind(C::Global, &[ch('r')], Action::Refresh, "refresh now"),
+    bind(
+        C::Global,
+        &[ch('R'), code(KeyCode::F(5))],
+        Action::Refresh,
+        "refresh now",
+    ),
     bind(
         C::Global,
         &[ch('p')],
@@ -149,7 +154,7 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Global,
-        &[ch('m')],
+        &[ch('M')],
         Action::ToggleMouse,
         "mouse capture on / off (off: select text)",
     ),
@@ -196,6 +201,18 @@ pub static BINDINGS: &[Binding] = &[
         Action::History,
         "show the host's history",
     ),
+    bind(
+        C::Hosts,
+        &[ch('w')],
+        Action::Wipe,
+        "wiped: I reinstalled this host (asks first)",
+    ),
+    bind(
+        C::Hosts,
+        &[ch('r')],
+        Action::Record,
+        "record a call on this host (palette)",
+    ),
     bind(C::Hosts, &[ch('/')], Action::Filter, "filter hosts"),
     bind(
         C::Hosts,
@@ -233,6 +250,18 @@ pub static BINDINGS: &[Binding] = &[
         &[ch('h')],
         Action::History,
         "show the host's history",
+    ),
+    bind(
+        C::Host,
+        &[ch('w')],
+        Action::Wipe,
+        "wiped: I reinstalled this host (asks first)",
+    ),
+    bind(
+        C::Host,
+        &[ch('r')],
+        Action::Record,
+        "record a call for the row's job (palette)",
     ),
     bind(C::Host, &[ch('y')], Action::Copy, "copy the row"),
     bind(C::Host, &[code(KeyCode::Esc)], Action::Back, "back"),

@@ -505,6 +505,17 @@ impl App {
                     self.say(format!("copied {} characters", text.chars().count()), false);
                     return vec![Effect::Copy(text)];
                 }
+                Reaction::Wipe(host) => {
+                    if let Some(why) = self.read_only_reason() {
+                        self.say(format!("cannot wipe: read-only: {why}"), true);
+                        return Vec::new();
+                    }
+                    return self.command(Command::Wiped { host });
+                }
+                Reaction::Prefill(line) => {
+                    self.open_palette(line);
+                    return Vec::new();
+                }
             }
         }
         match keymap::lookup(Scope::Global, &key) {
@@ -531,11 +542,7 @@ impl App {
                 Vec::new()
             }
             Action::Palette => {
-                let names = self.hosts.names();
-                self.overlay = Some(Overlay::Palette(Box::new(Palette::new(
-                    self.read_only_reason(),
-                    &names,
-                ))));
+                self.open_palette(String::new());
                 Vec::new()
             }
             Action::Refresh => self.refresh(),
@@ -552,7 +559,7 @@ impl App {
             Action::ToggleMouse => {
                 self.mouse = !self.mouse;
                 let text = if self.mouse {
-                    "mouse on: click headers to sort, wheel scrolls (m: off)"
+                    "mouse on: click headers to sort, wheel scrolls (M: off)"
                 } else {
                     "mouse off: the terminal selects text again"
                 };
@@ -561,6 +568,22 @@ impl App {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Open the palette with `line` typed.
+    fn open_palette(&mut self, line: String) {
+        let names = self.hosts.names();
+        let selected = match self.stack.last() {
+            None => self.hosts.selected().map(|h| h.host.clone()),
+            Some(Screen::Host(v)) => Some(v.host.clone()),
+            Some(Screen::History(v)) => Some(v.host.clone()),
+            Some(Screen::Runvars(_)) => None,
+        };
+        let mut palette = Palette::new(self.read_only_reason(), &names, selected);
+        if !line.is_empty() {
+            palette.set_input(line, &names);
+        }
+        self.overlay = Some(Overlay::Palette(Box::new(palette)));
     }
 
     fn command(&mut self, command: Command) -> Vec<Effect> {
@@ -865,8 +888,9 @@ mod tests {
         }
     }
 
+    /// The refresh key.
     fn r() -> Event {
-        Event::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE))
+        Event::Key(KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT))
     }
 
     #[test]

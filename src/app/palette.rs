@@ -322,8 +322,11 @@ pub fn parse(input: &str) -> Result<Command, String> {
     }
 }
 
-/// What the word being typed could become.
-pub fn completions(input: &str, hosts: &[String]) -> Vec<String> {
+/// What the word being typed could become. With nothing typed, every
+/// command, in the order help lists them; for a host, the selected one
+/// first (`selected`, the host the view has selected), then the best
+/// matches.
+pub fn completions(input: &str, hosts: &[String], selected: Option<&str>) -> Vec<String> {
     const LIMIT: usize = 6;
     let (before, partial) = match input.rfind(' ') {
         Some(i) => (&input[..i], &input[i + 1..]),
@@ -331,7 +334,10 @@ pub fn completions(input: &str, hosts: &[String]) -> Vec<String> {
     };
     let words: Vec<&str> = before.split_whitespace().collect();
     let Some(verb) = words.first() else {
-        return fuzzy::rank(partial, VERBS.iter().map(|v| v.name), LIMIT);
+        if partial.is_empty() {
+            return VERBS.iter().map(|v| v.name.to_owned()).collect();
+        }
+        return fuzzy::rank(partial, VERBS.iter().map(|v| v.name), VERBS.len());
     };
     let Some(info) = verb_info(verb) else {
         return Vec::new();
@@ -341,11 +347,34 @@ pub fn completions(input: &str, hosts: &[String]) -> Vec<String> {
         // As the hosts list shows them, so that a completed name can be
         // typed on (and is found again by `known_host`).
         let shown: Vec<_> = hosts.iter().map(|h| escape(h)).collect();
-        fuzzy::rank(partial, shown.iter().map(AsRef::as_ref), LIMIT)
+        let mut ranked = fuzzy::rank(partial, shown.iter().map(AsRef::as_ref), LIMIT);
+        if let Some(selected) = selected.map(escape)
+            && fuzzy::rank(partial, [selected.as_ref()], 1).len() == 1
+        {
+            ranked.retain(|h| *h != selected);
+            ranked.insert(0, selected.into_owned());
+            ranked.truncate(LIMIT);
+        }
+        ranked
     } else if matches!(info.verb, Verb::Record(_)) && partial.starts_with('-') {
         fuzzy::rank(partial.trim_start_matches('-'), RECORD_OPTIONS, LIMIT)
     } else {
         Vec::new()
+    }
+}
+
+/// Tab pressed again: the next candidate replaces the one put in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cycle {
+    /// The input before the word being completed.
+    stem: String,
+    options: Vec<String>,
+    at: usize,
+}
+
+impl Cycle {
+    fn line(&self) -> String {
+        format!("{}{} ", self.stem, self.options[self.at])
     }
 }
 
@@ -384,10 +413,15 @@ pub struct Palette {
     draft: String,
     /// The jobs named so far, and what the database said of them.
     jobs: HashMap<(i32, String), JobCheck>,
+    /// The host the view had selected when the palette opened: the first
+    /// candidate for a host.
+    selected: Option<String>,
+    /// Completing with Tab, pressed again to go on to the next candidate.
+    cycle: Option<Cycle>,
 }
 
 impl Palette {
-    pub fn new(read_only: Option<String>, hosts: &[String]) -> Self {
+    pub fn new(read_only: Option<String>, hosts: &[String], selected: Option<String>) -> Self {
         let mut p = Palette {
             input: String::new(),
             parsed: Err(String::new()),
@@ -396,6 +430,8 @@ impl Palette {
             history_pos: None,
             draft: String::new(),
             jobs: HashMap::new(),
+            selected,
+            cycle: None,
         };
         p.changed(hosts);
         p
@@ -449,7 +485,7 @@ impl Palette {
                 Some(why) if c.is_write() => Err(format!("read-only: {why}")),
                 _ => Ok(c),
             });
-        self.completions = completions(&self.input, hosts);
+        self.completions = completions(&self.input, hosts, self.selected.as_deref());
     }
 
     pub fn set_input(&mut self, input: String, hosts: &[String]) {
@@ -457,7 +493,18 @@ impl Palette {
         self.changed(hosts);
     }
 
+    /// The candidates to show, and which is the one put in (while Tab
+    /// cycles through them; else the first, which Tab would put in).
+    pub fn candidates(&self) -> (&[String], usize) {
+        match &self.cycle {
+            Some(c) => (&c.options, c.at),
+            None => (&self.completions, 0),
+        }
+    }
+
     pub fn key(&mut self, key: &KeyEvent, history: &[String], hosts: &[String]) -> PaletteOutcome {
+        // Any key but Tab ends a cycle through the candidates.
+        let cycle = self.cycle.take();
         match keymap::lookup(Scope::Palette, key) {
             Some(Action::Cancel) => return PaletteOutcome::Close,
             Some(Action::Submit) => {
@@ -466,12 +513,24 @@ impl Palette {
                 }
             }
             Some(Action::Complete) => {
-                if let Some(c) = self.completions.first() {
-                    let keep = self.input.rfind(' ').map_or(0, |i| i + 1);
-                    let mut input = self.input[..keep].to_owned();
-                    input.push_str(c);
-                    input.push(' ');
-                    self.set_input(input, hosts);
+                let next = match cycle {
+                    Some(mut c) if c.line() == self.input && c.options.len() > 1 => {
+                        c.at = (c.at + 1) % c.options.len();
+                        Some(c)
+                    }
+                    _ if self.completions.is_empty() => None,
+                    _ => {
+                        let keep = self.input.rfind(' ').map_or(0, |i| i + 1);
+                        Some(Cycle {
+                            stem: self.input[..keep].to_owned(),
+                            options: self.completions.clone(),
+                            at: 0,
+                        })
+                    }
+                };
+                if let Some(c) = next {
+                    self.set_input(c.line(), hosts);
+                    self.cycle = Some(c);
                 }
             }
             Some(Action::HistoryPrev) if !history.is_empty() => {
@@ -575,10 +634,18 @@ mod tests {
     #[test]
     fn completes_commands_hosts_and_options() {
         let hosts = vec!["fiano0".to_owned(), "italia0".to_owned()];
-        assert_eq!(completions("wi", &hosts), ["wiped"]);
-        assert_eq!(completions("wiped fi", &hosts), ["fiano0"]);
-        assert_eq!(completions("final h --fl", &hosts), ["--flight"]);
-        assert!(completions("refresh ", &hosts).is_empty());
+        assert_eq!(completions("wi", &hosts, None), ["wiped"]);
+        assert_eq!(completions("wiped fi", &hosts, None), ["fiano0"]);
+        assert_eq!(completions("final h --fl", &hosts, None), ["--flight"]);
+        assert!(completions("refresh ", &hosts, None).is_empty());
+        // Nothing typed: every command.
+        assert_eq!(completions("", &hosts, None).len(), VERBS.len());
+        // The selected host first, when it matches what is typed.
+        assert_eq!(
+            completions("wiped ", &hosts, Some("italia0")),
+            ["italia0", "fiano0"]
+        );
+        assert_eq!(completions("wiped fi", &hosts, Some("italia0")), ["fiano0"]);
     }
 
     /// A host already in the database under a name with control or
@@ -619,6 +686,6 @@ mod tests {
         let e = goto("goto split\\trow").unwrap_err();
         assert!(e.contains("no host"), "{e}");
         // Completion offers the name as shown, which then parses.
-        assert_eq!(completions("goto spl", &hosts), ["split\\nrow"]);
+        assert_eq!(completions("goto spl", &hosts, None), ["split\\nrow"]);
     }
 }

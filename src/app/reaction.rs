@@ -17,4 +17,8 @@ pub enum Reaction {
     Used,
     Open(Target),
     Copy(String),
+    /// Ask to wipe this host: the confirmation, as `wiped HOST` opens it.
+    Wipe(String),
+    /// Open the palette with this line typed, for the operator to finish.
+    Prefill(String),
 }

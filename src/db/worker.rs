@@ -598,7 +598,7 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
         // since the last request (a restart, an idle timeout, a backend
         // terminated by an administrator) is asked again on a new one:
         // reading twice is harmless, and the operator should not have to
-        // press `r` to learn the server is back. Writes are not repeated
+        // press `R` to learn the server is back. Writes are not repeated
         // here; they checked the connection first (above), and the
         // recorder redoes only what it knows was not committed.
         let lost_before = !request.is_write()

@@ -58,11 +58,12 @@ impl Widget for PaletteWidget<'_> {
                 t.muted(),
             ));
         }
-        if !p.completions.is_empty() {
+        let (candidates, current) = p.candidates();
+        if !candidates.is_empty() {
             let tab = key_hint(Scope::Palette, Action::Complete);
             let mut spans = vec![Span::styled(format!("{tab}: "), t.key())];
-            for (i, c) in p.completions.iter().enumerate() {
-                let style = if i == 0 { t.selected() } else { t.text() };
+            for (i, c) in candidates.iter().enumerate() {
+                let style = if i == current { t.selected() } else { t.text() };
                 spans.push(Span::styled(c.clone(), style));
                 spans.push(Span::raw("  "));
             }
