@@ -358,7 +358,7 @@ fn a_failing_query_is_shown_and_the_browser_keeps_working() {
              DROP FUNCTION hostflags_fail();",
         )
         .unwrap();
-    tui.send("r");
+    tui.send("R");
     tui.wait_until("the hosts list", |s| {
         s.contains(HOST) && !s.contains("failed on purpose")
     });
@@ -428,7 +428,7 @@ fn termination_signals_restore_the_terminal() {
         let mut tui = Tui::start_with(&db.conninfo(), &[]);
         tui.wait_for(HOST);
         // Mouse capture on, so the test sees it turned off.
-        tui.send("m");
+        tui.send("M");
         let deadline = Instant::now() + DEADLINE;
         while tui.screen.screen().mouse_protocol_mode() == vt100::MouseProtocolMode::None {
             assert!(Instant::now() < deadline, "mouse capture never turned on");

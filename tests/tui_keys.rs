@@ -525,3 +525,54 @@ fn tab_completes_from_the_selection_and_cycles() {
     };
     assert_eq!(p.candidates().1, 0);
 }
+
+/// A write's result stays in the message log after the status line has
+/// moved on (here: to another view), newest first; `m` shows it and Esc
+/// closes it; `:q` quits.
+#[test]
+fn the_message_log_keeps_a_writes_result() {
+    use hostlife::lifecycle::call::WipeOutcome;
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), ch('w')]);
+    serve(&mut app, effects);
+    let effects = press(&mut app, [ch('y')]);
+    let [Effect::Request(id, Request::Wipe(call))] = &effects[..] else {
+        panic!("no wipe: {effects:?}")
+    };
+    let outcome = WipeOutcome {
+        taskid: 5,
+        deleted: 4,
+        kept: 1,
+        recorded_lcseq: Some(9),
+    };
+    update(
+        &mut app,
+        answer(
+            *id,
+            Reply::Wiped {
+                call: call.clone(),
+                result: Ok(outcome),
+            },
+        ),
+    );
+    let said = app
+        .status
+        .clone()
+        .expect("the result on the status line")
+        .text;
+    assert!(said.contains("h1"), "{said}");
+    // Into a host and out again: the status line no longer says it.
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    assert!(app.status.is_none(), "{:?}", app.status);
+    press(&mut app, [ch('m')]);
+    assert!(matches!(app.overlay, Some(Overlay::Messages(_))));
+    assert_eq!(app.log.newest_first().next().map(|m| &m.text), Some(&said));
+    let s = screen(&app, 120, 40);
+    assert!(s.contains(&said), "{s}");
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.overlay.is_none());
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("q"));
+    assert_eq!(press(&mut app, [key(KeyCode::Enter)]), [Effect::Quit]);
+}

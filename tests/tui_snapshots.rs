@@ -295,3 +295,10 @@ fn host_hostile_values() {
         "{s}"
     );
 }
+
+#[test]
+fn messages() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch('p'), ch('p'), ch('M'), ch('m')]);
+    snapshot("messages", &mut app);
+}

@@ -29,6 +29,7 @@ pub enum Action {
     // Anywhere.
     Help,
     Palette,
+    Messages,
     Quit,
     ToggleMouse,
     Pause,

@@ -19,6 +19,7 @@ pub enum Scope {
     Palette,
     Confirm,
     Help,
+    Messages,
 }
 
 impl Scope {
@@ -34,6 +35,7 @@ impl Scope {
             Scope::Palette => "command palette",
             Scope::Confirm => "confirmation",
             Scope::Help => "help",
+            Scope::Messages => "messages",
         }
     }
 }
@@ -151,6 +153,12 @@ pub static BINDINGS: &[Binding] = &[
         &[ch('p')],
         Action::Pause,
         "pause / resume auto-refresh",
+    ),
+    bind(
+        C::Global,
+        &[ch('m')],
+        Action::Messages,
+        "the messages of this session",
     ),
     bind(
         C::Global,
@@ -378,6 +386,25 @@ pub static BINDINGS: &[Binding] = &[
         Action::Cancel,
         "clear the filter, then close",
     ),
+    bind(
+        C::Messages,
+        &[code(KeyCode::Esc), ch('q'), ch('m')],
+        Action::Cancel,
+        "close",
+    ),
+    bind(
+        C::Messages,
+        &[code(KeyCode::Up), ch('k')],
+        Action::Up,
+        "scroll up",
+    ),
+    bind(
+        C::Messages,
+        &[code(KeyCode::Down), ch('j')],
+        Action::Down,
+        "scroll down",
+    ),
+    bind(C::Messages, &[ch('g')], Action::Top, "newest"),
     bind(C::Help, &[code(KeyCode::Up)], Action::Up, "scroll up"),
     bind(C::Help, &[code(KeyCode::Down)], Action::Down, "scroll down"),
     bind(

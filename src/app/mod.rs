@@ -29,6 +29,7 @@ pub mod hosts;
 pub mod keymap;
 pub mod layout;
 pub mod loadable;
+pub mod messages;
 pub mod palette;
 pub mod reaction;
 pub mod runvars;
@@ -53,6 +54,7 @@ use host::HostView;
 use hosts::HostsView;
 use keymap::Scope;
 use loadable::Loadable;
+use messages::{Log, Message, MessagesOutcome, MessagesView};
 use palette::{Command, JobCheck, Palette, PaletteOutcome};
 use reaction::{Reaction, Target};
 use runvars::{RunvarSource, RunvarsView};
@@ -73,6 +75,7 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Help(HelpView),
+    Messages(MessagesView),
     Palette(Box<Palette>),
     Confirm(Box<ConfirmView>),
 }
@@ -210,6 +213,8 @@ pub struct App {
     pub requests: Requests,
     pub live: Live,
     pub status: Option<Status>,
+    /// Every message the status line has shown.
+    pub log: Log,
     pub mouse: bool,
     pub size: (u16, u16),
 }
@@ -233,6 +238,7 @@ impl App {
                 probe: None,
             },
             status: None,
+            log: Log::default(),
             mouse,
             size: (layout::MIN_WIDTH, layout::MIN_HEIGHT),
         };
@@ -249,6 +255,7 @@ impl App {
     pub fn contexts(&self) -> Vec<Scope> {
         match &self.overlay {
             Some(Overlay::Help(_)) => vec![Scope::Help],
+            Some(Overlay::Messages(_)) => vec![Scope::Messages],
             Some(Overlay::Palette(_)) => vec![Scope::Palette],
             Some(Overlay::Confirm(_)) => vec![Scope::Confirm],
             None if self.stack.is_empty() && self.hosts.editing => vec![Scope::Filter],
@@ -326,10 +333,13 @@ impl App {
     }
 
     fn say(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status {
-            text: text.into(),
+        let text = text.into();
+        self.log.push(Message {
+            at: self.live.now,
+            text: text.clone(),
             error,
         });
+        self.status = Some(Status { text, error });
     }
 
     /// The request that reloads what is shown.
@@ -430,11 +440,15 @@ impl App {
         };
         let request = screen.request();
         self.stack.push(screen);
+        // A message about the view left behind would read as about this
+        // one; it stays in the log (`m`).
+        self.status = None;
         vec![self.issue(request)]
     }
 
     fn back(&mut self) -> Vec<Effect> {
         self.stack.pop();
+        self.status = None;
         // The screen returned to may be stale, or still waiting on an
         // answer that a newer request made stale.
         self.refresh()
@@ -447,6 +461,12 @@ impl App {
         match self.overlay.as_mut() {
             Some(Overlay::Help(h)) => {
                 if h.key(&key) == HelpOutcome::Close {
+                    self.overlay = None;
+                }
+                return Vec::new();
+            }
+            Some(Overlay::Messages(m)) => {
+                if m.key(&key, self.log.len()) == MessagesOutcome::Close {
                     self.overlay = None;
                 }
                 return Vec::new();
@@ -543,6 +563,10 @@ impl App {
             }
             Action::Palette => {
                 self.open_palette(String::new());
+                Vec::new()
+            }
+            Action::Messages => {
+                self.overlay = Some(Overlay::Messages(MessagesView::default()));
                 Vec::new()
             }
             Action::Refresh => self.refresh(),

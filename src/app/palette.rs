@@ -175,6 +175,8 @@ impl Command {
 }
 
 fn verb_info(name: &str) -> Option<&'static VerbInfo> {
+    // `q`, as in vi and less, which operators type without thinking.
+    let name = if name == "q" { "quit" } else { name };
     VERBS.iter().find(|v| v.name == name)
 }
 
@@ -627,6 +629,7 @@ mod tests {
                 runvar: "100.x:1 2".into()
             }))
         );
+        assert_eq!(parse("q"), Ok(Command::Quit));
         let err = parse("decode @+x:2").unwrap_err();
         assert!(err.contains("byte 0"), "{err}");
     }

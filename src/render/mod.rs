@@ -3,7 +3,8 @@
 //! styled from the one [`Theme`].
 //!
 //! - [`hosts`], [`host`], [`runvars`], [`history`]: the screens.
-//! - [`palette`] (with the confirmation dialog), [`help`]: overlays.
+//! - [`palette`] (with the confirmation dialog), [`help`], [`messages`]:
+//!   overlays.
 //! - [`status`]: header, banner and status bar.
 //! - [`theme`], [`text`]: styles and formatting.
 
@@ -12,6 +13,7 @@ pub mod help;
 pub mod history;
 pub mod host;
 pub mod hosts;
+pub mod messages;
 pub mod palette;
 pub mod runvars;
 pub mod status;
@@ -87,6 +89,13 @@ pub fn render_app(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     match &app.overlay {
         None => {}
         Some(Overlay::Help(h)) => help::HelpWidget { view: h, ctx }.render(area, buf),
+        Some(Overlay::Messages(m)) => messages::MessagesWidget {
+            view: m,
+            log: &app.log,
+            now: app.live.now,
+            ctx,
+        }
+        .render(area, buf),
         Some(Overlay::Palette(p)) => palette::PaletteWidget { view: p, ctx }.render(area, buf),
         Some(Overlay::Confirm(c)) => palette::ConfirmWidget {
             view: c,
