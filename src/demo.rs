@@ -12,8 +12,9 @@ use crate::command_error::CommandError;
 
 const DBNAME: &str = "osstest";
 /// How far back the simulated history starts: about the span a medium
-/// seed covers, so that it ends around now.
-const DEMO_SPAN: i64 = 3 * 86_400;
+/// seed covers. The history is then moved to end exactly now
+/// (`sim::after::end_at`).
+const DEMO_SPAN: i64 = 2 * 86_400;
 
 fn now_epoch() -> i64 {
     std::time::SystemTime::now()
@@ -25,6 +26,25 @@ fn setup_failed(
     what: &str,
 ) -> impl FnOnce(hostlife::db::cluster::ClusterError) -> CommandError + '_ {
     move |e| CommandError::Connect(format!("{what}: {e}"))
+}
+
+/// How many idle hosts the demo allocates to the operator.
+const OPERATOR_HOSTS: i64 = 3;
+
+/// The history moved to end now, and a few hosts allocated to the
+/// operator; their names.
+fn finish_lab(
+    db: &hostlife::db::PgConfig,
+    operator: &hostlife::lifecycle::call::TaskRef,
+) -> Result<Vec<String>, CommandError> {
+    let mut client = hostlife::db::connect_blocking(db)
+        .map_err(|e| setup_failed("cannot connect to the demo database")(e.into()))?;
+    hostlife::sim::after::end_at(&mut client, now_epoch())?;
+    Ok(hostlife::sim::after::allocate_to_operator(
+        &mut client,
+        operator,
+        OPERATOR_HOSTS,
+    )?)
 }
 
 /// Start the cluster, fill it, and open the browser (or, without a
@@ -46,6 +66,12 @@ pub fn run(args: &DemoArgs, tui: &TuiArgs) -> Result<(), CommandError> {
     // Recent simulated times, so that ages in the browser look fresh.
     cfg.epoch = now_epoch() - DEMO_SPAN;
     crate::seed::seed(&hostlife::db::connect::Connector::plain(db.clone()), &cfg)?;
+    let settings = tui.app_settings(format!("demo cluster {}", cluster.dir().display()));
+    let mine = finish_lab(&db, &settings.operator_task)?;
+    eprintln!(
+        "hostlife demo: held by you, as after mg-allocate, to try a wipe (w): {}",
+        mine.join(", ")
+    );
 
     let conninfo = cluster.conninfo_as(DBNAME, schema::OWNER_ROLE);
     if std::io::stdout().is_terminal() {
@@ -56,12 +82,8 @@ pub fn run(args: &DemoArgs, tui: &TuiArgs) -> Result<(), CommandError> {
         if tui.read_only {
             resolved = resolved.read_only_session();
         }
-        hostlife::tui::run(
-            resolved,
-            tui.app_settings(format!("demo cluster {}", cluster.dir().display())),
-            tui.mouse,
-        )
-        .map_err(|e| CommandError::Failed(format!("{e:?}")))?;
+        hostlife::tui::run(resolved, settings, tui.mouse)
+            .map_err(|e| CommandError::Failed(format!("{e:?}")))?;
     } else {
         println!("demo database: {conninfo}");
         let mut client = hostlife::db::connect_blocking(&db)

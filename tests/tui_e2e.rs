@@ -500,3 +500,54 @@ fn the_browser_rides_out_a_server_restart() {
     tui.send("q");
     assert!(tui.wait_exit().success());
 }
+
+/// The demo's lab (a seeded workload, moved to end now, with idle hosts
+/// allocated to the operator as the demo does): select a host of the
+/// operator's in the list, `w`, the plan, confirm; the rows go from the
+/// database and the host view shows it.
+#[test]
+fn a_demo_host_is_wiped_through_w() {
+    use hostlife::sim::{self, Scale, SeedConfig, after};
+    let db = TestDb::new();
+    sim::seed(&db.connector(), &SeedConfig::scale(Scale::Small), &|_| {}).unwrap();
+    let mut c = db.connect();
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    after::end_at(&mut c, now).unwrap();
+    let last: i32 = c
+        .query_one("SELECT max(greatest(started, finished)) FROM steps", &[])
+        .unwrap()
+        .get(0);
+    assert!(
+        (now - i64::from(last)).abs() <= 1,
+        "ends at {last}, now {now}"
+    );
+    let operator = TaskRef::Static {
+        refkey: task::default_static_refkey(),
+    };
+    let mine = after::allocate_to_operator(&mut c, &operator, 3).unwrap();
+    assert_eq!(mine.len(), 3, "{mine:?}");
+    let host = mine[0].clone();
+    let before = rows_of(&db, &host);
+    assert!(before > 0, "{host} has no rows to wipe");
+
+    let mut tui = Tui::start(&db);
+    tui.wait_for(&host);
+    tui.send(&format!("/{host}"));
+    tui.send(ENTER);
+    tui.wait_until("the filtered list", |s| s.contains("1 of "));
+    tui.send("w");
+    let plan = format!("Removes {before} row(s)");
+    tui.wait_for(&plan);
+    tui.send("y");
+    tui.wait_for(&format!("wiped {host} as task"));
+    // Only the operator's own out-of-job row is left.
+    assert_eq!(rows_of(&db, &host), 1);
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+}

@@ -113,9 +113,13 @@ pub enum Refusal {
     NotOsstest,
     #[error("db upgrade must run as the owner of osstest's tables, {owner} (you are {user})")]
     NotOwner { owner: String, user: String },
-    #[error("host {host} is held by {holder}, not by the caller")]
+    #[error(
+        "host {host} is held by {holder}, not by the caller: wipe as that task, or once it has freed the host, allocate the host to yourself (mg-allocate {host}) and wipe again"
+    )]
     HeldByOther { host: String, holder: TaskLabel },
-    #[error("host {host} is held by {holder}, which is not live")]
+    #[error(
+        "host {host} is held by {holder}, so nobody holds it for a reinstall: allocate it to yourself (mg-allocate {host}) and wipe again"
+    )]
     HolderDead { host: String, holder: TaskLabel },
     #[error("host {host} is shared and the caller, task {taskid}, holds none of its shares")]
     NoShare { host: String, taskid: i32 },

@@ -35,6 +35,7 @@
 //! threads' transactions commit; each host's rows keep their order. With
 //! one thread the database is identical, `lcseq` included.
 
+pub mod after;
 mod catalog;
 mod lab;
 mod load;
