@@ -194,9 +194,9 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 return print_json(&outcome);
             }
             println!(
-                "wiped {}: removed {} rows, kept {}",
+                "wiped {}: removed {}, kept {}",
                 escape(&call.host),
-                outcome.deleted,
+                hostlife::lifecycle::count(outcome.deleted, "row"),
                 outcome.kept
             );
             Ok(())

@@ -211,9 +211,9 @@ pub fn show(d: &HostDetail) -> String {
         let _ = writeln!(about, "{}: {}", escape(&p.name), escape(&p.val));
     }
     format!(
-        "{}{kind}: {} rows since the last wipe\n{about}{}final listing now: {}\n",
+        "{}{kind}: {} since the last wipe\n{about}{}final listing now: {}\n",
         escape(&d.host),
-        d.rows.len(),
+        hostlife::lifecycle::count(d.rows.len() as u64, "row"),
         t.render(),
         if d.listing.is_empty() {
             "(empty)"

@@ -209,7 +209,7 @@ fn invisible_host_names_are_refused_for_writes_and_found_for_reads() {
     let o = hostlife(&db, &["show", ZERO_WIDTH_HOST]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(
-        text(&o.stdout).starts_with("host\\u{200b}1: 1 rows"),
+        text(&o.stdout).starts_with("host\\u{200b}1: 1 row since"),
         "{}",
         text(&o.stdout)
     );

@@ -293,7 +293,7 @@ fn filter_drill_in_and_wipe_a_host_from_the_palette() {
     tui.wait_for(":");
     tui.send(&format!("wiped {HOST}"));
     tui.send(ENTER);
-    tui.wait_for("Removes 2 row(s)");
+    tui.wait_for("Removes 2 rows:");
     tui.send(ENTER);
 
     let done = format!("wiped {HOST} as task {operator}: removed 2 rows");
@@ -492,7 +492,7 @@ fn the_browser_rides_out_a_server_restart() {
     tui.wait_for(":");
     tui.send(&format!("wiped {HOST}"));
     tui.send(ENTER);
-    tui.wait_for("Removes 2 row(s)");
+    tui.wait_for("Removes 2 rows:");
     tui.send(ENTER);
     tui.wait_for(&format!("wiped {HOST} as task {operator}: removed 2 rows"));
     assert_eq!(rows_of(&db, HOST), 1);
@@ -542,7 +542,7 @@ fn a_demo_host_is_wiped_through_w() {
     tui.send(ENTER);
     tui.wait_until("the filtered list", |s| s.contains("1 of "));
     tui.send("w");
-    let plan = format!("Removes {before} row(s)");
+    let plan = format!("Removes {before} rows:");
     tui.wait_for(&plan);
     tui.send("y");
     tui.wait_for(&format!("wiped {host} as task"));

@@ -283,7 +283,7 @@ fn wiped_from_the_palette_changes_the_database() {
     pump(&mut app, &worker, &rx, effects);
     let status = app.status.clone().expect("a status");
     assert!(!status.error, "{}", status.text);
-    assert!(status.text.contains("removed 1 rows"), "{}", status.text);
+    assert!(status.text.contains("removed 1 row,"), "{}", status.text);
     // The task row recorded first is all that is left.
     assert_eq!(rows_of(&db, "h2"), 1);
     let mut c = db.connect();

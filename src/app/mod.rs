@@ -831,8 +831,10 @@ fn wiped_message(host: &str, o: &WipeOutcome) -> String {
         None => String::new(),
     };
     format!(
-        "wiped {host} as task {}: removed {} rows, kept {}{recorded}",
-        o.taskid, o.deleted, o.kept
+        "wiped {host} as task {}: removed {}, kept {}{recorded}",
+        o.taskid,
+        crate::lifecycle::count(o.deleted, "row"),
+        o.kept
     )
 }
 

@@ -29,7 +29,7 @@ pub use refusal::{Refusal, TaskLabel};
 pub use report::Task;
 pub use runvar::{DecodeError, Entry, Marks, Resolved, ResolvedKind, Runvar, Token, decode};
 pub use suggest::suggest;
-pub use text::{is_valid_name, sigil_of_last_token};
+pub use text::{count, is_valid_name, sigil_of_last_token};
 pub use view::{JobRelation, Relation, job_view};
 
 use std::borrow::Cow;

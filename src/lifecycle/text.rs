@@ -84,6 +84,16 @@ pub fn is_valid_name(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(is_name_byte)
 }
 
+/// `n` and the noun, singular for one: "1 row", "5 rows", "0 rows".
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -200,8 +200,8 @@ impl HostWidget<'_> {
                     ""
                 };
                 format!(
-                    " · {} rows · {live} by live tasks{kind} ",
-                    d.detail.rows.len()
+                    " · {} · {live} by live tasks{kind} ",
+                    crate::lifecycle::count(d.detail.rows.len() as u64, "row")
                 )
             }
             None => " ".to_owned(),

@@ -14,7 +14,7 @@ use crate::app::loadable::Loadable;
 use crate::app::palette::{Palette, VERBS};
 use crate::lifecycle::call::StepRef;
 use crate::lifecycle::report::RowView;
-use crate::lifecycle::{Failure, escape};
+use crate::lifecycle::{Failure, count, escape};
 
 pub struct PaletteWidget<'a> {
     pub view: &'a Palette,
@@ -178,20 +178,22 @@ impl ConfirmWidget<'_> {
                         plan.task.taskid
                     )));
                 }
-                lines.push(Line::styled(
-                    format!("Removes {} row(s):", plan.remove.len()),
-                    t.header(),
-                ));
+                let removes = match plan.remove.len() {
+                    0 => "Removes no rows.".to_owned(),
+                    n => format!("Removes {}:", count(n as u64, "row")),
+                };
+                lines.push(Line::styled(removes, t.header()));
                 for l in shortened(&plan.remove) {
                     lines.push(match l {
                         Ok(l) => Line::styled(describe_row(*l, &detail.rows), t.error()),
                         Err(more) => Line::styled(more, t.muted()),
                     });
                 }
-                lines.push(Line::styled(
-                    format!("Keeps {} row(s):", plan.keep.len()),
-                    t.header(),
-                ));
+                let keeps = match plan.keep.len() {
+                    0 => "Keeps no rows.".to_owned(),
+                    n => format!("Keeps {}:", count(n as u64, "row")),
+                };
+                lines.push(Line::styled(keeps, t.header()));
                 for l in shortened(&plan.keep) {
                     lines.push(match l {
                         Ok(l) => Line::from(describe_row(*l, &detail.rows)),
