@@ -150,7 +150,10 @@ fn confirm_record() {
         typed("selectprep h1 --flight 100 --job build-d --step 4"),
     );
     serve(&mut app, effects);
-    press(&mut app, [key(KeyCode::Enter)]);
+    // The dialog checks the call first.
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    snapshot("confirm_record_checking", &mut app);
+    serve(&mut app, effects);
     snapshot("confirm_record", &mut app);
 }
 

@@ -692,3 +692,52 @@ fn reads_come_from_a_standby_and_writes_go_to_the_primary() {
         );
     }
 }
+
+/// A record call from the palette is rehearsed before the dialog offers
+/// it: the dialog shows the outcome the call will have (here an
+/// out-of-job row), the rehearsal writes nothing, and Enter writes it. A
+/// call the database would refuse is refused in the dialog, with nothing
+/// to confirm.
+#[test]
+fn a_record_is_checked_against_the_database_before_it_is_offered() {
+    use hostlife::lifecycle::call::RecordOutcome;
+    let db = seeded();
+    let (worker, rx) = spawn(db.config().clone());
+    let (mut app, effects) = App::new(config(), false, Instant::now());
+    pump(&mut app, &worker, &rx, effects);
+    let before = rows_of(&db, "h2");
+
+    let effects = palette(&mut app, "select h2");
+    pump(&mut app, &worker, &rx, effects);
+    let Some(ConfirmView {
+        rehearsal: Loadable::Loaded(outcome),
+        ..
+    }) = confirm_view(&app)
+    else {
+        panic!("no rehearsal: {:?}", app.overlay)
+    };
+    assert!(
+        matches!(outcome, RecordOutcome::OutOfJob { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(rows_of(&db, "h2"), before, "the rehearsal wrote");
+    let s = tui::screen(&app, 120, 40);
+    assert!(s.contains("Inserts an out-of-job row"), "{s}");
+    let effects = update(&mut app, key(KeyCode::Enter));
+    pump(&mut app, &worker, &rx, effects);
+    assert_eq!(rows_of(&db, "h2"), before + 1);
+
+    // A step the job does not have.
+    let effects = palette(&mut app, "select h2 --flight 100 --job build-b --step 99");
+    pump(&mut app, &worker, &rx, effects);
+    let Some(ConfirmView {
+        rehearsal: Loadable::Failed(why),
+        ..
+    }) = confirm_view(&app)
+    else {
+        panic!("not refused: {:?}", app.overlay)
+    };
+    assert!(matches!(why, Failure::Refused(_)), "{why:?}");
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    assert_eq!(rows_of(&db, "h2"), before + 1);
+}

@@ -7,7 +7,7 @@ use super::action::Action;
 use super::keymap::{self, Scope};
 use super::loadable::Loadable;
 use crate::db::worker::Request;
-use crate::lifecycle::call::RecordCall;
+use crate::lifecycle::call::{RecordCall, RecordOutcome};
 use crate::lifecycle::call::{WipeCall, WipePlan};
 use crate::lifecycle::report::HostDetail;
 
@@ -45,8 +45,14 @@ pub struct WipePreview {
 pub struct ConfirmView {
     pub write: Write,
     /// For a wipe, the plan (which also runs every check the wipe runs, so
-    /// a refusal shows here and nothing is written). Records need none.
+    /// a refusal shows here and nothing is written).
     pub plan: Loadable<WipePreview>,
+    /// For a record call, its rehearsal: the call's own checks and
+    /// statements, rolled back, so the dialog says exactly what it will
+    /// write (or why it would be refused) before anything is.
+    pub rehearsal: Loadable<RecordOutcome>,
+    /// Lines scrolled past, for a plan longer than the screen.
+    pub scroll: u16,
 }
 
 /// What a key did to the dialog.
@@ -59,26 +65,51 @@ pub enum ConfirmOutcome {
 
 impl ConfirmView {
     pub fn new(write: Write) -> Self {
-        let plan = match write {
-            Write::Wipe(_) => Loadable::Loading,
-            Write::Record(_) => Loadable::Idle,
+        let (plan, rehearsal) = match write {
+            Write::Wipe(_) => (Loadable::Loading, Loadable::Idle),
+            Write::Record(_) => (Loadable::Idle, Loadable::Loading),
         };
-        ConfirmView { write, plan }
+        ConfirmView {
+            write,
+            plan,
+            rehearsal,
+            scroll: 0,
+        }
     }
 
-    /// Whether confirming would do something: a wipe waits for its plan,
-    /// and a refused plan cannot be confirmed.
+    /// The request that checks the write first.
+    pub fn check(&self) -> Request {
+        match &self.write {
+            Write::Wipe(c) => Request::PlanWipe(c.clone()),
+            Write::Record(c) => Request::PlanRecord(c.clone()),
+        }
+    }
+
+    /// Whether confirming would do something: each write waits for its
+    /// check, a refused one cannot be confirmed, and a call that would
+    /// change nothing (the sigil is there already) has nothing to confirm.
     pub fn ready(&self) -> bool {
         match self.write {
-            Write::Record(_) => true,
+            Write::Record(_) => matches!(
+                self.rehearsal,
+                Loadable::Loaded(RecordOutcome::Recorded { .. } | RecordOutcome::OutOfJob { .. })
+            ),
             Write::Wipe(_) => matches!(self.plan, Loadable::Loaded(_)),
         }
     }
 
-    pub fn key(&self, key: &KeyEvent) -> ConfirmOutcome {
+    pub fn key(&mut self, key: &KeyEvent) -> ConfirmOutcome {
         match keymap::lookup(Scope::Confirm, key) {
             Some(Action::Confirm) if self.ready() => ConfirmOutcome::Go,
             Some(Action::Deny) => ConfirmOutcome::Cancel,
+            Some(Action::Up) => {
+                self.scroll = self.scroll.saturating_sub(1);
+                ConfirmOutcome::Used
+            }
+            Some(Action::Down) => {
+                self.scroll = self.scroll.saturating_add(1);
+                ConfirmOutcome::Used
+            }
             _ => ConfirmOutcome::Used,
         }
     }

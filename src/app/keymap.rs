@@ -381,6 +381,18 @@ pub static BINDINGS: &[Binding] = &[
         "cancel",
     ),
     bind(
+        C::Confirm,
+        &[code(KeyCode::Up), ch('k')],
+        Action::Up,
+        "scroll up",
+    ),
+    bind(
+        C::Confirm,
+        &[code(KeyCode::Down), ch('j')],
+        Action::Down,
+        "scroll down",
+    ),
+    bind(
         C::Help,
         &[code(KeyCode::Esc)],
         Action::Cancel,

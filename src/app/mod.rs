@@ -629,10 +629,10 @@ impl App {
                     task,
                     nested: false,
                 };
-                self.overlay = Some(Overlay::Confirm(Box::new(ConfirmView::new(Write::Record(
-                    call,
-                )))));
-                Vec::new()
+                let view = ConfirmView::new(Write::Record(call));
+                let check = view.check();
+                self.overlay = Some(Overlay::Confirm(Box::new(view)));
+                vec![self.issue(check)]
             }
             Command::Wiped { host } => {
                 let call = WipeCall {
@@ -782,6 +782,17 @@ impl App {
                 {
                     c.plan = match result {
                         Ok((plan, detail)) => Loadable::Loaded(WipePreview { plan, detail }),
+                        Err(f) => Loadable::Failed(f),
+                    };
+                }
+                None
+            }
+            Reply::RecordPlan { call, result } => {
+                if let Some(Overlay::Confirm(c)) = &mut self.overlay
+                    && c.write == Write::Record(call)
+                {
+                    c.rehearsal = match result {
+                        Ok(outcome) => Loadable::Loaded(outcome),
                         Err(f) => Loadable::Failed(f),
                     };
                 }

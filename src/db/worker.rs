@@ -111,6 +111,8 @@ pub enum Request {
     },
     /// What a manual wipe would do; writes nothing.
     PlanWipe(WipeCall),
+    /// What a record call would do, rehearsed and rolled back.
+    PlanRecord(RecordCall),
     Wipe(WipeCall),
     Record(RecordCall),
 }
@@ -138,7 +140,7 @@ impl Request {
             Request::History { .. } => Slot::History,
             Request::JobRunvars { .. } | Request::DecodeRunvar { .. } => Slot::Runvars,
             Request::CheckJob { .. } => Slot::Check,
-            Request::PlanWipe(_) => Slot::Plan,
+            Request::PlanWipe(_) | Request::PlanRecord(_) => Slot::Plan,
             Request::Wipe(_) | Request::Record(_) => Slot::Write,
         }
     }
@@ -180,6 +182,10 @@ pub enum Reply {
     WipePlan {
         call: WipeCall,
         result: Outcome<(WipePlan, HostDetail)>,
+    },
+    RecordPlan {
+        call: RecordCall,
+        result: Outcome<RecordOutcome>,
     },
     Wiped {
         call: WipeCall,
@@ -225,6 +231,10 @@ impl Reply {
                 call,
                 result: Err(f),
             },
+            Request::PlanRecord(call) => Reply::RecordPlan {
+                call,
+                result: Err(f),
+            },
             Request::Wipe(call) => Reply::Wiped {
                 call,
                 result: Err(f),
@@ -245,7 +255,7 @@ impl Reply {
             Reply::History { .. } => Slot::History,
             Reply::Runvars { .. } => Slot::Runvars,
             Reply::JobChecked { .. } => Slot::Check,
-            Reply::WipePlan { .. } => Slot::Plan,
+            Reply::WipePlan { .. } | Reply::RecordPlan { .. } => Slot::Plan,
             Reply::Wiped { .. } | Reply::Recorded { .. } => Slot::Write,
         }
     }
@@ -264,7 +274,7 @@ impl Reply {
             Reply::JobChecked { result, .. } => err(result),
             Reply::WipePlan { result, .. } => err(result),
             Reply::Wiped { result, .. } => err(result),
-            Reply::Recorded { result, .. } => err(result),
+            Reply::RecordPlan { result, .. } | Reply::Recorded { result, .. } => err(result),
         }
     }
 }
@@ -765,6 +775,17 @@ impl Writes {
     }
 
     fn record(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
+        self.with_recorder(|r| r.record(call))
+    }
+
+    fn rehearse(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
+        self.with_recorder(|r| r.rehearse(call))
+    }
+
+    fn with_recorder(
+        &mut self,
+        f: impl FnOnce(&mut Recorder) -> Result<RecordOutcome>,
+    ) -> Result<RecordOutcome> {
         // A connection the server has closed since (a restart, an idle
         // timeout) is replaced before the call rather than failing it.
         if self.recorder.as_ref().is_some_and(Recorder::is_closed) {
@@ -780,7 +801,7 @@ impl Writes {
             self.recorder
                 .insert(Recorder::new(conn)?.reconnecting_with(self.config.clone()))
         };
-        let outcome = recorder.record(call);
+        let outcome = f(recorder);
         if outcome.as_ref().is_err_and(|e| !e.is_refusal()) {
             self.recorder = None;
         }
@@ -847,6 +868,10 @@ fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply
         Request::Record(call) => Reply::Recorded {
             call: call.clone(),
             result: out(writes.record(call)),
+        },
+        Request::PlanRecord(call) => Reply::RecordPlan {
+            call: call.clone(),
+            result: out(writes.rehearse(call)),
         },
     }
 }

@@ -1,7 +1,7 @@
 //! The command palette and the confirmation dialog.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
@@ -12,7 +12,7 @@ use crate::app::confirm::{ConfirmView, WipePreview, Write};
 use crate::app::keymap::{self, Scope};
 use crate::app::loadable::Loadable;
 use crate::app::palette::{Palette, VERBS};
-use crate::lifecycle::call::StepRef;
+use crate::lifecycle::call::{RecordCall, RecordOutcome};
 use crate::lifecycle::report::RowView;
 use crate::lifecycle::{Failure, count, escape};
 
@@ -212,25 +212,72 @@ impl ConfirmWidget<'_> {
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", call.mode.name()), t.title()),
-            Span::raw(format!("{} (ident {})", escape(&call.host), call.ident)),
+            Span::raw(format!(
+                "{} (ident {})",
+                escape(&call.host),
+                escape(&call.ident)
+            )),
         ]));
         lines.push(Line::from(format!("As {}.", self.settings.operator_task)));
-        match (&call.job, &call.step) {
-            (Some(job), Some(step)) => {
-                let step = match step {
-                    StepRef::Number(n) => format!("step {n}"),
-                    StepRef::Testid(tid) => format!("the step with testid {tid}"),
+        match &self.view.rehearsal {
+            Loadable::Idle | Loadable::Loading => lines.push(Line::from(vec![
+                Span::styled(self.ctx.spinner(), t.key()),
+                Span::raw(" checking the call against the database…"),
+            ])),
+            Loadable::Failed(f) => {
+                let what = match f {
+                    Failure::Refused(_) | Failure::ReadOnly(_) => "refused: ",
+                    Failure::NotConnected { .. } => "cannot check now: ",
+                    Failure::Unusable(_) | Failure::Failed(_) => "the check failed: ",
                 };
-                lines.push(Line::from(format!(
-                    "Inserts a lifecycle row for {}.{} {step} and rewrites runvar {}_lifecycle of {}.{}.",
-                    job.flight, job.job, call.ident, job.flight, job.job
-                )));
+                lines.push(failure_line(f, what, t));
+                lines.push(Line::from("Nothing will be written."));
             }
-            _ => lines.push(Line::from(format!(
-                "Inserts an out-of-job row (host {} and the task only); no runvar.",
-                escape(&call.host)
-            ))),
+            Loadable::Loaded(outcome) => lines.extend(outcome_lines(call, outcome)),
         }
+    }
+}
+
+/// What a rehearsed record call would write, in words.
+fn outcome_lines(call: &RecordCall, outcome: &RecordOutcome) -> Vec<Line<'static>> {
+    let host = escape(&call.host);
+    match outcome {
+        RecordOutcome::Recorded {
+            stepno,
+            runvar_name,
+            runvar,
+            ..
+        } => {
+            let job = call
+                .job
+                .as_ref()
+                .map(|j| format!("{}.{}", j.flight, escape(&j.job)))
+                .unwrap_or_default();
+            vec![
+                Line::from(format!(
+                    "Inserts a lifecycle row on {host} for {job} step {stepno}."
+                )),
+                Line::from(format!(
+                    "Sets runvar {} of {job} to: {}",
+                    escape(runvar_name),
+                    escape(runvar)
+                )),
+            ]
+        }
+        RecordOutcome::OutOfJob { taskid, .. } => vec![Line::from(format!(
+            "Inserts an out-of-job row (host {host} and task {taskid} only); no runvar."
+        ))],
+        RecordOutcome::Unchanged {
+            runvar_name,
+            runvar,
+        } => vec![Line::from(format!(
+            "Nothing to write: runvar {} already ends with this call's mark ({}).",
+            escape(runvar_name),
+            escape(runvar)
+        ))],
+        RecordOutcome::Nested => vec![Line::from(
+            "Nothing to write: a nested host is not recorded.",
+        )],
     }
 }
 
@@ -244,10 +291,9 @@ impl Widget for ConfirmWidget<'_> {
             Write::Wipe(call) => self.wipe_lines(&escape(&call.host), &mut lines),
             Write::Record(_) => self.record_lines(&mut lines),
         }
-        lines.push(Line::from(""));
         let go = key_hint(Scope::Confirm, Action::Confirm);
         let cancel = key_hint(Scope::Confirm, Action::Deny);
-        lines.push(if self.view.ready() {
+        let keys = if self.view.ready() {
             Line::from(vec![
                 Span::styled(go, t.key()),
                 Span::raw(" do it   "),
@@ -256,70 +302,40 @@ impl Widget for ConfirmWidget<'_> {
             ])
         } else {
             Line::from(vec![Span::styled(cancel, t.key()), Span::raw(" close")])
-        });
+        };
         let width = area.width.saturating_sub(6).min(110);
-        // Wrapped here rather than by the paragraph, so that the height
-        // is the line count and the keys at the bottom always show.
-        let lines = wrap_lines(lines, width.saturating_sub(2));
-        let height = u16::try_from(lines.len() + 2)
-            .unwrap_or(u16::MAX)
+        let body = Paragraph::new(lines).wrap(Wrap { trim: false });
+        let body_lines =
+            u16::try_from(body.line_count(width.saturating_sub(2))).unwrap_or(u16::MAX);
+        // Borders, then the body, a line for scrolling and the keys: the
+        // keys always show, and a plan longer than the screen scrolls.
+        let height = body_lines
+            .saturating_add(4)
             .min(area.height.saturating_sub(2));
         let rect = centered(area, width, height);
         Clear.render(rect, buf);
-        Paragraph::new(lines)
-            .block(
-                Block::bordered()
-                    .title(Line::styled(" Confirm write ", t.title()))
-                    .border_style(t.border_focused()),
-            )
-            .render(rect, buf);
-    }
-}
-
-/// `lines` fitted to `width` cells: a line of one span (a message) that
-/// is too long is broken at spaces into lines of the same style, so that
-/// a refusal is read whole. Lines of several spans are left as they are.
-fn wrap_lines(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
-    let width = usize::from(width.max(1));
-    let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
-        if line.width() <= width || line.spans.len() != 1 {
-            out.push(line);
-            continue;
+        let block = Block::bordered()
+            .title(Line::styled(" Confirm write ", t.title()))
+            .border_style(t.border_focused());
+        let inner = block.inner(rect);
+        block.render(rect, buf);
+        let [body_area, more_area, keys_area] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        let hidden = body_lines.saturating_sub(body_area.height);
+        let scroll = self.view.scroll.min(hidden);
+        body.scroll((scroll, 0)).render(body_area, buf);
+        if hidden > 0 {
+            let last = (scroll + body_area.height).min(body_lines);
+            Paragraph::new(Line::styled(
+                format!("↑/↓ scroll · lines {}–{last} of {body_lines}", scroll + 1),
+                t.muted(),
+            ))
+            .render(more_area, buf);
         }
-        let style = line.spans[0].style.patch(line.style);
-        let mut current = String::new();
-        for word in line.spans[0].content.split(' ') {
-            let needed = current.chars().count() + usize::from(!current.is_empty());
-            if !current.is_empty() && needed + word.chars().count() > width {
-                out.push(Line::styled(std::mem::take(&mut current), style));
-            }
-            if !current.is_empty() {
-                current.push(' ');
-            }
-            current.push_str(word);
-        }
-        out.push(Line::styled(current, style));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_long_message_is_broken_at_spaces_and_keeps_every_word() {
-        let text =
-            "✗ refused: host albana0 is held by task 1 (magic idle, not live), which is not live";
-        let lines = wrap_lines(vec![Line::raw(text), Line::raw("short")], 40);
-        assert!(lines.iter().all(|l| l.width() <= 40), "{lines:?}");
-        let words: Vec<String> = lines
-            .iter()
-            .take(lines.len() - 1)
-            .map(|l| l.spans[0].content.to_string())
-            .collect();
-        assert_eq!(words.join(" "), text);
-        assert_eq!(lines.last().map(Line::width), Some(5));
+        Paragraph::new(keys).render(keys_area, buf);
     }
 }

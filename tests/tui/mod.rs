@@ -12,7 +12,7 @@ use hostlife::lifecycle::Failure;
 use hostlife::lifecycle::Task;
 use hostlife::lifecycle::TaskLabel;
 use hostlife::lifecycle::call::TaskRef;
-use hostlife::lifecycle::call::WipePlan;
+use hostlife::lifecycle::call::{RecordOutcome, WipePlan};
 use hostlife::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, Property, RowView,
     StepInfo,
@@ -343,6 +343,27 @@ pub fn reply(request: &Request) -> Reply {
             call,
             result: Ok((h1_wipe_plan(), h1_detail())),
         },
+        // As the recorder would answer a rehearsal of the call: a row for
+        // a job's step, else an out-of-job row.
+        Request::PlanRecord(call) => {
+            let result = match (&call.job, &call.step) {
+                (Some(job), Some(step)) => Ok(RecordOutcome::Recorded {
+                    lcseq: 99,
+                    taskid: 5,
+                    stepno: match step {
+                        hostlife::lifecycle::call::StepRef::Number(n) => *n,
+                        hostlife::lifecycle::call::StepRef::Testid(_) => 3,
+                    },
+                    runvar_name: format!("{}_lifecycle", call.ident),
+                    runvar: format!("@{}:2 +", job.job),
+                }),
+                _ => Ok(RecordOutcome::OutOfJob {
+                    lcseq: 99,
+                    taskid: 5,
+                }),
+            };
+            Reply::RecordPlan { call, result }
+        }
         other => panic!("the fixture does not write: {other:?}"),
     }
 }

@@ -201,10 +201,35 @@ impl Recorder {
         if call.nested {
             return Ok(RecordOutcome::Nested);
         }
+        self.attempt(call, false)
+    }
+
+    /// What [`Recorder::record`] would do, with every check it makes and
+    /// the very statements it sends, rolled back at the end instead of
+    /// committed: a preview that cannot differ from the call. (A static
+    /// task it would create, and a sequence number it would take, go with
+    /// the rollback; a sequence number is not given back.)
+    pub fn rehearse(&mut self, call: &RecordCall) -> Result<RecordOutcome> {
+        validate(call)?;
+        if call.nested {
+            return Ok(RecordOutcome::Nested);
+        }
+        self.attempt(call, true)
+    }
+
+    fn attempt(&mut self, call: &RecordCall, rehearsal: bool) -> Result<RecordOutcome> {
         let name = runvar_name(&call.ident);
         let once = |r: &Recorder| {
             let (conn, statements) = (&r.conn, &r.statements);
-            txn::retry(|| conn.block_on(pipeline::attempt(conn.client(), statements, call, &name)))
+            txn::retry(|| {
+                conn.block_on(pipeline::attempt(
+                    conn.client(),
+                    statements,
+                    call,
+                    &name,
+                    rehearsal,
+                ))
+            })
         };
         self.redoing_lost(once, |e| e, |e| e)
     }

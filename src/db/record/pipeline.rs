@@ -35,14 +35,19 @@ struct Tx<'c> {
     /// stops there, or turns COMMIT into a rollback. Only then is a lost
     /// connection after COMMIT went out known to have written nothing.
     may_have_committed: bool,
+    /// A preview: the write is sent as the call would send it, then rolled
+    /// back instead of committed, so its outcome is exact and nothing
+    /// stays.
+    rehearsal: bool,
 }
 
 impl<'c> Tx<'c> {
-    fn new(client: &'c Client) -> Self {
+    fn new(client: &'c Client, rehearsal: bool) -> Self {
         Tx {
             client,
             open: true,
             may_have_committed: false,
+            rehearsal,
         }
     }
 
@@ -54,11 +59,13 @@ impl<'c> Tx<'c> {
         last: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T> {
         self.open = false;
-        let (value, committed) = tokio::join!(last, self.client.batch_execute("COMMIT"));
-        self.may_have_committed = value
-            .as_ref()
-            .err()
-            .is_none_or(|e| e.as_db_error().is_none());
+        let end = if self.rehearsal { "ROLLBACK" } else { "COMMIT" };
+        let (value, committed) = tokio::join!(last, self.client.batch_execute(end));
+        self.may_have_committed = !self.rehearsal
+            && value
+                .as_ref()
+                .err()
+                .is_none_or(|e| e.as_db_error().is_none());
         let value = value?;
         committed?;
         Ok(value)
@@ -104,8 +111,9 @@ pub(super) async fn attempt(
     statements: &Statements,
     call: &RecordCall,
     name: &str,
+    rehearsal: bool,
 ) -> Result<RecordOutcome> {
-    let mut tx = Tx::new(client);
+    let mut tx = Tx::new(client, rehearsal);
     let outcome = record_in(&mut tx, statements, call, name).await;
     let commit_sent = tx.may_have_committed;
     tx.end(outcome)
@@ -217,7 +225,7 @@ pub(super) async fn attempt_many(
     statements: &Statements,
     calls: &[BatchCall<'_>],
 ) -> Result<Vec<RecordOutcome>, BatchFailure> {
-    let mut tx = Tx::new(client);
+    let mut tx = Tx::new(client, false);
     let outcome = record_many_in(&mut tx, statements, calls).await;
     let commit_sent = tx.may_have_committed;
     tx.end(outcome).await.map_err(|f| {
