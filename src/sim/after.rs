@@ -5,6 +5,7 @@
 use postgres::GenericClient;
 use postgres::types::Type;
 
+use crate::db::row::RowExt;
 use crate::db::{self, task, txn};
 use crate::lifecycle::call::TaskRef;
 
@@ -22,7 +23,7 @@ pub fn end_at(client: &mut impl GenericClient, now: i64) -> db::Result<i64> {
                  ) AS times",
                 &[],
             )?
-            .get(0);
+            .col("the lab's last time", 0)?;
         let Some(last) = last else { return Ok(0) };
         let shift = now - i64::from(last);
         let Ok(by) = i32::try_from(shift) else {
@@ -66,7 +67,10 @@ pub fn allocate_to_operator(
               RETURNING resname",
             &[(&me.taskid, Type::INT4), (&count, Type::INT8)],
         )?;
-        let mut hosts: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        let mut hosts = rows
+            .iter()
+            .map(|r| r.col("allocated hosts", 0))
+            .collect::<db::Result<Vec<String>>>()?;
         hosts.sort();
         Ok(hosts)
     })
