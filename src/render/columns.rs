@@ -7,12 +7,14 @@ use std::ops::Range;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Widget, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use super::{Ctx, window};
+use super::{Ctx, selectable, visible_rows, window};
 pub use crate::app::columns::{Col, WHOLE, cut, needed, shown_width, wanted, widths};
+use crate::app::layout::COLUMN_SPACING;
 use crate::lifecycle::escape;
 
 /// Tables whose rows are all measured; a longer one is measured on the
@@ -111,6 +113,69 @@ pub fn split_detail(area: Rect, detail: Option<Line<'static>>, buf: &mut Buffer)
         Layout::vertical([Constraint::Fill(1), Constraint::Length(lines)]).areas(area);
     paragraph.render(foot, buf);
     table
+}
+
+/// A list table sized from its values: `len` rows, row `i` holding the
+/// cells `texts(i)` in the row style `style(i)` (a cell with its own style
+/// where `cell_style(i, column)` gives one), the selected row highlighted
+/// when `focused`, and its cut values whole on the detail line.
+pub struct SizedTable<'a, const N: usize, T, S, C> {
+    pub cols: &'a [Col; N],
+    pub len: usize,
+    pub selected: usize,
+    pub focused: bool,
+    pub texts: T,
+    pub style: S,
+    pub cell_style: C,
+}
+
+impl<const N: usize, T, S, C> SizedTable<'_, N, T, S, C>
+where
+    T: Fn(usize) -> [String; N],
+    S: Fn(usize) -> Style,
+    C: Fn(usize, usize) -> Option<Style>,
+{
+    pub fn render(self, area: Rect, buf: &mut Buffer, ctx: Ctx) {
+        let range = measured_range(self.len, self.selected, area.height.saturating_sub(1));
+        let measured: Vec<[String; N]> = range.map(&self.texts).collect();
+        let widths = widths(self.cols, &wanted(self.cols, &measured), area.width);
+        let detail = (self.selected < self.len)
+            .then(|| detail(self.cols, &widths, &(self.texts)(self.selected), ctx))
+            .flatten();
+        let area = split_detail(area, detail, buf);
+        let (rows, mut state) = visible_rows(
+            self.len,
+            self.selected,
+            self.focused,
+            area.height.saturating_sub(1),
+            |i| {
+                let texts = (self.texts)(i);
+                Row::new(
+                    texts
+                        .iter()
+                        .zip(&widths)
+                        .enumerate()
+                        .map(|(c, (text, &w))| {
+                            let text = fit(text, w).into_owned();
+                            match (self.cell_style)(i, c) {
+                                Some(style) => Cell::from(Span::styled(text, style)),
+                                None => Cell::from(text),
+                            }
+                        }),
+                )
+                .style((self.style)(i))
+            },
+        );
+        let table = Table::new(rows, widths.map(Constraint::Length))
+            .header(header(self.cols, &widths, ctx))
+            .column_spacing(COLUMN_SPACING);
+        StatefulWidget::render(selectable(table, &ctx.theme), area, buf, &mut state);
+    }
+}
+
+/// No cell styled apart from its row.
+pub fn no_cell_style(_: usize, _: usize) -> Option<Style> {
+    None
 }
 
 #[cfg(test)]

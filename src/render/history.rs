@@ -1,15 +1,14 @@
 //! A host's history: the jobs that named it, from their runvars.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
-use super::columns::{self, Col, WHOLE, fit, header, measured_range, split_detail};
+use super::columns::{Col, SizedTable, WHOLE, no_cell_style};
 use super::text::opt_utc;
-use super::{Ctx, block, placeholder, selectable, visible_rows};
+use super::{Ctx, block, placeholder};
 use crate::app::history::HistoryView;
-use crate::app::layout::COLUMN_SPACING;
 use crate::lifecycle::escape;
 use crate::lifecycle::report::{Decoded, HistoryEntry};
 
@@ -107,37 +106,19 @@ impl Widget for HistoryWidget<'_> {
             Paragraph::new("no job names this host in its runvars").render(inner, buf);
             return;
         }
-        let range = measured_range(
-            entries.len(),
-            v.cursor.selected,
-            inner.height.saturating_sub(1),
-        );
-        let measured: Vec<[String; 8]> = entries[range].iter().map(entry_texts).collect();
-        let widths = columns::widths(&COLUMNS, &columns::wanted(&COLUMNS, &measured), inner.width);
-        let detail = entries
-            .get(v.cursor.selected)
-            .and_then(|e| columns::detail(&COLUMNS, &widths, &entry_texts(e), self.ctx));
-        let table_area = split_detail(inner, detail, buf);
-        let height = table_area.height.saturating_sub(1);
-        let (rows, mut state) = visible_rows(entries.len(), v.cursor.selected, true, height, |i| {
-            let e = &entries[i];
-            let style = match &e.decoded {
+        SizedTable {
+            cols: &COLUMNS,
+            len: entries.len(),
+            selected: v.cursor.selected,
+            focused: true,
+            texts: |i: usize| entry_texts(&entries[i]),
+            style: |i: usize| match &entries[i].decoded {
                 Some(Decoded::Malformed(_)) => t.error(),
                 None => t.muted(),
                 _ => t.text(),
-            };
-            let texts = entry_texts(e);
-            Row::new(
-                texts
-                    .iter()
-                    .zip(&widths)
-                    .map(|(text, &w)| Cell::from(fit(text, w).into_owned())),
-            )
-            .style(style)
-        });
-        let table = Table::new(rows, widths.map(Constraint::Length))
-            .header(header(&COLUMNS, &widths, self.ctx))
-            .column_spacing(COLUMN_SPACING);
-        StatefulWidget::render(selectable(table, &t), table_area, buf, &mut state);
+            },
+            cell_style: no_cell_style,
+        }
+        .render(inner, buf, self.ctx);
     }
 }

@@ -4,13 +4,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::columns::{self, Col, WHOLE, fit, header, measured_range, split_detail};
+use super::columns::{self, Col, SizedTable, WHOLE, no_cell_style};
 use super::text::{DEAD, DELETED, LIVE};
-use super::{Ctx, block, placeholder, selectable, visible_rows};
+use super::{Ctx, block, placeholder};
 use crate::app::host::{HostPane, HostView, row_flags};
-use crate::app::layout::COLUMN_SPACING;
 use crate::lifecycle::display;
 use crate::lifecycle::escape;
 use crate::lifecycle::report::{HostDetail, RowView};
@@ -88,28 +87,17 @@ fn row_texts(r: &RowView) -> [String; 10] {
     ]
 }
 
-fn row(r: &RowView, widths: &[u16; 10], ctx: Ctx) -> Row<'static> {
-    let (glyph, style) = liveness(r, ctx);
-    let flags_style = if r.later_notprep {
-        ctx.theme.muted()
-    } else if r.job.as_ref().is_some_and(|j| j.isprep) {
-        ctx.theme.prep()
-    } else {
-        style
-    };
-    let texts = row_texts(r);
-    Row::new(
-        texts
-            .iter()
-            .zip(widths)
-            .enumerate()
-            .map(|(i, (text, &w))| match i {
-                0 => Cell::from(glyph.clone()),
-                2 => Cell::from(Span::styled(fit(text, w).into_owned(), flags_style)),
-                _ => Cell::from(fit(text, w).into_owned()),
-            }),
-    )
-    .style(style)
+/// The cells of a lifecycle row styled apart from the row: the liveness
+/// glyph, and the flags (prep, superseded).
+fn cell_style(r: &RowView, column: usize, ctx: Ctx) -> Option<Style> {
+    let (glyph, row) = liveness(r, ctx);
+    match column {
+        0 => Some(glyph.style),
+        2 if r.later_notprep => Some(ctx.theme.muted()),
+        2 if r.job.as_ref().is_some_and(|j| j.isprep) => Some(ctx.theme.prep()),
+        2 => Some(row),
+        _ => None,
+    }
 }
 
 /// The listing's columns, its meaning last.
@@ -245,29 +233,16 @@ impl HostWidget<'_> {
             return;
         }
         let rows = &d.detail.rows;
-        let range = measured_range(rows.len(), v.rows.selected, inner.height.saturating_sub(1));
-        let texts: Vec<[String; 10]> = rows[range].iter().map(row_texts).collect();
-        let widths = columns::widths(
-            &ROW_COLUMNS,
-            &columns::wanted(&ROW_COLUMNS, &texts),
-            inner.width,
-        );
-        let detail = rows
-            .get(v.rows.selected)
-            .and_then(|r| columns::detail(&ROW_COLUMNS, &widths, &row_texts(r), self.ctx));
-        let table_area = split_detail(inner, detail, buf);
-        let height = table_area.height.saturating_sub(1);
-        let (shown, mut state) = visible_rows(
-            rows.len(),
-            v.rows.selected,
-            v.pane == HostPane::Rows,
-            height,
-            |i| row(&rows[i], &widths, self.ctx),
-        );
-        let table = Table::new(shown, widths.map(Constraint::Length))
-            .header(header(&ROW_COLUMNS, &widths, self.ctx))
-            .column_spacing(COLUMN_SPACING);
-        StatefulWidget::render(selectable(table, &t), table_area, buf, &mut state);
+        SizedTable {
+            cols: &ROW_COLUMNS,
+            len: rows.len(),
+            selected: v.rows.selected,
+            focused: v.pane == HostPane::Rows,
+            texts: |i: usize| row_texts(&rows[i]),
+            style: |i| liveness(&rows[i], self.ctx).1,
+            cell_style: |i, c| cell_style(&rows[i], c, self.ctx),
+        }
+        .render(inner, buf, self.ctx);
     }
 
     fn render_listing(&self, area: Rect, buf: &mut Buffer) {
@@ -300,48 +275,20 @@ impl HostWidget<'_> {
                 Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).render(table_area, buf);
             }
             Ok(entries) => {
-                let range = measured_range(
-                    entries.len(),
-                    v.listing.selected,
-                    table_area.height.saturating_sub(1),
-                );
-                let measured: Vec<[String; 5]> = entries[range].iter().map(entry_cells).collect();
-                let widths = columns::widths(
-                    &LISTING_COLUMNS,
-                    &columns::wanted(&LISTING_COLUMNS, &measured),
-                    table_area.width,
-                );
-                let detail = entries.get(v.listing.selected).and_then(|e| {
-                    columns::detail(&LISTING_COLUMNS, &widths, &entry_cells(e), self.ctx)
-                });
-                let table_area = split_detail(table_area, detail, buf);
-                let height = table_area.height.saturating_sub(1);
-                let (rows, mut state) = visible_rows(
-                    entries.len(),
-                    v.listing.selected,
-                    v.pane == HostPane::Listing,
-                    height,
-                    |i| {
-                        let e = &entries[i];
-                        let style = match e.kind {
-                            ResolvedKind::Elided { .. } => t.muted(),
-                            _ if e.concurrent => t.live(),
-                            _ => t.text(),
-                        };
-                        let cells = entry_cells(e);
-                        Row::new(
-                            cells
-                                .iter()
-                                .zip(&widths)
-                                .map(|(text, &w)| Cell::from(fit(text, w).into_owned())),
-                        )
-                        .style(style)
+                SizedTable {
+                    cols: &LISTING_COLUMNS,
+                    len: entries.len(),
+                    selected: v.listing.selected,
+                    focused: v.pane == HostPane::Listing,
+                    texts: |i: usize| entry_cells(&entries[i]),
+                    style: |i: usize| match entries[i].kind {
+                        ResolvedKind::Elided { .. } => t.muted(),
+                        _ if entries[i].concurrent => t.live(),
+                        _ => t.text(),
                     },
-                );
-                let table = Table::new(rows, widths.map(Constraint::Length))
-                    .header(header(&LISTING_COLUMNS, &widths, self.ctx))
-                    .column_spacing(COLUMN_SPACING);
-                StatefulWidget::render(selectable(table, &t), table_area, buf, &mut state);
+                    cell_style: no_cell_style,
+                }
+                .render(table_area, buf, self.ctx);
             }
         }
     }

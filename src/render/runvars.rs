@@ -6,10 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 
-use super::columns::{self, Col, WHOLE, fit, header, measured_range, split_detail};
+use super::columns::{Col, SizedTable, WHOLE, no_cell_style};
 use super::host::entry_cells;
 use super::{Ctx, block, placeholder, selectable, visible_rows};
-use crate::app::layout::COLUMN_SPACING;
 use crate::app::runvars::{RunvarData, RunvarPane, RunvarsView};
 use crate::lifecycle::escape;
 use crate::lifecycle::report::EntryDetail;
@@ -226,50 +225,16 @@ impl RunvarsWidget<'_> {
         );
         StatefulWidget::render(selectable(table, &t), jobs_inner, buf, &mut state);
 
-        let range = measured_range(
-            entries_list.len(),
-            v.entries.selected,
-            entries_inner.height.saturating_sub(1),
-        );
-        let measured: Vec<[String; 9]> = entries_list[range]
-            .iter()
-            .map(|e| entry_texts(e, self.ctx).0)
-            .collect();
-        let widths = columns::widths(
-            &ENTRY_COLUMNS,
-            &columns::wanted(&ENTRY_COLUMNS, &measured),
-            entries_inner.width,
-        );
-        let detail = entries_list.get(v.entries.selected).and_then(|e| {
-            columns::detail(
-                &ENTRY_COLUMNS,
-                &widths,
-                &entry_texts(e, self.ctx).0,
-                self.ctx,
-            )
-        });
-        let entries_inner = split_detail(entries_inner, detail, buf);
-        let height = entries_inner.height.saturating_sub(1);
-        let (rows, mut state) = visible_rows(
-            entries_list.len(),
-            v.entries.selected,
-            v.pane == RunvarPane::Entries,
-            height,
-            |i| {
-                let (texts, style) = entry_texts(&entries_list[i], self.ctx);
-                Row::new(
-                    texts
-                        .iter()
-                        .zip(&widths)
-                        .map(|(text, &w)| Cell::from(fit(text, w).into_owned())),
-                )
-                .style(style)
-            },
-        );
-        let table = Table::new(rows, widths.map(Constraint::Length))
-            .header(header(&ENTRY_COLUMNS, &widths, self.ctx))
-            .column_spacing(COLUMN_SPACING);
-        StatefulWidget::render(selectable(table, &t), entries_inner, buf, &mut state);
+        SizedTable {
+            cols: &ENTRY_COLUMNS,
+            len: entries_list.len(),
+            selected: v.entries.selected,
+            focused: v.pane == RunvarPane::Entries,
+            texts: |i: usize| entry_texts(&entries_list[i], self.ctx).0,
+            style: |i| entry_texts(&entries_list[i], self.ctx).1,
+            cell_style: no_cell_style,
+        }
+        .render(entries_inner, buf, self.ctx);
     }
 }
 
