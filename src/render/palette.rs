@@ -145,6 +145,25 @@ fn shortened(lcseqs: &[i32]) -> impl Iterator<Item = Result<&i32, String>> {
 }
 
 impl ConfirmWidget<'_> {
+    /// The line shown while the write's check runs.
+    fn checking(&self, what: &str) -> Line<'static> {
+        Line::from(vec![
+            Span::styled(self.ctx.spinner(), self.ctx.theme.key()),
+            Span::raw(format!(" {what}")),
+        ])
+    }
+
+    /// Why the write's check failed. Only a refusal is the write's
+    /// answer; anything else says nothing of whether it would pass.
+    fn check_failed(&self, f: &Failure, lines: &mut Vec<Line<'static>>) {
+        let what = match f {
+            Failure::Refused(_) | Failure::ReadOnly(_) => "refused: ",
+            Failure::NotConnected { .. } => "cannot check now: ",
+            Failure::Unusable(_) | Failure::Failed(_) => "the check failed: ",
+        };
+        lines.push(failure_line(f, what, self.ctx.theme));
+        lines.push(Line::from("Nothing will be written."));
+    }
     fn wipe_lines(&self, host: &str, lines: &mut Vec<Line<'static>>) {
         let t = self.ctx.theme;
         lines.push(Line::from(vec![
@@ -152,21 +171,10 @@ impl ConfirmWidget<'_> {
             Span::raw(format!("{host}: I reinstalled this host by hand.")),
         ]));
         match &self.view.plan {
-            Loadable::Idle | Loadable::Loading => lines.push(Line::from(vec![
-                Span::styled(self.ctx.spinner(), t.key()),
-                Span::raw(" checking who holds the host…"),
-            ])),
-            Loadable::Failed(f) => {
-                // Only a refusal is the wipe's answer; anything else says
-                // nothing of whether it would pass.
-                let what = match f {
-                    Failure::Refused(_) | Failure::ReadOnly(_) => "refused: ",
-                    Failure::NotConnected { .. } => "cannot check now: ",
-                    Failure::Unusable(_) | Failure::Failed(_) => "the check failed: ",
-                };
-                lines.push(failure_line(f, what, t));
-                lines.push(Line::from("Nothing will be written."));
+            Loadable::Idle | Loadable::Loading => {
+                lines.push(self.checking("checking who holds the host…"));
             }
+            Loadable::Failed(f) => self.check_failed(f, lines),
             Loadable::Loaded(WipePreview { plan, detail }) => {
                 lines.push(Line::from(format!(
                     "As {}.",
@@ -220,19 +228,10 @@ impl ConfirmWidget<'_> {
         ]));
         lines.push(Line::from(format!("As {}.", self.settings.operator_task)));
         match &self.view.rehearsal {
-            Loadable::Idle | Loadable::Loading => lines.push(Line::from(vec![
-                Span::styled(self.ctx.spinner(), t.key()),
-                Span::raw(" checking the call against the database…"),
-            ])),
-            Loadable::Failed(f) => {
-                let what = match f {
-                    Failure::Refused(_) | Failure::ReadOnly(_) => "refused: ",
-                    Failure::NotConnected { .. } => "cannot check now: ",
-                    Failure::Unusable(_) | Failure::Failed(_) => "the check failed: ",
-                };
-                lines.push(failure_line(f, what, t));
-                lines.push(Line::from("Nothing will be written."));
+            Loadable::Idle | Loadable::Loading => {
+                lines.push(self.checking("checking the call against the database…"));
             }
+            Loadable::Failed(f) => self.check_failed(f, lines),
             Loadable::Loaded(outcome) => lines.extend(outcome_lines(call, outcome)),
         }
     }
