@@ -31,6 +31,14 @@ fn requests(effects: &[Effect]) -> Vec<Request> {
         .collect()
 }
 
+/// The open palette.
+fn palette_of(app: &hostlife::app::App) -> &hostlife::app::palette::Palette {
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => p,
+        other => panic!("no palette: {other:?}"),
+    }
+}
+
 #[test]
 fn filter_is_incremental_and_case_insensitive_and_esc_clears_it() {
     let (mut app, _) = loaded_app(false);
@@ -206,17 +214,13 @@ fn palette_validates_completes_and_remembers() {
     let (mut app, _) = loaded_app(false);
     press(&mut app, [ch(':')]);
     press(&mut app, typed("wip"));
-    let Some(Overlay::Palette(p)) = &app.overlay else {
-        panic!("no palette")
-    };
+    let p = palette_of(&app);
     assert!(p.parsed.as_ref().unwrap_err().contains("unknown command"));
     assert_eq!(p.completions, ["wiped"]);
     press(&mut app, [key(KeyCode::Tab)]);
     press(&mut app, typed("it"));
     press(&mut app, [key(KeyCode::Tab)]);
-    let Some(Overlay::Palette(p)) = &app.overlay else {
-        panic!("no palette")
-    };
+    let p = palette_of(&app);
     assert_eq!(p.input, "wiped italia0 ");
     assert!(p.parsed.is_ok());
     press(&mut app, [key(KeyCode::Esc)]);
@@ -227,14 +231,10 @@ fn palette_validates_completes_and_remembers() {
     let effects = press(&mut app, [key(KeyCode::Enter)]);
     assert_eq!(requests(&effects), [Request::Hosts]);
     press(&mut app, [ch(':'), key(KeyCode::Up)]);
-    let Some(Overlay::Palette(p)) = &app.overlay else {
-        panic!("no palette")
-    };
+    let p = palette_of(&app);
     assert_eq!(p.input, "refresh");
     press(&mut app, [key(KeyCode::Down)]);
-    let Some(Overlay::Palette(p)) = &app.overlay else {
-        panic!("no palette")
-    };
+    let p = palette_of(&app);
     assert_eq!(p.input, "");
 }
 
@@ -459,18 +459,14 @@ fn w_wipes_the_selected_host_after_the_confirmation() {
 fn r_prefills_a_record_call_from_the_selection() {
     let (mut app, _) = loaded_app(false);
     press(&mut app, [ch('j'), ch('r')]);
-    let Some(Overlay::Palette(p)) = &app.overlay else {
-        panic!("no palette")
-    };
+    let p = palette_of(&app);
     assert_eq!(p.input, "select h1 ");
     assert!(p.parsed.is_ok(), "{:?}", p.parsed);
     press(&mut app, [key(KeyCode::Esc)]);
     let effects = press(&mut app, [key(KeyCode::Enter)]);
     serve(&mut app, effects);
     press(&mut app, [ch('j'), ch('r')]);
-    let Some(Overlay::Palette(p)) = &app.overlay else {
-        panic!("no palette")
-    };
+    let p = palette_of(&app);
     assert_eq!(
         p.input,
         "select h1 --ident host --flight 100 --job build-a --step 5 "
@@ -485,9 +481,7 @@ fn tab_completes_from_the_selection_and_cycles() {
     let (mut app, _) = loaded_app(false);
     // Select pinot1, the last host.
     press(&mut app, [ch('G'), ch(':')]);
-    let Some(Overlay::Palette(p)) = &app.overlay else {
-        panic!("no palette")
-    };
+    let p = palette_of(&app);
     let (all, _) = p.candidates();
     for verb in [
         "selectprep",
@@ -501,10 +495,7 @@ fn tab_completes_from_the_selection_and_cycles() {
         assert!(all.iter().any(|c| c == verb), "{verb} not in {all:?}");
     }
     press(&mut app, typed("wiped "));
-    let input = |app: &hostlife::app::App| match &app.overlay {
-        Some(Overlay::Palette(p)) => p.input.clone(),
-        _ => panic!("no palette"),
-    };
+    let input = |app: &hostlife::app::App| palette_of(app).input.clone();
     press(&mut app, [key(KeyCode::Tab)]);
     assert_eq!(input(&app), "wiped pinot1 ");
     let mut seen = vec![input(&app)];
@@ -520,9 +511,7 @@ fn tab_completes_from_the_selection_and_cycles() {
     assert_eq!(seen[hosts().len()], "wiped pinot1 ");
     // Typing ends the cycle: Tab completes the next word afresh.
     press(&mut app, [key(KeyCode::Backspace)]);
-    let Some(Overlay::Palette(p)) = &app.overlay else {
-        panic!("no palette")
-    };
+    let p = palette_of(&app);
     assert_eq!(p.candidates().1, 0);
 }
 
