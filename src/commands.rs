@@ -273,19 +273,23 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             let (entries, more) = read(&mut connect(db, false)?, |tx| {
                 read::history_page(tx, &host, limit, before)
             })?;
+            // The flight to pass as --before for the next page.
+            let next_before = more.then(|| entries.last().map(|e| e.flight)).flatten();
             if json {
-                return print_json(&entries);
+                return print_json(&json!({
+                    "host": host,
+                    "jobs": entries,
+                    "more": more,
+                    "next_before": next_before,
+                }));
             }
             print!(
                 "{}",
-                output::terminal_safe(&output::history(&host, &entries))
+                output::terminal_safe(&output::history(&host, &entries, more))
             );
             // Pages hold whole flights: the next starts before the last.
-            if more && let Some(last) = entries.last() {
-                println!(
-                    "older jobs: hostlife history {host} --before {} --limit {limit}",
-                    last.flight
-                );
+            if let Some(before) = next_before {
+                println!("older jobs: hostlife history {host} --before {before} --limit {limit}");
             }
             Ok(())
         }

@@ -4,10 +4,10 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthStr as _;
 
-use hostlife::lifecycle::display;
 use hostlife::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, StepInfo,
 };
+use hostlife::lifecycle::{self, display};
 use hostlife::lifecycle::{JobRelation, Resolved, ResolvedKind, escape, escape_owned, job_view};
 use hostlife::timefmt::utc_minutes;
 
@@ -127,9 +127,9 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
     }
     let live = hosts.iter().filter(|h| h.live_tasks > 0).count();
     format!(
-        "{}{} hosts, {live} with live tasks\n",
+        "{}{}, {live} with live tasks\n",
         t.render(),
-        hosts.len()
+        lifecycle::count(u64::try_from(hosts.len()).unwrap_or(u64::MAX), "host")
     )
 }
 
@@ -303,7 +303,7 @@ pub fn job_view_text(entries: &[Resolved], incomplete: bool) -> String {
                 steps,
             } => writeln!(
                 out,
-                "  {:<6} {}{} (steps {})",
+                "  {:<6} {}{} ({} {})",
                 relation.label(),
                 display::job_label(flight, &job),
                 if own && !(flight == 0 && job.is_empty()) {
@@ -311,6 +311,7 @@ pub fn job_view_text(entries: &[Resolved], incomplete: bool) -> String {
                 } else {
                     ""
                 },
+                if steps.len() == 1 { "step" } else { "steps" },
                 steps
                     .iter()
                     .map(i32::to_string)
@@ -401,8 +402,15 @@ pub fn looked_up(r: &JobRunvar) -> String {
     )
 }
 
-pub fn history(host: &str, entries: &[HistoryEntry]) -> String {
-    let mut out = format!("{}: {} jobs named this host\n", escape(host), entries.len());
+/// `more` when older jobs than these also named the host (a page of a
+/// longer history).
+pub fn history(host: &str, entries: &[HistoryEntry], more: bool) -> String {
+    let jobs = lifecycle::count(u64::try_from(entries.len()).unwrap_or(u64::MAX), "job");
+    let mut out = if more {
+        format!("{}: the newest {jobs} that named this host\n", escape(host))
+    } else {
+        format!("{}: {jobs} named this host\n", escape(host))
+    };
     for e in entries {
         let _ = writeln!(
             out,

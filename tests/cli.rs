@@ -351,6 +351,22 @@ fn decode_offline_and_malformed() {
     assert_eq!(v["entries"][2]["job"], "build-amd64");
     assert_eq!(v["entries"][2]["stepno"], 3);
     assert_eq!(v["entries"][1]["own"], true);
+    assert_eq!(v["entries"][1]["job"], "build-i386");
+    // Without --job an own entry is "this job", unnamed: null, not a
+    // flight 0 or an empty name that no job has.
+    let o = Command::new(env!("CARGO_BIN_EXE_hostlife"))
+        .args(["decode", "@build-amd64:2 :2", "--json"])
+        .env_remove("HOSTLIFE_DB")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["entries"][1]["own"], true);
+    assert_eq!(v["entries"][1]["flight"], json!(null));
+    assert_eq!(v["entries"][1]["job"], json!(null));
+    assert_eq!(v["entries"][0]["flight"], json!(null));
+    assert_eq!(v["entries"][0]["job"], "build-amd64");
+    assert_eq!(v["jobs"][1]["job"], json!(null));
     let o = Command::new(env!("CARGO_BIN_EXE_hostlife"))
         .args(["decode", "x:2 @+y:3"])
         .env_remove("HOSTLIFE_DB")
@@ -397,7 +413,7 @@ fn reads_hosts_show_history_and_lookup() {
             {"name": "Serial", "val": "ttyS0"}
         ])
     );
-    assert!(stdout(&hostlife(&db, &["hosts"])).contains("1 hosts, 1 with live tasks"));
+    assert!(stdout(&hostlife(&db, &["hosts"])).contains("1 host, 1 with live tasks"));
 
     let v = json(&hostlife(&db, &["show", "h1", "--json"]));
     assert_eq!(v["rows"][0]["later_notprep"], true);
@@ -406,11 +422,20 @@ fn reads_hosts_show_history_and_lookup() {
     assert!(stdout(&hostlife(&db, &["show", "h1"])).contains("@ superseded"));
 
     let v = json(&hostlife(&db, &["history", "h1", "--json"]));
-    assert_eq!(v[0]["job"], "build-a");
-    assert_eq!(v[0]["runvar"], "@:2 +");
+    assert_eq!(v["host"], "h1");
+    assert_eq!(v["more"], false);
+    assert_eq!(v["next_before"], json!(null));
+    let job = &v["jobs"][0];
+    assert_eq!(job["job"], "build-a");
+    assert_eq!(job["runvar"], "@:2 +");
+    // The decoded runvar is one object, not `entries` inside `entries`.
+    assert_eq!(job["decoded"]["kind"], "entries");
+    assert_eq!(job["decoded"]["entries"][0]["job"], "build-a");
+    assert_eq!(job["decoded"]["incomplete"], true);
     let text = stdout(&hostlife(&db, &["history", "h1"]));
+    assert!(text.starts_with("h1: 1 job named this host\n"), "{text}");
     assert!(
-        text.contains("prep.  100.build-a (this job) (steps 2)"),
+        text.contains("prep.  100.build-a (this job) (step 2)"),
         "{text}"
     );
     assert!(text.contains("this job incomplete"), "{text}");
@@ -428,6 +453,40 @@ fn reads_hosts_show_history_and_lookup() {
     );
     let text = stdout(&o);
     assert!(text.contains("ts-xen-build"), "{text}{}", stderr(&o));
+}
+
+/// A page of a longer history says it is the newest part, not the whole,
+/// and where the next page starts.
+#[test]
+fn history_pages_say_there_is_more() {
+    let db = TestDb::new();
+    let mut c = spec_world(&db);
+    for flight in 101..=103 {
+        c.batch_execute(&format!(
+            "INSERT INTO flights (flight, blessing, branch, intended, started)
+                  VALUES ({flight}, 'real', 'xen-unstable', 'real', 0);
+             INSERT INTO jobs (flight, job, status) VALUES ({flight}, 'test-x', 'pass');
+             INSERT INTO runvars VALUES ({flight}, 'test-x', 'host', 'h1', false);"
+        ))
+        .unwrap();
+    }
+    let o = hostlife(&db, &["history", "h1", "--limit", "2"]);
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("h1: the newest 2 jobs that named this host\n"),
+        "{text}{}",
+        stderr(&o)
+    );
+    assert!(
+        text.contains("older jobs: hostlife history h1 --before 102 --limit 2"),
+        "{text}"
+    );
+    let v = json(&hostlife(&db, &["history", "h1", "--limit", "2", "--json"]));
+    assert_eq!(v["more"], true);
+    assert_eq!(v["next_before"], 102);
+    assert_eq!(v["jobs"].as_array().unwrap().len(), 2);
+    let text = stdout(&hostlife(&db, &["history", "h1", "--limit", "9"]));
+    assert!(text.starts_with("h1: 3 jobs named this host\n"), "{text}");
 }
 
 #[test]

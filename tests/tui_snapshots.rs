@@ -75,6 +75,18 @@ fn runvars() {
     snapshot("runvars_second", &mut app);
 }
 
+/// Typed text decoded for no job: the own entries are "this job", not a
+/// flight 0 and an empty name, and the title does not invent a job.
+#[test]
+fn runvars_typed_text() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch(':')]);
+    press(&mut app, typed("decode '@build-a:2 :3 +5'"));
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    snapshot("runvars_typed_text", &mut app);
+}
+
 #[test]
 fn history() {
     let (mut app, _) = loaded_app(false);

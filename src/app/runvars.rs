@@ -11,6 +11,7 @@ use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
 use crate::db::worker::Request;
 use crate::lifecycle::Failure;
+use crate::lifecycle::display::job_label;
 use crate::lifecycle::report::{EntryDetail, JobRunvar};
 use crate::lifecycle::{JobRelation, ResolvedKind, job_view};
 
@@ -49,7 +50,12 @@ impl RunvarSource {
     pub fn label(&self) -> String {
         match self {
             RunvarSource::Job { flight, job } => format!("{flight}.{job}"),
-            RunvarSource::Text { flight, job, .. } => format!("decode as {flight}.{job}"),
+            // Typed text decoded for no job in particular: its own
+            // entries stay "this job", and the title does not invent one.
+            RunvarSource::Text { flight: 0, job, .. } if job.is_empty() => "(typed text)".into(),
+            RunvarSource::Text { flight, job, .. } => {
+                format!("decode as {}", job_label(*flight, job))
+            }
         }
     }
 

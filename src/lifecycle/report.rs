@@ -133,8 +133,11 @@ pub struct HistoryEntry {
 }
 
 /// A runvar decoded against its job, or why it could not be.
+///
+/// In JSON, `{"kind": "entries", "entries": [...], "incomplete": ...}` or
+/// `{"kind": "malformed", "token": ..., "offset": ..., "reason": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Decoded {
     Entries {
         entries: Vec<Resolved>,
@@ -168,7 +171,11 @@ pub struct EntryDetail {
 }
 
 /// A job's lifecycle runvar with every entry looked up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// In JSON the entries are a list (`null` when the runvar is malformed)
+/// and `malformed` says why (`null` when it is not), rather than serde's
+/// `{"Ok": ...}` for a `Result`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRunvar {
     pub flight: i32,
     pub job: String,
@@ -176,4 +183,19 @@ pub struct JobRunvar {
     pub runvar: String,
     pub incomplete: bool,
     pub entries: Result<Vec<EntryDetail>, DecodeError>,
+}
+
+impl Serialize for JobRunvar {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("JobRunvar", 7)?;
+        st.serialize_field("flight", &self.flight)?;
+        st.serialize_field("job", &self.job)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("runvar", &self.runvar)?;
+        st.serialize_field("incomplete", &self.incomplete)?;
+        st.serialize_field("entries", &self.entries.as_ref().ok())?;
+        st.serialize_field("malformed", &self.entries.as_ref().err())?;
+        st.end()
+    }
 }

@@ -83,7 +83,9 @@ pub struct DecodeError {
 pub enum ResolvedKind {
     /// A step of a job; `own` when the job is the runvar's own.
     Step {
+        #[serde(serialize_with = "own_flight")]
         flight: i32,
+        #[serde(serialize_with = "own_job")]
         job: String,
         stepno: i32,
         ident: String,
@@ -94,6 +96,29 @@ pub enum ResolvedKind {
     Task { taskid: i32 },
     /// Jobs left out.
     Elided { count: u32 },
+}
+
+/// An own entry resolved without its job keeps flight 0 and an empty job
+/// name; JSON readers get `null` ("this job, unnamed") rather than a flight
+/// number or a job name that does not exist.
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with passes a reference"
+)]
+pub(crate) fn own_flight<S: serde::Serializer>(flight: &i32, s: S) -> Result<S::Ok, S::Error> {
+    match *flight {
+        0 => s.serialize_none(),
+        f => s.serialize_i32(f),
+    }
+}
+
+/// See [`own_flight`].
+pub(crate) fn own_job<S: serde::Serializer>(job: &str, s: S) -> Result<S::Ok, S::Error> {
+    if job.is_empty() {
+        s.serialize_none()
+    } else {
+        s.serialize_str(job)
+    }
 }
 
 /// A token with omitted parts filled in from its context.

@@ -33,7 +33,9 @@ impl Relation {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobRelation {
     Job {
+        #[serde(serialize_with = "super::runvar::own_flight")]
         flight: i32,
+        #[serde(serialize_with = "super::runvar::own_job")]
         job: String,
         own: bool,
         relation: Relation,

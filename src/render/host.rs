@@ -128,7 +128,7 @@ pub fn entry_cells(e: &Resolved) -> [String; 5] {
             ..
         } => [
             marks(*prep),
-            format!("{flight}.{job}"),
+            display::job_label(*flight, job),
             stepno.to_string(),
             ident.clone(),
             display::entry_meaning(e),

@@ -10,6 +10,7 @@ use super::columns::{Col, SizedTable, WHOLE, no_cell_style};
 use super::host::entry_cells;
 use super::{Ctx, block, placeholder, selectable, visible_rows};
 use crate::app::runvars::{RunvarData, RunvarPane, RunvarsView};
+use crate::lifecycle::display::job_label;
 use crate::lifecycle::escape;
 use crate::lifecycle::report::EntryDetail;
 use crate::lifecycle::{JobRelation, Relation, ResolvedKind};
@@ -43,7 +44,7 @@ fn relation_line(r: &JobRelation, ctx: Ctx) -> Row<'static> {
             };
             Row::new(vec![
                 Cell::from(Span::styled(relation.label(), style)),
-                Cell::from(format!("{flight}.{}", escape(job))),
+                Cell::from(escape(&job_label(*flight, job)).into_owned()),
                 Cell::from(steps),
                 Cell::from(if *own { "this job" } else { "" }),
             ])
