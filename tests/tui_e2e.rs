@@ -111,6 +111,12 @@ struct Tui {
     /// Everything the child wrote, for what the emulator does not keep
     /// (an OSC 52 clipboard request).
     raw: Vec<u8>,
+    /// `XDG_STATE_HOME` of the child, where the palette keeps its history
+    /// (never the real one of whoever runs the tests).
+    state: std::path::PathBuf,
+    /// Removed with the browser, unless the test brought its own.
+    #[allow(dead_code, reason = "held for its drop")]
+    state_dir: Option<tempfile::TempDir>,
 }
 
 impl Tui {
@@ -123,6 +129,14 @@ impl Tui {
     }
 
     fn start_with(conninfo: &str, env: &[(&str, &str)]) -> Tui {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tui = Self::start_in(conninfo, env, dir.path());
+        tui.state_dir = Some(dir);
+        tui
+    }
+
+    /// Start with `state` as the XDG state directory.
+    fn start_in(conninfo: &str, env: &[(&str, &str)], state: &std::path::Path) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -133,6 +147,7 @@ impl Tui {
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_hostlife"));
         cmd.env("HOSTLIFE_DB", conninfo);
+        cmd.env("XDG_STATE_HOME", state);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -169,6 +184,8 @@ impl Tui {
             output,
             screen: vt100::Parser::new(nonzero(ROWS), nonzero(COLS), 0),
             raw: Vec::new(),
+            state: state.to_owned(),
+            state_dir: None,
         }
     }
 
@@ -326,6 +343,38 @@ fn filter_drill_in_and_wipe_a_host_from_the_palette() {
         !tui.screen.screen().alternate_screen(),
         "left the terminal on the alternate screen"
     );
+}
+
+/// The palette's commands outlive the session: a second browser recalls
+/// the first one's with ↑, from the XDG state directory.
+#[test]
+fn palette_history_survives_a_restart() {
+    let db = TestDb::new();
+    world(&db);
+    let state = tempfile::tempdir().unwrap();
+    let mut tui = Tui::start_in(&db.conninfo(), &[], state.path());
+    tui.wait_for(HOST);
+    tui.send(":");
+    tui.send("goto fiano1");
+    tui.send(ENTER);
+    tui.wait_for("hosts › fiano1");
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+    let file = tui.state.join("hostlife/history");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text, "goto fiano1\n");
+
+    let mut tui = Tui::start_in(&db.conninfo(), &[], state.path());
+    tui.wait_for(HOST);
+    tui.send(":");
+    tui.send("\x1b[A");
+    tui.wait_for(": goto fiano1");
+    tui.send(ENTER);
+    tui.wait_for("hosts › fiano1");
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+    // Run again straight after, the line is not kept twice.
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "goto fiano1\n");
 }
 
 /// A query that fails on purpose (the hosts query reads `hostflags`,

@@ -134,13 +134,13 @@ fn a_slow_answer_for_another_host_is_dropped() {
     press(&mut app, typed("goto fiano0"));
     let first = press(&mut app, [key(KeyCode::Enter)]);
     press(&mut app, [key(KeyCode::Esc)]);
-    let Effect::Request(old_id, old_request) = first[0].clone() else {
+    let Some((old_id, old_request)) = first_request(first) else {
         panic!("no request")
     };
     press(&mut app, [ch(':')]);
     press(&mut app, typed("goto h1"));
     let second = press(&mut app, [key(KeyCode::Enter)]);
-    let Effect::Request(new_id, new_request) = second[0].clone() else {
+    let Some((new_id, new_request)) = first_request(second) else {
         panic!("no request")
     };
     assert!(new_id > old_id);
@@ -230,6 +230,10 @@ fn palette_validates_completes_and_remembers() {
     press(&mut app, typed("refresh"));
     let effects = press(&mut app, [key(KeyCode::Enter)]);
     assert_eq!(requests(&effects), [Request::Hosts]);
+    assert!(
+        effects.contains(&Effect::Remember("refresh".into())),
+        "{effects:?}"
+    );
     press(&mut app, [ch(':'), key(KeyCode::Up)]);
     let p = palette_of(&app);
     assert_eq!(p.input, "refresh");
@@ -394,7 +398,7 @@ fn the_wipe_preview_tells_a_refusal_from_a_check_not_made() {
         press(&mut app, [ch(':')]);
         press(&mut app, typed("wiped h1"));
         let effects = press(&mut app, [key(KeyCode::Enter)]);
-        let Some(Effect::Request(id, request)) = effects.into_iter().next() else {
+        let Some((id, request)) = first_request(effects) else {
             panic!("no plan request");
         };
         update(&mut app, failed_with(id, request, failure.clone()));
@@ -563,5 +567,8 @@ fn the_message_log_keeps_a_writes_result() {
     assert!(app.overlay.is_none());
     press(&mut app, [ch(':')]);
     press(&mut app, typed("q"));
-    assert_eq!(press(&mut app, [key(KeyCode::Enter)]), [Effect::Quit]);
+    assert_eq!(
+        press(&mut app, [key(KeyCode::Enter)]),
+        [Effect::Remember("q".into()), Effect::Quit]
+    );
 }

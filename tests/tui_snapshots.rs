@@ -130,7 +130,7 @@ fn confirm_refused() {
     press(&mut app, [ch(':')]);
     press(&mut app, typed("wiped h1"));
     let effects = press(&mut app, [key(KeyCode::Enter)]);
-    let Some(hostlife::app::Effect::Request(id, request)) = effects.into_iter().next() else {
+    let Some((id, request)) = first_request(effects) else {
         panic!("no plan request");
     };
     update(
@@ -202,7 +202,7 @@ fn loading_and_failed() {
     let t0 = std::time::Instant::now();
     let (mut app, effects) = App::new(config(false), false, t0);
     snapshot("hosts_loading", &mut app);
-    let Some(hostlife::app::Effect::Request(id, request)) = effects.into_iter().next() else {
+    let Some((id, request)) = first_request(effects) else {
         panic!("no request");
     };
     update(

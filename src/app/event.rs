@@ -27,5 +27,7 @@ pub enum Effect {
     /// Put text on the clipboard (OSC 52, so it works over ssh and tmux).
     Copy(String),
     SetMouse(bool),
+    /// Keep a palette command for later sessions.
+    Remember(String),
     Quit,
 }

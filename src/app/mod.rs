@@ -208,7 +208,8 @@ pub struct App {
     /// Screens drilled into, above the hosts list; the last is shown.
     pub stack: Vec<Screen>,
     pub overlay: Option<Overlay>,
-    /// Palette lines run, oldest first.
+    /// Palette lines run, oldest first: this session's, after those a
+    /// previous one left (the loop loads them).
     pub commands: Vec<String>,
     pub requests: Requests,
     pub live: Live,
@@ -480,11 +481,14 @@ impl App {
                         Vec::new()
                     }
                     PaletteOutcome::Run(command, line) => {
+                        let mut effects = Vec::new();
                         if self.commands.last() != Some(&line) {
-                            self.commands.push(line);
+                            self.commands.push(line.clone());
+                            effects.push(Effect::Remember(line));
                         }
                         self.overlay = None;
-                        self.command(command)
+                        effects.extend(self.command(command));
+                        effects
                     }
                 };
             }

@@ -8,6 +8,7 @@
 //! `render` stay free of I/O; this is where they meet the terminal.
 
 mod input;
+mod recall;
 mod signals;
 mod terminal;
 
@@ -39,37 +40,46 @@ pub fn run(db: Resolved, config: app::Settings, mouse: bool) -> Result<()> {
                 .wrap_err("starting the database thread")
         }
     };
-    let mut workers = Workers {
+    let workers = Workers {
         worker: spawn_worker()?,
         spawn: Box::new(spawn_worker),
     };
 
     // Before the screen is set up, so no signal finds it half done.
     signals::spawn(tx.clone()).wrap_err("catching termination signals")?;
-    let mut screen = Screen::enter(mouse).wrap_err("setting up the terminal")?;
+    let screen = Screen::enter(mouse).wrap_err("setting up the terminal")?;
     input::spawn(tx).wrap_err("starting the input thread")?;
 
     let (mut app, effects) = App::new(config, mouse, Instant::now());
     app.warn(&warnings);
+    let mut history = History::open();
+    app.commands = history.load(&mut app);
     let size = screen.terminal.size()?;
     app.size = (size.width, size.height);
-    if carry_out(effects, &mut workers, &mut screen)? {
+    let mut io = Io {
+        workers,
+        screen,
+        history,
+    };
+    if io.carry_out(effects, &mut app)? {
         return Ok(());
     }
-    screen.terminal.draw(|f| render::draw(f, &app, &theme))?;
+    io.screen.terminal.draw(|f| render::draw(f, &app, &theme))?;
 
     while let Ok(event) = rx.recv() {
-        if carry_out(app::update(&mut app, event), &mut workers, &mut screen)? {
+        let effects = app::update(&mut app, event);
+        if io.carry_out(effects, &mut app)? {
             return Ok(());
         }
         // Apply everything already queued before drawing once, so a burst
         // of keys or answers does not lag behind.
         for event in rx.try_iter() {
-            if carry_out(app::update(&mut app, event), &mut workers, &mut screen)? {
+            let effects = app::update(&mut app, event);
+            if io.carry_out(effects, &mut app)? {
                 return Ok(());
             }
         }
-        screen.terminal.draw(|f| render::draw(f, &app, &theme))?;
+        io.screen.terminal.draw(|f| render::draw(f, &app, &theme))?;
     }
     Ok(())
 }
@@ -94,15 +104,66 @@ impl Workers {
     }
 }
 
-/// Do what `update` asked. True when it is time to quit.
-fn carry_out(effects: Vec<Effect>, workers: &mut Workers, screen: &mut Screen) -> Result<bool> {
-    for effect in effects {
-        match effect {
-            Effect::Request(id, request) => workers.send(id, request)?,
-            Effect::Copy(text) => screen.copy(&text)?,
-            Effect::SetMouse(on) => screen.set_mouse(on)?,
-            Effect::Quit => return Ok(true),
+/// What the loop does I/O with.
+struct Io {
+    workers: Workers,
+    screen: Screen,
+    history: History,
+}
+
+impl Io {
+    /// Do what `update` asked. True when it is time to quit.
+    fn carry_out(&mut self, effects: Vec<Effect>, app: &mut App) -> Result<bool> {
+        for effect in effects {
+            match effect {
+                Effect::Request(id, request) => self.workers.send(id, request)?,
+                Effect::Copy(text) => self.screen.copy(&text)?,
+                Effect::SetMouse(on) => self.screen.set_mouse(on)?,
+                Effect::Remember(line) => self.history.append(&line, app),
+                Effect::Quit => return Ok(true),
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// The palette's history file, while it works: after its first failure
+/// (said once on the status line) the session goes on without it.
+struct History {
+    path: Option<std::path::PathBuf>,
+}
+
+impl History {
+    fn open() -> History {
+        History {
+            path: recall::path(),
         }
     }
-    Ok(false)
+
+    fn load(&mut self, app: &mut App) -> Vec<String> {
+        let Some(path) = self.path.take() else {
+            return Vec::new();
+        };
+        match recall::load(&path) {
+            Ok(lines) => {
+                self.path = Some(path);
+                lines
+            }
+            Err(e) => {
+                app.warn(&[format!("palette history {} not read: {e}", path.display())]);
+                Vec::new()
+            }
+        }
+    }
+
+    fn append(&mut self, line: &str, app: &mut App) {
+        let Some(path) = &self.path else { return };
+        if let Err(e) = recall::append(path, line) {
+            app.warn(&[format!(
+                "palette history {} not written: {e}",
+                path.display()
+            )]);
+            self.path = None;
+        }
+    }
 }

@@ -474,3 +474,12 @@ pub fn filter_freshness(s: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// The first request among `effects` (a palette command also asks for
+/// its line to be remembered).
+pub fn first_request(effects: Vec<Effect>) -> Option<(worker::RequestId, Request)> {
+    effects.into_iter().find_map(|e| match e {
+        Effect::Request(id, r) => Some((id, r)),
+        _ => None,
+    })
+}
