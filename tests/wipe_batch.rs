@@ -280,7 +280,7 @@ fn a_refused_call_fails_the_batch_naming_it_and_writes_nothing() {
         (by_id("ghost", 100), "not a known host"),
         (
             by_id("p1", 105),
-            "task 105 (ownd r105, not live) is not live",
+            "task 105 (ownd r105, not live) has ended",
         ),
         (by_id("b1", 104), "task 104, holds none of its shares"),
         (by_id("b3", 103), "other tasks hold shares of it: task 104"),

@@ -71,7 +71,7 @@ pub enum Refusal {
         given: String,
         actual: String,
     },
-    #[error("{0} is not live")]
+    #[error("{0} has ended; only a live task may write lifecycle rows")]
     TaskNotLive(TaskLabel),
     #[error("host {0} has no resources row (restype host): not a known host")]
     HostUnknown(String),
@@ -121,10 +121,12 @@ pub enum Refusal {
         "host {host} is held by {holder}, so nobody holds it for a reinstall: allocate it to yourself (mg-allocate {host}) and wipe again"
     )]
     HolderDead { host: String, holder: TaskLabel },
-    #[error("host {host} is shared and the caller, task {taskid}, holds none of its shares")]
+    #[error(
+        "host {host} is shared and the caller, task {taskid}, holds none of its shares: wipe as a task that holds one, or once the shares are freed, allocate the host to yourself (mg-allocate {host}) and wipe again"
+    )]
     NoShare { host: String, taskid: i32 },
     #[error(
-        "host {host} is shared and other tasks hold shares of it: {}",
+        "host {host} is shared and other tasks hold shares of it: {}; wipe once they have freed them",
         list(others)
     )]
     OthersHoldShares {

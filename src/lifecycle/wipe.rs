@@ -384,7 +384,7 @@ mod tests {
             (
                 call("h1"),
                 state(Some(dead), Some(Some("play")), other.clone()),
-                "task 7 (ownd r7, not live) is not live",
+                "task 7 (ownd r7, not live) has ended",
             ),
             (
                 call("h1"),
