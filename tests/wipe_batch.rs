@@ -278,10 +278,7 @@ fn a_refused_call_fails_the_batch_naming_it_and_writes_nothing() {
         (in_job(by_id("p1", 100), 2, "old"), "blessing \"real\""),
         (in_job(by_id("p1", 100), 7, "x"), "flight 7 does not exist"),
         (by_id("ghost", 100), "not a known host"),
-        (
-            by_id("p1", 105),
-            "task 105 (ownd r105, not live) has ended",
-        ),
+        (by_id("p1", 105), "task 105 (ownd r105, not live) has ended"),
         (by_id("b1", 104), "task 104, holds none of its shares"),
         (by_id("b3", 103), "other tasks hold shares of it: task 104"),
         (by_id("n2", 100), "held by task 201 (static new2@lab"),

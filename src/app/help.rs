@@ -12,6 +12,8 @@ use super::palette::VERBS;
 pub struct HelpLine {
     pub section: &'static str,
     pub keys: String,
+    /// A command's arguments (empty for a key).
+    pub args: &'static str,
     pub help: String,
 }
 
@@ -49,13 +51,15 @@ impl HelpView {
                 .map(|b| HelpLine {
                     section: b.context.title(),
                     keys: keymap::keys_label(b),
+                    args: "",
                     help: b.help.to_owned(),
                 })
         });
         let commands = VERBS.iter().map(|v| HelpLine {
             section: "commands (:)",
             keys: v.name.to_owned(),
-            help: format!("{} {}", v.args, v.help).trim().to_owned(),
+            args: v.args,
+            help: v.help.to_owned(),
         });
         let needle = self.filter.to_lowercase();
         keys.chain(commands)
@@ -63,6 +67,7 @@ impl HelpView {
                 needle.is_empty()
                     || l.keys.to_lowercase().contains(&needle)
                     || l.help.to_lowercase().contains(&needle)
+                    || l.args.to_lowercase().contains(&needle)
             })
             .collect()
     }

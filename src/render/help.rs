@@ -1,12 +1,25 @@
 //! The help overlay, generated from the keymap.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Clear, Row, Table, Widget};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
+use super::text::wrap;
 use super::{Ctx, centered};
 use crate::app::help::HelpView;
+
+/// The width of the keys column.
+const KEYS: u16 = 16;
+
+/// [`wrap`], with no lines for an empty text.
+fn wrap_nonempty(text: &str, width: usize) -> Vec<String> {
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        wrap(text, width)
+    }
+}
 
 pub struct HelpWidget<'a> {
     pub view: &'a HelpView,
@@ -23,25 +36,38 @@ impl Widget for HelpWidget<'_> {
             area.height.saturating_sub(2),
         );
         Clear.render(rect, buf);
+        // Every description whole: wrapped under itself, a command's
+        // arguments on their own lines above what it does.
+        let text_width = usize::from(rect.width.saturating_sub(2 + KEYS + 1));
         let mut rows = Vec::new();
         let mut section = "";
         for l in &lines {
             if l.section != section {
                 section = l.section;
-                rows.push(Row::new([Cell::from(Span::styled(section, t.title()))]));
+                rows.push(Line::styled(section, t.title()));
             }
-            rows.push(Row::new([
-                Cell::from(Span::styled(l.keys.clone(), t.key())),
-                Cell::from(l.help.clone()),
-            ]));
+            let mut keys = Some(l.keys.clone());
+            let args = wrap_nonempty(l.args, text_width);
+            let help = wrap(&l.help, text_width);
+            for (text, style) in args
+                .into_iter()
+                .map(|a| (a, t.key()))
+                .chain(help.into_iter().map(|h| (h, t.text())))
+            {
+                let k = keys.take().unwrap_or_default();
+                rows.push(Line::from(vec![
+                    Span::styled(format!("{k:<w$} ", w = usize::from(KEYS)), t.key()),
+                    Span::styled(text, style),
+                ]));
+            }
         }
-        let rows: Vec<Row> = rows.into_iter().skip(self.view.scroll).collect();
+        let rows: Vec<Line> = rows.into_iter().skip(self.view.scroll).collect();
         let filter = Line::from(vec![
             Span::styled(" filter: ", t.key()),
             Span::raw(format!("{}▏ ", self.view.filter)),
-            Span::styled(" Esc closes ", t.muted()),
+            Span::styled(" ↑↓ scroll  Esc closes ", t.muted()),
         ]);
-        Table::new(rows, [Constraint::Length(16), Constraint::Fill(1)])
+        Paragraph::new(rows)
             .block(
                 Block::bordered()
                     .title(Line::styled(" Keys ", t.title()))
