@@ -572,3 +572,33 @@ fn the_message_log_keeps_a_writes_result() {
         [Effect::Remember("q".into()), Effect::Quit]
     );
 }
+
+#[test]
+fn a_key_that_does_nothing_says_so() {
+    let (mut app, _) = loaded_app(false);
+    press(&mut app, [ch('x')]);
+    let status = app.status.as_ref().map(|s| s.text.as_str());
+    assert_eq!(status, Some("x does nothing here (? lists this view's keys)"));
+    // Esc with nothing to go back to is not worth a message.
+    app.status = None;
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.status.is_none(), "{:?}", app.status);
+    // A key that is bound here says nothing of the sort.
+    press(&mut app, [ch('j')]);
+    assert!(app.status.is_none(), "{:?}", app.status);
+}
+
+#[test]
+fn goto_jumps_instead_of_growing_the_trail() {
+    let (mut app, _) = loaded_app(false);
+    for host in ["fiano0", "h1", "italia0"] {
+        press(&mut app, [ch(':')]);
+        press(&mut app, typed(&format!("goto {host}")));
+        let effects = press(&mut app, [key(KeyCode::Enter)]);
+        serve(&mut app, effects);
+    }
+    assert_eq!(app.stack.len(), 1, "{:?}", app.stack);
+    assert!(matches!(&app.stack[0], Screen::Host(v) if v.host == "italia0"));
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.stack.is_empty());
+}

@@ -446,6 +446,19 @@ pub fn key_for(context: Scope, action: Action) -> Option<&'static Key> {
         .and_then(|b| b.keys.first())
 }
 
+/// A key pressed, named as help names keys.
+pub fn event_label(ev: &KeyEvent) -> String {
+    let mods = match ev.code {
+        KeyCode::Char(_) => ev.modifiers - KeyModifiers::SHIFT,
+        _ => ev.modifiers,
+    };
+    Key {
+        code: ev.code,
+        mods,
+    }
+    .label()
+}
+
 /// The keys of a binding, as help shows them.
 pub fn keys_label(b: &Binding) -> String {
     b.keys.iter().map(Key::label).collect::<Vec<_>>().join(" ")

@@ -38,7 +38,7 @@ pub mod screen;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use crate::db::probe::Probe;
 use crate::db::worker::{self, Answer, Connection, Reply, Request, RequestId, Slot};
@@ -439,6 +439,11 @@ impl App {
                 Screen::Runvars(RunvarsView::new(RunvarSource::Job { flight, job }))
             }
         };
+        self.show(screen)
+    }
+
+    /// Show `screen` above the current one and ask for its data.
+    fn show(&mut self, screen: Screen) -> Vec<Effect> {
         let request = screen.request();
         self.stack.push(screen);
         // A message about the view left behind would read as about this
@@ -544,8 +549,28 @@ impl App {
         }
         match keymap::lookup(Scope::Global, &key) {
             Some(action) => self.global(action),
-            None => Vec::new(),
+            None => {
+                self.nothing_bound(&key, action);
+                Vec::new()
+            }
         }
+    }
+
+    /// Say that a key did nothing, so a mistyped key is not taken for a
+    /// frozen screen. Esc with nothing to go back to, and keys that are
+    /// not characters or function keys (modifiers, media keys), stay
+    /// quiet.
+    fn nothing_bound(&mut self, key: &KeyEvent, action: Option<Action>) {
+        if action == Some(Action::Back) || !matches!(key.code, KeyCode::Char(_) | KeyCode::F(_)) {
+            return;
+        }
+        let name = keymap::event_label(key);
+        let help = keymap::key_for(Scope::Global, Action::Help)
+            .map_or_else(String::new, keymap::Key::label);
+        self.say(
+            format!("{name} does nothing here ({help} lists this view's keys)"),
+            false,
+        );
     }
 
     fn screen_action(&mut self, action: Action) -> Reaction {
@@ -649,13 +674,13 @@ impl App {
                 )))));
                 vec![self.issue(Request::PlanWipe(call))]
             }
-            Command::Goto { host } => self.open(Target::Host(host)),
-            Command::Decode(source) => {
-                let screen = Screen::Runvars(RunvarsView::new(source));
-                let request = screen.request();
-                self.stack.push(screen);
-                vec![self.issue(request)]
+            // `goto` jumps: the trail is the hosts list and the host, not
+            // every host gone to before.
+            Command::Goto { host } => {
+                self.stack.clear();
+                self.open(Target::Host(host))
             }
+            Command::Decode(source) => self.show(Screen::Runvars(RunvarsView::new(source))),
             Command::Refresh => self.refresh(),
             Command::Help => self.global(Action::Help),
             Command::Quit => vec![Effect::Quit],
