@@ -547,12 +547,11 @@ impl App {
                 }
             }
         }
-        match keymap::lookup(Scope::Global, &key) {
-            Some(action) => self.global(action),
-            None => {
-                self.nothing_bound(&key, action);
-                Vec::new()
-            }
+        if let Some(action) = keymap::lookup(Scope::Global, &key) {
+            self.global(action)
+        } else {
+            self.nothing_bound(&key, action);
+            Vec::new()
         }
     }
 
