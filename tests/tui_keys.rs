@@ -58,18 +58,89 @@ fn filter_is_incremental_and_case_insensitive_and_esc_clears_it() {
 }
 
 #[test]
-fn sort_cycles_columns_and_reverses() {
+fn the_sort_menu_sorts_by_any_column_and_s_reverses() {
     let (mut app, _) = loaded_app(false);
     assert_eq!(app.hosts.sort.column, Column::Host);
     press(&mut app, [ch('s')]);
-    assert_eq!(app.hosts.sort.column, Column::Share);
-    press(&mut app, [ch('s')]);
-    assert_eq!(app.hosts.sort.column, Column::Flags);
-    press(&mut app, [ch('s'), ch('s')]);
+    let Some(Overlay::Sort(menu)) = &app.overlay else {
+        panic!("no sort menu: {:?}", app.overlay)
+    };
+    // It opens on the column that sorts, and lists every column.
+    assert_eq!(menu.titles[menu.cursor], "host");
+    assert_eq!(menu.titles.len(), Column::ALL.len());
+    press(
+        &mut app,
+        [ch('j'), ch('j'), ch('j'), ch('j'), key(KeyCode::Enter)],
+    );
+    assert!(app.overlay.is_none());
     assert_eq!(app.hosts.sort.column, Column::Rows);
+    assert!(!app.hosts.sort.descending);
     press(&mut app, [ch('S')]);
     assert!(app.hosts.sort.descending);
     assert_eq!(app.hosts.visible()[0].host, "h1");
+    // Picking the sorting column again reverses it; Esc closes untouched.
+    press(&mut app, [ch('s'), key(KeyCode::Enter)]);
+    assert!(!app.hosts.sort.descending);
+    press(&mut app, [ch('s'), ch('j'), key(KeyCode::Esc)]);
+    assert_eq!(app.hosts.sort.column, Column::Rows);
+}
+
+/// `/` and `s` work on every table, here the host view's rows: the
+/// filter narrows them, the title counts what is shown of how many, Esc
+/// clears the filter before it goes back.
+#[test]
+fn the_host_views_rows_filter_and_sort() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    let Some(Screen::Host(v)) = app.stack.last() else {
+        panic!("no host view")
+    };
+    let all = v.rows.shown().len();
+    assert!(all > 1, "{all}");
+    press(&mut app, [ch('/')]);
+    press(&mut app, typed("build-b"));
+    press(&mut app, [key(KeyCode::Enter)]);
+    let Some(Screen::Host(v)) = app.stack.last() else {
+        panic!("no host view")
+    };
+    assert_eq!(v.rows.shown().len(), 1);
+    assert_eq!(
+        v.selected_row().unwrap().job.as_ref().unwrap().job,
+        "build-b"
+    );
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("1/1 of 4"), "{s}");
+    assert!(s.contains("/build-b"), "{s}");
+    // Esc: first the filter goes, then the view.
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(app.stack.len(), 1);
+    let Some(Screen::Host(v)) = app.stack.last() else {
+        panic!("no host view")
+    };
+    assert_eq!(v.rows.shown().len(), all);
+    // Sort by lcseq, descending: the newest row first.
+    press(
+        &mut app,
+        [ch('s'), ch('g'), ch('j'), key(KeyCode::Enter), ch('S')],
+    );
+    let Some(Screen::Host(v)) = app.stack.last() else {
+        panic!("no host view")
+    };
+    let first = v.selected_row().unwrap().lcseq;
+    let max = v
+        .feed
+        .loaded()
+        .unwrap()
+        .detail
+        .rows
+        .iter()
+        .map(|r| r.lcseq)
+        .max();
+    assert_eq!(Some(first), max);
+    assert!(screen(&app, 120, 40).contains("lcseq ▼"));
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.stack.is_empty());
 }
 
 #[test]
@@ -297,7 +368,7 @@ fn help_is_generated_for_the_view_and_filterable() {
     assert!(
         h.lines()
             .iter()
-            .any(|l| l.help == "sort by the next column")
+            .any(|l| l.help == "sort by a column (menu)")
     );
     press(&mut app, typed("quit"));
     let Some(Overlay::Help(h)) = &app.overlay else {
@@ -578,7 +649,10 @@ fn a_key_that_does_nothing_says_so() {
     let (mut app, _) = loaded_app(false);
     press(&mut app, [ch('x')]);
     let status = app.status.as_ref().map(|s| s.text.as_str());
-    assert_eq!(status, Some("x does nothing here (? lists this view's keys)"));
+    assert_eq!(
+        status,
+        Some("x does nothing here (? lists this view's keys)")
+    );
     // Esc with nothing to go back to is not worth a message.
     app.status = None;
     press(&mut app, [key(KeyCode::Esc)]);

@@ -37,10 +37,11 @@ fn hosts_filtered_and_sorted() {
     let (mut app, _) = loaded_app(false);
     press(&mut app, [ch('/')]);
     press(&mut app, typed("o0"));
-    press(&mut app, [ch('s'), ch('S')]);
     snapshot("hosts_filter_editing", &mut app);
     press(&mut app, [key(KeyCode::Enter)]);
-    press(&mut app, [ch('s'), ch('s'), ch('s')]);
+    press(&mut app, [ch('s'), ch('j'), ch('j'), ch('j'), ch('j')]);
+    snapshot("sort_menu", &mut app);
+    press(&mut app, [key(KeyCode::Enter), ch('S')]);
     snapshot("hosts_filtered_sorted", &mut app);
 }
 

@@ -4,9 +4,10 @@
 use std::time::Instant;
 
 use super::action::Action;
-use super::cursor::Cursor;
+use super::columns::{Col, WHOLE};
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
+use super::table::{Sortable, Table};
 use crate::lifecycle::report::{HostDetail, RowView};
 use crate::lifecycle::{self, DecodeError, Resolved, ResolvedKind};
 use crate::lifecycle::{Failure, display, escape};
@@ -45,13 +46,37 @@ pub enum HostPane {
     Listing,
 }
 
+/// The rows table's columns: which row, then who wrote it and in what
+/// step, the free text last.
+pub const ROW_COLUMNS: [Col; 10] = [
+    Col::new("", WHOLE),
+    Col::new("lcseq", WHOLE),
+    Col::new("flags", WHOLE),
+    Col::new("task", 8),
+    Col::new("job", 12),
+    Col::new("#", WHOLE),
+    Col::new("step", 8),
+    Col::new("testid", 6),
+    Col::new("status", WHOLE),
+    Col::new("ident", 5),
+];
+
+/// The listing's columns, its meaning last.
+pub const LISTING_COLUMNS: [Col; 5] = [
+    Col::new("", WHOLE),
+    Col::new("job / task", 12),
+    Col::new("#", WHOLE),
+    Col::new("ident", 5),
+    Col::new("meaning", 10),
+];
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostView {
     pub host: String,
     pub feed: Feed<HostData>,
     pub pane: HostPane,
-    pub rows: Cursor,
-    pub listing: Cursor,
+    pub rows: Table<10>,
+    pub listing: Table<5>,
 }
 
 impl HostView {
@@ -74,22 +99,27 @@ impl HostView {
             host,
             feed: Feed::loading(),
             pane: HostPane::Rows,
-            rows: Cursor::default(),
-            listing: Cursor::default(),
+            rows: Table::new(ROW_COLUMNS.map(|c| c.title)),
+            listing: Table::new(LISTING_COLUMNS.map(|c| c.title)),
         }
     }
 
     pub fn accept(&mut self, result: Result<HostDetail, Failure>, now: Instant) -> Option<Failure> {
         let msg = self.feed.finish(result.map(HostData::new), now);
         if let Some(d) = self.feed.loaded() {
-            self.rows.clamp(d.detail.rows.len());
-            self.listing.clamp(d.listing.as_ref().map_or(0, Vec::len));
+            let rows = d.detail.rows.iter().map(row_texts).collect();
+            let entries = d
+                .listing
+                .as_ref()
+                .map_or_else(|_| Vec::new(), |l| l.iter().map(entry_cells).collect());
+            self.rows.set_rows(rows);
+            self.listing.set_rows(entries);
         }
         msg
     }
 
     pub fn selected_row(&self) -> Option<&RowView> {
-        self.feed.loaded()?.detail.rows.get(self.rows.selected)
+        self.feed.loaded()?.detail.rows.get(self.rows.selected()?)
     }
 
     pub fn selected_entry(&self) -> Option<&Resolved> {
@@ -98,18 +128,23 @@ impl HostView {
             .listing
             .as_ref()
             .ok()?
-            .get(self.listing.selected)
+            .get(self.listing.selected()?)
+    }
+
+    /// The table of the pane with the keyboard.
+    pub fn focused(&mut self) -> &mut dyn Sortable {
+        match self.pane {
+            HostPane::Rows => &mut self.rows,
+            HostPane::Listing => &mut self.listing,
+        }
     }
 
     pub fn handle(&mut self, action: Action, page: usize) -> Reaction {
-        let (nrows, nentries) = self.feed.loaded().map_or((0, 0), |d| {
-            (d.detail.rows.len(), d.listing.as_ref().map_or(0, Vec::len))
-        });
-        let moved = match self.pane {
-            HostPane::Rows => self.rows.apply(action, nrows, page),
-            HostPane::Listing => self.listing.apply(action, nentries, page),
+        let used = match self.pane {
+            HostPane::Rows => self.rows.handle(action, page),
+            HostPane::Listing => self.listing.handle(action, page),
         };
-        if moved {
+        if used {
             return Reaction::Used;
         }
         match action {
@@ -150,6 +185,93 @@ impl HostView {
             },
             _ => Reaction::Ignored,
         }
+    }
+}
+
+/// A lifecycle row's cells, unescaped and whole.
+pub fn row_texts(r: &RowView) -> [String; 10] {
+    let (job, stepno, ident) = match &r.job {
+        Some(j) => (
+            format!("{}.{}", j.flight, j.job),
+            j.stepno.to_string(),
+            j.ident.to_string(),
+        ),
+        None => ("(out of job)".to_owned(), String::new(), String::new()),
+    };
+    let (step, testid, status) = match &r.step {
+        Some(s) => (
+            s.step.clone(),
+            s.testid.clone().unwrap_or_default(),
+            s.status.clone(),
+        ),
+        None => Default::default(),
+    };
+    [
+        liveness_glyph(r).to_owned(),
+        r.lcseq.to_string(),
+        row_flags(r),
+        display::task_cell(r.taskid, r.task.as_ref()),
+        job,
+        stepno,
+        step,
+        testid,
+        status,
+        ident,
+    ]
+}
+
+/// A row's task liveness as a glyph (never colour alone).
+pub fn liveness_glyph(r: &RowView) -> &'static str {
+    match &r.task {
+        Some(task) if task.live => LIVE,
+        Some(_) => DEAD,
+        None => DELETED,
+    }
+}
+
+/// Live tasks glyph and word: never colour alone.
+pub const LIVE: &str = "●";
+pub const DEAD: &str = "○";
+pub const DELETED: &str = "⊘";
+
+/// A listing entry's cells: marks, who, step, ident, and what it means.
+pub fn entry_cells(e: &Resolved) -> [String; 5] {
+    let marks = |prep: bool| {
+        format!(
+            "{}{}",
+            if e.concurrent { "+" } else { "" },
+            if prep { "@" } else { "" }
+        )
+    };
+    match &e.kind {
+        ResolvedKind::Step {
+            flight,
+            job,
+            stepno,
+            ident,
+            prep,
+            ..
+        } => [
+            marks(*prep),
+            display::job_label(*flight, job),
+            stepno.to_string(),
+            ident.clone(),
+            display::entry_meaning(e),
+        ],
+        ResolvedKind::Task { taskid } => [
+            marks(false),
+            format!("?{taskid}"),
+            String::new(),
+            String::new(),
+            display::entry_meaning(e),
+        ],
+        ResolvedKind::Elided { count } => [
+            String::new(),
+            format!("[{count}]"),
+            String::new(),
+            String::new(),
+            display::entry_meaning(e),
+        ],
     }
 }
 

@@ -5,14 +5,14 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::action::Action;
 use super::columns::{self, Col, WHOLE};
 use super::cursor::Cursor;
-use super::keymap::{self, Scope};
 use super::loadable::{Feed, Loadable};
 use super::reaction::{Reaction, Target};
+use super::table::{self, Sortable};
 use crate::lifecycle::report::{HostSummary, count_rows};
 use crate::lifecycle::{Failure, display, escape};
 
@@ -66,11 +66,6 @@ impl Column {
             Column::Holder => Col::new(self.title(), 10),
             Column::LastJob => Col::new(self.title(), 12),
         }
-    }
-
-    fn next(self) -> Column {
-        let i = Column::ALL.iter().position(|&c| c == self).unwrap_or(0);
-        Column::ALL[(i + 1) % Column::ALL.len()]
     }
 
     fn compare(self, a: &HostSummary, b: &HostSummary) -> Ordering {
@@ -177,8 +172,8 @@ pub struct HostsView {
     shown: Vec<usize>,
     /// How many hosts have live tasks.
     live: usize,
-    /// The width each column's values want (every host's, not only the
-    /// filter's, so that columns keep still while typing).
+    /// The width each column's values want, over the hosts shown: a
+    /// column the filter leaves blank gives its room to the others.
     wanted: [u16; 8],
 }
 
@@ -287,7 +282,7 @@ impl HostsView {
         });
         self.shown = shown;
         self.cursor.clamp(self.shown.len());
-        let cells: Vec<[String; 8]> = all.iter().map(cells).collect();
+        let cells: Vec<[String; 8]> = self.shown.iter().map(|&i| cells(&all[i])).collect();
         self.wanted = columns::wanted(&COLUMNS, &cells);
     }
 
@@ -365,14 +360,6 @@ impl HostsView {
                 self.editing = true;
                 Reaction::Used
             }
-            Action::Sort => {
-                self.sort = Sort {
-                    column: self.sort.column.next(),
-                    descending: false,
-                };
-                self.reindex();
-                Reaction::Used
-            }
             Action::ReverseSort => {
                 self.sort.descending = !self.sort.descending;
                 self.reindex();
@@ -406,26 +393,36 @@ impl HostsView {
     /// A key while the filter input has the keyboard. Always used: typing
     /// must not trigger commands.
     pub fn filter_key(&mut self, key: &KeyEvent) {
-        match keymap::lookup(Scope::Filter, key) {
-            Some(Action::Submit) => self.editing = false,
-            Some(Action::Cancel) => {
-                self.editing = false;
-                self.filter.clear();
-            }
-            Some(Action::DeleteChar) => {
-                self.filter.pop();
-            }
-            Some(Action::ClearInput) => self.filter.clear(),
-            _ => {
-                if let KeyCode::Char(c) = key.code
-                    && !key.modifiers.contains(KeyModifiers::CONTROL)
-                {
-                    self.filter.push(c);
-                }
-            }
-        }
+        table::edit_filter(&mut self.filter, &mut self.editing, key);
         // The filter changed what is shown; start at the top.
         self.cursor = Cursor::default();
         self.reindex();
+    }
+}
+
+impl Sortable for HostsView {
+    fn titles(&self) -> Vec<&'static str> {
+        Column::ALL.iter().map(|c| c.title()).collect()
+    }
+
+    fn sort(&self) -> Option<table::Sort> {
+        Some(table::Sort {
+            column: Column::ALL.iter().position(|&c| c == self.sort.column)?,
+            descending: self.sort.descending,
+        })
+    }
+
+    fn sort_by(&mut self, column: usize) {
+        if let Some(&c) = Column::ALL.get(column) {
+            HostsView::sort_by(self, c);
+        }
+    }
+
+    fn editing(&self) -> bool {
+        self.editing
+    }
+
+    fn filter_key(&mut self, key: &KeyEvent) {
+        HostsView::filter_key(self, key);
     }
 }

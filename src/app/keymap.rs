@@ -20,6 +20,7 @@ pub enum Scope {
     Confirm,
     Help,
     Messages,
+    Sort,
 }
 
 impl Scope {
@@ -36,6 +37,7 @@ impl Scope {
             Scope::Confirm => "confirmation",
             Scope::Help => "help",
             Scope::Messages => "messages",
+            Scope::Sort => "sort menu",
         }
     }
 }
@@ -198,6 +200,14 @@ pub static BINDINGS: &[Binding] = &[
         "last row",
     ),
     bind(
+        C::List,
+        &[ch('/')],
+        Action::Filter,
+        "filter the rows (any column)",
+    ),
+    bind(C::List, &[ch('s')], Action::Sort, "sort by a column (menu)"),
+    bind(C::List, &[ch('S')], Action::ReverseSort, "reverse the sort"),
+    bind(
         C::Hosts,
         &[code(KeyCode::Enter)],
         Action::Open,
@@ -220,19 +230,6 @@ pub static BINDINGS: &[Binding] = &[
         &[ch('r')],
         Action::Record,
         "record a call on this host (palette)",
-    ),
-    bind(C::Hosts, &[ch('/')], Action::Filter, "filter hosts"),
-    bind(
-        C::Hosts,
-        &[ch('s')],
-        Action::Sort,
-        "sort by the next column",
-    ),
-    bind(
-        C::Hosts,
-        &[ch('S')],
-        Action::ReverseSort,
-        "reverse the sort",
     ),
     bind(C::Hosts, &[ch('y')], Action::Copy, "copy the row"),
     bind(
@@ -417,6 +414,42 @@ pub static BINDINGS: &[Binding] = &[
         "scroll down",
     ),
     bind(C::Messages, &[ch('g')], Action::Top, "newest"),
+    bind(
+        C::Sort,
+        &[code(KeyCode::Up), ch('k')],
+        Action::Up,
+        "previous column",
+    ),
+    bind(
+        C::Sort,
+        &[code(KeyCode::Down), ch('j')],
+        Action::Down,
+        "next column",
+    ),
+    bind(
+        C::Sort,
+        &[ch('g'), code(KeyCode::Home)],
+        Action::Top,
+        "first column",
+    ),
+    bind(
+        C::Sort,
+        &[ch('G'), code(KeyCode::End)],
+        Action::Bottom,
+        "last column",
+    ),
+    bind(
+        C::Sort,
+        &[code(KeyCode::Enter)],
+        Action::Submit,
+        "sort by it (again: reverse)",
+    ),
+    bind(
+        C::Sort,
+        &[code(KeyCode::Esc), ch('q'), ch('s')],
+        Action::Cancel,
+        "close",
+    ),
     bind(C::Help, &[code(KeyCode::Up)], Action::Up, "scroll up"),
     bind(C::Help, &[code(KeyCode::Down)], Action::Down, "scroll down"),
     bind(

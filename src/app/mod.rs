@@ -8,6 +8,9 @@
 //!
 //! - [`event`]: what the loop feeds in and what `update` asks for.
 //! - [`action`], [`keymap`]: typed actions and the keys bound to them.
+//! - [`table`]: a table's rows as text with its cursor, filter and sort,
+//!   which every table but the hosts list keeps; [`sort_menu`] picks the
+//!   sort.
 //! - [`loadable`], [`cursor`], [`layout`], [`columns`], [`fuzzy`]: small
 //!   shared pieces.
 //! - [`screen`], [`reaction`]: the screen stack, and what a view's
@@ -34,6 +37,8 @@ pub mod palette;
 pub mod reaction;
 pub mod runvars;
 pub mod screen;
+pub mod sort_menu;
+pub mod table;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -50,15 +55,17 @@ use confirm::{ConfirmOutcome, ConfirmView, WipePreview, Write};
 pub use event::{Effect, Event};
 use help::{HelpOutcome, HelpView};
 use history::HistoryView;
-use host::HostView;
+use host::{HostPane, HostView};
 use hosts::HostsView;
 use keymap::Scope;
 use loadable::Loadable;
 use messages::{Log, Message, MessagesOutcome, MessagesView};
 use palette::{Command, JobCheck, Palette, PaletteOutcome};
 use reaction::{Reaction, Target};
-use runvars::{RunvarSource, RunvarsView};
+use runvars::{RunvarPane, RunvarSource, RunvarsView};
 use screen::Screen;
+use sort_menu::{SortMenu, SortOutcome};
+use table::Sortable;
 
 /// What the app needs to know from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +85,7 @@ pub enum Overlay {
     Messages(MessagesView),
     Palette(Box<Palette>),
     Confirm(Box<ConfirmView>),
+    Sort(SortMenu),
 }
 
 /// A message for the status bar.
@@ -259,7 +267,8 @@ impl App {
             Some(Overlay::Messages(_)) => vec![Scope::Messages],
             Some(Overlay::Palette(_)) => vec![Scope::Palette],
             Some(Overlay::Confirm(_)) => vec![Scope::Confirm],
-            None if self.stack.is_empty() && self.hosts.editing => vec![Scope::Filter],
+            Some(Overlay::Sort(_)) => vec![Scope::Sort],
+            None if self.focused_table_ref().is_some_and(Sortable::editing) => vec![Scope::Filter],
             None => vec![self.screen_context(), Scope::List, Scope::Global],
         }
     }
@@ -460,26 +469,24 @@ impl App {
         self.refresh()
     }
 
-    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.kind == KeyEventKind::Release {
-            return Vec::new();
-        }
-        match self.overlay.as_mut() {
-            Some(Overlay::Help(h)) => {
-                if h.key(&key) == HelpOutcome::Close {
+    /// A key for the open dialog, if one is open: it takes every key.
+    fn overlay_key(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        let effects = match self.overlay.as_mut()? {
+            Overlay::Help(h) => {
+                if h.key(key) == HelpOutcome::Close {
                     self.overlay = None;
                 }
-                return Vec::new();
+                Vec::new()
             }
-            Some(Overlay::Messages(m)) => {
-                if m.key(&key, self.log.len()) == MessagesOutcome::Close {
+            Overlay::Messages(m) => {
+                if m.key(key, self.log.len()) == MessagesOutcome::Close {
                     self.overlay = None;
                 }
-                return Vec::new();
+                Vec::new()
             }
-            Some(Overlay::Palette(p)) => {
+            Overlay::Palette(p) => {
                 let names = self.hosts.names();
-                return match p.key(&key, &self.commands, &names) {
+                match p.key(key, &self.commands, &names) {
                     PaletteOutcome::Used => self.check_palette_job(),
                     PaletteOutcome::Close => {
                         self.overlay = None;
@@ -495,33 +502,59 @@ impl App {
                         effects.extend(self.command(command));
                         effects
                     }
-                };
+                }
             }
-            Some(Overlay::Confirm(c)) => {
-                return match c.key(&key) {
-                    ConfirmOutcome::Used => Vec::new(),
-                    ConfirmOutcome::Cancel => {
+            Overlay::Sort(menu) => {
+                match menu.key(key) {
+                    SortOutcome::Used => {}
+                    SortOutcome::Close => self.overlay = None,
+                    SortOutcome::Pick(column) => {
                         self.overlay = None;
-                        self.say("cancelled; nothing written", false);
-                        Vec::new()
+                        if let Some(t) = self.focused_table() {
+                            t.sort_by(column);
+                        }
                     }
-                    ConfirmOutcome::Go => {
-                        let request = c.write.request();
-                        let host = c.write.host().to_owned();
-                        self.overlay = None;
-                        self.say(format!("writing {host}…"), false);
-                        vec![self.issue(request)]
-                    }
-                };
+                }
+                Vec::new()
             }
-            None => {}
+            Overlay::Confirm(c) => match c.key(key) {
+                ConfirmOutcome::Used => Vec::new(),
+                ConfirmOutcome::Cancel => {
+                    self.overlay = None;
+                    self.say("cancelled; nothing written", false);
+                    Vec::new()
+                }
+                ConfirmOutcome::Go => {
+                    let request = c.write.request();
+                    let host = c.write.host().to_owned();
+                    self.overlay = None;
+                    self.say(format!("writing {host}…"), false);
+                    vec![self.issue(request)]
+                }
+            },
+        };
+        Some(effects)
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
         }
-        if self.stack.is_empty() && self.hosts.editing {
-            self.hosts.filter_key(&key);
+        if let Some(effects) = self.overlay_key(&key) {
+            return effects;
+        }
+        if let Some(t) = self.focused_table()
+            && t.editing()
+        {
+            t.filter_key(&key);
             return Vec::new();
         }
         let context = self.screen_context();
         let action = keymap::lookup(context, &key).or_else(|| keymap::lookup(Scope::List, &key));
+        if action == Some(Action::Sort) {
+            self.open_sort_menu();
+            return Vec::new();
+        }
         if let Some(action) = action {
             match self.screen_action(action) {
                 Reaction::Ignored if action == Action::Back && !self.stack.is_empty() => {
@@ -570,6 +603,41 @@ impl App {
             format!("{name} does nothing here ({help} lists this view's keys)"),
             false,
         );
+    }
+
+    /// The table that has the keyboard: the hosts list, or the focused
+    /// pane of the screen shown. `None` for a pane that is not a table.
+    fn focused_table(&mut self) -> Option<&mut dyn Sortable> {
+        match self.stack.last_mut() {
+            None => Some(&mut self.hosts),
+            Some(Screen::Host(v)) => Some(v.focused()),
+            Some(Screen::Runvars(v)) => v.focused(),
+            Some(Screen::History(v)) => Some(&mut v.table),
+        }
+    }
+
+    fn focused_table_ref(&self) -> Option<&dyn Sortable> {
+        match self.stack.last() {
+            None => Some(&self.hosts),
+            Some(Screen::Host(v)) => Some(match v.pane {
+                HostPane::Rows => &v.rows,
+                HostPane::Listing => &v.listing,
+            }),
+            Some(Screen::Runvars(v)) => (v.pane == RunvarPane::Entries).then_some(&v.entries as _),
+            Some(Screen::History(v)) => Some(&v.table),
+        }
+    }
+
+    fn open_sort_menu(&mut self) {
+        let Some(t) = self.focused_table() else {
+            self.say(
+                "this pane has no columns to sort (Tab moves to the entries)",
+                false,
+            );
+            return;
+        };
+        let menu = SortMenu::new(t.titles(), t.sort());
+        self.overlay = Some(Overlay::Sort(menu));
     }
 
     fn screen_action(&mut self, action: Action) -> Reaction {

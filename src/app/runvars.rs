@@ -6,9 +6,12 @@
 use std::time::Instant;
 
 use super::action::Action;
+use super::columns::{Col, WHOLE};
 use super::cursor::Cursor;
+use super::host::entry_cells;
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
+use super::table::{Sortable, Table};
 use crate::db::worker::Request;
 use crate::lifecycle::Failure;
 use crate::lifecycle::display::job_label;
@@ -101,7 +104,53 @@ pub struct RunvarsView {
     pub tab: usize,
     pub pane: RunvarPane,
     pub jobs: Cursor,
-    pub entries: Cursor,
+    /// The shown runvar's entries.
+    pub entries: Table<9>,
+}
+
+/// The entries' columns: who, in which step, and what it means.
+pub const ENTRY_COLUMNS: [Col; 9] = [
+    Col::new("", WHOLE),
+    Col::new("job / task", 12),
+    Col::new("#", WHOLE),
+    Col::new("step", 8),
+    Col::new("testid", 6),
+    Col::new("status", WHOLE),
+    Col::new("ident", 5),
+    Col::new("meaning", 10),
+    Col::new("details", 8).cut_first(),
+];
+
+/// An entry's cells, unescaped and whole.
+pub fn entry_texts(e: &EntryDetail) -> [String; 9] {
+    let [marks, who, stepno, ident, meaning] = entry_cells(&e.entry);
+    let (step, testid, status) = match &e.step {
+        Some(s) => (
+            s.step.clone(),
+            s.testid.clone().unwrap_or_default(),
+            s.status.clone(),
+        ),
+        None => Default::default(),
+    };
+    let detail = match &e.entry.kind {
+        ResolvedKind::Task { .. } => match &e.task {
+            Some(task) => format!(
+                "{} {} {}",
+                task.kind,
+                task.refkey,
+                if task.live { "● live" } else { "○ dead" }
+            ),
+            None => "⊘ task deleted".to_owned(),
+        },
+        ResolvedKind::Elided { .. } => String::new(),
+        ResolvedKind::Step { .. } => match &e.job_status {
+            None => "? job not in database".to_owned(),
+            Some(status) => format!("job {status}"),
+        },
+    };
+    [
+        marks, who, stepno, step, testid, status, ident, meaning, detail,
+    ]
 }
 
 impl RunvarsView {
@@ -112,7 +161,7 @@ impl RunvarsView {
             tab: 0,
             pane: RunvarPane::default(),
             jobs: Cursor::default(),
-            entries: Cursor::default(),
+            entries: Table::new(ENTRY_COLUMNS.map(|c| c.title)),
         }
     }
 
@@ -136,12 +185,23 @@ impl RunvarsView {
         self.feed.loaded()?.get(self.tab)
     }
 
+    /// After new data or another tab: the jobs cursor inside the list,
+    /// the entries table on the shown runvar's entries.
     fn clamp(&mut self) {
-        let (j, e) = self
-            .current()
-            .map_or((0, 0), |d| (d.view.len(), d.entries().len()));
+        let (j, texts) = self.current().map_or((0, Vec::new()), |d| {
+            (d.view.len(), d.entries().iter().map(entry_texts).collect())
+        });
         self.jobs.clamp(j);
-        self.entries.clamp(e);
+        self.entries.set_rows(texts);
+    }
+
+    /// The table of the pane with the keyboard; the jobs pane is a short
+    /// summary with no columns to sort or filter.
+    pub fn focused(&mut self) -> Option<&mut dyn Sortable> {
+        match self.pane {
+            RunvarPane::Jobs => None,
+            RunvarPane::Entries => Some(&mut self.entries),
+        }
     }
 
     fn target(&self) -> Option<Target> {
@@ -156,7 +216,7 @@ impl RunvarsView {
                 }),
                 _ => None,
             },
-            RunvarPane::Entries => match &d.entries().get(self.entries.selected)?.entry.kind {
+            RunvarPane::Entries => match &d.entries().get(self.entries.selected()?)?.entry.kind {
                 ResolvedKind::Step {
                     flight, job, own, ..
                 } if !own => Some(Target::Runvars {
@@ -169,12 +229,10 @@ impl RunvarsView {
     }
 
     pub fn handle(&mut self, action: Action, page: usize) -> Reaction {
-        let (nj, ne) = self
-            .current()
-            .map_or((0, 0), |d| (d.view.len(), d.entries().len()));
+        let nj = self.current().map_or(0, |d| d.view.len());
         let moved = match self.pane {
             RunvarPane::Jobs => self.jobs.apply(action, nj, page),
-            RunvarPane::Entries => self.entries.apply(action, ne, page),
+            RunvarPane::Entries => self.entries.handle(action, page),
         };
         if moved {
             return Reaction::Used;
@@ -195,7 +253,8 @@ impl RunvarsView {
                     (self.tab + tabs - 1) % tabs
                 };
                 self.jobs = Cursor::default();
-                self.entries = Cursor::default();
+                self.entries.cursor = Cursor::default();
+                self.clamp();
                 Reaction::Used
             }
             Action::Open => self.target().map_or(Reaction::Used, Reaction::Open),

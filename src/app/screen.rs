@@ -7,6 +7,10 @@ use super::runvars::RunvarsView;
 use crate::db::worker::Request;
 
 /// A drill-down screen. The hosts list is always below them.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a handful live on the stack, one per level drilled into; never copied in bulk"
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Host(HostView),

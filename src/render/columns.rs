@@ -3,7 +3,6 @@
 //! what a cut hides is shown whole on the detail line under the table.
 
 use std::borrow::Cow;
-use std::ops::Range;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,6 +14,7 @@ use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 use super::{Ctx, selectable, visible_rows, window};
 pub use crate::app::columns::{Col, WHOLE, cut, needed, shown_width, wanted, widths};
 use crate::app::layout::COLUMN_SPACING;
+use crate::app::table::{Sort, Sortable as _, Table as Rows};
 use crate::lifecycle::escape;
 
 /// Tables whose rows are all measured; a longer one is measured on the
@@ -46,24 +46,22 @@ pub fn fit(text: &str, width: u16) -> Cow<'_, str> {
     Cow::Owned(cut)
 }
 
-/// The rows a table of `len` measures its columns on: all of them up to
-/// [`MEASURE_ALL_UP_TO`], so that columns keep their widths while the
-/// cursor moves; else the rows in view.
-pub fn measured_range(len: usize, selected: usize, height: u16) -> Range<usize> {
-    if len <= MEASURE_ALL_UP_TO {
-        0..len
-    } else {
-        window(len, selected, height)
-    }
-}
-
-/// The header row, each title fitted to its column.
-pub fn header<const N: usize>(cols: &[Col; N], widths: &[u16; N], ctx: Ctx) -> Row<'static> {
-    Row::new(
-        cols.iter()
-            .zip(widths)
-            .map(|(c, &w)| Cell::from(fit(c.title, w).into_owned())),
-    )
+/// The header row, each title fitted to its column, the sorting one with
+/// its arrow.
+pub fn header<const N: usize>(
+    cols: &[Col; N],
+    widths: &[u16; N],
+    sort: Option<Sort>,
+    ctx: Ctx,
+) -> Row<'static> {
+    Row::new(cols.iter().zip(widths).enumerate().map(|(i, (c, &w))| {
+        let arrow = match sort {
+            Some(s) if s.column == i && s.descending => " ▼",
+            Some(s) if s.column == i => " ▲",
+            _ => "",
+        };
+        Cell::from(fit(&format!("{}{arrow}", c.title), w).into_owned())
+    }))
     .style(ctx.theme.header())
 }
 
@@ -91,7 +89,10 @@ pub fn detail<const N: usize>(
         }
         // A no-break space, so that wrapping never parts a value from
         // its name.
-        spans.push(Span::styled(format!("{title}:\u{a0}"), t.muted()));
+        spans.push(Span::styled(
+            format!("{}:\u{a0}", title.replace(' ', "\u{a0}")),
+            t.muted(),
+        ));
         spans.push(Span::raw(escape(text).into_owned()));
     }
     Some(Line::from(spans))
@@ -115,43 +116,75 @@ pub fn split_detail(area: Rect, detail: Option<Line<'static>>, buf: &mut Buffer)
     table
 }
 
-/// A list table sized from its values: `len` rows, row `i` holding the
-/// cells `texts(i)` in the row style `style(i)` (a cell with its own style
-/// where `cell_style(i, column)` gives one), the selected row highlighted
-/// when `focused`, and its cut values whole on the detail line.
-pub struct SizedTable<'a, const N: usize, T, S, C> {
+/// A [`Rows`] (the app's table) drawn with its columns sized from its values: the rows
+/// its filter and sort show, row `i` of the data in the style `style(i)`
+/// (a cell with its own style where `cell_style(i, column)` gives one),
+/// the selected row highlighted when `focused`, and its cut values whole
+/// on the detail line.
+pub struct SizedTable<'a, const N: usize, S, C> {
     pub cols: &'a [Col; N],
-    pub len: usize,
-    pub selected: usize,
+    pub table: &'a Rows<N>,
     pub focused: bool,
-    pub texts: T,
     pub style: S,
     pub cell_style: C,
 }
 
-impl<const N: usize, T, S, C> SizedTable<'_, N, T, S, C>
+impl<const N: usize, S, C> SizedTable<'_, N, S, C>
 where
-    T: Fn(usize) -> [String; N],
     S: Fn(usize) -> Style,
     C: Fn(usize, usize) -> Option<Style>,
 {
     pub fn render(self, area: Rect, buf: &mut Buffer, ctx: Ctx) {
-        let range = measured_range(self.len, self.selected, area.height.saturating_sub(1));
-        let measured: Vec<[String; N]> = range.map(&self.texts).collect();
-        let widths = widths(self.cols, &wanted(self.cols, &measured), area.width);
-        let detail = (self.selected < self.len)
-            .then(|| detail(self.cols, &widths, &(self.texts)(self.selected), ctx))
-            .flatten();
+        let table = self.table;
+        let (texts, shown) = (table.texts(), table.shown());
+        let selected = table.cursor.selected;
+        let sort = table.sort();
+        // Measured on the rows shown (a column the filter leaves blank
+        // gives its room away), all of them so that columns keep still
+        // while the cursor moves; on the rows in view past
+        // MEASURE_ALL_UP_TO, so a frame's cost does not grow with the list.
+        let mut want = if shown.len() <= MEASURE_ALL_UP_TO {
+            wanted(self.cols, shown.iter().map(|&i| &texts[i]))
+        } else {
+            let range = window(shown.len(), selected, area.height.saturating_sub(1));
+            wanted(self.cols, shown[range].iter().map(|&i| &texts[i]))
+        };
+        if let Some(s) = sort.filter(|s| s.column < N) {
+            want[s.column] = want[s.column].max(shown_width(self.cols[s.column].title) + ARROW);
+        }
+        let widths = widths(self.cols, &want, area.width);
+        let head = header(self.cols, &widths, sort, ctx);
+        if shown.is_empty() {
+            // The header stays, columns and all; the message takes the row
+            // under it.
+            let [top, message] =
+                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+            let empty = Table::new(Vec::<Row>::new(), widths.map(Constraint::Length))
+                .header(head)
+                .column_spacing(COLUMN_SPACING);
+            Widget::render(selectable(empty, &ctx.theme), top, buf);
+            if !texts.is_empty() {
+                Paragraph::new(Line::styled(
+                    "  no row matches the filter (Esc clears it)",
+                    ctx.theme.muted(),
+                ))
+                .render(message, buf);
+            }
+            return;
+        }
+        let detail = table
+            .selected()
+            .and_then(|i| detail(self.cols, &widths, &texts[i], ctx));
         let area = split_detail(area, detail, buf);
         let (rows, mut state) = visible_rows(
-            self.len,
-            self.selected,
+            shown.len(),
+            selected,
             self.focused,
             area.height.saturating_sub(1),
-            |i| {
-                let texts = (self.texts)(i);
+            |p| {
+                let i = shown[p];
                 Row::new(
-                    texts
+                    texts[i]
                         .iter()
                         .zip(&widths)
                         .enumerate()
@@ -166,12 +199,15 @@ where
                 .style((self.style)(i))
             },
         );
-        let table = Table::new(rows, widths.map(Constraint::Length))
-            .header(header(self.cols, &widths, ctx))
+        let drawn = Table::new(rows, widths.map(Constraint::Length))
+            .header(head)
             .column_spacing(COLUMN_SPACING);
-        StatefulWidget::render(selectable(table, &ctx.theme), area, buf, &mut state);
+        StatefulWidget::render(selectable(drawn, &ctx.theme), area, buf, &mut state);
     }
 }
+
+/// Room in a header for the sort arrow (" ▲").
+pub const ARROW: u16 = 2;
 
 /// No cell styled apart from its row.
 pub fn no_cell_style(_: usize, _: usize) -> Option<Style> {

@@ -6,14 +6,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::columns::{self, Col, SizedTable, WHOLE, no_cell_style};
-use super::text::{DEAD, DELETED, LIVE};
-use super::{Ctx, block, placeholder};
-use crate::app::host::{HostPane, HostView, row_flags};
-use crate::lifecycle::display;
+use super::columns::{self, SizedTable, no_cell_style};
+use super::{Ctx, placeholder, table_block};
+use crate::app::host::{DEAD, DELETED, HostPane, HostView, LISTING_COLUMNS, LIVE, ROW_COLUMNS};
+use crate::lifecycle::ResolvedKind;
 use crate::lifecycle::escape;
 use crate::lifecycle::report::{HostDetail, RowView};
-use crate::lifecycle::{Resolved, ResolvedKind};
 
 pub struct HostWidget<'a> {
     pub view: &'a HostView,
@@ -23,14 +21,6 @@ pub struct HostWidget<'a> {
 /// The legend under the rows: what each glyph means.
 const LEGEND: &str = " ● live ○ dead ⊘ deleted · + concurrent @ prep ✗ superseded ";
 
-fn liveness_glyph(r: &RowView) -> &'static str {
-    match &r.task {
-        Some(task) if task.live => LIVE,
-        Some(_) => DEAD,
-        None => DELETED,
-    }
-}
-
 fn liveness(r: &RowView, ctx: Ctx) -> (Span<'static>, Style) {
     let t = ctx.theme;
     match &r.task {
@@ -38,53 +28,6 @@ fn liveness(r: &RowView, ctx: Ctx) -> (Span<'static>, Style) {
         Some(_) => (Span::styled(DEAD, t.dead()), t.dead()),
         None => (Span::styled(DELETED, t.dead()), t.dead()),
     }
-}
-
-/// The rows table's columns: which row, then who wrote it and in what
-/// step, the free text last.
-const ROW_COLUMNS: [Col; 10] = [
-    Col::new("", WHOLE),
-    Col::new("lcseq", WHOLE),
-    Col::new("flags", WHOLE),
-    Col::new("task", 8),
-    Col::new("job", 12),
-    Col::new("#", WHOLE),
-    Col::new("step", 8),
-    Col::new("testid", 6),
-    Col::new("status", WHOLE),
-    Col::new("ident", 5),
-];
-
-/// A lifecycle row's cells, unescaped and whole.
-fn row_texts(r: &RowView) -> [String; 10] {
-    let (job, stepno, ident) = match &r.job {
-        Some(j) => (
-            format!("{}.{}", j.flight, j.job),
-            j.stepno.to_string(),
-            j.ident.to_string(),
-        ),
-        None => ("(out of job)".to_owned(), String::new(), String::new()),
-    };
-    let (step, testid, status) = match &r.step {
-        Some(s) => (
-            s.step.clone(),
-            s.testid.clone().unwrap_or_default(),
-            s.status.clone(),
-        ),
-        None => Default::default(),
-    };
-    [
-        liveness_glyph(r).to_owned(),
-        r.lcseq.to_string(),
-        row_flags(r),
-        display::task_cell(r.taskid, r.task.as_ref()),
-        job,
-        stepno,
-        step,
-        testid,
-        status,
-        ident,
-    ]
 }
 
 /// The cells of a lifecycle row styled apart from the row: the liveness
@@ -97,56 +40,6 @@ fn cell_style(r: &RowView, column: usize, ctx: Ctx) -> Option<Style> {
         2 if r.job.as_ref().is_some_and(|j| j.isprep) => Some(ctx.theme.prep()),
         2 => Some(row),
         _ => None,
-    }
-}
-
-/// The listing's columns, its meaning last.
-const LISTING_COLUMNS: [Col; 5] = [
-    Col::new("", WHOLE),
-    Col::new("job / task", 12),
-    Col::new("#", WHOLE),
-    Col::new("ident", 5),
-    Col::new("meaning", 10),
-];
-
-/// A listing entry's cells: marks, who, step, ident, and what it means.
-pub fn entry_cells(e: &Resolved) -> [String; 5] {
-    let marks = |prep: bool| {
-        format!(
-            "{}{}",
-            if e.concurrent { "+" } else { "" },
-            if prep { "@" } else { "" }
-        )
-    };
-    match &e.kind {
-        ResolvedKind::Step {
-            flight,
-            job,
-            stepno,
-            ident,
-            prep,
-            ..
-        } => [
-            marks(*prep),
-            display::job_label(*flight, job),
-            stepno.to_string(),
-            ident.clone(),
-            display::entry_meaning(e),
-        ],
-        ResolvedKind::Task { taskid } => [
-            marks(false),
-            format!("?{taskid}"),
-            String::new(),
-            String::new(),
-            display::entry_meaning(e),
-        ],
-        ResolvedKind::Elided { count } => [
-            String::new(),
-            format!("[{count}]"),
-            String::new(),
-            String::new(),
-            display::entry_meaning(e),
-        ],
     }
 }
 
@@ -194,15 +87,16 @@ impl HostWidget<'_> {
             }
             None => " ".to_owned(),
         };
-        let block = block(
+        let block = table_block(
             Line::from(vec![
                 Span::styled(format!(" {} ", escape(&v.host)), t.title()),
                 Span::raw(title),
             ]),
+            &v.rows,
             v.pane == HostPane::Rows,
             self.ctx,
         )
-        .title_bottom(Line::styled(LEGEND, t.muted()));
+        .title_bottom(Line::styled(LEGEND, t.muted()).right_aligned());
         let inner = block.inner(area);
         block.render(area, buf);
         if placeholder(&v.feed.data, inner, buf, self.ctx) {
@@ -235,10 +129,8 @@ impl HostWidget<'_> {
         let rows = &d.detail.rows;
         SizedTable {
             cols: &ROW_COLUMNS,
-            len: rows.len(),
-            selected: v.rows.selected,
+            table: &v.rows,
             focused: v.pane == HostPane::Rows,
-            texts: |i: usize| row_texts(&rows[i]),
             style: |i| liveness(&rows[i], self.ctx).1,
             cell_style: |i, c| cell_style(&rows[i], c, self.ctx),
         }
@@ -248,11 +140,12 @@ impl HostWidget<'_> {
     fn render_listing(&self, area: Rect, buf: &mut Buffer) {
         let t = self.ctx.theme;
         let v = self.view;
-        let block = block(
+        let block = table_block(
             Line::from(vec![
                 Span::styled(" Listing ", t.title()),
                 Span::raw("· what final would record now "),
             ]),
+            &v.listing,
             v.pane == HostPane::Listing,
             self.ctx,
         );
@@ -277,10 +170,8 @@ impl HostWidget<'_> {
             Ok(entries) => {
                 SizedTable {
                     cols: &LISTING_COLUMNS,
-                    len: entries.len(),
-                    selected: v.listing.selected,
+                    table: &v.listing,
                     focused: v.pane == HostPane::Listing,
-                    texts: |i: usize| entry_cells(&entries[i]),
                     style: |i: usize| match entries[i].kind {
                         ResolvedKind::Elided { .. } => t.muted(),
                         _ if entries[i].concurrent => t.live(),
@@ -302,10 +193,10 @@ impl HostWidget<'_> {
             return 0;
         };
         let table = match &d.listing {
-            Ok(entries) => {
-                let cells: Vec<[String; 5]> = entries.iter().map(entry_cells).collect();
-                columns::needed(&columns::wanted(&LISTING_COLUMNS, &cells))
-            }
+            Ok(_) => columns::needed(&columns::wanted(
+                &LISTING_COLUMNS,
+                self.view.listing.texts(),
+            )),
             Err(_) => 0,
         };
         let raw = columns::shown_width(&d.detail.listing);

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget};
 
 use super::columns::{self, fit, split_detail};
-use super::{Ctx, block, placeholder, selectable, visible_rows};
+use super::{Ctx, block, filter_line, placeholder, position, selectable, visible_rows};
 use crate::app::hosts::{COLUMNS, Column, HostsView, cells};
 use crate::app::layout::COLUMN_SPACING;
 use crate::lifecycle::report::HostSummary;
@@ -30,17 +30,6 @@ impl HostsWidget<'_> {
             Span::styled(" Hosts ", self.ctx.theme.title()),
             Span::raw(format!("· {counts} · {live} with live tasks ")),
         ])
-    }
-
-    fn filter_line(&self) -> Option<Line<'static>> {
-        if !self.view.editing && self.view.filter.is_empty() {
-            return None;
-        }
-        let cursor = if self.view.editing { "▏" } else { "" };
-        Some(Line::from(vec![
-            Span::styled(" /", self.ctx.theme.key()),
-            Span::raw(format!("{}{cursor} ", self.view.filter)),
-        ]))
     }
 
     fn row(&self, h: &HostSummary, widths: &[u16; 8]) -> Row<'static> {
@@ -68,8 +57,14 @@ impl HostsWidget<'_> {
 impl Widget for HostsWidget<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.ctx.theme;
-        let mut block = block(self.title(), !self.view.editing, self.ctx);
-        if let Some(filter) = self.filter_line() {
+        let v = self.view;
+        let mut block = block(self.title(), !v.editing, self.ctx).title_top(position(
+            v.cursor.selected,
+            v.shown_len(),
+            v.all().len(),
+            self.ctx,
+        ));
+        if let Some(filter) = filter_line(&v.filter, v.editing, self.ctx) {
             block = block.title_bottom(filter);
         }
         let inner = block.inner(area);

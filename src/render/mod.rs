@@ -3,8 +3,8 @@
 //! styled from the one [`Theme`].
 //!
 //! - [`hosts`], [`host`], [`runvars`], [`history`]: the screens.
-//! - [`palette`] (with the confirmation dialog), [`help`], [`messages`]:
-//!   overlays.
+//! - [`palette`] (with the confirmation dialog), [`help`], [`messages`],
+//!   [`sort_menu`]: overlays.
 //! - [`status`]: header, banner and status bar.
 //! - [`theme`], [`text`]: styles and formatting.
 
@@ -16,6 +16,7 @@ pub mod hosts;
 pub mod messages;
 pub mod palette;
 pub mod runvars;
+pub mod sort_menu;
 pub mod status;
 pub mod text;
 pub mod theme;
@@ -97,6 +98,7 @@ pub fn render_app(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         }
         .render(area, buf),
         Some(Overlay::Palette(p)) => palette::PaletteWidget { view: p, ctx }.render(area, buf),
+        Some(Overlay::Sort(m)) => sort_menu::SortMenuWidget { view: m, ctx }.render(area, buf),
         Some(Overlay::Confirm(c)) => palette::ConfirmWidget {
             view: c,
             settings: &app.settings,
@@ -122,6 +124,51 @@ fn too_small(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         .alignment(Alignment::Center)
         .wrap(Wrap { trim: true })
         .render(middle, buf);
+}
+
+/// Where the cursor is in a table, for the top right of its block:
+/// `12/62`, or `3/5 of 62` under a filter.
+pub fn position(selected: usize, shown: usize, total: usize, ctx: Ctx) -> Line<'static> {
+    let text = match (shown, total) {
+        (0, 0) => return Line::default(),
+        (s, t) if s == t => format!(" {}/{s} ", selected + 1),
+        (0, t) => format!(" 0 of {t} "),
+        (s, t) => format!(" {}/{s} of {t} ", selected + 1),
+    };
+    Line::styled(text, ctx.theme.muted()).right_aligned()
+}
+
+/// A table's filter for the foot of its block, while typed or set.
+pub fn filter_line(filter: &str, editing: bool, ctx: Ctx) -> Option<Line<'static>> {
+    if !editing && filter.is_empty() {
+        return None;
+    }
+    let cursor = if editing { "▏" } else { "" };
+    Some(Line::from(vec![
+        Span::styled(" /", ctx.theme.key()),
+        Span::raw(format!("{}{cursor} ", crate::lifecycle::escape(filter))),
+    ]))
+}
+
+/// A block for a table: `title`, the cursor's position at the top right,
+/// the filter at the foot.
+pub fn table_block<const N: usize>(
+    title: Line<'static>,
+    table: &crate::app::table::Table<N>,
+    focused: bool,
+    ctx: Ctx,
+) -> Block<'static> {
+    use crate::app::table::Sortable as _;
+    let mut b = block(title, focused && !table.editing(), ctx).title_top(position(
+        table.cursor.selected,
+        table.shown().len(),
+        table.len(),
+        ctx,
+    ));
+    if let Some(f) = filter_line(&table.filter, table.editing(), ctx) {
+        b = b.title_bottom(f);
+    }
+    b
 }
 
 /// A bordered block, highlighted when it has the keyboard.

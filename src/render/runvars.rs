@@ -6,10 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 
-use super::columns::{Col, SizedTable, WHOLE, no_cell_style};
-use super::host::entry_cells;
-use super::{Ctx, block, placeholder, selectable, visible_rows};
-use crate::app::runvars::{RunvarData, RunvarPane, RunvarsView};
+use super::columns::{SizedTable, no_cell_style};
+use super::{Ctx, block, placeholder, selectable, table_block, visible_rows};
+use crate::app::runvars::{ENTRY_COLUMNS, RunvarData, RunvarPane, RunvarsView};
 use crate::lifecycle::display::job_label;
 use crate::lifecycle::escape;
 use crate::lifecycle::report::EntryDetail;
@@ -68,63 +67,20 @@ fn relation_line(r: &JobRelation, ctx: Ctx) -> Row<'static> {
     }
 }
 
-/// The entries' columns: who, in which step, and what it means.
-const ENTRY_COLUMNS: [Col; 9] = [
-    Col::new("", WHOLE),
-    Col::new("job / task", 12),
-    Col::new("#", WHOLE),
-    Col::new("step", 8),
-    Col::new("testid", 6),
-    Col::new("status", WHOLE),
-    Col::new("ident", 5),
-    Col::new("meaning", 10),
-    Col::new("details", 8).cut_first(),
-];
-
-/// An entry's cells, unescaped and whole, and the row's style.
-fn entry_texts(e: &EntryDetail, ctx: Ctx) -> ([String; 9], Style) {
+/// An entry's row style: a task by its liveness, an elided or unknown
+/// job muted, a concurrent one as live.
+fn entry_style(e: &EntryDetail, ctx: Ctx) -> Style {
     let t = ctx.theme;
-    let [marks, who, stepno, ident, meaning] = entry_cells(&e.entry);
-    let (step, testid, status) = match &e.step {
-        Some(s) => (
-            s.step.clone(),
-            s.testid.clone().unwrap_or_default(),
-            s.status.clone(),
-        ),
-        None => Default::default(),
-    };
-    let (detail, style) = match &e.entry.kind {
+    match &e.entry.kind {
         ResolvedKind::Task { .. } => match &e.task {
-            Some(task) => (
-                format!(
-                    "{} {} {}",
-                    task.kind,
-                    task.refkey,
-                    if task.live { "● live" } else { "○ dead" }
-                ),
-                if task.live { t.live() } else { t.dead() },
-            ),
-            None => ("⊘ task deleted".to_owned(), t.dead()),
+            Some(task) if task.live => t.live(),
+            _ => t.dead(),
         },
-        ResolvedKind::Elided { .. } => (String::new(), t.muted()),
-        ResolvedKind::Step { .. } if e.job_status.is_none() => {
-            ("? job not in database".to_owned(), t.muted())
-        }
-        ResolvedKind::Step { .. } => (
-            format!("job {}", e.job_status.clone().unwrap_or_default()),
-            if e.entry.concurrent {
-                t.live()
-            } else {
-                t.text()
-            },
-        ),
-    };
-    (
-        [
-            marks, who, stepno, step, testid, status, ident, meaning, detail,
-        ],
-        style,
-    )
+        ResolvedKind::Elided { .. } => t.muted(),
+        ResolvedKind::Step { .. } if e.job_status.is_none() => t.muted(),
+        ResolvedKind::Step { .. } if e.entry.concurrent => t.live(),
+        ResolvedKind::Step { .. } => t.text(),
+    }
 }
 
 impl RunvarsWidget<'_> {
@@ -182,8 +138,9 @@ impl RunvarsWidget<'_> {
         );
         let jobs_inner = jobs_block.inner(jobs);
         jobs_block.render(jobs, buf);
-        let entries_block = block(
+        let entries_block = table_block(
             Line::styled(" Entries ", t.title()),
+            &v.entries,
             v.pane == RunvarPane::Entries,
             self.ctx,
         );
@@ -228,11 +185,9 @@ impl RunvarsWidget<'_> {
 
         SizedTable {
             cols: &ENTRY_COLUMNS,
-            len: entries_list.len(),
-            selected: v.entries.selected,
+            table: &v.entries,
             focused: v.pane == RunvarPane::Entries,
-            texts: |i: usize| entry_texts(&entries_list[i], self.ctx).0,
-            style: |i| entry_texts(&entries_list[i], self.ctx).1,
+            style: |i| entry_style(&entries_list[i], self.ctx),
             cell_style: no_cell_style,
         }
         .render(entries_inner, buf, self.ctx);
