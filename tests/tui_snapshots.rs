@@ -318,3 +318,53 @@ fn messages() {
     press(&mut app, [ch('p'), ch('p'), ch('M'), ch('m')]);
     snapshot("messages", &mut app);
 }
+
+/// The sizes operators use, for the views with osstest's longest job
+/// names.
+const LONG_SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 50)];
+
+fn snapshot_long(name: &str, app: &mut App) -> Vec<String> {
+    LONG_SIZES
+        .iter()
+        .map(|&(w, h)| {
+            update(app, Event::Resize(w, h));
+            let s = screen(app, w, h);
+            insta::assert_snapshot!(format!("long_{name}_{w}x{h}"), s);
+            s
+        })
+        .collect()
+}
+
+/// Every view with ~45-character job names, at 80×24, 120×40 and 200×50.
+/// At 200 columns the host view shares its width by need, so no job name
+/// is cut anywhere on it.
+#[test]
+fn long_job_names_at_each_size() {
+    use_long_names();
+    let (mut app, _) = loaded_app(false);
+    snapshot_long("hosts", &mut app);
+    let effects = press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    let screens = snapshot_long("host", &mut app);
+    // The rows pane, left of the listing: every row's job whole.
+    let rows_pane: Vec<&str> = screens[2]
+        .lines()
+        .filter_map(|l| l.split("││").next())
+        .collect();
+    for (short, uses) in [("build-a", 2), ("build-b", 1), ("build-c", 1)] {
+        let name = format!("100.{}", job(short));
+        let seen = rows_pane.iter().filter(|l| l.contains(&name)).count();
+        assert_eq!(seen, uses, "{name} cut at 200:\n{}", screens[2]);
+    }
+    press(&mut app, [key(KeyCode::Tab)]);
+    snapshot_long("host_listing_pane", &mut app);
+    press(&mut app, [key(KeyCode::Esc), ch('h')]);
+    let effects = press(&mut app, [ch('h')]);
+    serve(&mut app, effects);
+    snapshot_long("history", &mut app);
+    press(&mut app, [key(KeyCode::Esc), ch(':')]);
+    press(&mut app, typed(&format!("decode 100 {}", job("build-d"))));
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    snapshot_long("runvars", &mut app);
+}

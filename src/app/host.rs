@@ -52,7 +52,8 @@ pub const ROW_COLUMNS: [Col; 10] = [
     Col::new("", WHOLE),
     Col::new("lcseq", WHOLE),
     Col::new("flags", WHOLE),
-    Col::new("task", 8),
+    // The task's refkey often repeats the job; it gives way first.
+    Col::new("task", 8).cut_first(),
     Col::new("job", 12),
     Col::new("#", WHOLE),
     Col::new("step", 8),

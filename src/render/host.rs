@@ -155,14 +155,20 @@ impl HostWidget<'_> {
             return;
         }
         let Some(d) = v.feed.loaded() else { return };
-        let [raw, table_area] =
-            Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
         let text = if d.detail.listing.is_empty() {
             "(empty)".to_owned()
         } else {
             escape(&d.detail.listing).into_owned()
         };
-        Paragraph::new(Line::styled(text, t.key())).render(raw, buf);
+        // The listing whole, wrapped (up to a third of the pane), then a
+        // blank line.
+        let raw = Paragraph::new(Line::styled(text, t.key())).wrap(Wrap { trim: false });
+        let lines = u16::try_from(raw.line_count(inner.width))
+            .unwrap_or(u16::MAX)
+            .clamp(1, (inner.height / 3).max(1));
+        let [raw_area, table_area] =
+            Layout::vertical([Constraint::Length(lines + 1), Constraint::Fill(1)]).areas(inner);
+        raw.render(raw_area, buf);
         match &d.listing {
             Err(e) => {
                 Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).render(table_area, buf);
@@ -193,30 +199,74 @@ impl HostWidget<'_> {
             return 0;
         };
         let table = match &d.listing {
-            Ok(_) => columns::needed(&columns::wanted(
-                &LISTING_COLUMNS,
-                self.view.listing.texts(),
-            )),
+            Ok(_) => needed_for(&LISTING_COLUMNS, &self.view.listing),
             Err(_) => 0,
         };
         let raw = columns::shown_width(&d.detail.listing);
         table.max(raw) + 2
     }
+
+    /// The width the rows pane needs to show its rows whole, borders
+    /// included.
+    fn rows_width(&self) -> u16 {
+        needed_for(&ROW_COLUMNS, &self.view.rows) + 2
+    }
+}
+
+/// What a table needs to show the rows its filter shows whole, but for
+/// the columns that give way first, at their narrowest.
+fn needed_for<const N: usize>(
+    cols: &[columns::Col; N],
+    table: &crate::app::table::Table<N>,
+) -> u16 {
+    let texts = table.texts();
+    let mut want = columns::wanted(cols, table.shown().iter().map(|&i| &texts[i]));
+    for (w, c) in want.iter_mut().zip(cols) {
+        if c.first {
+            *w = (*w).min(c.min);
+        }
+    }
+    columns::needed(&want)
+}
+
+/// How a side-by-side host view shares `total` columns: each pane its
+/// need when both fit (the rows take what is spare); else the rows first,
+/// since they are what the operator reads, the listing what is left but
+/// between a quarter and a half. A pane's need leaves its give-way
+/// columns (the task's refkey) at their narrowest.
+fn split(total: u16, rows: u16, listing: u16) -> u16 {
+    if u32::from(rows) + u32::from(listing) <= u32::from(total) {
+        return listing;
+    }
+    total.saturating_sub(rows).clamp(total / 4, total / 2)
 }
 
 impl Widget for HostWidget<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        // Side by side when there is room, the listing as wide as it needs
-        // (within a third to a half), the rows taking the rest; stacked on
-        // a standard terminal.
+        // Side by side when there is room, sharing it by need (see
+        // `split`); stacked on a standard terminal.
         let [rows, listing] = if area.width >= 140 {
-            let need = self.listing_width();
-            let listing = need.clamp(area.width / 3, area.width / 2);
+            let listing = split(area.width, self.rows_width(), self.listing_width());
             Layout::horizontal([Constraint::Fill(1), Constraint::Length(listing)]).areas(area)
         } else {
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area)
         };
         self.render_rows(rows, buf);
         self.render_listing(listing, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn panes_share_the_width_by_need() {
+        // Both fit: the listing its need, the rows the rest.
+        assert_eq!(split(200, 120, 50), 50);
+        // Not both: the rows first, the listing kept to its range.
+        assert_eq!(split(200, 138, 89), 62);
+        assert_eq!(split(160, 138, 89), 40);
+        assert_eq!(split(160, 40, 300), 80);
     }
 }

@@ -113,23 +113,27 @@ impl RunvarsWidget<'_> {
     fn render_data(&self, d: &RunvarData, area: Rect, buf: &mut Buffer) {
         let t = self.ctx.theme;
         let v = self.view;
-        let jobs_height = u16::try_from(d.view.len() + 3 + usize::from(d.runvar.incomplete))
-            .unwrap_or(u16::MAX)
-            .min(area.height.saturating_sub(2) / 2);
-        let [raw, jobs, entries] = Layout::vertical([
-            Constraint::Length(2),
-            Constraint::Length(jobs_height),
-            Constraint::Fill(1),
-        ])
-        .areas(area);
         let text = if d.runvar.runvar.is_empty() {
             "(empty)".to_owned()
         } else {
             escape(&d.runvar.runvar).into_owned()
         };
-        Paragraph::new(Line::styled(text, t.key()))
-            .wrap(Wrap { trim: false })
-            .render(raw, buf);
+        // The runvar whole, wrapped (up to a quarter of the screen), then
+        // a blank line.
+        let raw_text = Paragraph::new(Line::styled(text, t.key())).wrap(Wrap { trim: false });
+        let raw_lines = u16::try_from(raw_text.line_count(area.width))
+            .unwrap_or(u16::MAX)
+            .clamp(1, (area.height / 4).max(1));
+        let jobs_height = u16::try_from(d.view.len() + 3 + usize::from(d.runvar.incomplete))
+            .unwrap_or(u16::MAX)
+            .min(area.height.saturating_sub(raw_lines + 1) / 2);
+        let [raw, jobs, entries] = Layout::vertical([
+            Constraint::Length(raw_lines + 1),
+            Constraint::Length(jobs_height),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        raw_text.render(raw, buf);
 
         let jobs_block = block(
             Line::styled(" Jobs that could have affected this one ", t.title()),

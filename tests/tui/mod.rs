@@ -21,6 +21,41 @@ use hostlife::lifecycle::{self, ListingContext, ResolvedKind, RowJob, ScanRow};
 
 pub const T0_STARTED: i64 = 1_700_000_000;
 
+thread_local! {
+    /// Whether this test's fixture uses osstest's longest job names.
+    static LONG_NAMES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The fixture's jobs under names as long as osstest's longest (~45
+/// characters), for this test's thread.
+pub fn use_long_names() {
+    LONG_NAMES.with(|l| l.set(true));
+}
+
+/// The short names the fixture is written with, and the long ones.
+const LONG: [(&str, &str); 6] = [
+    ("build-a", "test-amd64-amd64-xl-qemuu-debianhvm-i386-xsm"),
+    ("build-b", "test-amd64-i386-xl-qemut-win7-amd64-shadow"),
+    ("build-c", "test-amd64-amd64-qemuu-nested-intel-pvhv2"),
+    ("build-d", "test-amd64-amd64-xl-qemuu-ovmf-amd64-pvshim"),
+    ("build-e", "test-armhf-armhf-xl-credit2-vhd-multivcpu"),
+    ("build-f", "test-amd64-i386-libvirt-qemuu-debianhvm-xsm"),
+];
+
+/// A fixture job's name, long when the test asked for long names.
+pub fn job(short: &str) -> String {
+    jobs_in(short)
+}
+
+/// `text` with every fixture job named as [`job`] names it.
+pub fn jobs_in(text: &str) -> String {
+    if !LONG_NAMES.with(std::cell::Cell::get) {
+        return text.to_owned();
+    }
+    LONG.iter()
+        .fold(text.to_owned(), |t, (short, long)| t.replace(short, long))
+}
+
 pub fn config(read_only: bool) -> Settings {
     Settings {
         db_label: "host=/run/pg dbname=osstest".to_owned(),
@@ -76,7 +111,7 @@ pub fn hosts() -> Vec<HostSummary> {
             rows: Some(4),
             live_tasks: 1,
             last_lcseq: Some(4),
-            last_job: Some("100.build-c".into()),
+            last_job: Some(jobs_in("100.build-c")),
             last_activity: Some(T0_STARTED + 300),
         },
         HostSummary {
@@ -126,7 +161,12 @@ fn step(job: &str, stepno: i32) -> StepInfo {
     StepInfo {
         step: name.to_owned(),
         testid: Some(testid.to_owned()),
-        status: if job == "build-c" { "running" } else { "pass" }.to_owned(),
+        status: if job == self::job("build-c") {
+            "running"
+        } else {
+            "pass"
+        }
+        .to_owned(),
         started: Some(T0_STARTED + i64::from(stepno) * 60),
         finished: None,
     }
@@ -140,7 +180,7 @@ pub fn h1_scan() -> Vec<ScanRow<'static>> {
         live,
         job: Some(RowJob {
             flight: 100,
-            job: job.to_owned().into(),
+            job: self::job(job).into(),
             stepno,
             ident: "host".into(),
             isprep,
@@ -246,30 +286,34 @@ pub fn build_d_runvars() -> Vec<JobRunvar> {
     vec![
         job_runvar(
             100,
-            "build-d",
+            &job("build-d"),
             "host_lifecycle",
-            "@build-a:2 5 [1] +@build-c:3 @",
+            &jobs_in("@build-a:2 5 [1] +@build-c:3 @"),
         ),
         job_runvar(
             100,
-            "build-d",
+            &job("build-d"),
             "src_host_lifecycle",
-            "+?12 build-a:5,src_host",
+            &jobs_in("+?12 build-a:5,src_host"),
         ),
     ]
 }
 
 pub fn h1_history() -> Vec<HistoryEntry> {
-    let entry = |job: &str, runvar: Option<&str>, status: &str| HistoryEntry {
-        flight: 100,
-        job: job.to_owned(),
-        ident: "host".to_owned(),
-        blessing: Some("running".into()),
-        branch: Some("xen-unstable".into()),
-        started: Some(T0_STARTED),
-        job_status: status.to_owned(),
-        runvar: runvar.map(str::to_owned),
-        decoded: runvar.map(|r| Decoded::of(r, 100, job)),
+    let entry = |short: &str, runvar: Option<&str>, status: &str| {
+        let job = job(short);
+        let runvar = runvar.map(jobs_in);
+        HistoryEntry {
+            flight: 100,
+            decoded: runvar.as_deref().map(|r| Decoded::of(r, 100, &job)),
+            job,
+            ident: "host".to_owned(),
+            blessing: Some("running".into()),
+            branch: Some("xen-unstable".into()),
+            started: Some(T0_STARTED),
+            job_status: status.to_owned(),
+            runvar,
+        }
     };
     vec![
         entry("build-a", Some(":2 :5"), "pass"),
@@ -312,7 +356,7 @@ pub fn reply(request: &Request) -> Reply {
             result: Ok((h1_history(), false)),
         },
         Request::JobRunvars { flight, ref job } => {
-            let runvars = if job == "build-d" && flight == 100 {
+            let runvars = if *job == self::job("build-d") && flight == 100 {
                 build_d_runvars()
             } else {
                 vec![job_runvar(flight, job, "host_lifecycle", ":2 :5")]
