@@ -9,7 +9,7 @@ use hostlife::lifecycle::report::{
 };
 use hostlife::lifecycle::{self, display};
 use hostlife::lifecycle::{JobRelation, Resolved, ResolvedKind, escape, escape_owned, job_view};
-use hostlife::timefmt::utc_minutes;
+use hostlife::timefmt::utc_zoned;
 
 /// Text for the terminal, line by line: whatever came from the database
 /// shows its control characters escaped (see [`escape`]), so no string
@@ -87,7 +87,7 @@ fn yes(b: bool, word: &str) -> String {
 }
 
 fn when(t: Option<i64>) -> String {
-    t.map_or_else(|| "-".to_owned(), utc_minutes)
+    t.map_or_else(|| "-".to_owned(), utc_zoned)
 }
 
 pub fn hosts(hosts: &[HostSummary]) -> String {

@@ -14,6 +14,25 @@ pub fn utc_minutes(epoch: i64) -> String {
     )
 }
 
+/// `YYYY-MM-DD HH:MM UTC`: a time that says its zone.
+pub fn utc_zoned(epoch: i64) -> String {
+    format!("{} UTC", utc_minutes(epoch))
+}
+
+/// How long before `now` `then` was, as a table reads it: `45s ago`,
+/// `3h ago`, `9d ago`; the date (UTC) when it was over 30 days ago, and
+/// `in 5m` for a time ahead of the clock (clocks differ).
+pub fn ago(then: i64, now: i64) -> String {
+    let d = now - then;
+    if d < 0 {
+        format!("in {}", age(-d))
+    } else if d > 30 * 86_400 {
+        utc_minutes(then)[..10].to_owned() + " UTC"
+    } else {
+        format!("{} ago", age(d))
+    }
+}
+
 /// A short age such as `45s`, `12m`, `3h`, `9d`.
 pub fn age(seconds: i64) -> String {
     match seconds.max(0) {
@@ -54,6 +73,16 @@ mod tests {
         assert_eq!(utc_minutes(951_782_400), "2000-02-29 00:00");
         assert_eq!(utc_minutes(1_795_985_400), "2026-11-29 20:50");
         assert_eq!(utc_minutes(-60), "1969-12-31 23:59");
+    }
+
+    #[test]
+    fn relative_times() {
+        let now = 1_795_985_400;
+        assert_eq!(ago(now - 30, now), "30s ago");
+        assert_eq!(ago(now - 3 * 3600, now), "3h ago");
+        assert_eq!(ago(now + 300, now), "in 5m");
+        assert_eq!(ago(now - 40 * 86_400, now), "2026-10-20 UTC");
+        assert_eq!(utc_zoned(0), "1970-01-01 00:00 UTC");
     }
 
     #[test]

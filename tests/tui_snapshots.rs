@@ -368,3 +368,33 @@ fn long_job_names_at_each_size() {
     serve(&mut app, effects);
     snapshot_long("runvars", &mut app);
 }
+
+/// Statuses are coloured by what they say (and always worded): with
+/// colour on, the history's broken job is red, its passes green.
+#[test]
+fn statuses_are_coloured() {
+    use ratatui::style::Color;
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), ch('h')]);
+    serve(&mut app, effects);
+    update(&mut app, Event::Resize(160, 48));
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    terminal
+        .draw(|f| hostlife::render::draw(f, &app, &hostlife::render::Theme::COLOR))
+        .unwrap();
+    let buf = terminal.backend().buffer();
+    let colour_of = |word: &str| {
+        (0..48u16)
+            .find_map(|y| {
+                let line: String = (0..160u16).map(|x| buf[(x, y)].symbol()).collect();
+                let at = line.find(&format!(" {word} "))?;
+                let x = u16::try_from(line[..at].chars().count() + 1).unwrap();
+                Some(buf[(x, y)].fg)
+            })
+            .unwrap_or_else(|| panic!("{word} not on screen"))
+    };
+    assert_eq!(colour_of("broken"), Color::Red);
+    assert_eq!(colour_of("pass"), Color::Green);
+    assert_eq!(colour_of("queued"), Color::Reset);
+}

@@ -99,7 +99,7 @@ pub fn entry_texts(e: &HistoryEntry) -> [String; 8] {
         e.job.clone(),
         e.ident.clone(),
         e.blessing.clone().unwrap_or_default(),
-        e.started.map(timefmt::utc_minutes).unwrap_or_default(),
+        e.started.map(timefmt::utc_zoned).unwrap_or_default(),
         e.job_status.clone(),
         summary(e),
         e.runvar.clone().unwrap_or_default(),

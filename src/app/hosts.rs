@@ -103,8 +103,9 @@ pub const MAX_HOST_WIDTH: u16 = 24;
 /// whichever column sorts.
 const ARROW_WIDTH: u16 = 2;
 
-/// A host's cells, unescaped and whole, in [`Column::ALL`] order.
-pub fn cells(h: &HostSummary) -> [String; 8] {
+/// A host's cells, unescaped and whole, in [`Column::ALL`] order; the
+/// last activity as an age when the wall clock `now` is known.
+pub fn cells(h: &HostSummary, now: Option<i64>) -> [String; 8] {
     Column::ALL.map(|c| match c {
         Column::Live if h.live_tasks > 0 => format!("● {}", h.live_tasks),
         Column::Live => "○".to_owned(),
@@ -119,10 +120,11 @@ pub fn cells(h: &HostSummary) -> [String; 8] {
         // Counted after the list arrives.
         Column::Rows => h.rows.map_or_else(|| "…".to_owned(), |n| n.to_string()),
         Column::LastJob => h.last_job.clone().unwrap_or_default(),
-        Column::LastActivity => h
-            .last_activity
-            .map(crate::timefmt::utc_minutes)
-            .unwrap_or_default(),
+        Column::LastActivity => match (h.last_activity, now) {
+            (Some(t), Some(now)) => crate::timefmt::ago(t, now),
+            (Some(t), None) => crate::timefmt::utc_zoned(t),
+            (None, _) => String::new(),
+        },
     })
 }
 
@@ -172,6 +174,8 @@ pub struct HostsView {
     shown: Vec<usize>,
     /// How many hosts have live tasks.
     live: usize,
+    /// The wall clock at the last answer, for ages.
+    now: Option<i64>,
     /// The width each column's values want, over the hosts shown: a
     /// column the filter leaves blank gives its room to the others.
     wanted: [u16; 8],
@@ -282,8 +286,23 @@ impl HostsView {
         });
         self.shown = shown;
         self.cursor.clamp(self.shown.len());
-        let cells: Vec<[String; 8]> = self.shown.iter().map(|&i| cells(&all[i])).collect();
+        let cells: Vec<[String; 8]> = self
+            .shown
+            .iter()
+            .map(|&i| cells(&all[i], self.now))
+            .collect();
         self.wanted = columns::wanted(&COLUMNS, &cells);
+    }
+
+    /// The wall clock, for the hosts' ages; taken with each answer (which
+    /// measures the columns again).
+    pub fn set_now(&mut self, now: Option<i64>) {
+        self.now = now;
+    }
+
+    /// The wall clock the ages are counted from.
+    pub fn now(&self) -> Option<i64> {
+        self.now
     }
 
     /// The columns' widths in a table `total` cells wide, the sorting one

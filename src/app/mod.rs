@@ -207,6 +207,10 @@ pub struct Live {
     pub ticks: u64,
     /// What the current connection found; `None` until it reports.
     pub probe: Option<Probe>,
+    /// The wall clock at an instant, so that times can be shown as ages
+    /// ("3h ago"); `None` shows them as dates. Set by the loop (and by
+    /// tests, to a fixed time), never read from the system here.
+    pub wall: Option<(Instant, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -245,6 +249,7 @@ impl App {
                 connection: None,
                 ticks: 0,
                 probe: None,
+                wall: None,
             },
             status: None,
             log: Log::default(),
@@ -253,6 +258,19 @@ impl App {
         };
         let effects = vec![app.requests.issue(Request::Hosts, now)];
         (app, effects)
+    }
+
+    /// Let the app know the wall clock: `unix` seconds at `at`.
+    pub fn set_wall_clock(&mut self, at: Instant, unix: i64) {
+        self.live.wall = Some((at, unix));
+        self.hosts.set_now(self.wall_now());
+    }
+
+    /// The wall clock now, in unix seconds, if known.
+    pub fn wall_now(&self) -> Option<i64> {
+        let (at, unix) = self.live.wall?;
+        let since = self.live.now.saturating_duration_since(at).as_secs();
+        Some(unix.saturating_add(i64::try_from(since).unwrap_or(i64::MAX)))
     }
 
     /// The context of the screen shown.
@@ -829,6 +847,7 @@ impl App {
                 if result.is_ok() && !self.requests.waiting(Slot::HostCounts) {
                     effects.push(self.issue(Request::HostCounts));
                 }
+                self.hosts.set_now(self.wall_now());
                 self.hosts.accept(result, now).map(|f| f.to_string())
             }
             Reply::HostCounts(result) => self

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::columns::{SizedTable, no_cell_style};
+use super::columns::SizedTable;
 use super::{Ctx, placeholder, table_block};
 use crate::app::history::{COLUMNS, HistoryView};
 use crate::lifecycle::escape;
@@ -64,7 +64,7 @@ impl Widget for HistoryWidget<'_> {
                 None => t.muted(),
                 _ => t.text(),
             },
-            cell_style: no_cell_style,
+            cell_style: |i: usize, c| (c == 5).then(|| t.status(&entries[i].job_status)),
         }
         .render(inner, buf, self.ctx);
     }

@@ -39,6 +39,7 @@ fn cell_style(r: &RowView, column: usize, ctx: Ctx) -> Option<Style> {
         2 if r.later_notprep => Some(ctx.theme.muted()),
         2 if r.job.as_ref().is_some_and(|j| j.isprep) => Some(ctx.theme.prep()),
         2 => Some(row),
+        8 => r.step.as_ref().map(|s| ctx.theme.status(&s.status)),
         _ => None,
     }
 }

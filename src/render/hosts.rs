@@ -34,7 +34,7 @@ impl HostsWidget<'_> {
 
     fn row(&self, h: &HostSummary, widths: &[u16; 8]) -> Row<'static> {
         let t = self.ctx.theme;
-        let cells = cells(h);
+        let cells = cells(h, self.view.now());
         Row::new(
             Column::ALL
                 .iter()
@@ -109,7 +109,7 @@ impl Widget for HostsWidget<'_> {
         let detail = self
             .view
             .selected()
-            .and_then(|h| columns::detail(&COLUMNS, &widths, &cells(h), self.ctx));
+            .and_then(|h| columns::detail(&COLUMNS, &widths, &cells(h, self.view.now()), self.ctx));
         let inner = split_detail(inner, detail, buf);
         let (rows, mut state) = visible_rows(
             self.view.shown_len(),

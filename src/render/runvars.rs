@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 
-use super::columns::{SizedTable, no_cell_style};
+use super::columns::SizedTable;
 use super::{Ctx, block, placeholder, selectable, table_block, visible_rows};
 use crate::app::runvars::{ENTRY_COLUMNS, RunvarData, RunvarPane, RunvarsView};
 use crate::lifecycle::display::job_label;
@@ -64,6 +64,18 @@ fn relation_line(r: &JobRelation, ctx: Ctx) -> Row<'static> {
             Cell::from(""),
         ])
         .style(t.muted()),
+    }
+}
+
+/// The entry cells styled apart from the row: the step's status and the
+/// job's, coloured by what they say.
+fn entry_cell_style(e: &EntryDetail, column: usize, ctx: Ctx) -> Option<Style> {
+    match column {
+        5 => e.step.as_ref().map(|s| ctx.theme.status(&s.status)),
+        8 if matches!(e.entry.kind, ResolvedKind::Step { .. }) => {
+            e.job_status.as_deref().map(|s| ctx.theme.status(s))
+        }
+        _ => None,
     }
 }
 
@@ -192,7 +204,7 @@ impl RunvarsWidget<'_> {
             table: &v.entries,
             focused: v.pane == RunvarPane::Entries,
             style: |i| entry_style(&entries_list[i], self.ctx),
-            cell_style: no_cell_style,
+            cell_style: |i, c| entry_cell_style(&entries_list[i], c, self.ctx),
         }
         .render(entries_inner, buf, self.ctx);
     }

@@ -67,6 +67,18 @@ impl Theme {
     pub fn ok(self) -> Style {
         self.paint(Style::default(), Color::Green)
     }
+    /// An osstest step or job status: what failed in the error colour,
+    /// what passed as good, what runs as live, what never ran muted. The
+    /// word is always shown too.
+    pub fn status(self, status: &str) -> Style {
+        match status {
+            "pass" => self.ok(),
+            "fail" | "broken" => self.error(),
+            "running" | "preparing" => self.key(),
+            "queued" | "blocked" | "skip" | "starved" | "truncated" => self.muted(),
+            _ => self.text(),
+        }
+    }
     pub fn banner(self) -> Style {
         if self.color {
             Style::default()

@@ -50,7 +50,12 @@ pub fn run(db: Resolved, config: app::Settings, mouse: bool) -> Result<()> {
     let screen = Screen::enter(mouse).wrap_err("setting up the terminal")?;
     input::spawn(tx).wrap_err("starting the input thread")?;
 
-    let (mut app, effects) = App::new(config, mouse, Instant::now());
+    let started = Instant::now();
+    let (mut app, effects) = App::new(config, mouse, started);
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    app.set_wall_clock(started, unix);
     app.warn(&warnings);
     let mut history = History::open();
     app.commands = history.load(&mut app);

@@ -467,6 +467,8 @@ pub fn typed(s: &str) -> Vec<Event> {
 pub fn loaded_app(read_only: bool) -> (App, Instant) {
     let t0 = Instant::now();
     let (mut app, effects) = App::new(config(read_only), false, t0);
+    // Two hours after the fixture's flights started: ages are fixed.
+    app.set_wall_clock(t0, T0_STARTED + 7200);
     app.size = (80, 24);
     serve(&mut app, effects);
     update(&mut app, Event::Tick(t0 + Duration::from_secs(3)));
