@@ -398,7 +398,10 @@ fn quit_copy_and_mouse_are_effects() {
 fn header_click_sorts_when_the_mouse_is_on() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     let (mut app, _) = loaded_app(false);
-    // Row 2 is the table header (title line, border); column 35 is "held by".
+    // Row 2 is the table header (title line, border); find "held by" on it.
+    let header = screen(&app, 80, 24).lines().nth(2).unwrap().to_owned();
+    let at = header.find("held by").unwrap();
+    let held_by = u16::try_from(header[..at].chars().count()).unwrap();
     let click = |column| {
         Event::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
@@ -407,9 +410,9 @@ fn header_click_sorts_when_the_mouse_is_on() {
             modifiers: KeyModifiers::NONE,
         })
     };
-    update(&mut app, click(35));
+    update(&mut app, click(held_by));
     assert_eq!(app.hosts.sort.column, Column::Holder);
-    update(&mut app, click(35));
+    update(&mut app, click(held_by));
     assert!(app.hosts.sort.descending);
 }
 

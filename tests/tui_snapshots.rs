@@ -378,8 +378,7 @@ fn statuses_are_coloured() {
     let effects = press(&mut app, [ch('j'), ch('h')]);
     serve(&mut app, effects);
     update(&mut app, Event::Resize(160, 48));
-    let mut terminal =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
     terminal
         .draw(|f| hostlife::render::draw(f, &app, &hostlife::render::Theme::COLOR))
         .unwrap();

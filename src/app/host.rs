@@ -7,6 +7,7 @@ use super::action::Action;
 use super::columns::{Col, WHOLE};
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
+use super::sort_menu::titles;
 use super::table::{Sortable, Table};
 use crate::lifecycle::report::{HostDetail, RowView};
 use crate::lifecycle::{self, DecodeError, Resolved, ResolvedKind};
@@ -100,8 +101,8 @@ impl HostView {
             host,
             feed: Feed::loading(),
             pane: HostPane::Rows,
-            rows: Table::new(ROW_COLUMNS.map(|c| c.title)),
-            listing: Table::new(LISTING_COLUMNS.map(|c| c.title)),
+            rows: Table::new(titles(ROW_COLUMNS.map(|c| c.title), "live")),
+            listing: Table::new(titles(LISTING_COLUMNS.map(|c| c.title), "marks")),
         }
     }
 

@@ -50,7 +50,7 @@ impl Column {
             Column::Holder => "held by",
             Column::Rows => "rows",
             Column::LastJob => "last job",
-            Column::LastActivity => "last activity",
+            Column::LastActivity => "activity",
         }
     }
 

@@ -11,6 +11,7 @@ use super::cursor::Cursor;
 use super::host::entry_cells;
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
+use super::sort_menu::titles;
 use super::table::{Sortable, Table};
 use crate::db::worker::Request;
 use crate::lifecycle::Failure;
@@ -161,7 +162,7 @@ impl RunvarsView {
             tab: 0,
             pane: RunvarPane::default(),
             jobs: Cursor::default(),
-            entries: Table::new(ENTRY_COLUMNS.map(|c| c.title)),
+            entries: Table::new(titles(ENTRY_COLUMNS.map(|c| c.title), "marks")),
         }
     }
 
