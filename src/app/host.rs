@@ -9,7 +9,7 @@ use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
 use super::sort_menu::titles;
 use super::table::{Sortable, Table};
-use crate::lifecycle::report::{HostDetail, RowView};
+use crate::lifecycle::report::{HostDetail, RowView, StepInfo};
 use crate::lifecycle::{self, DecodeError, Resolved, ResolvedKind};
 use crate::lifecycle::{Failure, display, escape};
 
@@ -200,14 +200,7 @@ pub fn row_texts(r: &RowView) -> [String; 10] {
         ),
         None => ("(out of job)".to_owned(), String::new(), String::new()),
     };
-    let (step, testid, status) = match &r.step {
-        Some(s) => (
-            s.step.clone(),
-            s.testid.clone().unwrap_or_default(),
-            s.status.clone(),
-        ),
-        None => Default::default(),
-    };
+    let [step, testid, status] = step_texts(r.step.as_ref());
     [
         liveness_glyph(r).to_owned(),
         r.lcseq.to_string(),
@@ -220,6 +213,18 @@ pub fn row_texts(r: &RowView) -> [String; 10] {
         status,
         ident,
     ]
+}
+
+/// A step's name, testid and status as cells; blank when the step is not
+/// in the database.
+pub fn step_texts(step: Option<&StepInfo>) -> [String; 3] {
+    step.map_or_else(Default::default, |s| {
+        [
+            s.step.clone(),
+            s.testid.clone().unwrap_or_default(),
+            s.status.clone(),
+        ]
+    })
 }
 
 /// A row's task liveness as a glyph (never colour alone).

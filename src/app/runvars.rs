@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::action::Action;
 use super::columns::{Col, WHOLE};
 use super::cursor::Cursor;
-use super::host::entry_cells;
+use super::host::{entry_cells, step_texts};
 use super::loadable::Feed;
 use super::reaction::{Reaction, Target};
 use super::sort_menu::titles;
@@ -125,14 +125,7 @@ pub const ENTRY_COLUMNS: [Col; 9] = [
 /// An entry's cells, unescaped and whole.
 pub fn entry_texts(e: &EntryDetail) -> [String; 9] {
     let [marks, who, stepno, ident, meaning] = entry_cells(&e.entry);
-    let (step, testid, status) = match &e.step {
-        Some(s) => (
-            s.step.clone(),
-            s.testid.clone().unwrap_or_default(),
-            s.status.clone(),
-        ),
-        None => Default::default(),
-    };
+    let [step, testid, status] = step_texts(e.step.as_ref());
     let detail = match &e.entry.kind {
         ResolvedKind::Task { .. } => match &e.task {
             Some(task) => format!(
