@@ -70,6 +70,10 @@ pub enum Sub {
     Show(HostArg),
     /// Every job that used a host, with its lifecycle runvar decoded.
     History(HistoryArgs),
+    /// Which jobs break hosts: job names ranked by the failed host
+    /// installs they preceded, and hosts whose installs fail whatever ran
+    /// before.
+    Suspects(SuspectsArgs),
     /// Create, upgrade or fill a database.
     Db {
         #[command(subcommand)]
@@ -104,6 +108,25 @@ pub struct HistoryArgs {
     /// last flight was FLIGHT.
     #[arg(long, value_name = "FLIGHT")]
     pub before: Option<i32>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SuspectsArgs {
+    /// Only installs of this host.
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// Only installs started in the last DAYS days.
+    #[arg(long, value_name = "DAYS")]
+    pub since: Option<u32>,
+    /// Show each job's counts split by how it touched the host (prep.,
+    /// share, reuse).
+    #[arg(long)]
+    pub by_relation: bool,
+    /// At most this many job names (JSON lists them all).
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
     #[arg(long)]
     pub json: bool,
 }
@@ -275,6 +298,13 @@ pub enum Command {
         before: Option<i32>,
         json: bool,
     },
+    Suspects {
+        host: Option<String>,
+        since_days: Option<u32>,
+        by_relation: bool,
+        limit: usize,
+        json: bool,
+    },
     DbInit,
     DbUpgrade {
         dry_run: bool,
@@ -425,6 +455,13 @@ impl Config {
                     json: a.json,
                 }
             }
+            Some(Sub::Suspects(a)) => Command::Suspects {
+                host: a.host,
+                since_days: a.since,
+                by_relation: a.by_relation,
+                limit: a.limit,
+                json: a.json,
+            },
             Some(Sub::Db {
                 command: DbSub::Init,
             }) => Command::DbInit,
@@ -478,6 +515,7 @@ impl Command {
             | Command::Hosts { .. }
             | Command::Show { .. }
             | Command::History { .. }
+            | Command::Suspects { .. }
             | Command::DbUpgrade { dry_run: true, .. }
             | Command::Demo { .. } => None,
         }

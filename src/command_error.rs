@@ -20,6 +20,9 @@ pub enum CommandError {
     /// A command line that does not parse: exit 64, `EX_USAGE` of
     /// sysexits.h, so it is never mistaken for one of the above.
     Usage(String),
+    /// Whoever read our output stopped reading (`hostlife ... | head`):
+    /// not a failure, nothing more to say. Exit 0, quietly.
+    OutputClosed,
 }
 
 /// The exit statuses, in one place: README "Exit status" documents them
@@ -36,6 +39,7 @@ impl CommandError {
             CommandError::Connect(_) => EXIT_CONNECT,
             CommandError::Failed(_) => EXIT_FAILED,
             CommandError::Usage(_) => EXIT_USAGE,
+            CommandError::OutputClosed => 0,
         })
     }
 
@@ -45,6 +49,7 @@ impl CommandError {
             | CommandError::Connect(message)
             | CommandError::Failed(message)
             | CommandError::Usage(message) => message,
+            CommandError::OutputClosed => "the output was closed",
         }
     }
 
@@ -57,6 +62,9 @@ impl CommandError {
             CommandError::Connect(m) => json!({"error": m, "kind": "connect"}),
             CommandError::Failed(m) => json!({"error": m, "kind": "failed"}),
             CommandError::Usage(m) => json!({"error": m.trim_end(), "kind": "usage"}),
+            CommandError::OutputClosed => {
+                json!({"error": "the output was closed", "kind": "closed"})
+            }
         }
     }
 }

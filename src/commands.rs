@@ -109,10 +109,25 @@ fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), CommandError> {
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<(), CommandError> {
-    let text = serde_json::to_string_pretty(value)
+    let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| CommandError::Failed(format!("cannot encode JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
+    text.push('\n');
+    emit(&text)
+}
+
+/// Write a command's output. `print!` panics when the reader has gone
+/// (`hostlife history h | head`); a pipe closed early is how such output
+/// is meant to end, so it ends the command quietly instead.
+fn emit(text: &str) -> Result<(), CommandError> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CommandError::OutputClosed),
+        Err(e) => Err(CommandError::Failed(format!(
+            "cannot write the output: {e}"
+        ))),
+    }
 }
 
 fn print_upgrade(report: &upgrade::Report) {
@@ -225,7 +240,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 return if json {
                     print_json(&r)
                 } else {
-                    print!("{}", output::terminal_safe(&output::looked_up(&r)));
+                    emit(&output::terminal_safe(&output::looked_up(&r)))?;
                     Ok(())
                 };
             }
@@ -240,10 +255,10 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                     "incomplete": decoded.sigil.is_some(),
                 }));
             }
-            print!(
-                "{}",
-                output::terminal_safe(&output::decoded(&entries, decoded.sigil.is_some()))
-            );
+            emit(&output::terminal_safe(&output::decoded(
+                &entries,
+                decoded.sigil.is_some(),
+            )))?;
             Ok(())
         }
         Command::Hosts { json } => {
@@ -251,7 +266,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             if json {
                 return print_json(&hosts);
             }
-            print!("{}", output::terminal_safe(&output::hosts(&hosts)));
+            emit(&output::terminal_safe(&output::hosts(&hosts)))?;
             Ok(())
         }
         Command::Show { host, json } => {
@@ -260,7 +275,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             if json {
                 return print_json(&detail);
             }
-            print!("{}", output::terminal_safe(&output::show(&detail)));
+            emit(&output::terminal_safe(&output::show(&detail)))?;
             Ok(())
         }
         Command::History {
@@ -283,14 +298,46 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                     "next_before": next_before,
                 }));
             }
-            print!(
-                "{}",
-                output::terminal_safe(&output::history(&host, &entries, more))
-            );
+            emit(&output::terminal_safe(&output::history(
+                &host, &entries, more,
+            )))?;
             // Pages hold whole flights: the next starts before the last.
             if let Some(before) = next_before {
-                println!("older jobs: hostlife history {host} --before {before} --limit {limit}");
+                emit(&format!(
+                    "older jobs: hostlife history {host} --before {before} --limit {limit}\n"
+                ))?;
             }
+            Ok(())
+        }
+        Command::Suspects {
+            host,
+            since_days,
+            by_relation,
+            limit,
+            json,
+        } => {
+            if let Some(h) = &host {
+                hostlife::lifecycle::call::check_lookup_name(h).map_err(Error::from)?;
+            }
+            let since = since_days.map(|days| {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+                // osstest's times are `integer`: clamp to what fits.
+                i32::try_from(now - i64::from(days) * 86_400).unwrap_or(i32::MIN)
+            });
+            let trials = read(&mut connect(db, false)?, |tx| {
+                hostlife::db::insight::trials(tx, host.as_deref(), since)
+            })?;
+            let report = hostlife::lifecycle::suspects::rank(&trials);
+            if json {
+                return print_json(&report);
+            }
+            emit(&output::terminal_safe(&output::suspects(
+                &report,
+                by_relation,
+                limit,
+            )))?;
             Ok(())
         }
         Command::DbInit => {

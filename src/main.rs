@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         }
     };
     let status = match commands::run(config) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(command_error::CommandError::OutputClosed) => ExitCode::SUCCESS,
         Err(failure) => report(&failure, json),
     };
     // Everything is dropped by now (the terminal restored, the demo's

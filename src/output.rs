@@ -7,7 +7,7 @@ use unicode_width::UnicodeWidthStr as _;
 use hostlife::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, StepInfo,
 };
-use hostlife::lifecycle::{self, display};
+use hostlife::lifecycle::{self, display, suspects};
 use hostlife::lifecycle::{JobRelation, Resolved, ResolvedKind, escape, escape_owned, job_view};
 use hostlife::timefmt::utc_zoned;
 
@@ -438,6 +438,112 @@ pub fn history(host: &str, entries: &[HistoryEntry], more: bool) -> String {
             }
             None => {}
         }
+    }
+    out
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// `hostlife suspects`: the base rate, the job names most suspect first,
+/// then the hosts whose installs fail.
+pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String {
+    let mut out = format!(
+        "{} host install trials, {} failed ({})\n",
+        r.trials,
+        r.failed,
+        percent(r.base_rate)
+    );
+    if r.trials == 0 {
+        out.push_str("no ts-host-install step has run yet\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nJob names before failed installs, most suspect first. SCORE is the 95% lower \
+         bound of the failure rate of the installs after the job; ! when even the 99% bound is above {}.",
+        percent(r.base_rate)
+    );
+    if r.trials_on_flagged_hosts > 0 {
+        let _ = writeln!(
+            out,
+            "({} trials on the hosts flagged below are left out: their installs fail whatever ran before.)",
+            r.trials_on_flagged_hosts
+        );
+    }
+    let mut header = vec!["", "SCORE", "RATE", "FAILED/USES", "LIFT", "JOB"];
+    if by_relation {
+        header.extend(["PREP.", "SHARE", "REUSE"]);
+    }
+    header.push("EVIDENCE (FLIGHT → INSTALL THAT FAILED)");
+    let mut t = Table::new(&header);
+    for s in r.suspects.iter().take(limit) {
+        let mut cells = vec![
+            yes(s.flagged, "!"),
+            format!("{:.2}", s.score),
+            percent(s.rate),
+            format!("{}/{}", s.failures, s.uses),
+            format!("{:.1}×", s.lift),
+            s.job.clone(),
+        ];
+        if by_relation {
+            for rel in ["prep.", "share", "reuse"] {
+                cells.push(
+                    s.by_relation
+                        .get(rel)
+                        .map_or_else(|| "-".to_owned(), |c| format!("{}/{}", c.failures, c.uses)),
+                );
+            }
+        }
+        let shown = 3;
+        let mut ev: Vec<String> = s
+            .evidence
+            .iter()
+            .take(shown)
+            .map(|e| format!("{} → {} {}.{}", e.flight, e.host, e.install_flight, e.job))
+            .collect();
+        let listed = s.evidence.len().min(shown) as u64;
+        if s.failures > listed {
+            ev.push(format!("+{} more", s.failures - listed));
+        }
+        cells.push(ev.join(", "));
+        t.row(cells);
+    }
+    if r.suspects.is_empty() {
+        out.push_str("no failed install had a job before it\n");
+    } else {
+        out.push_str(&t.render());
+        if r.suspects.len() > limit {
+            let _ = writeln!(
+                out,
+                "({} more; --limit or --json for all)",
+                r.suspects.len() - limit
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nHosts with failed installs, worst first; ! a host problem (its own failure rate \
+         above {} by the 99% bound, or {} failures in a row).",
+        percent(r.base_rate),
+        suspects::CONSECUTIVE_FLAG
+    );
+    let mut t = Table::new(&["", "HOST", "FAILED/INSTALLS", "IN A ROW", "SCORE", "NEWEST"]);
+    for h in &r.hosts {
+        t.row(vec![
+            yes(h.flagged, "!"),
+            h.host.clone(),
+            format!("{}/{}", h.failed_installs, h.installs),
+            h.consecutive.to_string(),
+            format!("{:.2}", h.score),
+            if h.failing_now { "failed" } else { "passed" }.to_owned(),
+        ]);
+    }
+    if r.hosts.is_empty() {
+        out.push_str("no host has a failed install\n");
+    } else {
+        out.push_str(&t.render());
     }
     out
 }

@@ -10,6 +10,7 @@
 //! - [`probe`]: once per connection, what the schema has and what the
 //!   role may do.
 //! - [`read`]: the read-only queries behind every view.
+//! - [`insight`]: the install trials behind `suspects`.
 //! - [`task`]: resolving and describing tasks.
 //! - [`txn`]: serializable transactions with retry.
 //! - [`cluster`]: throwaway servers (the demo's, the tests'); `testdb`, with
@@ -21,6 +22,7 @@
 pub mod cluster;
 pub mod connect;
 pub mod error;
+pub mod insight;
 pub mod pipelined;
 pub mod probe;
 pub mod read;

@@ -18,6 +18,7 @@ mod refusal;
 pub mod report;
 mod runvar;
 mod suggest;
+pub mod suspects;
 mod text;
 mod view;
 pub mod wipe;

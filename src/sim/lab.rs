@@ -221,6 +221,27 @@ fn roles(n: usize) -> Vec<(Arch, bool)> {
 }
 
 impl Lab {
+    /// Whether host `i` is the flaky one of its pool, whose installs fail
+    /// whatever ran before: the second test host of each pool (the first
+    /// stays sound, so a pool's single-host jobs still run).
+    pub(crate) fn flaky(&self, i: usize) -> bool {
+        self.pools.iter().any(|range| {
+            range
+                .clone()
+                .filter(|&h| matches!(self.hosts[h].role, Role::Test))
+                .nth(1)
+                == Some(i)
+        })
+    }
+
+    /// The names of the flaky hosts, pool by pool.
+    pub(crate) fn flaky_hosts(&self) -> Vec<String> {
+        (0..self.hosts.len())
+            .filter(|&i| self.flaky(i))
+            .map(|i| self.hosts[i].name.clone())
+            .collect()
+    }
+
     /// Lay out `hosts` hosts in `pools` pools. The caller has checked that
     /// every pool gets at least [`super::MIN_HOSTS_PER_POOL`] hosts.
     pub(crate) fn new(seed: u64, hosts: usize, pools: usize) -> Lab {

@@ -207,6 +207,8 @@ pub struct HostWipe {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SeedReport {
     pub config: SeedConfig,
+    /// The causes of install failures the simulator planted.
+    pub planted: Planted,
     pub hosts: u64,
     pub build_hosts: u64,
     pub flights: u64,
@@ -308,6 +310,19 @@ impl From<postgres::Error> for SeedError {
     }
 }
 
+/// What the simulator plants so that blame has a truth to find: a job
+/// name after which the next install of each host it used fails with high
+/// probability, one flaky host per pool whose installs fail half the
+/// time whatever ran before, and a background failure rate elsewhere.
+/// Deterministic by seed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Planted {
+    pub breaker_job: &'static str,
+    pub flaky_hosts: Vec<String>,
+    /// The background chance that an install fails.
+    pub install_fails: f64,
+}
+
 /// Seed the database `connector` opens (with its TLS and timeout, as every
 /// other connection), which must have the schema and
 /// nothing else. `progress` is called from this thread as work proceeds.
@@ -358,6 +373,11 @@ pub fn seed(
     let sum = |f: fn(&plan::PoolPlan) -> usize| plans.iter().map(|p| f(p) as u64).sum::<u64>();
     let stats = |f: fn(&plan::PlanStats) -> u64| plans.iter().map(|p| f(&p.stats)).sum::<u64>();
     Ok(SeedReport {
+        planted: Planted {
+            breaker_job: plan::BREAKER_JOB,
+            flaky_hosts: lab.flaky_hosts(),
+            install_fails: f64::from(plan::INSTALL_FAILS_PER_MILLE) / 1000.0,
+        },
         config: cfg.clone(),
         hosts: lab.hosts.len() as u64,
         build_hosts: lab

@@ -9,7 +9,7 @@ use rand::seq::index;
 
 use super::state::{BuildState, Ev, Flight, HostKind, Job, JobState, Sim, StepRec};
 use super::steps::What;
-use super::steps::{Step, duration, fails};
+use super::steps::{BREAKER_JOB, HostHealth, Step, duration, fails};
 use super::{Actor, At, HOUR, Holder, Ident, MINUTE, Op};
 use crate::lifecycle::Mode;
 use crate::sim::catalog::runvars::{self, FlightVals, JobVars};
@@ -114,7 +114,7 @@ impl Sim<'_> {
         if self.flights.len() == self.params.flights as usize {
             // Stop while the last flights are under way, so that some hosts
             // are held by live tasks at the end.
-            self.end = Some(self.now + self.between((2 * HOUR, 4 * HOUR)));
+            self.end = Some(self.now + self.between((HOUR, 2 * HOUR)));
         }
     }
 
@@ -293,7 +293,11 @@ impl Sim<'_> {
             return;
         }
         let step = self.jobs[ji].script[self.jobs[ji].next];
-        let failed = fails(&mut self.rng, step);
+        let health = match step {
+            Step::HostInstall(ident) => self.hosts[self.host_of(ji, ident)].health,
+            _ => HostHealth::default(),
+        };
+        let failed = fails(&mut self.rng, step, health);
         if let Some(rec) = self.jobs[ji].steps.last_mut() {
             rec.finished = Some(self.now);
             rec.status = if failed { "fail" } else { "pass" };
@@ -331,6 +335,8 @@ impl Sim<'_> {
         let h = self.host_of(ji, ident);
         let fi = self.jobs[ji].flight;
         if ok {
+            // A good install undoes what the breaker left.
+            self.hosts[h].health.poisoned = false;
             self.stats.wipe_calls += 1;
             self.ops.push(Op::Wipe {
                 host: self.hosts[h].global,
@@ -385,6 +391,17 @@ impl Sim<'_> {
             (false, false) => "pass",
         };
         job.state = JobState::Done(status);
+        if job.name == BREAKER_JOB {
+            let used: Vec<usize> = job
+                .hosts
+                .iter()
+                .map(|&(_, h)| h)
+                .chain(job.share.map(|(h, _)| h))
+                .collect();
+            for h in used {
+                self.hosts[h].health.poisoned = true;
+            }
+        }
         self.release(ji);
         let fi = self.jobs[ji].flight;
         self.flights[fi].remaining -= 1;

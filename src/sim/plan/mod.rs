@@ -25,6 +25,9 @@ mod jobs;
 mod operators;
 mod state;
 mod steps;
+
+pub use steps::BREAKER_JOB;
+pub use steps::INSTALL_FAILS as INSTALL_FAILS_PER_MILLE;
 #[cfg(test)]
 mod tests;
 

@@ -84,6 +84,8 @@ pub(super) struct HostState {
     /// handed out first, so that work spreads over the pool.
     pub(super) last_used: i64,
     pub(super) kind: HostKind,
+    /// The causes planted on it (see `steps::HostHealth`).
+    pub(super) health: super::steps::HostHealth,
 }
 
 #[derive(Debug)]
@@ -216,6 +218,10 @@ impl<'a> Sim<'a> {
                     arch: spec.arch,
                     last_used: 0,
                     kind,
+                    health: super::steps::HostHealth {
+                        flaky: lab.flaky(i),
+                        poisoned: false,
+                    },
                 }
             })
             .collect();

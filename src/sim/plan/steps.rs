@@ -29,9 +29,32 @@ pub(super) enum Step {
     CaptureLogs(Ident),
 }
 
-pub(super) fn fails(rng: &mut ChaCha8Rng, step: Step) -> bool {
+/// How a host stands for its next install: the causes the simulator
+/// plants, so that `hostlife suspects` has something true to find.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct HostHealth {
+    /// A flaky host: its installs fail whatever ran before.
+    pub(super) flaky: bool,
+    /// The breaker job used it since its last good install.
+    pub(super) poisoned: bool,
+}
+
+/// The chance, per mille, that an install fails: the background rate, a
+/// flaky host's, or a host the breaker job left behind.
+pub const INSTALL_FAILS: u32 = 30;
+pub(super) const FLAKY_INSTALL_FAILS: u32 = 500;
+pub(super) const POISONED_INSTALL_FAILS: u32 = 700;
+
+/// The job name that leaves hosts hard to reinstall (as osstest's pair
+/// tests once did, leaving LVs behind): the next install on each host it
+/// used fails with [`POISONED_INSTALL_FAILS`].
+pub const BREAKER_JOB: &str = "test-amd64-amd64-pair";
+
+pub(super) fn fails(rng: &mut ChaCha8Rng, step: Step, host: HostHealth) -> bool {
     let per_mille = match step {
-        Step::HostInstall(_) => 30,
+        Step::HostInstall(_) if host.flaky => FLAKY_INSTALL_FAILS,
+        Step::HostInstall(_) if host.poisoned => POISONED_INSTALL_FAILS,
+        Step::HostInstall(_) => INSTALL_FAILS,
         Step::Build => 40,
         Step::XenBoot(_) => 10,
         Step::Test(_) => 15,
