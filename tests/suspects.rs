@@ -1,0 +1,363 @@
+//! `hostlife suspects` against a real database: a lab small enough to
+//! count by hand, through SQL as osstest would have left it, and the
+//! simulator's planted causes, which the ranking must find.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test or bench fails by panicking"
+)]
+
+mod common;
+
+use std::io::Read as _;
+use std::process::Stdio;
+
+use hostlife::db::insight;
+use hostlife::db::testdb::TestDb;
+use hostlife::lifecycle::Relation;
+use hostlife::lifecycle::suspects::{self, Counts};
+use hostlife::sim::{self, Scale, SeedConfig};
+use serde_json::{Value, json};
+
+/// Two hosts, five installs, every time written out:
+///
+/// italia0: F1 test-a installs it (pass, 100); F2 test-pair uses it as
+/// src_host (400-500); F3 test-b's install fails (600); F4 test-b's
+/// passes (800).
+/// bari0: F2 test-b installs it (pass, 400); F3 test-c uses it from 500
+/// to 900; F3 test-pair's install of it as dst_host fails at 600, while
+/// test-c still holds it.
+fn hand_world() -> Value {
+    let step = |flight: i32,
+                job: &str,
+                stepno: i32,
+                step: &str,
+                status: &str,
+                testid: &str,
+                t: (i32, i32)| {
+        json!({"flight": flight, "job": job, "stepno": stepno, "step": step, "status": status,
+               "testid": testid, "started": t.0, "finished": t.1})
+    };
+    let var = |flight: i32, job: &str, name: &str, val: &str| json!({"flight": flight, "job": job, "name": name, "val": val});
+    let jobs = [
+        (1, "test-a"),
+        (2, "test-pair"),
+        (2, "test-b"),
+        (3, "test-b"),
+        (3, "test-c"),
+        (3, "test-pair"),
+        (4, "test-b"),
+    ];
+    json!({
+        "flights": (1..=4).map(|f| json!({"flight": f})).collect::<Vec<_>>(),
+        "jobs": jobs.iter().map(|(f, j)| json!({"flight": f, "job": j, "status": "pass"}))
+            .collect::<Vec<_>>(),
+        "steps": [
+            step(1, "test-a", 1, "ts-host-install-twice", "pass", "host-install(1)", (100, 200)),
+            step(1, "test-a", 2, "ts-xen-install", "pass", "xen-install", (200, 300)),
+            step(2, "test-pair", 1, "ts-debian-fixup", "pass", "debian-fixup/src_host", (400, 500)),
+            step(2, "test-b", 1, "ts-host-install-twice", "pass", "host-install(1)", (400, 450)),
+            step(3, "test-b", 1, "ts-host-install-twice", "fail", "host-install(1)", (600, 700)),
+            step(3, "test-c", 1, "ts-xen-install", "pass", "xen-install", (500, 900)),
+            step(3, "test-pair", 1, "ts-host-install-twice", "fail",
+                 "host-install/dst_host(1)", (600, 650)),
+            step(4, "test-b", 1, "ts-host-install-twice", "pass", "host-install(1)", (800, 850)),
+            // A step that never ran is no use of the host.
+            step(4, "test-b", 2, "ts-xen-install", "queued", "xen-install", (0, 0)),
+        ],
+        "runvars": [
+            var(1, "test-a", "host", "italia0"),
+            var(2, "test-pair", "src_host", "italia0"),
+            var(2, "test-b", "host", "bari0"),
+            var(3, "test-b", "host", "italia0"),
+            var(3, "test-c", "host", "bari0"),
+            var(3, "test-pair", "dst_host", "bari0"),
+            var(4, "test-b", "host", "italia0"),
+            // Not an ident: its value is no host use.
+            var(4, "test-b", "hostflags", "italia0"),
+        ],
+    })
+}
+
+fn hand_db() -> TestDb {
+    let db = TestDb::new();
+    let mut c = db.connect();
+    common::load_world(&mut c, &hand_world());
+    // The step that never ran has no start.
+    c.execute(
+        "UPDATE steps SET started = NULL, finished = NULL WHERE status = 'queued'",
+        &[],
+    )
+    .unwrap();
+    db
+}
+
+#[test]
+fn the_trials_of_a_hand_made_lab() {
+    let db = hand_db();
+    let trials = insight::trials(&mut db.connect(), None, None).unwrap();
+    let summary: Vec<(&str, i32, &str, bool, Vec<(i32, &str, Relation)>)> = trials
+        .iter()
+        .map(|t| {
+            (
+                t.host.as_str(),
+                t.flight,
+                t.job.as_str(),
+                t.failed,
+                t.predecessors
+                    .iter()
+                    .map(|p| (p.flight, p.job.as_str(), p.relation))
+                    .collect(),
+            )
+        })
+        .collect();
+    use Relation::{Prep, Reuse, Share};
+    assert_eq!(
+        summary,
+        vec![
+            ("bari0", 2, "test-b", false, vec![]),
+            (
+                "bari0",
+                3,
+                "test-pair",
+                true,
+                vec![(2, "test-b", Prep), (3, "test-c", Share)]
+            ),
+            ("italia0", 1, "test-a", false, vec![]),
+            (
+                "italia0",
+                3,
+                "test-b",
+                true,
+                vec![(1, "test-a", Prep), (2, "test-pair", Reuse)]
+            ),
+            (
+                "italia0",
+                4,
+                "test-b",
+                false,
+                vec![
+                    (1, "test-a", Prep),
+                    (2, "test-pair", Reuse),
+                    (3, "test-b", Prep)
+                ]
+            ),
+        ]
+    );
+    // Filters: one host; installs from 600 on.
+    let italia = insight::trials(&mut db.connect(), Some("italia0"), None).unwrap();
+    assert_eq!(italia.len(), 3);
+    let late = insight::trials(&mut db.connect(), None, Some(600)).unwrap();
+    assert_eq!(
+        late.iter()
+            .map(|t| (t.flight, t.job.as_str()))
+            .collect::<Vec<_>>(),
+        [(3, "test-pair"), (3, "test-b"), (4, "test-b")]
+    );
+}
+
+#[test]
+fn the_ranking_of_a_hand_made_lab() {
+    let db = hand_db();
+    let r = suspects::rank(&insight::trials(&mut db.connect(), None, None).unwrap());
+    assert_eq!((r.trials, r.failed), (5, 2));
+    assert!((r.base_rate - 0.4).abs() < 1e-9);
+    // test-c: 1 of 1 (shared bari0 during the failed install); the others
+    // 1 of 2, tied, by name.
+    let ranked: Vec<(&str, u64, u64)> = r
+        .suspects
+        .iter()
+        .map(|s| (s.job.as_str(), s.failures, s.uses))
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            ("test-c", 1, 1),
+            ("test-a", 1, 2),
+            ("test-b", 1, 2),
+            ("test-pair", 1, 2)
+        ]
+    );
+    let c = &r.suspects[0];
+    assert!((c.score - suspects::wilson_lower(1, 1)).abs() < 1e-12);
+    assert!((c.lift - 2.5).abs() < 1e-9);
+    assert_eq!(
+        c.by_relation["share"],
+        Counts {
+            failures: 1,
+            uses: 1
+        }
+    );
+    assert_eq!(
+        (
+            c.evidence[0].flight,
+            c.evidence[0].job.as_str(),
+            c.evidence[0].host.as_str()
+        ),
+        (3, "test-pair", "bari0")
+    );
+    assert_eq!(r.suspects[2].by_relation["prep."].uses, 2);
+    assert!(
+        r.suspects.iter().all(|s| !s.flagged),
+        "five trials prove nothing"
+    );
+    let hosts: Vec<(&str, u64, u64, u64, bool)> = r
+        .hosts
+        .iter()
+        .map(|h| {
+            (
+                h.host.as_str(),
+                h.installs,
+                h.failed_installs,
+                h.consecutive,
+                h.failing_now,
+            )
+        })
+        .collect();
+    assert_eq!(
+        hosts,
+        [("bari0", 2, 1, 1, true), ("italia0", 3, 1, 1, false)]
+    );
+}
+
+#[test]
+fn the_json_names_are_the_documented_ones() {
+    let db = hand_db();
+    let out = common::hostlife(&db, &["suspects", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["trials"].as_u64(), v["failed"].as_u64()),
+        (Some(5), Some(2))
+    );
+    let s = &v["suspects"][0];
+    for key in ["job", "failures", "uses", "lift", "score", "evidence"] {
+        assert!(s.get(key).is_some(), "suspect without {key}: {s}");
+    }
+    assert_eq!(s["job"], "test-c");
+    assert_eq!(
+        s["evidence"][0],
+        json!({"flight": 3, "job": "test-pair", "host": "bari0", "install_flight": 3})
+    );
+    let h = &v["hosts"][0];
+    for key in ["host", "failed_installs", "consecutive"] {
+        assert!(h.get(key).is_some(), "host without {key}: {h}");
+    }
+    // --host narrows; --since counts back from now, and these installs are
+    // from 1970.
+    let out = common::hostlife(&db, &["suspects", "--json", "--host", "italia0"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["trials"], 3);
+    let out = common::hostlife(&db, &["suspects", "--since", "1"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("no ts-host-install step has run yet"),
+        "{out:?}"
+    );
+    let out = common::hostlife(&db, &["suspects", "--host", ""]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+}
+
+#[test]
+fn the_text_shows_counts_lift_and_evidence() {
+    let db = hand_db();
+    let out = common::hostlife(&db, &["suspects", "--by-relation"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("5 host install trials, 2 failed (40.0%)\n"),
+        "{text}"
+    );
+    let line = text.lines().find(|l| l.contains("test-c")).unwrap();
+    for part in ["1/1", "2.5×", "3 → bari0 3.test-pair"] {
+        assert!(line.contains(part), "{part} missing from {line:?}");
+    }
+    assert!(text.contains("SHARE"), "{text}");
+    let bari = text.lines().find(|l| l.contains("bari0  ")).unwrap();
+    assert!(bari.contains("1/2") && bari.contains("failed"), "{bari:?}");
+}
+
+/// The planted causes of the medium lab: the breaker job is the first
+/// suspect and flagged, the flaky hosts are host problems, and the job
+/// name that preceded the most installs is not flagged.
+#[test]
+fn the_simulators_planted_causes_are_found() {
+    let db = TestDb::new();
+    let report = sim::seed(&db.connector(), &SeedConfig::scale(Scale::Medium), &|_| {}).unwrap();
+    let trials = insight::trials(&mut db.connect(), None, None).unwrap();
+    let r = suspects::rank(&trials);
+    assert!(
+        r.trials > 100 && r.failed > 10,
+        "{} / {}",
+        r.failed,
+        r.trials
+    );
+    let first = &r.suspects[0];
+    assert_eq!(
+        first.job,
+        report.planted.breaker_job,
+        "{:#?}",
+        &r.suspects[..3]
+    );
+    assert!(first.flagged, "{first:#?}");
+    assert!(first.lift > 2.0, "{first:#?}");
+    for flaky in &report.planted.flaky_hosts {
+        let h = r.hosts.iter().find(|h| &h.host == flaky);
+        assert!(
+            h.is_some_and(|h| h.flagged),
+            "{flaky} not flagged: {:#?}",
+            r.hosts
+        );
+    }
+    let flagged_hosts = r.hosts.iter().filter(|h| h.flagged).count();
+    assert_eq!(
+        flagged_hosts,
+        report.planted.flaky_hosts.len(),
+        "{:#?}",
+        r.hosts
+    );
+    // Uses of every job name, failed or not, from the trials themselves.
+    let mut uses: std::collections::BTreeMap<&str, u64> = Default::default();
+    for t in &trials {
+        let names: std::collections::BTreeSet<&str> =
+            t.predecessors.iter().map(|p| p.job.as_str()).collect();
+        for n in names {
+            *uses.entry(n).or_default() += 1;
+        }
+    }
+    let (busiest, n) = uses
+        .iter()
+        .filter(|(j, _)| **j != report.planted.breaker_job)
+        .max_by_key(|(_, n)| **n)
+        .unwrap();
+    assert!(*n > first.uses, "{busiest} {n}");
+    let busiest = r.suspects.iter().find(|s| s.job == *busiest);
+    assert!(busiest.is_none_or(|s| !s.flagged), "{busiest:#?}");
+}
+
+/// `hostlife ... | head`: the reader goes away, the command ends quietly
+/// (no panic, no message, status 0).
+#[test]
+fn output_closed_early_is_not_a_failure() {
+    let db = hand_db();
+    // Far more output than a pipe holds: a long runvar, decoded.
+    let runvar = "180001.test-a:3 ".repeat(6_000);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hostlife"))
+        .args(["--db", &db.conninfo(), "decode", runvar.trim_end()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
