@@ -23,10 +23,10 @@ use serde_json::{Value, json};
 /// Two hosts, five installs, every time written out:
 ///
 /// italia0: F1 test-a installs it (pass, 100); F2 test-pair uses it as
-/// src_host (400-500); F3 test-b's install fails (600); F4 test-b's
+/// `src_host` (400-500); F3 test-b's install fails (600); F4 test-b's
 /// passes (800).
 /// bari0: F2 test-b installs it (pass, 400); F3 test-c uses it from 500
-/// to 900; F3 test-pair's install of it as dst_host fails at 600, while
+/// to 900; F3 test-pair's install of it as `dst_host` fails at 600, while
 /// test-c still holds it.
 fn hand_world() -> Value {
     let step = |flight: i32,
@@ -80,6 +80,9 @@ fn hand_world() -> Value {
     })
 }
 
+/// A trial as host, flight, job, failed, and its predecessors.
+type Summary<'a> = (&'a str, i32, &'a str, bool, Vec<(i32, &'a str, Relation)>);
+
 fn hand_db() -> TestDb {
     let db = TestDb::new();
     let mut c = db.connect();
@@ -95,9 +98,10 @@ fn hand_db() -> TestDb {
 
 #[test]
 fn the_trials_of_a_hand_made_lab() {
+    use Relation::{Prep, Reuse, Share};
     let db = hand_db();
     let trials = insight::trials(&mut db.connect(), None, None).unwrap();
-    let summary: Vec<(&str, i32, &str, bool, Vec<(i32, &str, Relation)>)> = trials
+    let summary: Vec<Summary<'_>> = trials
         .iter()
         .map(|t| {
             (
@@ -112,7 +116,6 @@ fn the_trials_of_a_hand_made_lab() {
             )
         })
         .collect();
-    use Relation::{Prep, Reuse, Share};
     assert_eq!(
         summary,
         vec![
@@ -318,7 +321,7 @@ fn the_simulators_planted_causes_are_found() {
         r.hosts
     );
     // Uses of every job name, failed or not, from the trials themselves.
-    let mut uses: std::collections::BTreeMap<&str, u64> = Default::default();
+    let mut uses = std::collections::BTreeMap::<&str, u64>::new();
     for t in &trials {
         let names: std::collections::BTreeSet<&str> =
             t.predecessors.iter().map(|p| p.job.as_str()).collect();
