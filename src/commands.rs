@@ -115,6 +115,13 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), CommandError> {
     emit(&text)
 }
 
+/// The wall clock, in osstest's epoch seconds.
+fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Write a command's output. `print!` panics when the reader has gone
 /// (`hostlife history h | head`); a pipe closed early is how such output
 /// is meant to end, so it ends the command quietly instead.
@@ -262,7 +269,14 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             Ok(())
         }
         Command::Hosts { json } => {
-            let hosts = read(&mut connect(db, false)?, |tx| read::hosts(tx))?;
+            let now = now_epoch();
+            let hosts = read(&mut connect(db, false)?, |tx| {
+                let mut hosts = read::hosts(tx)?;
+                let names: Vec<String> = hosts.iter().map(|h| h.host.clone()).collect();
+                let health = hostlife::db::insight::host_health(tx, &names, now)?;
+                hostlife::lifecycle::report::set_health(&mut hosts, &health);
+                Ok(hosts)
+            })?;
             if json {
                 return print_json(&hosts);
             }
@@ -320,11 +334,8 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 hostlife::lifecycle::call::check_lookup_name(h).map_err(Error::from)?;
             }
             let since = since_days.map(|days| {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
                 // osstest's times are `integer`: clamp to what fits.
-                i32::try_from(now - i64::from(days) * 86_400).unwrap_or(i32::MIN)
+                i32::try_from(now_epoch() - i64::from(days) * 86_400).unwrap_or(i32::MIN)
             });
             let trials = read(&mut connect(db, false)?, |tx| {
                 hostlife::db::insight::trials(tx, host.as_deref(), since)

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthStr as _;
 
+use hostlife::lifecycle::health::Health;
 use hostlife::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, StepInfo,
 };
@@ -99,10 +100,14 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
         "HELD BY",
         "ROWS",
         "LIVE",
+        "RECENT JOBS",
+        "ON INSTALL",
+        "BAD INSTALLS 7D",
         "LAST JOB",
         "LAST ACTIVITY",
     ]);
     for h in hosts {
+        let health = h.health.as_ref();
         t.row(vec![
             h.host.clone(),
             match (&h.sharetype, h.shares) {
@@ -121,16 +126,27 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
             }),
             h.rows.map(|n| n.to_string()).unwrap_or_default(),
             h.live_tasks.to_string(),
+            health.map_or_else(|| "-".to_owned(), Health::sparkline),
+            health
+                .and_then(|h| h.jobs_since_install)
+                .map_or_else(|| "-".to_owned(), |n| n.to_string()),
+            health.map_or_else(String::new, |h| h.failed_installs_recently.to_string()),
             opt(h.last_job.as_ref()),
             when(h.last_activity),
         ]);
     }
     let live = hosts.iter().filter(|h| h.live_tasks > 0).count();
-    format!(
-        "{}{}, {live} with live tasks\n",
+    let mut out = format!(
+        "{}{}, {live} with live tasks",
         t.render(),
         lifecycle::count(u64::try_from(hosts.len()).unwrap_or(u64::MAX), "host")
-    )
+    );
+    out.push_str(
+        "\nRECENT JOBS: the newest 20, oldest first (▁ pass, █ fail, ▆ broken, · running, ▃ other); \
+         ON INSTALL: jobs since the last good install; which hosts fail whatever ran before: \
+         hostlife suspects\n",
+    );
+    out
 }
 
 fn step_cells(s: Option<&StepInfo>) -> [String; 3] {
@@ -462,8 +478,9 @@ pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String
     let _ = writeln!(
         out,
         "\nJob names before failed installs, most suspect first. SCORE is the 95% lower \
-         bound of the failure rate of the installs after the job; ! when even the 99% bound is above {}.",
-        percent(r.base_rate)
+         bound of the failure rate of the installs after the job; ! when even the 99% bound is above {}, \
+         the rate of the installs ranked.",
+        percent(r.ranked_base_rate)
     );
     if r.trials_on_flagged_hosts > 0 {
         let _ = writeln!(
@@ -522,22 +539,41 @@ pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String
             );
         }
     }
+    suspect_hosts(r, &mut out);
+    out
+}
+
+/// The hosts part of [`suspects`].
+fn suspect_hosts(r: &suspects::Report, out: &mut String) {
     let _ = writeln!(
-        out,
-        "\nHosts with failed installs, worst first; ! a host problem (its own failure rate \
-         above {} by the 99% bound, or {} failures in a row).",
-        percent(r.base_rate),
+        *out,
+        "\nHosts with failed installs, worst first. UNEXPLAINED: the installs no flagged job \
+         preceded, and how many failed; ! a host problem (those fail more than elsewhere, by \
+         the 99% bound); FAILING NOW: its newest installs failed in a row (\u{2265} {} is a stuck host).",
         suspects::CONSECUTIVE_FLAG
     );
-    let mut t = Table::new(&["", "HOST", "FAILED/INSTALLS", "IN A ROW", "SCORE", "NEWEST"]);
+    let mut t = Table::new(&[
+        "",
+        "HOST",
+        "FAILED/INSTALLS",
+        "UNEXPLAINED",
+        "SCORE",
+        "LONGEST RUN",
+        "FAILING NOW",
+    ]);
     for h in &r.hosts {
         t.row(vec![
             yes(h.flagged, "!"),
             h.host.clone(),
             format!("{}/{}", h.failed_installs, h.installs),
-            h.consecutive.to_string(),
+            format!("{}/{}", h.unexplained.failures, h.unexplained.uses),
             format!("{:.2}", h.score),
-            if h.failing_now { "failed" } else { "passed" }.to_owned(),
+            h.consecutive.to_string(),
+            match h.failing_now {
+                0 => "-".to_owned(),
+                n if h.stuck => format!("{n} in a row: stuck"),
+                n => format!("{n} in a row"),
+            },
         ]);
     }
     if r.hosts.is_empty() {
@@ -545,5 +581,4 @@ pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String
     } else {
         out.push_str(&t.render());
     }
-    out
 }

@@ -13,7 +13,8 @@ use super::cursor::Cursor;
 use super::loadable::{Feed, Loadable};
 use super::reaction::{Reaction, Target};
 use super::table::{self, Sortable};
-use crate::lifecycle::report::{HostSummary, count_rows};
+use crate::lifecycle::health::Health;
+use crate::lifecycle::report::{HostSummary, count_rows, set_health};
 use crate::lifecycle::{Failure, display, escape};
 
 /// The columns of the hosts table, in display order.
@@ -21,34 +22,57 @@ use crate::lifecycle::{Failure, display, escape};
 pub enum Column {
     Live,
     Host,
+    /// `hostlife suspects` flags the host: its installs fail whatever ran
+    /// before.
+    Suspect,
     Share,
     Flags,
     Holder,
     Rows,
+    /// A sparkline of its newest jobs' outcomes.
+    Recent,
+    /// Jobs since its last good install.
+    SinceInstall,
+    /// Failed installs in the last week.
+    FailedInstalls,
     LastJob,
     LastActivity,
 }
 
+/// How many columns the hosts table has.
+pub const N: usize = 12;
+
 impl Column {
-    pub const ALL: [Column; 8] = [
+    /// What an operator needs first comes first: at 80 columns the
+    /// rightmost are the ones narrowed past their minimum (the host view
+    /// lists the flags and share in full).
+    pub const ALL: [Column; N] = [
         Column::Live,
         Column::Host,
-        Column::Share,
-        Column::Flags,
-        Column::Holder,
+        Column::Suspect,
+        Column::Recent,
         Column::Rows,
         Column::LastJob,
         Column::LastActivity,
+        Column::Holder,
+        Column::SinceInstall,
+        Column::FailedInstalls,
+        Column::Share,
+        Column::Flags,
     ];
 
     pub const fn title(self) -> &'static str {
         match self {
             Column::Live => "live",
             Column::Host => "host",
+            Column::Suspect => "!",
             Column::Share => "shared",
             Column::Flags => "flags",
             Column::Holder => "held by",
             Column::Rows => "rows",
+            Column::Recent => "recent",
+            Column::SinceInstall => "on install",
+            Column::FailedInstalls => "bad inst. 7d",
             Column::LastJob => "last job",
             Column::LastActivity => "activity",
         }
@@ -59,9 +83,15 @@ impl Column {
     /// which the host view lists in full, give way first.
     pub const fn col(self) -> Col {
         match self {
-            Column::Live | Column::Rows | Column::LastActivity => Col::new(self.title(), WHOLE),
+            Column::Live
+            | Column::Suspect
+            | Column::Rows
+            | Column::SinceInstall
+            | Column::FailedInstalls
+            | Column::LastActivity => Col::new(self.title(), WHOLE),
             Column::Host => Col::new(self.title(), MAX_HOST_WIDTH),
-            Column::Share => Col::new(self.title(), 6),
+            // Drawn from its newest end: cut, it keeps the latest jobs.
+            Column::Recent | Column::Share => Col::new(self.title(), 6),
             Column::Flags => Col::new(self.title(), 5).cut_first(),
             Column::Holder => Col::new(self.title(), 10),
             Column::LastJob => Col::new(self.title(), 12),
@@ -76,6 +106,13 @@ impl Column {
             Column::Flags => a.flags.cmp(&b.flags),
             Column::Holder => holder_text(a).cmp(&holder_text(b)),
             Column::Rows => a.rows.cmp(&b.rows),
+            Column::Suspect => health(a, |h| h.suspect).cmp(&health(b, |h| h.suspect)),
+            Column::Recent => health(a, Health::failures).cmp(&health(b, Health::failures)),
+            Column::SinceInstall => {
+                health(a, |h| h.jobs_since_install).cmp(&health(b, |h| h.jobs_since_install))
+            }
+            Column::FailedInstalls => health(a, |h| h.failed_installs_recently)
+                .cmp(&health(b, |h| h.failed_installs_recently)),
             Column::LastJob => a.last_job.cmp(&b.last_job),
             Column::LastActivity => a.last_activity.cmp(&b.last_activity),
         }
@@ -83,17 +120,21 @@ impl Column {
     }
 }
 
+/// Part of a host's health, `None` (first, ascending) while unread.
+fn health<T>(h: &HostSummary, part: impl Fn(&Health) -> T) -> Option<T> {
+    h.health.as_ref().map(part)
+}
+
 /// The hosts table's columns, in display order.
-pub const COLUMNS: [Col; 8] = [
-    Column::Live.col(),
-    Column::Host.col(),
-    Column::Share.col(),
-    Column::Flags.col(),
-    Column::Holder.col(),
-    Column::Rows.col(),
-    Column::LastJob.col(),
-    Column::LastActivity.col(),
-];
+pub const COLUMNS: [Col; N] = {
+    let mut cols = [Column::Live.col(); N];
+    let mut i = 0;
+    while i < N {
+        cols[i] = Column::ALL[i].col();
+        i += 1;
+    }
+    cols
+};
 
 /// The widest a host name is kept whole at the expense of other columns:
 /// the longest names labs use.
@@ -105,11 +146,12 @@ const ARROW_WIDTH: u16 = 2;
 
 /// A host's cells, unescaped and whole, in [`Column::ALL`] order; the
 /// last activity as an age when the wall clock `now` is known.
-pub fn cells(h: &HostSummary, now: Option<i64>) -> [String; 8] {
+pub fn cells(h: &HostSummary, now: Option<i64>) -> [String; N] {
     Column::ALL.map(|c| match c {
         Column::Live if h.live_tasks > 0 => format!("● {}", h.live_tasks),
         Column::Live => "○".to_owned(),
         Column::Host => h.host.clone(),
+        Column::Suspect => yes(health(h, |h| h.suspect) == Some(true), "!"),
         Column::Share => match (&h.sharetype, h.shares) {
             (Some(s), Some(n)) => format!("{s} ×{n}"),
             (Some(s), None) => s.clone(),
@@ -119,6 +161,19 @@ pub fn cells(h: &HostSummary, now: Option<i64>) -> [String; 8] {
         Column::Holder => holder_text(h),
         // Counted after the list arrives.
         Column::Rows => h.rows.map_or_else(|| "…".to_owned(), |n| n.to_string()),
+        // Read after the list, like the counts.
+        Column::Recent => health(h, Health::sparkline).unwrap_or_else(|| "…".to_owned()),
+        Column::SinceInstall => match &h.health {
+            Some(health) => health
+                .jobs_since_install
+                .map_or_else(|| "never".to_owned(), |n| n.to_string()),
+            None => "…".to_owned(),
+        },
+        Column::FailedInstalls => health(h, |h| match h.failed_installs_recently {
+            0 => String::new(),
+            n => n.to_string(),
+        })
+        .unwrap_or_else(|| "…".to_owned()),
         Column::LastJob => h.last_job.clone().unwrap_or_default(),
         Column::LastActivity => match (h.last_activity, now) {
             (Some(t), Some(now)) => crate::timefmt::ago(t, now),
@@ -126,6 +181,10 @@ pub fn cells(h: &HostSummary, now: Option<i64>) -> [String; 8] {
             (None, _) => String::new(),
         },
     })
+}
+
+fn yes(on: bool, mark: &str) -> String {
+    if on { mark.to_owned() } else { String::new() }
 }
 
 /// A host's flags as the table shows them: the prefixes every lab uses
@@ -178,8 +237,21 @@ pub struct HostsView {
     now: Option<i64>,
     /// The width each column's values want, over the hosts shown: a
     /// column the filter leaves blank gives its room to the others.
-    wanted: [u16; 8],
+    wanted: [u16; N],
+    /// When the health last arrived.
+    health_at: Option<Instant>,
+    /// The hosts the suspects ranking reports, and when it arrived.
+    suspect_hosts: Option<std::collections::BTreeSet<String>>,
+    suspects_at: Option<Instant>,
 }
+
+/// How often the suspects ranking is read again for the hosts' marks: it
+/// reads every install in the database (3 s at the simulator's `large`).
+pub const SUSPECTS_REFRESH: std::time::Duration = std::time::Duration::from_mins(10);
+
+/// How often the hosts' health is read again: it ranks every install in
+/// the database, which is not worth doing at every refresh of the list.
+pub const HEALTH_REFRESH: std::time::Duration = std::time::Duration::from_mins(1);
 
 impl Default for Sort {
     fn default() -> Self {
@@ -225,6 +297,13 @@ impl HostsView {
                 for h in hosts.iter_mut().filter(|h| h.rows.is_none()) {
                     h.rows = had.get(h.host.as_str()).copied();
                 }
+                let health: HashMap<&str, &Health> = old
+                    .iter()
+                    .filter_map(|h| Some((h.host.as_str(), h.health.as_ref()?)))
+                    .collect();
+                for h in hosts.iter_mut().filter(|h| h.health.is_none()) {
+                    h.health = health.get(h.host.as_str()).map(|&h| h.clone());
+                }
             }
             hosts
         });
@@ -250,6 +329,70 @@ impl HostsView {
         }
         self.reindex();
         None
+    }
+
+    /// The hosts' health, which follows the list less often than the
+    /// counts (it reads every install). A failure leaves it as it was.
+    pub fn accept_health(
+        &mut self,
+        result: Result<HashMap<String, Health>, Failure>,
+        now: Instant,
+    ) -> Option<Failure> {
+        let health = match result {
+            Ok(h) => h,
+            Err(e) => return Some(e),
+        };
+        if let Loadable::Loaded(hosts) = &mut self.feed.data {
+            set_health(hosts, &health);
+        }
+        self.health_at = Some(now);
+        self.mark_suspects();
+        None
+    }
+
+    /// The hosts the suspects ranking reports, which follow the health
+    /// least often (the ranking reads every install). A failure leaves
+    /// the marks as they were.
+    pub fn accept_suspects(
+        &mut self,
+        result: Result<Vec<String>, Failure>,
+        now: Instant,
+    ) -> Option<Failure> {
+        match result {
+            Ok(hosts) => self.suspect_hosts = Some(hosts.into_iter().collect()),
+            Err(e) => return Some(e),
+        }
+        self.suspects_at = Some(now);
+        self.mark_suspects();
+        None
+    }
+
+    /// Whether the suspects are due again (see [`SUSPECTS_REFRESH`]).
+    pub fn suspects_due(&self, now: Instant) -> bool {
+        self.suspects_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= SUSPECTS_REFRESH)
+    }
+
+    /// Mark the hosts' health with the latest suspects, then sort again
+    /// (the marks are a column).
+    fn mark_suspects(&mut self) {
+        if let (Loadable::Loaded(hosts), Some(suspects)) =
+            (&mut self.feed.data, &self.suspect_hosts)
+        {
+            for h in hosts {
+                if let Some(health) = &mut h.health {
+                    health.suspect = suspects.contains(&h.host);
+                }
+            }
+        }
+        self.reindex();
+    }
+
+    /// Whether the health is due again: never read, or read longer than
+    /// [`HEALTH_REFRESH`] ago.
+    pub fn health_due(&self, now: Instant) -> bool {
+        self.health_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= HEALTH_REFRESH)
     }
 
     /// Filter (case-insensitive substring of the host, share type, a
@@ -286,7 +429,7 @@ impl HostsView {
         });
         self.shown = shown;
         self.cursor.clamp(self.shown.len());
-        let cells: Vec<[String; 8]> = self
+        let cells: Vec<[String; N]> = self
             .shown
             .iter()
             .map(|&i| cells(&all[i], self.now))
@@ -307,7 +450,7 @@ impl HostsView {
 
     /// The columns' widths in a table `total` cells wide, the sorting one
     /// with room for its arrow.
-    pub fn widths(&self, total: u16) -> [u16; 8] {
+    pub fn widths(&self, total: u16) -> [u16; N] {
         let mut wanted = self.wanted;
         if let Some(i) = Column::ALL.iter().position(|&c| c == self.sort.column) {
             let title = columns::shown_width(COLUMNS[i].title) + ARROW_WIDTH;

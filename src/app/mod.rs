@@ -834,6 +834,55 @@ impl App {
         Vec::new()
     }
 
+    /// The hosts list arrived: on screen at once; its row counts, which
+    /// take longer, follow, and its health and suspects when due.
+    fn hosts_answered(
+        &mut self,
+        result: Result<Vec<crate::lifecycle::report::HostSummary>, crate::lifecycle::Failure>,
+        now: Instant,
+    ) -> (Option<String>, Vec<Effect>) {
+        let mut effects = Vec::new();
+        if result.is_ok() && !self.requests.waiting(Slot::HostCounts) {
+            effects.push(self.issue(Request::HostCounts));
+        }
+        self.hosts.set_now(self.wall_now());
+        let note = self.hosts.accept(result, now).map(|f| f.to_string());
+        if let Some(wall) = self.wall_now()
+            && self.hosts.feed.loaded().is_some()
+            && self.hosts.health_due(now)
+            && !self.requests.waiting(Slot::HostHealth)
+        {
+            let hosts = self.hosts.names();
+            effects.push(self.issue(Request::HostHealth { hosts, now: wall }));
+        }
+        if self.hosts.feed.loaded().is_some()
+            && self.hosts.suspects_due(now)
+            && !self.requests.waiting(Slot::SuspectHosts)
+        {
+            effects.push(self.issue(Request::SuspectHosts));
+        }
+        (note, effects)
+    }
+
+    /// What follows the hosts list: its counts, health and suspects.
+    fn hosts_part(&mut self, reply: Reply, now: Instant) -> Option<String> {
+        match reply {
+            Reply::SuspectHosts(result) => self
+                .hosts
+                .accept_suspects(result, now)
+                .map(|f| format!("ranking the suspects: {f}")),
+            Reply::HostHealth(result) => self
+                .hosts
+                .accept_health(result, now)
+                .map(|f| format!("reading the hosts' health: {f}")),
+            Reply::HostCounts(result) => self
+                .hosts
+                .accept_counts(result)
+                .map(|f| format!("counting the hosts' rows: {f}")),
+            _ => None,
+        }
+    }
+
     fn answer(&mut self, answer: Answer) -> Vec<Effect> {
         if !self.requests.accept(&answer, self.live.now) {
             return Vec::new();
@@ -842,18 +891,13 @@ impl App {
         let mut effects = Vec::new();
         let note = match answer.reply {
             Reply::Hosts(result) => {
-                // The list is on screen; its row counts, which take
-                // longer, follow.
-                if result.is_ok() && !self.requests.waiting(Slot::HostCounts) {
-                    effects.push(self.issue(Request::HostCounts));
-                }
-                self.hosts.set_now(self.wall_now());
-                self.hosts.accept(result, now).map(|f| f.to_string())
+                let note;
+                (note, effects) = self.hosts_answered(result, now);
+                note
             }
-            Reply::HostCounts(result) => self
-                .hosts
-                .accept_counts(result)
-                .map(|f| format!("counting the hosts' rows: {f}")),
+            part @ (Reply::HostCounts(_) | Reply::HostHealth(_) | Reply::SuspectHosts(_)) => {
+                self.hosts_part(part, now)
+            }
             Reply::Host { host, result } => {
                 // Moved, not cloned, into the screen: a host's rows are
                 // the biggest answer there is.
@@ -942,6 +986,8 @@ fn slot_label(slot: Slot) -> &'static str {
     match slot {
         Slot::Hosts => "hosts list",
         Slot::HostCounts => "row counts",
+        Slot::HostHealth => "host health",
+        Slot::SuspectHosts => "suspects",
         Slot::Host => "host rows",
         Slot::History => "host history",
         Slot::Runvars => "runvars",
@@ -1024,19 +1070,28 @@ mod tests {
         };
         let reply = match request {
             Request::HostCounts => Reply::HostCounts(Ok(HashMap::new())),
+            Request::HostHealth { .. } => Reply::HostHealth(Ok(HashMap::new())),
+            Request::SuspectHosts => Reply::SuspectHosts(Ok(Vec::new())),
             _ => Reply::Hosts(Ok(Vec::new())),
         };
         Event::Db(worker::Event::Answer(Box::new(Answer { id, reply })))
     }
 
-    /// Answer the hosts list, and at once the counts it asks for next.
+    /// Answer the hosts list, and at once what it asks for next (its
+    /// counts; its health and suspects when due).
     fn answer_hosts(app: &mut App, effect: Effect) {
-        for counts in update(app, hosts_answer(effect)) {
+        for next in update(app, hosts_answer(effect)) {
             assert!(
-                matches!(&counts, Effect::Request(_, Request::HostCounts)),
-                "{counts:?}"
+                matches!(
+                    &next,
+                    Effect::Request(
+                        _,
+                        Request::HostCounts | Request::HostHealth { .. } | Request::SuspectHosts
+                    )
+                ),
+                "{next:?}"
             );
-            assert!(update(app, hosts_answer(counts)).is_empty());
+            assert!(update(app, hosts_answer(next)).is_empty());
         }
     }
 

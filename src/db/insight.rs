@@ -1,111 +1,258 @@
-//! The reads behind blame: every host install attempt with the jobs that
-//! used the host since its previous good install, from `steps` and the
-//! ident runvars (`host`, `*_host`), which survive wipes. The pairing is
-//! done in SQL (one pass, window functions), the ranking in
-//! [`crate::lifecycle::suspects`].
+//! The reads behind blame and fleet health: every host install attempt
+//! with the jobs that used the host since its previous good install, and
+//! each host's recent outcomes, from `jobs`, `steps` and the ident
+//! runvars (`host`, `*_host`), which survive wipes. SQL gathers each
+//! job's use of each host with its span and install attempts (one pass
+//! over `steps`); the pairing of installs with the uses before them and
+//! the ranking are pure, in [`crate::lifecycle::suspects`].
+
+use std::collections::HashMap;
 
 use postgres::GenericClient;
 
 use super::error::Result;
 use super::row::RowExt;
-use crate::lifecycle::Relation;
-use crate::lifecycle::suspects::{Predecessor, Trial};
+use crate::lifecycle::health::{Health, Outcome, RECENT_DAYS, RECENT_JOBS};
+use crate::lifecycle::suspects::{self, Install, Trial, Use};
 
-const TRIALS: &str = "install trials";
+const SPANS: &str = "job spans";
+const IDENTS: &str = "ident runvars";
 
-/// Each row: a trial and one predecessor (none: NULLs).
+/// An ident runvar: it names the host a job used.
+const IDENT: &str = "(r.name = 'host' OR r.name LIKE '%\\_host') AND r.val IS NOT NULL";
+
+/// Each job's span on its hosts and its install attempts, in one pass
+/// over `steps`: from the end of `ts-hosts-allocate*` (a job waits there,
+/// holding nothing, until its hosts are free; without it, its first
+/// step's start) to its last step's end; and its `ts-host-install*`
+/// steps that passed or failed, each as `stepno:started:failed:ident`
+/// (`failed` 1 or 0; the ident is the one the testid names,
+/// `host-install/dst_host(4)`, plain `host-install(2)` being `host`),
+/// comma-separated. A text rather than four arrays: building arrays for
+/// 345,000 jobs costs the server twice as much (2.3 s against 1.2 s on
+/// the simulator's `large`).
+fn spans_query(one_host: bool) -> String {
+    let only = if one_host {
+        format!(
+            "AND (flight, job) IN (SELECT r.flight, r.job FROM runvars r
+                                    WHERE {IDENT} AND r.val = $1)"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT flight, job,
+                coalesce(max(finished) FILTER (WHERE starts_with(step, 'ts-hosts-allocate')),
+                         min(started))
+                    AS first,
+                max(coalesce(finished, started)) AS last,
+                string_agg(stepno || ':' || started || ':' || (status <> 'pass')::integer || ':'
+                           || coalesce(substring(testid FROM '^host-install/([^(]+)'), 'host'),
+                           ',') FILTER (WHERE starts_with(step, 'ts-host-install')
+                                          AND status IN ('pass', 'fail', 'broken'))
+                    AS installs
+           FROM steps
+          WHERE started IS NOT NULL {only}
+          GROUP BY flight, job"
+    )
+}
+
+/// A job's span and install attempts, by ident.
+struct Span {
+    first: i64,
+    last: i64,
+    installs: Vec<(String, Install)>,
+}
+
+/// Parse [`spans_query`]'s `installs`.
+fn parse_installs(text: &str) -> Option<Vec<(String, Install)>> {
+    text.split(',')
+        .map(|one| {
+            let mut parts = one.splitn(4, ':');
+            let stepno = parts.next()?.parse().ok()?;
+            let started = parts.next()?.parse().ok()?;
+            let failed = parts.next()? == "1";
+            let ident = parts.next()?.to_owned();
+            Some((
+                ident,
+                Install {
+                    stepno,
+                    started,
+                    failed,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Every job's use of a host under an ident (`host`, `*_host`: the
+/// runvars that survive wipes), with its span and install attempts; on
+/// `host` only if given.
 ///
-/// - `uses`: every job's use of a host under an ident, from its first
-///   step's start to its last step's end.
-/// - `installs`: `ts-host-install*` steps that passed or failed, with the
-///   host of the ident their testid names (`host-install/dst_host(4)`;
-///   plain `host-install(2)` is ident `host`).
-/// - `since`: the host's previous good install.
-/// - A predecessor is another job whose use of the host began before the
-///   install and had not ended before that good install; it shares if it
-///   still held the host when the install began, prepared it if it
-///   installed the host itself, and reused it otherwise.
-pub const TRIALS_QUERY: &str = "WITH uses AS MATERIALIZED (
-         SELECT r.val AS host, r.flight, r.job, r.name AS ident,
-                min(s.started) AS first, max(coalesce(s.finished, s.started)) AS last
-           FROM runvars r
-           JOIN steps s ON s.flight = r.flight AND s.job = r.job
-          WHERE (r.name = 'host' OR r.name LIKE '%\\_host') AND r.val IS NOT NULL
-            AND s.started IS NOT NULL
-          GROUP BY r.val, r.flight, r.job, r.name
-     ), installs AS MATERIALIZED (
-         SELECT u.host, s.flight, s.job, s.stepno, s.started, s.status <> 'pass' AS failed
-           FROM steps s
-           JOIN uses u ON u.flight = s.flight AND u.job = s.job
-            AND u.ident = coalesce(substring(s.testid FROM '^host-install/([^(]+)'), 'host')
-          WHERE s.step LIKE 'ts-host-install%'
-            AND s.status IN ('pass', 'fail', 'broken')
-            AND s.started IS NOT NULL
-     ), trials AS (
-         SELECT i.*,
-                max(i.started) FILTER (WHERE NOT i.failed) OVER (
-                    PARTITION BY i.host ORDER BY i.started, i.flight, i.stepno
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS since
-           FROM installs i
-     )
-     SELECT t.host, t.flight, t.job, t.stepno, t.started, t.failed,
-            u.flight AS pflight, u.job AS pjob,
-            CASE WHEN u.flight IS NULL THEN NULL
-                 WHEN u.last > t.started THEN 'share'
-                 WHEN EXISTS (SELECT 1 FROM installs p
-                               WHERE p.host = t.host AND p.flight = u.flight AND p.job = u.job)
-                      THEN 'prep'
-                 ELSE 'reuse' END AS relation
-       FROM trials t
-       LEFT JOIN uses u ON u.host = t.host
-        AND NOT (u.flight = t.flight AND u.job = t.job)
-        AND u.first < t.started
-        AND u.last >= coalesce(t.since, -2147483648)
-      WHERE ($1::text IS NULL OR t.host = $1)
-        AND ($2::integer IS NULL OR t.started >= $2)
-      ORDER BY t.host, t.started, t.flight, t.stepno, u.flight, u.job";
+/// Two plain reads (the jobs' spans, the ident runvars by
+/// `runvars_host_idx`) joined here: joined in the server, the same rows
+/// cost it another second at `large`.
+///
+/// Sets, for the rest of the caller's transaction, `jit = off` and
+/// `work_mem = 64MB`: the whole-lab read is costed high enough that the
+/// server would spend a second compiling it, and its hash of every job's
+/// steps would spill to disk at the default 4 MB.
+pub fn uses(client: &mut impl GenericClient, host: Option<&str>) -> Result<Vec<Use>> {
+    client.batch_execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")?;
+    let (span_rows, ident_rows) = match host {
+        Some(h) => (
+            client.query(&spans_query(true), &[&h])?,
+            client.query(
+                &format!(
+                    "SELECT r.val, r.flight, r.job, r.name FROM runvars r
+                      WHERE {IDENT} AND r.val = $1"
+                ),
+                &[&h],
+            )?,
+        ),
+        None => (
+            client.query(&spans_query(false), &[])?,
+            client.query(
+                &format!("SELECT r.val, r.flight, r.job, r.name FROM runvars r WHERE {IDENT}"),
+                &[],
+            )?,
+        ),
+    };
+    let mut spans: HashMap<(i32, &str), Span> = HashMap::with_capacity(span_rows.len());
+    for r in &span_rows {
+        let installs = match r.col::<_, Option<&str>>(SPANS, "installs")? {
+            None => Vec::new(),
+            Some(text) => parse_installs(text).ok_or_else(|| {
+                super::error::Error::Other(format!(
+                    "reading the {SPANS} query: a malformed install list {text:?}"
+                ))
+            })?,
+        };
+        spans.insert(
+            (r.col(SPANS, "flight")?, r.col(SPANS, "job")?),
+            Span {
+                first: i64::from(r.col::<_, i32>(SPANS, "first")?),
+                last: i64::from(r.col::<_, i32>(SPANS, "last")?),
+                installs,
+            },
+        );
+    }
+    let mut out = Vec::with_capacity(ident_rows.len());
+    for r in &ident_rows {
+        let flight: i32 = r.col(IDENTS, 1)?;
+        let job: &str = r.col(IDENTS, 2)?;
+        // A job with no step started has used nothing yet.
+        let Some(span) = spans.get(&(flight, job)) else {
+            continue;
+        };
+        let ident: &str = r.col(IDENTS, 3)?;
+        out.push(Use {
+            host: r.col(IDENTS, 0)?,
+            flight,
+            job: job.to_owned(),
+            first: span.first,
+            last: span.last,
+            installs: span
+                .installs
+                .iter()
+                .filter(|(i, _)| i == ident)
+                .map(|(_, install)| *install)
+                .collect(),
+        });
+    }
+    Ok(out)
+}
 
 /// The install trials, on `host` only if given, started at or after
-/// `since` (epoch seconds) if given.
+/// `since` (epoch seconds) if given; paired with their predecessors by
+/// [`crate::lifecycle::suspects::trials`].
 pub fn trials(
     client: &mut impl GenericClient,
     host: Option<&str>,
     since: Option<i32>,
 ) -> Result<Vec<Trial>> {
-    let rows = client.query(TRIALS_QUERY, &[&host, &since])?;
-    let mut out: Vec<Trial> = Vec::new();
-    for r in &rows {
-        let host: String = r.col(TRIALS, "host")?;
-        let flight: i32 = r.col(TRIALS, "flight")?;
-        let job: String = r.col(TRIALS, "job")?;
-        let stepno: i32 = r.col(TRIALS, "stepno")?;
-        let same = out.last().is_some_and(|t: &Trial| {
-            t.host == host && t.flight == flight && t.job == job && t.stepno == stepno
-        });
-        if !same {
-            out.push(Trial {
-                host,
-                flight,
-                job,
-                stepno,
-                failed: r.col(TRIALS, "failed")?,
-                started: i64::from(r.col::<_, i32>(TRIALS, "started")?),
-                predecessors: Vec::new(),
-            });
-        }
-        let relation: Option<&str> = r.col(TRIALS, "relation")?;
-        let (Some(relation), Some(trial)) = (relation, out.last_mut()) else {
-            continue;
-        };
-        trial.predecessors.push(Predecessor {
-            flight: r.col(TRIALS, "pflight")?,
-            job: r.col(TRIALS, "pjob")?,
-            relation: match relation {
-                "share" => Relation::Share,
-                "prep" => Relation::Prep,
-                _ => Relation::Reuse,
-            },
-        });
+    let mut trials = suspects::trials(&uses(client, host)?);
+    if let Some(since) = since {
+        trials.retain(|t| t.started >= i64::from(since));
     }
-    Ok(out)
+    Ok(trials)
+}
+
+const HEALTH: &str = "host health";
+
+/// Per host of `$1`: its newest jobs' statuses (oldest first), the
+/// flight of its newest good install and the jobs from that flight on,
+/// and its failed installs started at or after `$2`. Each part walks the
+/// host's ident runvars backwards on `runvars_host_idx` (`val, flight`),
+/// so a host costs its recent jobs, not its history; the failed installs
+/// look only at flights started a day before `$2` or later.
+pub const HEALTH_QUERY: &str = "SELECT n.host,
+       ARRAY(SELECT j.status FROM (
+               SELECT DISTINCT r.flight, r.job FROM runvars r
+                WHERE (r.name = 'host' OR r.name LIKE '%\\_host') AND r.val = n.host
+                ORDER BY r.flight DESC, r.job DESC LIMIT $3) u
+             JOIN jobs j ON j.flight = u.flight AND j.job = u.job
+             ORDER BY u.flight, u.job) AS outcomes,
+       inst.flight AS install_flight,
+       CASE WHEN inst.flight IS NOT NULL THEN
+            (SELECT count(DISTINCT (r.flight, r.job)) FROM runvars r
+              WHERE (r.name = 'host' OR r.name LIKE '%\\_host') AND r.val = n.host
+                AND r.flight >= inst.flight)
+       END AS since_install,
+       (SELECT count(*) FROM runvars r
+          JOIN steps s ON s.flight = r.flight AND s.job = r.job
+         WHERE (r.name = 'host' OR r.name LIKE '%\\_host') AND r.val = n.host
+           AND r.flight >= (SELECT min(f.flight) FROM flights f WHERE f.started >= $2 - 86400)
+           AND s.step LIKE 'ts-host-install%' AND s.status IN ('fail', 'broken')
+           AND s.started >= $2
+           AND coalesce(substring(s.testid FROM '^host-install/([^(]+)'), 'host') = r.name
+       ) AS failed_recently
+  FROM unnest($1::text[]) AS n(host)
+  LEFT JOIN LATERAL (
+       SELECT s.flight FROM runvars r
+         JOIN steps s ON s.flight = r.flight AND s.job = r.job
+        WHERE (r.name = 'host' OR r.name LIKE '%\\_host') AND r.val = n.host
+          AND s.step LIKE 'ts-host-install%' AND s.status = 'pass'
+          AND coalesce(substring(s.testid FROM '^host-install/([^(]+)'), 'host') = r.name
+        ORDER BY r.flight DESC, s.started DESC LIMIT 1) inst ON true";
+
+/// The health of each of `hosts` at `now` (epoch seconds). `suspect` is
+/// left false: it comes from the suspects ranking, which reads every
+/// install in the database ([`suspect_hosts`]), and is worth doing less
+/// often than this.
+pub fn host_health(
+    client: &mut impl GenericClient,
+    hosts: &[String],
+    now: i64,
+) -> Result<HashMap<String, Health>> {
+    client.batch_execute("SET LOCAL jit = off")?;
+    let since = i32::try_from(now - RECENT_DAYS * 86_400).unwrap_or(i32::MAX);
+    let limit = i64::try_from(RECENT_JOBS).unwrap_or(i64::MAX);
+    let rows = client.query(HEALTH_QUERY, &[&hosts, &since, &limit])?;
+    rows.iter()
+        .map(|r| {
+            let host: String = r.col(HEALTH, "host")?;
+            let outcomes: Vec<String> = r.col(HEALTH, "outcomes")?;
+            let health = Health {
+                outcomes: outcomes.iter().map(|s| Outcome::of(s)).collect(),
+                install_flight: r.col(HEALTH, "install_flight")?,
+                jobs_since_install: r.col(HEALTH, "since_install")?,
+                failed_installs_recently: r.col(HEALTH, "failed_recently")?,
+                suspect: false,
+            };
+            Ok((host, health))
+        })
+        .collect()
+}
+
+/// The hosts `hostlife suspects` reports as problems: flagged (their
+/// installs fail whatever ran before) or stuck (failing now).
+pub fn suspect_hosts(client: &mut impl GenericClient) -> Result<Vec<String>> {
+    let report = suspects::rank(&trials(client, None, None)?);
+    Ok(report
+        .hosts
+        .into_iter()
+        .filter(|h| h.flagged || h.stuck)
+        .map(|h| h.host)
+        .collect())
 }

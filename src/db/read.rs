@@ -145,6 +145,7 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
                 last_lcseq: r.col(HOSTS, "last_lcseq")?,
                 last_job: last_flight.zip(last_job).map(|(f, j)| format!("{f}.{j}")),
                 last_activity: secs(r.col(HOSTS, "last_started")?),
+                health: None,
                 properties: {
                     let names: Vec<String> = r.col(HOSTS, "property_names")?;
                     let vals: Vec<String> = r.col(HOSTS, "property_vals")?;

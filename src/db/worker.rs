@@ -48,6 +48,7 @@ use super::{Error, PgConfig, Result};
 use crate::lifecycle::Failure;
 use crate::lifecycle::call::{RecordCall, RecordOutcome};
 use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
+use crate::lifecycle::health::Health;
 use crate::lifecycle::report::{HistoryEntry, HostDetail, HostSummary, JobRunvar};
 
 /// Identifies a request; ids grow, so a larger id is a newer request.
@@ -87,6 +88,15 @@ pub enum Request {
     Hosts,
     /// The hosts' row counts, asked for once the list has come.
     HostCounts,
+    /// The health of these hosts at `now` (epoch seconds): asked for after
+    /// the list, less often.
+    HostHealth {
+        hosts: Vec<String>,
+        now: i64,
+    },
+    /// The hosts the suspects ranking reports as problems: it reads every
+    /// install, so it is asked for least often.
+    SuspectHosts,
     Show {
         host: String,
     },
@@ -123,6 +133,8 @@ pub enum Request {
 pub enum Slot {
     Hosts,
     HostCounts,
+    HostHealth,
+    SuspectHosts,
     Host,
     History,
     Runvars,
@@ -136,6 +148,8 @@ impl Request {
         match self {
             Request::Hosts => Slot::Hosts,
             Request::HostCounts => Slot::HostCounts,
+            Request::HostHealth { .. } => Slot::HostHealth,
+            Request::SuspectHosts => Slot::SuspectHosts,
             Request::Show { .. } => Slot::Host,
             Request::History { .. } => Slot::History,
             Request::JobRunvars { .. } | Request::DecodeRunvar { .. } => Slot::Runvars,
@@ -157,6 +171,8 @@ impl Request {
 pub enum Reply {
     Hosts(Outcome<Vec<HostSummary>>),
     HostCounts(Outcome<HashMap<String, i64>>),
+    HostHealth(Outcome<HashMap<String, Health>>),
+    SuspectHosts(Outcome<Vec<String>>),
     Host {
         host: String,
         result: Outcome<HostDetail>,
@@ -208,6 +224,8 @@ impl Reply {
         match request {
             Request::Hosts => Reply::Hosts(Err(f)),
             Request::HostCounts => Reply::HostCounts(Err(f)),
+            Request::HostHealth { .. } => Reply::HostHealth(Err(f)),
+            Request::SuspectHosts => Reply::SuspectHosts(Err(f)),
             Request::Show { host } => Reply::Host {
                 host,
                 result: Err(f),
@@ -251,6 +269,8 @@ impl Reply {
         match self {
             Reply::Hosts(_) => Slot::Hosts,
             Reply::HostCounts(_) => Slot::HostCounts,
+            Reply::HostHealth(_) => Slot::HostHealth,
+            Reply::SuspectHosts(_) => Slot::SuspectHosts,
             Reply::Host { .. } => Slot::Host,
             Reply::History { .. } => Slot::History,
             Reply::Runvars { .. } => Slot::Runvars,
@@ -268,6 +288,8 @@ impl Reply {
         match self {
             Reply::Hosts(r) => err(r),
             Reply::HostCounts(r) => err(r),
+            Reply::HostHealth(r) => err(r),
+            Reply::SuspectHosts(r) => err(r),
             Reply::Host { result, .. } => err(result),
             Reply::History { result, .. } => err(result),
             Reply::Runvars { result, .. } => err(result),
@@ -818,6 +840,12 @@ fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply
         Request::HostCounts => {
             Reply::HostCounts(out(read_only(client, |c| read::host_row_counts(c))))
         }
+        Request::HostHealth { hosts, now } => Reply::HostHealth(out(read_only(client, |c| {
+            crate::db::insight::host_health(c, hosts, *now)
+        }))),
+        Request::SuspectHosts => Reply::SuspectHosts(out(read_only(client, |c| {
+            crate::db::insight::suspect_hosts(c)
+        }))),
         Request::Show { host } => Reply::Host {
             host: host.clone(),
             result: out(read_only(client, |c| read::show(c, host))),

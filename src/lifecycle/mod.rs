@@ -10,8 +10,10 @@
 pub mod call;
 pub mod decide;
 pub mod display;
+
 mod escape;
 mod failure;
+pub mod health;
 pub mod limits;
 mod listing;
 mod refusal;

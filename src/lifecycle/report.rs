@@ -58,6 +58,21 @@ pub struct HostSummary {
     pub last_lcseq: Option<i32>,
     pub last_job: Option<String>,
     pub last_activity: Option<i64>,
+    /// Its recent outcomes and installs. `None` until read: like the
+    /// counts, it follows the list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<super::health::Health>,
+}
+
+/// Fill in the hosts' health from `health` (by host; a host absent from
+/// it has none to show).
+pub fn set_health<S: std::hash::BuildHasher>(
+    hosts: &mut [HostSummary],
+    health: &std::collections::HashMap<String, super::health::Health, S>,
+) {
+    for h in hosts {
+        h.health = health.get(&h.host).cloned();
+    }
 }
 
 /// Fill in the hosts' row counts from `counts` (by host; a host absent

@@ -1,8 +1,9 @@
 //! Which jobs break hosts: every host install is a trial, its
 //! predecessors the jobs that used the host since its previous good
 //! install; a job name that precedes failed installs more often than
-//! installs fail anyway is a suspect. Pure: `db::insight` gathers the
-//! trials, this ranks them.
+//! installs fail anyway is a suspect. Pure: `db::insight` reads the
+//! hosts' uses, this pairs them into trials ([`trials`]) and ranks them
+//! ([`rank`]).
 //!
 //! The score is the lower bound of the 95% Wilson interval of the failure
 //! rate among the trials a job name preceded. It is robust to small
@@ -10,16 +11,16 @@
 //! rate of 100% but a lower bound of 21%), it never exceeds the rate, and
 //! it grows with evidence, so ranking by it puts "often, and many times"
 //! first. A name is flagged when even the stricter 99% bound is above
-//! the base rate of all trials: read pessimistically, installs after it
+//! the base rate of the trials ranked: read pessimistically, installs after it
 //! fail more often than installs do. The stricter bound is for the many
 //! names judged at once: at 95%, one neutral name in twenty would pass by
 //! chance.
 //!
 //! A host whose installs fail whatever ran before would make every job
-//! that used it look guilty, so hosts are judged first, the same way
-//! (their own install failure rate against the base rate, and runs of
-//! consecutive failures), and a flagged host's trials are left out of the
-//! job ranking.
+//! that used it look guilty, and a job that breaks hosts would make the
+//! hosts it used most look flaky; [`rank`] says how the two are told
+//! apart. A host is also reported when its newest installs all failed
+//! ([`CONSECUTIVE_FLAG`] or more in a row): it is failing now.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -48,6 +49,111 @@ pub struct Trial {
     pub predecessors: Vec<Predecessor>,
 }
 
+/// A job's use of a host under one ident: from its first step's start to
+/// its last step's end, with the installs of the host it attempted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Use {
+    pub host: String,
+    pub flight: i32,
+    pub job: String,
+    pub first: i64,
+    pub last: i64,
+    pub installs: Vec<Install>,
+}
+
+/// A `ts-host-install*` step that passed or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Install {
+    pub stepno: i32,
+    pub started: i64,
+    pub failed: bool,
+}
+
+/// Pair every install attempt in `uses` with the jobs that used its host
+/// since the host's previous good install: those whose use began before
+/// the install and had not ended before that good install began. A
+/// predecessor shares the host if it still held it when the install
+/// began, prepared it if it installed the host itself, and reused it
+/// otherwise. Trials come by host, then in install order; predecessors
+/// by flight and job.
+///
+/// Per host, the good installs cut time into epochs (the `n`th epoch
+/// starts at the `n`th good install). A trial in epoch `e` (after `e`
+/// good installs) is preceded exactly by the uses that began before it
+/// and whose span reaches into epoch `e`, so each use is filed under the
+/// epochs it spans (almost always one) and each trial looks only at its
+/// own: linear in the uses, where pairing every trial with every use of
+/// its host is quadratic.
+pub fn trials(uses: &[Use]) -> Vec<Trial> {
+    let mut by_host: BTreeMap<&str, Vec<&Use>> = BTreeMap::new();
+    for u in uses {
+        by_host.entry(&u.host).or_default().push(u);
+    }
+    let mut out = Vec::new();
+    for (host, uses) in by_host {
+        // The attempts in order, each with the use that made it.
+        let mut attempts: Vec<(&Install, &Use)> = uses
+            .iter()
+            .flat_map(|u| u.installs.iter().map(move |i| (i, *u)))
+            .collect();
+        attempts.sort_by_key(|(i, u)| (i.started, u.flight, i.stepno));
+        let good: Vec<i64> = attempts
+            .iter()
+            .filter(|(i, _)| !i.failed)
+            .map(|(i, _)| i.started)
+            .collect();
+        let installers: BTreeSet<(i32, &str)> = attempts
+            .iter()
+            .map(|(_, u)| (u.flight, u.job.as_str()))
+            .collect();
+        // The epoch a moment falls in: how many good installs began at or
+        // before it.
+        let epoch_at = |t: i64| good.partition_point(|&g| g <= t);
+        let mut filed: Vec<Vec<&Use>> = vec![Vec::new(); good.len() + 1];
+        for u in &uses {
+            for epoch in &mut filed[epoch_at(u.first)..=epoch_at(u.last)] {
+                epoch.push(u);
+            }
+        }
+        let mut goods_before = 0;
+        for (install, by) in attempts {
+            let mut predecessors: Vec<Predecessor> = filed[goods_before]
+                .iter()
+                .filter(|u| {
+                    u.first < install.started && !(u.flight == by.flight && u.job == by.job)
+                })
+                .map(|u| Predecessor {
+                    flight: u.flight,
+                    job: u.job.clone(),
+                    relation: if u.last > install.started {
+                        Relation::Share
+                    } else if installers.contains(&(u.flight, u.job.as_str())) {
+                        Relation::Prep
+                    } else {
+                        Relation::Reuse
+                    },
+                })
+                .collect();
+            predecessors.sort_by(|a, b| (a.flight, &a.job).cmp(&(b.flight, &b.job)));
+            // A job that used the host under two idents is one use.
+            predecessors.dedup_by(|a, b| a.flight == b.flight && a.job == b.job);
+            out.push(Trial {
+                host: host.to_owned(),
+                flight: by.flight,
+                job: by.job.clone(),
+                stepno: install.stepno,
+                failed: install.failed,
+                started: install.started,
+                predecessors,
+            });
+            if !install.failed {
+                goods_before += 1;
+            }
+        }
+    }
+    out
+}
+
 /// A job that used the host before a trial.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Predecessor {
@@ -63,6 +169,9 @@ pub struct Report {
     pub failed: u64,
     /// `failed / trials`.
     pub base_rate: f64,
+    /// The failure rate of the trials the job names are ranked on (those
+    /// of the hosts not flagged): what `lift` is relative to.
+    pub ranked_base_rate: f64,
     /// Job names, most suspect first (flagged ones, then the rest while
     /// they preceded a failure).
     pub suspects: Vec<Suspect>,
@@ -121,12 +230,19 @@ pub struct HostProblem {
     pub failed_installs: u64,
     /// The longest run of consecutive failed installs.
     pub consecutive: u64,
-    /// Whether its newest install failed (it may be failing now).
-    pub failing_now: bool,
-    /// The Wilson lower bound of its install failure rate.
+    /// How many of its newest installs failed in a row (0: the newest
+    /// passed).
+    pub failing_now: u64,
+    /// Its installs that no flagged job preceded, and how many failed:
+    /// what it is judged on.
+    pub unexplained: Counts,
+    /// The Wilson lower bound of the failure rate of those installs.
     pub score: f64,
-    /// Installs fail here more than anywhere, whatever ran before.
+    /// A host problem: its installs fail whatever ran before.
     pub flagged: bool,
+    /// Failing now: [`CONSECUTIVE_FLAG`] or more failed installs in a
+    /// row, the newest among them.
+    pub stuck: bool,
 }
 
 /// The lower bound of the 95% Wilson score interval for `k` of `n`.
@@ -152,6 +268,15 @@ fn ratio(k: u64, n: u64) -> f64 {
     if n == 0 { 0.0 } else { k as f64 / n as f64 }
 }
 
+/// How much more often than the installs around them the installs after
+/// a job must fail, read pessimistically, for the job to be flagged. Not
+/// 1: a failed install leaves the host's table unwiped, so the next
+/// install's window holds more jobs, and every job is a little more often
+/// before a failure than its share of installs; with thousands of uses
+/// that small bias alone passes the 99% test. Half again as often is a
+/// difference worth an operator's look.
+pub const MIN_LIFT: f64 = 1.5;
+
 /// Runs of consecutive failed installs that make a host a problem even
 /// when its overall rate is not.
 pub const CONSECUTIVE_FLAG: u64 = 3;
@@ -169,34 +294,135 @@ struct Acc {
 }
 
 /// Rank `trials` (in any order).
+///
+/// Jobs and hosts confound each other: a flaky host makes every job that
+/// used it look guilty, and a job that breaks hosts makes the hosts it
+/// used most look flaky. So the ranking goes in three steps: job names
+/// are ranked on every trial, to learn which stand out; hosts are judged
+/// on the trials none of those preceded; and job names are ranked again
+/// on the trials of the hosts that were not flagged.
 pub fn rank(trials: &[Trial]) -> Report {
     let total = trials.len() as u64;
     let failed = trials.iter().filter(|t| t.failed).count() as u64;
-    let base = ratio(failed, total);
-    let hosts = host_problems(trials, base);
+    let all: Vec<&Trial> = trials.iter().collect();
+    let first = rank_jobs(&all);
+    let breakers: BTreeSet<&str> = first
+        .iter()
+        .filter(|s| s.flagged)
+        .map(|s| s.job.as_str())
+        .collect();
+    let hosts = host_problems(trials, &breakers);
     let flagged: BTreeSet<&str> = hosts
         .iter()
         .filter(|h| h.flagged)
         .map(|h| h.host.as_str())
         .collect();
+    let kept: Vec<&Trial> = trials
+        .iter()
+        .filter(|t| !flagged.contains(t.host.as_str()))
+        .collect();
+    let ranked_failed = kept.iter().filter(|t| t.failed).count() as u64;
+    Report {
+        trials: total,
+        failed,
+        base_rate: ratio(failed, total),
+        ranked_base_rate: ratio(ranked_failed, kept.len() as u64),
+        suspects: rank_jobs(&kept),
+        hosts,
+        trials_on_flagged_hosts: total - kept.len() as u64,
+    }
+}
 
+/// Job names ranked on `trials`, against their failure rate.
+///
+/// Names that ran near each other share their trials: a job that often
+/// runs just before the breaker on the same hosts precedes the same
+/// failed installs. So flags are given one at a time, explaining away:
+/// the name with the best score among those the 99% test flags is taken,
+/// the trials it preceded are set aside, and the rest are tested again,
+/// until no name stands out among the installs still unexplained. The
+/// counts each name shows are over all of `trials`.
+fn rank_jobs(trials: &[&Trial]) -> Vec<Suspect> {
+    let failed = trials.iter().filter(|t| t.failed).count() as u64;
+    let base = ratio(failed, trials.len() as u64);
+    let mut flagged: Vec<&str> = Vec::new();
+    let mut pool: Vec<&Trial> = trials.to_vec();
+    loop {
+        let pool_base = ratio(
+            pool.iter().filter(|t| t.failed).count() as u64,
+            pool.len() as u64,
+        );
+        let next = tally(&pool)
+            .into_iter()
+            .filter(|(name, a)| {
+                !flagged.contains(name)
+                    && wilson(a.all.failures, a.all.uses, Z_FLAG) > pool_base * MIN_LIFT
+            })
+            .map(|(name, a)| (wilson_lower(a.all.failures, a.all.uses), name))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)));
+        let Some((_, name)) = next else { break };
+        flagged.push(name);
+        pool.retain(|t| !t.predecessors.iter().any(|p| p.job == name));
+    }
+    let mut suspects: Vec<Suspect> = tally(trials)
+        .into_iter()
+        .filter(|(_, a)| a.all.failures > 0)
+        .map(|(job, mut a)| {
+            let rate = ratio(a.all.failures, a.all.uses);
+            let score = wilson_lower(a.all.failures, a.all.uses);
+            a.evidence.sort_by_key(|e| std::cmp::Reverse(e.0));
+            Suspect {
+                job: job.to_owned(),
+                failures: a.all.failures,
+                uses: a.all.uses,
+                rate,
+                lift: if base > 0.0 { rate / base } else { 0.0 },
+                score,
+                flagged: flagged.contains(&job),
+                by_relation: a.by,
+                evidence: a
+                    .evidence
+                    .into_iter()
+                    .take(EVIDENCE)
+                    .map(|(_, e)| e)
+                    .collect(),
+            }
+        })
+        .collect();
+    // The flagged first, in the order they were found; then the rest.
+    let order = |s: &Suspect| {
+        flagged
+            .iter()
+            .position(|&f| f == s.job)
+            .unwrap_or(usize::MAX)
+    };
+    suspects.sort_by(|a, b| {
+        order(a)
+            .cmp(&order(b))
+            .then(b.score.total_cmp(&a.score))
+            .then(b.failures.cmp(&a.failures))
+            .then(a.job.cmp(&b.job))
+    });
+    suspects
+}
+
+/// Each job name's counts over `trials`.
+fn tally<'a>(trials: &[&'a Trial]) -> HashMap<&'a str, Acc> {
     let mut acc: HashMap<&str, Acc> = HashMap::new();
-    let mut left_out = 0;
     for t in trials {
-        if flagged.contains(t.host.as_str()) {
-            left_out += 1;
-            continue;
-        }
         // A job name counts once per trial, however many of its runs
-        // used the host; its relation is the closest one it had.
-        let mut seen: HashMap<&str, (&Predecessor, Relation)> = HashMap::new();
+        // used the host; its relation is the closest one it had. A trial
+        // has a handful of predecessors: a vector beats a map.
+        let mut seen: Vec<(&str, &Predecessor, Relation)> =
+            Vec::with_capacity(t.predecessors.len());
         for p in &t.predecessors {
-            let e = seen.entry(p.job.as_str()).or_insert((p, p.relation));
-            if closeness(p.relation) > closeness(e.1) {
-                *e = (p, p.relation);
+            match seen.iter_mut().find(|(name, ..)| *name == p.job) {
+                Some(e) if closeness(p.relation) > closeness(e.2) => *e = (e.0, p, p.relation),
+                Some(_) => {}
+                None => seen.push((&p.job, p, p.relation)),
             }
         }
-        for (name, (p, relation)) in seen {
+        for (name, p, relation) in seen {
             let a = acc.entry(name).or_default();
             let by = a.by.entry(relation.label()).or_default();
             a.all.uses += 1;
@@ -216,45 +442,7 @@ pub fn rank(trials: &[Trial]) -> Report {
             }
         }
     }
-    let mut suspects: Vec<Suspect> = acc
-        .into_iter()
-        .filter(|(_, a)| a.all.failures > 0)
-        .map(|(job, mut a)| {
-            let rate = ratio(a.all.failures, a.all.uses);
-            let score = wilson_lower(a.all.failures, a.all.uses);
-            a.evidence.sort_by_key(|e| std::cmp::Reverse(e.0));
-            Suspect {
-                job: job.to_owned(),
-                failures: a.all.failures,
-                uses: a.all.uses,
-                rate,
-                lift: if base > 0.0 { rate / base } else { 0.0 },
-                score,
-                flagged: wilson(a.all.failures, a.all.uses, Z_FLAG) > base,
-                by_relation: a.by,
-                evidence: a
-                    .evidence
-                    .into_iter()
-                    .take(EVIDENCE)
-                    .map(|(_, e)| e)
-                    .collect(),
-            }
-        })
-        .collect();
-    suspects.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(b.failures.cmp(&a.failures))
-            .then(a.job.cmp(&b.job))
-    });
-    Report {
-        trials: total,
-        failed,
-        base_rate: base,
-        suspects,
-        hosts,
-        trials_on_flagged_hosts: left_out,
-    }
+    acc
 }
 
 /// Closer relations win when one job name touched a host several ways:
@@ -268,10 +456,23 @@ fn closeness(r: Relation) -> u8 {
     }
 }
 
-/// Every host with a failed install: its counts and whether it is a host
-/// problem (its own install failures above the base rate even read
-/// pessimistically, or a run of [`CONSECUTIVE_FLAG`] failures).
-fn host_problems(trials: &[Trial], base: f64) -> Vec<HostProblem> {
+/// Every host with a failed install: its counts, and whether it is a
+/// host problem: its installs that none of `breakers` preceded fail more
+/// often than such installs do elsewhere, even read pessimistically (the
+/// 99% bound). Separately, whether it is failing now: its newest
+/// [`CONSECUTIVE_FLAG`] installs or more all failed, each leaving its
+/// prep entries behind with no wipe ("total host failure").
+fn host_problems(trials: &[Trial], breakers: &BTreeSet<&str>) -> Vec<HostProblem> {
+    let clean = |t: &Trial| {
+        !t.predecessors
+            .iter()
+            .any(|p| breakers.contains(p.job.as_str()))
+    };
+    let (clean_n, clean_failed) = trials
+        .iter()
+        .filter(|t| clean(t))
+        .fold((0, 0), |(n, f), t| (n + 1, f + u64::from(t.failed)));
+    let base = ratio(clean_failed, clean_n);
     let mut by_host: BTreeMap<&str, Vec<&Trial>> = BTreeMap::new();
     for t in trials {
         by_host.entry(&t.host).or_default().push(t);
@@ -290,21 +491,27 @@ fn host_problems(trials: &[Trial], base: f64) -> Vec<HostProblem> {
                 run = if t.failed { run + 1 } else { 0 };
                 longest = longest.max(run);
             }
-            let score = wilson_lower(failed, installs);
+            let unexplained = ts.iter().filter(|t| clean(t)).count() as u64;
+            let unexplained_failed = ts.iter().filter(|t| clean(t) && t.failed).count() as u64;
             Some(HostProblem {
                 host: host.to_owned(),
                 installs,
                 failed_installs: failed,
                 consecutive: longest,
-                failing_now: ts.last().is_some_and(|t| t.failed),
-                score,
-                flagged: wilson(failed, installs, Z_FLAG) > base || longest >= CONSECUTIVE_FLAG,
+                failing_now: run,
+                unexplained: Counts {
+                    failures: unexplained_failed,
+                    uses: unexplained,
+                },
+                score: wilson_lower(unexplained_failed, unexplained),
+                flagged: wilson(unexplained_failed, unexplained, Z_FLAG) > base * MIN_LIFT,
+                stuck: run >= CONSECUTIVE_FLAG,
             })
         })
         .collect();
     out.sort_by(|a, b| {
-        b.flagged
-            .cmp(&a.flagged)
+        (b.flagged || b.stuck)
+            .cmp(&(a.flagged || a.stuck))
             .then(b.score.total_cmp(&a.score))
             .then(a.host.cmp(&b.host))
     });
@@ -414,8 +621,8 @@ mod tests {
             ),
             (3, 2, 2)
         );
-        assert!(!r.hosts[0].failing_now);
-        assert!(!r.hosts[1].failing_now && r.hosts[1].consecutive == 1);
+        assert_eq!(r.hosts[0].failing_now, 0);
+        assert_eq!((r.hosts[1].failing_now, r.hosts[1].consecutive), (0, 1));
     }
 
     #[test]
@@ -423,13 +630,115 @@ mod tests {
         let mut trials: Vec<Trial> = (0..20)
             .map(|i| trial("good", i, i % 10 == 0, &[("xl", Relation::Reuse)]))
             .collect();
-        trials.extend((0..4).map(|i| trial("bad", i, true, &[("xl", Relation::Reuse)])));
+        trials.extend((0..6).map(|i| trial("bad", i, true, &[("xl", Relation::Reuse)])));
         let r = rank(&trials);
         assert_eq!(r.hosts[0].host, "bad");
-        assert!(r.hosts[0].flagged);
-        assert_eq!(r.hosts[0].consecutive, 4);
-        assert_eq!(r.trials_on_flagged_hosts, 4);
+        assert!(r.hosts[0].flagged && r.hosts[0].stuck);
+        assert_eq!((r.hosts[0].consecutive, r.hosts[0].failing_now), (6, 6));
+        assert_eq!(r.trials_on_flagged_hosts, 6);
         assert_eq!((r.suspects[0].failures, r.suspects[0].uses), (2, 20));
         assert!(!r.suspects[0].flagged);
+        assert!((r.ranked_base_rate - 0.1).abs() < 1e-9);
+    }
+
+    /// A job that keeps company with the breaker precedes the same failed
+    /// installs; once the breaker's are set aside, it is ordinary.
+    #[test]
+    fn a_breakers_companion_is_explained_away() {
+        use Relation::Reuse;
+        let mut trials = Vec::new();
+        let mut flight = 0;
+        let mut add = |n: i32, fail_every: i32, before: &[(&str, Relation)]| {
+            for i in 0..n {
+                flight += 1;
+                let host = format!("h{}", flight % 7);
+                trials.push(trial(&host, flight, i % fail_every == 0, before));
+            }
+        };
+        // The breaker, with its companion in most of its trials: 2 in 3
+        // fail.
+        add(30, 1, &[("pair", Reuse), ("buddy", Reuse)]);
+        add(30, 3, &[("pair", Reuse), ("buddy", Reuse)]);
+        add(15, 1, &[("pair", Reuse)]);
+        // The companion alone, and everything else: 1 in 20 fail.
+        add(40, 20, &[("buddy", Reuse)]);
+        add(400, 20, &[("xl", Reuse)]);
+        let r = rank(&trials);
+        let get = |job: &str| r.suspects.iter().find(|s| s.job == job).unwrap();
+        let (pair, buddy) = (get("pair"), get("buddy"));
+        assert!(pair.flagged, "{pair:?}");
+        assert_eq!(r.suspects[0].job, "pair");
+        // On its own counts the companion would be flagged: 52 of 100.
+        assert_eq!((buddy.failures, buddy.uses), (30 + 10 + 2, 100));
+        assert!(wilson(buddy.failures, buddy.uses, Z_FLAG) > r.ranked_base_rate * MIN_LIFT);
+        assert!(!buddy.flagged, "{buddy:?}");
+        assert!(!get("xl").flagged);
+        assert!(r.hosts.iter().all(|h| !h.flagged), "{:?}", r.hosts);
+    }
+
+    fn used(host: &str, flight: i32, job: &str, span: (i64, i64), installs: &[(i64, bool)]) -> Use {
+        Use {
+            host: host.into(),
+            flight,
+            job: job.into(),
+            first: span.0,
+            last: span.1,
+            installs: installs
+                .iter()
+                .map(|&(started, failed)| Install {
+                    stepno: 2,
+                    started,
+                    failed,
+                })
+                .collect(),
+        }
+    }
+
+    /// Epochs by hand: good installs at 100 and 500 cut h's time in three.
+    #[test]
+    fn uses_pair_with_the_installs_after_them() {
+        use Relation::{Prep, Reuse, Share};
+        type Seen = (i32, bool, Vec<(i32, Relation)>);
+        let uses = [
+            used("h", 1, "a", (50, 300), &[(100, false)]),
+            // Runs across b's install: shares it.
+            used("h", 2, "long", (200, 450), &[]),
+            used("h", 3, "b", (350, 400), &[(360, true)]),
+            used("h", 4, "c", (480, 700), &[(500, false)]),
+            // Began before the good install at 500 but after it ended? No:
+            // ended before 500, so not before d's install at 800.
+            used("h", 5, "d", (750, 900), &[(800, true)]),
+            // Another host's use is never a predecessor here.
+            used("g", 6, "x", (0, 1000), &[]),
+        ];
+        let trials = trials(&uses);
+        let on_h: Vec<Seen> = trials
+            .iter()
+            .filter(|t| t.host == "h")
+            .map(|t| {
+                (
+                    t.flight,
+                    t.failed,
+                    t.predecessors
+                        .iter()
+                        .map(|p| (p.flight, p.relation))
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            on_h,
+            [
+                (1, false, vec![]),
+                // a installed h (prep); long still holds it at 360.
+                (3, true, vec![(1, Prep), (2, Share)]),
+                // Since the good install at 100: a, long and b (which
+                // tried to install it: prep).
+                (4, false, vec![(1, Prep), (2, Reuse), (3, Prep)]),
+                // Since 500: c, whose span reaches past it.
+                (5, true, vec![(4, Prep)]),
+            ]
+        );
+        assert!(trials.iter().all(|t| t.host != "g"), "g had no install");
     }
 }

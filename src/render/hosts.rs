@@ -6,9 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget};
 
 use super::columns::{self, fit, split_detail};
+use super::theme::Theme;
 use super::{Ctx, block, filter_line, placeholder, position, selectable, visible_rows};
-use crate::app::hosts::{COLUMNS, Column, HostsView, cells};
+use crate::app::hosts::{COLUMNS, Column, HostsView, N, cells};
 use crate::app::layout::COLUMN_SPACING;
+use crate::lifecycle::health::{Health, Outcome};
 use crate::lifecycle::report::HostSummary;
 
 pub struct HostsWidget<'a> {
@@ -32,7 +34,7 @@ impl HostsWidget<'_> {
         ])
     }
 
-    fn row(&self, h: &HostSummary, widths: &[u16; 8]) -> Row<'static> {
+    fn row(&self, h: &HostSummary, widths: &[u16; N]) -> Row<'static> {
         let t = self.ctx.theme;
         let cells = cells(h, self.view.now());
         Row::new(
@@ -40,18 +42,50 @@ impl HostsWidget<'_> {
                 .iter()
                 .zip(cells.iter().zip(widths))
                 .map(|(&c, (text, &w))| {
+                    if c == Column::Recent
+                        && let Some(health) = &h.health
+                    {
+                        return Cell::from(sparkline(health, w, t));
+                    }
                     let text = fit(text, w).into_owned();
                     let style = match c {
                         Column::Live if h.live_tasks > 0 => t.live(),
                         Column::Live | Column::Flags => t.muted(),
                         Column::Holder if !h.holder.as_ref().is_some_and(|l| l.live) => t.muted(),
                         Column::Rows if h.rows.is_none() => t.muted(),
+                        Column::Recent | Column::SinceInstall | Column::FailedInstalls
+                            if h.health.is_none() =>
+                        {
+                            t.muted()
+                        }
+                        Column::Suspect | Column::FailedInstalls => t.error(),
                         _ => t.text(),
                     };
                     Cell::from(Span::styled(text, style))
                 }),
         )
     }
+}
+
+/// The host's newest outcomes that fit in `width`, oldest on the left,
+/// each glyph in its status's colour.
+fn sparkline(health: &Health, width: u16, t: Theme) -> Line<'static> {
+    let skip = health.outcomes.len().saturating_sub(usize::from(width));
+    Line::from(
+        health.outcomes[skip..]
+            .iter()
+            .map(|&o| {
+                let status = match o {
+                    Outcome::Pass => "pass",
+                    Outcome::Fail => "fail",
+                    Outcome::Broken => "broken",
+                    Outcome::Running => "running",
+                    Outcome::Other => "blocked",
+                };
+                Span::styled(o.glyph().to_string(), t.status(status))
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 impl Widget for HostsWidget<'_> {

@@ -13,6 +13,7 @@ use hostlife::lifecycle::Task;
 use hostlife::lifecycle::TaskLabel;
 use hostlife::lifecycle::call::TaskRef;
 use hostlife::lifecycle::call::{RecordOutcome, WipePlan};
+use hostlife::lifecycle::health::{Health, Outcome};
 use hostlife::lifecycle::report::{
     Decoded, EntryDetail, HistoryEntry, HostDetail, HostSummary, JobRunvar, Property, RowView,
     StepInfo,
@@ -83,6 +84,23 @@ pub fn operator() -> Task {
     task(12, "static", "ian@osstest", Some("ian"), true)
 }
 
+/// A host's health from its newest jobs' statuses (oldest first).
+pub fn health(statuses: &str, since_install: Option<i64>, failed: i64, suspect: bool) -> Health {
+    let mut outcomes: Vec<Outcome> = statuses.split_whitespace().map(Outcome::of).collect();
+    outcomes.drain(
+        ..outcomes
+            .len()
+            .saturating_sub(hostlife::lifecycle::health::RECENT_JOBS),
+    );
+    Health {
+        outcomes,
+        install_flight: since_install.map(|_| 100),
+        jobs_since_install: since_install,
+        failed_installs_recently: failed,
+        suspect,
+    }
+}
+
 pub fn hosts() -> Vec<HostSummary> {
     let label = |t: Task| Some(t.label());
     vec![
@@ -99,6 +117,7 @@ pub fn hosts() -> Vec<HostSummary> {
             last_lcseq: Some(9),
             last_job: Some("101.test-amd64-xl".into()),
             last_activity: Some(T0_STARTED + 4000),
+            health: Some(health("pass pass fail pass running", Some(2), 0, false)),
         },
         HostSummary {
             host: "h1".into(),
@@ -113,6 +132,7 @@ pub fn hosts() -> Vec<HostSummary> {
             last_lcseq: Some(4),
             last_job: Some(jobs_in("100.build-c")),
             last_activity: Some(T0_STARTED + 300),
+            health: Some(health(&"pass ".repeat(24), Some(31), 0, false)),
         },
         HostSummary {
             host: "italia0".into(),
@@ -127,6 +147,7 @@ pub fn hosts() -> Vec<HostSummary> {
             last_lcseq: None,
             last_job: None,
             last_activity: None,
+            health: Some(health("pass broken broken fail broken", None, 3, true)),
         },
         HostSummary {
             host: "pinot1".into(),
@@ -147,6 +168,8 @@ pub fn hosts() -> Vec<HostSummary> {
             last_lcseq: Some(7),
             last_job: None,
             last_activity: None,
+            // Not read yet.
+            health: None,
         },
     ]
 }
@@ -338,14 +361,33 @@ pub fn h1_wipe_plan() -> WipePlan {
 pub fn reply(request: &Request) -> Reply {
     let request = request.clone();
     match request {
-        // As the worker does: the list, then its counts.
+        // As the worker does: the list, then its counts and health.
         Request::Hosts => Reply::Hosts(Ok(hosts()
             .into_iter()
-            .map(|h| HostSummary { rows: None, ..h })
+            .map(|h| HostSummary {
+                rows: None,
+                health: None,
+                ..h
+            })
             .collect())),
         Request::HostCounts => Reply::HostCounts(Ok(hosts()
             .into_iter()
             .filter_map(|h| Some((h.host, h.rows.filter(|&n| n > 0)?)))
+            .collect())),
+        Request::HostHealth { .. } => Reply::HostHealth(Ok(hosts()
+            .into_iter()
+            .filter_map(|h| {
+                let health = Health {
+                    suspect: false,
+                    ..h.health?
+                };
+                Some((h.host, health))
+            })
+            .collect())),
+        Request::SuspectHosts => Reply::SuspectHosts(Ok(hosts()
+            .into_iter()
+            .filter(|h| h.health.as_ref().is_some_and(|h| h.suspect))
+            .map(|h| h.host)
             .collect())),
         Request::Show { host } => Reply::Host {
             host,

@@ -114,7 +114,7 @@ impl Sim<'_> {
         if self.flights.len() == self.params.flights as usize {
             // Stop while the last flights are under way, so that some hosts
             // are held by live tasks at the end.
-            self.end = Some(self.now + self.between((HOUR, 2 * HOUR)));
+            self.end = Some(self.now + self.between((90 * MINUTE, 3 * HOUR)));
         }
     }
 
