@@ -103,8 +103,8 @@ fn a_newline_in_a_name_does_not_split_a_table_row() {
     let db = TestDb::new();
     let _c = hostile_world(&db);
     let out = text(&hostlife(&db, &["hosts"]).stdout);
-    // A header, one line per host, the summary.
-    assert_eq!(out.lines().count(), 1 + 5 + 1, "{out}");
+    // A header, one line per host, the summary and the columns' legend.
+    assert_eq!(out.lines().count(), 1 + 5 + 2, "{out}");
 }
 
 #[test]

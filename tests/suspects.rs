@@ -41,17 +41,17 @@ fn hand_world() -> Value {
     };
     let var = |flight: i32, job: &str, name: &str, val: &str| json!({"flight": flight, "job": job, "name": name, "val": val});
     let jobs = [
-        (1, "test-a"),
-        (2, "test-pair"),
-        (2, "test-b"),
-        (3, "test-b"),
-        (3, "test-c"),
-        (3, "test-pair"),
-        (4, "test-b"),
+        (1, "test-a", "pass"),
+        (2, "test-pair", "pass"),
+        (2, "test-b", "pass"),
+        (3, "test-b", "fail"),
+        (3, "test-c", "pass"),
+        (3, "test-pair", "broken"),
+        (4, "test-b", "running"),
     ];
     json!({
         "flights": (1..=4).map(|f| json!({"flight": f})).collect::<Vec<_>>(),
-        "jobs": jobs.iter().map(|(f, j)| json!({"flight": f, "job": j, "status": "pass"}))
+        "jobs": jobs.iter().map(|(f, j, status)| json!({"flight": f, "job": j, "status": status}))
             .collect::<Vec<_>>(),
         "steps": [
             step(1, "test-a", 1, "ts-host-install-twice", "pass", "host-install(1)", (100, 200)),
@@ -362,5 +362,50 @@ fn output_closed_early_is_not_a_failure() {
         out.stderr.is_empty(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The hosts' health from the same lab, counted by hand.
+#[test]
+fn the_health_of_a_hand_made_lab() {
+    use hostlife::lifecycle::health::Outcome::{Broken, Fail, Pass, Running};
+    let db = hand_db();
+    let hosts = [
+        "italia0".to_owned(),
+        "bari0".to_owned(),
+        "nowhere".to_owned(),
+    ];
+    // A week back from here reaches the installs from 500 on.
+    let now = 7 * 86_400 + 500;
+    let h = insight::host_health(&mut db.connect(), &hosts, now).unwrap();
+    let italia = &h["italia0"];
+    assert_eq!(italia.outcomes, [Pass, Pass, Fail, Running]);
+    // Reinstalled by flight 4's test-b, the only job since.
+    assert_eq!(
+        (italia.install_flight, italia.jobs_since_install),
+        (Some(4), Some(1))
+    );
+    assert_eq!(italia.failed_installs_recently, 1);
+    let bari = &h["bari0"];
+    assert_eq!(bari.outcomes, [Pass, Pass, Broken]);
+    assert_eq!(
+        (bari.install_flight, bari.jobs_since_install),
+        (Some(2), Some(3))
+    );
+    assert_eq!(bari.failed_installs_recently, 1);
+    let nowhere = &h["nowhere"];
+    assert!(nowhere.outcomes.is_empty());
+    assert_eq!(
+        (nowhere.install_flight, nowhere.jobs_since_install),
+        (None, None)
+    );
+    // A day later, the week no longer reaches them.
+    let later = insight::host_health(&mut db.connect(), &hosts, now + 86_400).unwrap();
+    assert_eq!(later["italia0"].failed_installs_recently, 0);
+    // The suspects' hosts: five installs flag nobody.
+    assert!(
+        insight::suspect_hosts(&mut db.connect())
+            .unwrap()
+            .is_empty()
     );
 }

@@ -68,10 +68,7 @@ fn the_sort_menu_sorts_by_any_column_and_s_reverses() {
     // It opens on the column that sorts, and lists every column.
     assert_eq!(menu.titles[menu.cursor], "host");
     assert_eq!(menu.titles.len(), Column::ALL.len());
-    press(
-        &mut app,
-        [ch('j'), ch('j'), ch('j'), ch('j'), key(KeyCode::Enter)],
-    );
+    press(&mut app, [ch('j'), ch('j'), ch('j'), key(KeyCode::Enter)]);
     assert!(app.overlay.is_none());
     assert_eq!(app.hosts.sort.column, Column::Rows);
     assert!(!app.hosts.sort.descending);
@@ -436,7 +433,13 @@ fn the_hosts_list_comes_first_and_its_counts_after() {
             .collect()
     };
     assert!(rows(&app).iter().all(Option::is_none), "{:?}", rows(&app));
-    let [Effect::Request(cid, Request::HostCounts)] = counts.as_slice() else {
+    // Without a wall clock there is no health to ask for; the suspects
+    // follow too.
+    let [
+        Effect::Request(cid, Request::HostCounts),
+        Effect::Request(_, Request::SuspectHosts),
+    ] = counts.as_slice()
+    else {
         panic!("{counts:?}")
     };
     update(&mut app, answer(*cid, reply(&Request::HostCounts)));
@@ -678,4 +681,78 @@ fn goto_jumps_instead_of_growing_the_trail() {
     assert!(matches!(&app.stack[0], Screen::Host(v) if v.host == "italia0"));
     press(&mut app, [key(KeyCode::Esc)]);
     assert!(app.stack.is_empty());
+}
+
+/// The hosts' health follows the list once a minute, the suspects every
+/// ten: each answer fills its columns, and the suspects mark their hosts.
+#[test]
+fn health_and_suspects_follow_the_list_less_often() {
+    let t0 = std::time::Instant::now();
+    let (mut app, effects) = hostlife::app::App::new(config(false), false, t0);
+    app.set_wall_clock(t0, T0_STARTED + 7200);
+    let [Effect::Request(id, Request::Hosts)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let follow = update(&mut app, answer(*id, reply(&Request::Hosts)));
+    let kinds: Vec<&Request> = follow
+        .iter()
+        .map(|e| match e {
+            Effect::Request(_, r) => r,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(matches!(kinds[0], Request::HostCounts), "{kinds:?}");
+    let Request::HostHealth { hosts, now } = kinds[1] else {
+        panic!("{kinds:?}")
+    };
+    assert_eq!(hosts.len(), 4);
+    assert_eq!(*now, T0_STARTED + 7200, "asked at the wall clock");
+    assert!(matches!(kinds[2], Request::SuspectHosts), "{kinds:?}");
+    let health = |app: &hostlife::app::App, host: &str| {
+        app.hosts
+            .all()
+            .iter()
+            .find(|h| h.host == host)
+            .and_then(|h| h.health.clone())
+    };
+    for e in follow {
+        if let Effect::Request(id, r) = e {
+            update(&mut app, answer(id, reply(&r)));
+        }
+    }
+    assert_eq!(health(&app, "fiano0").unwrap().sparkline(), "▁▁█▁·");
+    assert!(health(&app, "italia0").unwrap().suspect);
+    assert!(!health(&app, "fiano0").unwrap().suspect);
+    assert_eq!(health(&app, "pinot1"), None);
+    // Sorted by the recent failures, the failing host comes last.
+    app.hosts.sort_by(Column::Recent);
+    assert_eq!(app.hosts.visible().last().unwrap().host, "italia0");
+
+    // Refreshed at once: only the list and its counts; the health kept.
+    let again = update(&mut app, ch('R'));
+    let [Effect::Request(id, Request::Hosts)] = again.as_slice() else {
+        panic!("{again:?}")
+    };
+    let follow = update(&mut app, answer(*id, reply(&Request::Hosts)));
+    assert!(
+        matches!(follow.as_slice(), [Effect::Request(_, Request::HostCounts)]),
+        "{follow:?}"
+    );
+    assert!(health(&app, "italia0").unwrap().suspect);
+
+    // A minute on, the health is due again; the suspects are not.
+    update(&mut app, Event::Tick(t0 + Duration::from_secs(61)));
+    let again = update(&mut app, ch('R'));
+    let Some(Effect::Request(id, Request::Hosts)) = again.first() else {
+        panic!("{again:?}")
+    };
+    let follow = update(&mut app, answer(*id, reply(&Request::Hosts)));
+    // (The counts asked for at the last refresh are still awaited.)
+    assert!(
+        matches!(
+            follow.as_slice(),
+            [Effect::Request(_, Request::HostHealth { .. })]
+        ),
+        "{follow:?}"
+    );
 }
