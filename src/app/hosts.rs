@@ -78,6 +78,16 @@ impl Column {
         }
     }
 
+    /// The column as the sort menu names it: a glyph header says what it
+    /// holds, and the sparkline what it sorts by.
+    pub const fn menu_title(self) -> &'static str {
+        match self {
+            Column::Suspect => "! (suspect host)",
+            Column::Recent => "recent (failures among them)",
+            other => other.title(),
+        }
+    }
+
     /// How the column is sized: a host's name, its row count and the
     /// time are never cut (up to the longest lab host names); the flags,
     /// which the host view lists in full, give way first.
@@ -564,7 +574,7 @@ impl HostsView {
 
 impl Sortable for HostsView {
     fn titles(&self) -> Vec<&'static str> {
-        Column::ALL.iter().map(|c| c.title()).collect()
+        Column::ALL.iter().map(|c| c.menu_title()).collect()
     }
 
     fn sort(&self) -> Option<table::Sort> {
