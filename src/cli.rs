@@ -74,6 +74,10 @@ pub enum Sub {
     /// installs they preceded, and hosts whose installs fail whatever ran
     /// before.
     Suspects(SuspectsArgs),
+    /// Was it the host? For a failed job: per host it used, what came
+    /// before it there, how the host's other recent jobs fared against
+    /// the fleet, and how the same job fared on other hosts.
+    Blame(BlameArgs),
     /// Create, upgrade or fill a database.
     Db {
         #[command(subcommand)]
@@ -127,6 +131,16 @@ pub struct SuspectsArgs {
     /// At most this many job names (JSON lists them all).
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BlameArgs {
+    /// The flight.
+    pub flight: i32,
+    /// The job, e.g. test-amd64-amd64-xl.
+    pub job: String,
     #[arg(long)]
     pub json: bool,
 }
@@ -305,6 +319,11 @@ pub enum Command {
         limit: usize,
         json: bool,
     },
+    Blame {
+        flight: i32,
+        job: String,
+        json: bool,
+    },
     DbInit,
     DbUpgrade {
         dry_run: bool,
@@ -455,6 +474,11 @@ impl Config {
                     json: a.json,
                 }
             }
+            Some(Sub::Blame(a)) => Command::Blame {
+                flight: a.flight,
+                job: a.job,
+                json: a.json,
+            },
             Some(Sub::Suspects(a)) => Command::Suspects {
                 host: a.host,
                 since_days: a.since,
@@ -516,6 +540,7 @@ impl Command {
             | Command::Show { .. }
             | Command::History { .. }
             | Command::Suspects { .. }
+            | Command::Blame { .. }
             | Command::DbUpgrade { dry_run: true, .. }
             | Command::Demo { .. } => None,
         }

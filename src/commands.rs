@@ -351,6 +351,15 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             )))?;
             Ok(())
         }
+        Command::Blame { flight, job, json } => {
+            let blame = read(&mut connect(db, false)?, |tx| {
+                hostlife::db::insight::blame(tx, flight, &job)
+            })?;
+            if json {
+                return print_json(&blame);
+            }
+            emit(&output::terminal_safe(&output::blame(&blame)))
+        }
         Command::DbInit => {
             schema::init(&mut connect_unprobed(db)?)?;
             println!("created the osstest schema with host_lifecycle");

@@ -409,3 +409,51 @@ fn the_health_of_a_hand_made_lab() {
             .is_empty()
     );
 }
+
+/// `hostlife blame` on the hand-made lab: flight 3's test-pair, whose
+/// install of bari0 (as `dst_host`) failed while test-c shared it.
+#[test]
+fn blame_of_a_failed_install_counted_by_hand() {
+    let db = hand_db();
+    let out = common::hostlife(&db, &["blame", "3", "test-pair", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "broken");
+    assert_eq!(
+        v["failed_step"],
+        json!([1, "ts-host-install-twice", "fail"])
+    );
+    // Flights 2 and 3: test-b failed, test-pair broke, three passed.
+    assert_eq!(v["fleet"], json!({"failed": 2, "ended": 5}));
+    let h = &v["hosts"][0];
+    assert_eq!(
+        (h["ident"].as_str(), h["host"].as_str()),
+        (Some("dst_host"), Some("bari0"))
+    );
+    assert_eq!(
+        h["before"],
+        json!([
+            {"flight": 2, "job": "test-b", "relation": "prep."},
+            {"flight": 3, "job": "test-c", "relation": "share"},
+        ])
+    );
+    assert_eq!(h["recent_tally"], json!({"failed": 0, "ended": 2}));
+    assert_eq!(h["same_job"][0]["host"], "italia0");
+    assert_eq!(h["same_job_tally"], json!({"failed": 0, "ended": 1}));
+    assert_eq!(h["verdict"], "unclear");
+    assert_eq!(
+        h["line"],
+        "host bari0 (dst_host): 0 of its last 2 jobs failed, fleet 40%; the same job passed on 1 \
+         of 1 other runs in flight 2: the host does not stand out"
+    );
+    let text = common::hostlife(&db, &["blame", "3", "test-pair"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.starts_with("3.test-pair: broken (step 1 ts-host-install-twice: fail)\n"),
+        "{text}"
+    );
+    assert!(text.contains("    share  3.test-c\n"), "{text}");
+    // A job that does not exist is refused, with exit 1.
+    let out = common::hostlife(&db, &["blame", "3", "test-nothing"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+}

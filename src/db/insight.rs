@@ -12,6 +12,7 @@ use postgres::GenericClient;
 
 use super::error::Result;
 use super::row::RowExt;
+use crate::lifecycle::blame::{self, Blame, HostBlame, Run, Tally};
 use crate::lifecycle::health::{Health, Outcome, RECENT_DAYS, RECENT_JOBS};
 use crate::lifecycle::suspects::{self, Install, Trial, Use};
 
@@ -248,4 +249,164 @@ pub fn suspect_hosts(client: &mut impl GenericClient) -> Result<Vec<String>> {
         .filter(|h| h.flagged || h.stuck)
         .map(|h| h.host)
         .collect())
+}
+
+const BLAME: &str = "blame";
+
+/// How many of a host's other jobs, and of the same job name's runs
+/// elsewhere, `blame` weighs.
+pub const BLAME_RECENT: i64 = 20;
+
+/// "Was it the host?" for `(flight, job)`: per host it used, what came
+/// before it there, the host's other newest jobs up to this flight, the
+/// same job name's newest runs on other hosts in earlier flights (a job
+/// name runs once a flight), and the fleet's failure
+/// rate over the flights those span. Refused when the job does not exist.
+pub fn blame(client: &mut impl GenericClient, flight: i32, job: &str) -> Result<Blame> {
+    super::read::check_job_known(client, flight, job)?;
+    let status: String = client
+        .query_one(
+            "SELECT status FROM jobs WHERE flight = $1 AND job = $2",
+            &[&flight, &job],
+        )?
+        .col(BLAME, 0)?;
+    let failed_step = client
+        .query_opt(
+            "SELECT stepno, step, status FROM steps
+              WHERE flight = $1 AND job = $2 AND status IN ('fail', 'broken')
+              ORDER BY stepno LIMIT 1",
+            &[&flight, &job],
+        )?
+        .map(|r| -> Result<(i32, String, String)> {
+            Ok((r.col(BLAME, 0)?, r.col(BLAME, 1)?, r.col(BLAME, 2)?))
+        })
+        .transpose()?;
+    let idents = client.query(
+        &format!(
+            "SELECT r.name, r.val FROM runvars r
+              WHERE r.flight = $1 AND r.job = $2 AND {IDENT} ORDER BY r.name"
+        ),
+        &[&flight, &job],
+    )?;
+    let mut hosts = Vec::new();
+    let mut oldest = flight;
+    for r in &idents {
+        let ident: String = r.col(BLAME, 0)?;
+        let host: String = r.col(BLAME, 1)?;
+        let before = blame::before(&uses(client, Some(&host))?, flight, job);
+        let (recent, same_job) = host_runs(client, &host, flight, job)?;
+        oldest = recent
+            .iter()
+            .chain(&same_job)
+            .map(|r| r.flight)
+            .fold(oldest, i32::min);
+        hosts.push((ident, host, before, recent, same_job));
+    }
+    let fleet = fleet_tally(client, oldest, flight)?;
+    let hosts = hosts
+        .into_iter()
+        .map(|(ident, host, before, recent, same_job)| {
+            let recent_tally = Tally::of(recent.iter().map(|r| &r.outcome));
+            let same_job_tally = Tally::of(same_job.iter().map(|r| &r.outcome));
+            let flights: Vec<i32> = same_job.iter().map(|r| r.flight).collect();
+            let (verdict, line) = blame::judge(
+                &format!("{host} ({ident})"),
+                recent_tally,
+                same_job_tally,
+                &flights,
+                fleet,
+            );
+            HostBlame {
+                ident,
+                host,
+                before,
+                recent,
+                recent_tally,
+                same_job,
+                same_job_tally,
+                verdict,
+                line,
+            }
+        })
+        .collect();
+    Ok(Blame {
+        flight,
+        job: job.to_owned(),
+        status,
+        failed_step,
+        fleet,
+        hosts,
+    })
+}
+
+/// A run of a job from a row with `flight`, `job`, `status` and, unless
+/// `host` is given, `host`.
+fn blame_run(r: &postgres::Row, host: Option<&str>) -> Result<Run> {
+    let status: String = r.col(BLAME, "status")?;
+    Ok(Run {
+        flight: r.col(BLAME, "flight")?,
+        job: r.col(BLAME, "job")?,
+        host: match host {
+            Some(h) => h.to_owned(),
+            None => r.col(BLAME, "host")?,
+        },
+        outcome: Outcome::of(&status),
+    })
+}
+
+/// The host's other newest jobs up to `flight`, and the same job name's
+/// newest runs on other hosts in earlier flights; newest first.
+fn host_runs(
+    client: &mut impl GenericClient,
+    host: &str,
+    flight: i32,
+    job: &str,
+) -> Result<(Vec<Run>, Vec<Run>)> {
+    let recent = client
+        .query(
+            &format!(
+                "SELECT u.flight, u.job, j.status FROM (
+                     SELECT DISTINCT r.flight, r.job FROM runvars r
+                      WHERE {IDENT} AND r.val = $1 AND r.flight <= $2
+                        AND NOT (r.flight = $2 AND r.job = $3)
+                      ORDER BY r.flight DESC, r.job DESC LIMIT $4) u
+                 JOIN jobs j ON j.flight = u.flight AND j.job = u.job
+                 ORDER BY u.flight DESC, u.job DESC"
+            ),
+            &[&host, &flight, &job, &BLAME_RECENT],
+        )?
+        .iter()
+        .map(|r| blame_run(r, Some(host)))
+        .collect::<Result<Vec<Run>>>()?;
+    let same_job = client
+        .query(
+            &format!(
+                "SELECT j.flight, j.job, j.status, r.val AS host FROM jobs j
+                   JOIN runvars r ON r.flight = j.flight AND r.job = j.job AND {IDENT}
+                  WHERE j.job = $1 AND j.flight < $2 AND r.val <> $3
+                  ORDER BY j.flight DESC, r.val LIMIT $4"
+            ),
+            &[&job, &flight, &host, &BLAME_RECENT],
+        )?
+        .iter()
+        .map(|r| blame_run(r, None))
+        .collect::<Result<Vec<Run>>>()?;
+    Ok((recent, same_job))
+}
+
+/// The jobs that ended in flights `from` to `to`, and how many failed.
+fn fleet_tally(client: &mut impl GenericClient, from: i32, to: i32) -> Result<Tally> {
+    let fleet = client.query_one(
+        "SELECT count(*) FILTER (WHERE status IN ('fail', 'broken')) AS failed,
+                count(*) FILTER (WHERE status IN ('pass', 'fail', 'broken')) AS ended
+           FROM jobs WHERE flight BETWEEN $1 AND $2",
+        &[&from, &to],
+    )?;
+    let count = |name: &'static str| -> Result<u64> {
+        Ok(u64::try_from(fleet.col::<_, i64>(BLAME, name)?).unwrap_or(0))
+    };
+    Ok(Tally {
+        failed: count("failed")?,
+        ended: count("ended")?,
+    })
 }

@@ -7,6 +7,7 @@
 //! unit- and property-tested without a database. `db` feeds it rows it has
 //! read; `app` and the CLI feed it runvars they have fetched.
 
+pub mod blame;
 pub mod call;
 pub mod decide;
 pub mod display;

@@ -155,7 +155,7 @@ pub fn trials(uses: &[Use]) -> Vec<Trial> {
 }
 
 /// A job that used the host before a trial.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Predecessor {
     pub flight: i32,
     pub job: String,
