@@ -583,63 +583,9 @@ fn suspect_hosts(r: &suspects::Report, out: &mut String) {
     }
 }
 
-/// `hostlife blame FLIGHT JOB`: the job, then per host its verdict line,
-/// what came before it there, and the evidence.
+/// `hostlife blame FLIGHT JOB` (see `Blame::lines`).
 pub fn blame(b: &hostlife::lifecycle::blame::Blame) -> String {
-    let mut out = format!("{}.{}: {}", b.flight, b.job, b.status);
-    if let Some((stepno, step, status)) = &b.failed_step {
-        let _ = write!(out, " (step {stepno} {step}: {status})");
-    }
-    let _ = writeln!(
-        out,
-        "\nfleet: {} of the {} jobs that ended in the flights below failed ({})",
-        b.fleet.failed,
-        b.fleet.ended,
-        percent(b.fleet.rate())
-    );
-    if b.hosts.is_empty() {
-        out.push_str("\nit used no host (no host or *_host runvar)\n");
-    }
-    for h in &b.hosts {
-        let _ = writeln!(out, "\n{}", h.line);
-        if h.before.is_empty() {
-            out.push_str("  before it, since the host's last good install: nothing\n");
-        } else {
-            out.push_str("  before it, since the host's last good install:\n");
-            for p in &h.before {
-                let _ = writeln!(out, "    {:<6} {}.{}", p.relation.label(), p.flight, p.job);
-            }
-        }
-        let runs = |runs: &[hostlife::lifecycle::blame::Run], with_host: bool| -> String {
-            runs.iter()
-                .map(|r| {
-                    let status = serde_json::to_value(r.outcome)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    if with_host {
-                        format!("{} {} {status}", r.flight, r.host)
-                    } else {
-                        format!("{}.{} {status}", r.flight, r.job)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if !h.recent.is_empty() {
-            let _ = writeln!(
-                out,
-                "  its other recent jobs, newest first: {}",
-                runs(&h.recent, false)
-            );
-        }
-        if !h.same_job.is_empty() {
-            let _ = writeln!(
-                out,
-                "  the same job elsewhere, newest first: {}",
-                runs(&h.same_job, true)
-            );
-        }
-    }
+    let mut out = b.lines().join("\n");
+    out.push('\n');
     out
 }

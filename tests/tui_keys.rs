@@ -756,3 +756,57 @@ fn health_and_suspects_follow_the_list_less_often() {
         "{follow:?}"
     );
 }
+
+/// `b` on a host row asks "was it the host?" of the row's job: the
+/// report opens loading, fills when the answer comes, scrolls, and Esc
+/// closes it.
+#[test]
+fn b_asks_whether_it_was_the_host() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    let effects = press(&mut app, [ch('b')]);
+    assert_eq!(
+        requests(&effects),
+        [Request::Blame {
+            flight: 100,
+            job: "build-a".into()
+        }]
+    );
+    let Some(Overlay::Report(r)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(r.lines().is_empty(), "loading");
+    assert_eq!(app.contexts(), [Scope::Report]);
+    serve(&mut app, effects);
+    let Some(Overlay::Report(r)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(
+        r.lines()[0],
+        "100.build-a: fail (step 3 ts-xen-install: fail)"
+    );
+    assert!(
+        r.lines().iter().any(|l| l.ends_with(": likely the host")),
+        "{:?}",
+        r.lines()
+    );
+    press(&mut app, [ch('j'), ch('j')]);
+    let Some(Overlay::Report(r)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(r.scroll, 2);
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.overlay.is_none());
+    // From the runvars view, the job it shows.
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    let effects = press(&mut app, [ch('b')]);
+    assert_eq!(
+        requests(&effects),
+        [Request::Blame {
+            flight: 100,
+            job: "build-a".into()
+        }]
+    );
+}

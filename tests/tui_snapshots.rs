@@ -56,6 +56,17 @@ fn host() {
 }
 
 #[test]
+fn was_it_the_host() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    serve(&mut app, effects);
+    let effects = press(&mut app, [ch('b')]);
+    snapshot("blame_loading", &mut app);
+    serve(&mut app, effects);
+    snapshot("blame", &mut app);
+}
+
+#[test]
 fn runvars() {
     let (mut app, _) = loaded_app(false);
     let effects = press(&mut app, [ch(':')]);

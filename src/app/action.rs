@@ -26,6 +26,8 @@ pub enum Action {
     Wipe,
     /// Open the palette with a record call for the selection.
     Record,
+    /// "Was it the host?" for the selected job.
+    Blame,
     // Anywhere.
     Help,
     Palette,

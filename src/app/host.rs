@@ -160,7 +160,7 @@ impl HostView {
             Action::History => Reaction::Open(Target::History(self.host.clone())),
             Action::Wipe => Reaction::Wipe(self.host.clone()),
             Action::Record => Reaction::Prefill(self.record_line()),
-            Action::Open => {
+            Action::Open | Action::Blame => {
                 let job = match self.pane {
                     HostPane::Rows => self
                         .selected_row()
@@ -172,6 +172,9 @@ impl HostView {
                     }),
                 };
                 match job {
+                    Some((flight, job)) if action == Action::Blame => {
+                        Reaction::Blame { flight, job }
+                    }
                     Some((flight, job)) => Reaction::Open(Target::Runvars { flight, job }),
                     None => Reaction::Used,
                 }

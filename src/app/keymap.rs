@@ -21,6 +21,8 @@ pub enum Scope {
     Help,
     Messages,
     Sort,
+    /// A report overlay ("was it the host?").
+    Report,
 }
 
 impl Scope {
@@ -38,6 +40,7 @@ impl Scope {
             Scope::Help => "help",
             Scope::Messages => "messages",
             Scope::Sort => "sort menu",
+            Scope::Report => "report",
         }
     }
 }
@@ -268,6 +271,12 @@ pub static BINDINGS: &[Binding] = &[
         Action::Record,
         "record a call for the row's job (palette)",
     ),
+    bind(
+        C::Host,
+        &[ch('b')],
+        Action::Blame,
+        "was it the host? (the row's job)",
+    ),
     bind(C::Host, &[ch('y')], Action::Copy, "copy the row"),
     bind(C::Host, &[code(KeyCode::Esc)], Action::Back, "back"),
     bind(
@@ -293,6 +302,12 @@ pub static BINDINGS: &[Binding] = &[
         &[code(KeyCode::Right)],
         Action::NextRunvar,
         "next runvar",
+    ),
+    bind(
+        C::Runvars,
+        &[ch('b')],
+        Action::Blame,
+        "was it the host? (this job)",
     ),
     bind(C::Runvars, &[ch('y')], Action::Copy, "copy the runvar"),
     bind(C::Runvars, &[code(KeyCode::Esc)], Action::Back, "back"),
@@ -414,6 +429,25 @@ pub static BINDINGS: &[Binding] = &[
         "scroll down",
     ),
     bind(C::Messages, &[ch('g')], Action::Top, "newest"),
+    bind(
+        C::Report,
+        &[code(KeyCode::Esc), ch('q'), ch('b')],
+        Action::Cancel,
+        "close",
+    ),
+    bind(
+        C::Report,
+        &[code(KeyCode::Up), ch('k')],
+        Action::Up,
+        "scroll up",
+    ),
+    bind(
+        C::Report,
+        &[code(KeyCode::Down), ch('j')],
+        Action::Down,
+        "scroll down",
+    ),
+    bind(C::Report, &[ch('g')], Action::Top, "top"),
     bind(
         C::Sort,
         &[code(KeyCode::Up), ch('k')],

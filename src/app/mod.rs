@@ -35,6 +35,7 @@ pub mod loadable;
 pub mod messages;
 pub mod palette;
 pub mod reaction;
+pub mod report;
 pub mod runvars;
 pub mod screen;
 pub mod sort_menu;
@@ -86,6 +87,7 @@ pub enum Overlay {
     Palette(Box<Palette>),
     Confirm(Box<ConfirmView>),
     Sort(SortMenu),
+    Report(report::ReportView),
 }
 
 /// A message for the status bar.
@@ -286,6 +288,7 @@ impl App {
             Some(Overlay::Palette(_)) => vec![Scope::Palette],
             Some(Overlay::Confirm(_)) => vec![Scope::Confirm],
             Some(Overlay::Sort(_)) => vec![Scope::Sort],
+            Some(Overlay::Report(_)) => vec![Scope::Report],
             None if self.focused_table_ref().is_some_and(Sortable::editing) => vec![Scope::Filter],
             None => vec![self.screen_context(), Scope::List, Scope::Global],
         }
@@ -502,6 +505,12 @@ impl App {
                 }
                 Vec::new()
             }
+            Overlay::Report(r) => {
+                if r.key(key) == report::ReportOutcome::Close {
+                    self.overlay = None;
+                }
+                Vec::new()
+            }
             Overlay::Palette(p) => {
                 let names = self.hosts.names();
                 match p.key(key, &self.commands, &names) {
@@ -595,6 +604,13 @@ impl App {
                 Reaction::Prefill(line) => {
                     self.open_palette(line);
                     return Vec::new();
+                }
+                Reaction::Blame { flight, job } => {
+                    self.overlay = Some(Overlay::Report(report::ReportView::loading(
+                        flight,
+                        job.clone(),
+                    )));
+                    return vec![self.issue(Request::Blame { flight, job })];
                 }
             }
         }
@@ -864,6 +880,25 @@ impl App {
         (note, effects)
     }
 
+    /// A report arrived: into its overlay if that is still open on it.
+    fn blame_answered(
+        &mut self,
+        flight: i32,
+        job: &str,
+        result: Result<crate::lifecycle::blame::Blame, crate::lifecycle::Failure>,
+    ) -> Option<String> {
+        if let Some(Overlay::Report(r)) = &mut self.overlay
+            && r.flight == flight
+            && r.job == job
+        {
+            r.data = match result {
+                Ok(b) => Loadable::Loaded(b),
+                Err(f) => Loadable::Failed(f),
+            };
+        }
+        None
+    }
+
     /// What follows the hosts list: its counts, health and suspects.
     fn hosts_part(&mut self, reply: Reply, now: Instant) -> Option<String> {
         match reply {
@@ -918,6 +953,11 @@ impl App {
                     None => None,
                 }
             }
+            Reply::Blame {
+                flight,
+                job,
+                result,
+            } => self.blame_answered(flight, &job, result),
             Reply::JobChecked {
                 flight,
                 job,
@@ -988,6 +1028,7 @@ fn slot_label(slot: Slot) -> &'static str {
         Slot::HostCounts => "row counts",
         Slot::HostHealth => "host health",
         Slot::SuspectHosts => "suspects",
+        Slot::Blame => "was it the host?",
         Slot::Host => "host rows",
         Slot::History => "host history",
         Slot::Runvars => "runvars",

@@ -21,4 +21,9 @@ pub enum Reaction {
     Wipe(String),
     /// Open the palette with this line typed, for the operator to finish.
     Prefill(String),
+    /// "Was it the host?" for this job.
+    Blame {
+        flight: i32,
+        job: String,
+    },
 }

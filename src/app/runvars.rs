@@ -252,6 +252,14 @@ impl RunvarsView {
                 Reaction::Used
             }
             Action::Open => self.target().map_or(Reaction::Used, Reaction::Open),
+            Action::Blame => {
+                let (RunvarSource::Job { flight, job } | RunvarSource::Text { flight, job, .. }) =
+                    &self.source;
+                Reaction::Blame {
+                    flight: *flight,
+                    job: job.clone(),
+                }
+            }
             Action::Copy => self
                 .current()
                 .map_or(Reaction::Used, |d| Reaction::Copy(d.runvar.runvar.clone())),

@@ -46,6 +46,7 @@ use super::txn;
 use super::wipe;
 use super::{Error, PgConfig, Result};
 use crate::lifecycle::Failure;
+use crate::lifecycle::blame::Blame;
 use crate::lifecycle::call::{RecordCall, RecordOutcome};
 use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
 use crate::lifecycle::health::Health;
@@ -97,6 +98,11 @@ pub enum Request {
     /// The hosts the suspects ranking reports as problems: it reads every
     /// install, so it is asked for least often.
     SuspectHosts,
+    /// "Was it the host?" for a job.
+    Blame {
+        flight: i32,
+        job: String,
+    },
     Show {
         host: String,
     },
@@ -135,6 +141,7 @@ pub enum Slot {
     HostCounts,
     HostHealth,
     SuspectHosts,
+    Blame,
     Host,
     History,
     Runvars,
@@ -150,6 +157,7 @@ impl Request {
             Request::HostCounts => Slot::HostCounts,
             Request::HostHealth { .. } => Slot::HostHealth,
             Request::SuspectHosts => Slot::SuspectHosts,
+            Request::Blame { .. } => Slot::Blame,
             Request::Show { .. } => Slot::Host,
             Request::History { .. } => Slot::History,
             Request::JobRunvars { .. } | Request::DecodeRunvar { .. } => Slot::Runvars,
@@ -173,6 +181,11 @@ pub enum Reply {
     HostCounts(Outcome<HashMap<String, i64>>),
     HostHealth(Outcome<HashMap<String, Health>>),
     SuspectHosts(Outcome<Vec<String>>),
+    Blame {
+        flight: i32,
+        job: String,
+        result: Outcome<Blame>,
+    },
     Host {
         host: String,
         result: Outcome<HostDetail>,
@@ -226,6 +239,11 @@ impl Reply {
             Request::HostCounts => Reply::HostCounts(Err(f)),
             Request::HostHealth { .. } => Reply::HostHealth(Err(f)),
             Request::SuspectHosts => Reply::SuspectHosts(Err(f)),
+            Request::Blame { flight, job } => Reply::Blame {
+                flight,
+                job,
+                result: Err(f),
+            },
             Request::Show { host } => Reply::Host {
                 host,
                 result: Err(f),
@@ -271,6 +289,7 @@ impl Reply {
             Reply::HostCounts(_) => Slot::HostCounts,
             Reply::HostHealth(_) => Slot::HostHealth,
             Reply::SuspectHosts(_) => Slot::SuspectHosts,
+            Reply::Blame { .. } => Slot::Blame,
             Reply::Host { .. } => Slot::Host,
             Reply::History { .. } => Slot::History,
             Reply::Runvars { .. } => Slot::Runvars,
@@ -290,6 +309,7 @@ impl Reply {
             Reply::HostCounts(r) => err(r),
             Reply::HostHealth(r) => err(r),
             Reply::SuspectHosts(r) => err(r),
+            Reply::Blame { result, .. } => err(result),
             Reply::Host { result, .. } => err(result),
             Reply::History { result, .. } => err(result),
             Reply::Runvars { result, .. } => err(result),
@@ -846,6 +866,13 @@ fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply
         Request::SuspectHosts => Reply::SuspectHosts(out(read_only(client, |c| {
             crate::db::insight::suspect_hosts(c)
         }))),
+        Request::Blame { flight, job } => Reply::Blame {
+            flight: *flight,
+            job: job.clone(),
+            result: out(read_only(client, |c| {
+                crate::db::insight::blame(c, *flight, job)
+            })),
+        },
         Request::Show { host } => Reply::Host {
             host: host.clone(),
             result: out(read_only(client, |c| read::show(c, host))),

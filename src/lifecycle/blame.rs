@@ -55,7 +55,7 @@ impl Tally {
 }
 
 /// What one host says about the job.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HostBlame {
     pub ident: String,
     pub host: String,
@@ -180,7 +180,7 @@ pub fn judge(
 }
 
 /// `hostlife blame FLIGHT JOB`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Blame {
     pub flight: i32,
     pub job: String,
@@ -190,6 +190,75 @@ pub struct Blame {
     /// The jobs that ended in the flights the hosts' recent jobs span.
     pub fleet: Tally,
     pub hosts: Vec<HostBlame>,
+}
+
+impl Blame {
+    /// The report as lines of text, as `hostlife blame` prints it and the
+    /// browser shows it: the job, the fleet's rate, then per host its
+    /// verdict line, what came before it there and the evidence.
+    pub fn lines(&self) -> Vec<String> {
+        let mut head = format!("{}.{}: {}", self.flight, self.job, self.status);
+        if let Some((stepno, step, status)) = &self.failed_step {
+            let _ = write!(head, " (step {stepno} {step}: {status})");
+        }
+        let mut out = vec![
+            head,
+            format!(
+                "fleet: {} of the {} jobs that ended in the flights below failed ({:.1}%)",
+                self.fleet.failed,
+                self.fleet.ended,
+                self.fleet.rate() * 100.0
+            ),
+        ];
+        if self.hosts.is_empty() {
+            out.push(String::new());
+            out.push("it used no host (no host or *_host runvar)".to_owned());
+        }
+        for h in &self.hosts {
+            out.push(String::new());
+            out.push(h.line.clone());
+            if h.before.is_empty() {
+                out.push("  before it, since the host's last good install: nothing".to_owned());
+            } else {
+                out.push("  before it, since the host's last good install:".to_owned());
+                for p in &h.before {
+                    out.push(format!(
+                        "    {:<6} {}.{}",
+                        p.relation.label(),
+                        p.flight,
+                        p.job
+                    ));
+                }
+            }
+            if !h.recent.is_empty() {
+                out.push(format!(
+                    "  its other recent jobs, newest first: {}",
+                    runs(&h.recent, false)
+                ));
+            }
+            if !h.same_job.is_empty() {
+                out.push(format!(
+                    "  the same job elsewhere, newest first: {}",
+                    runs(&h.same_job, true)
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Runs as `flight.job status` (or `flight host status`), comma-separated.
+fn runs(runs: &[Run], with_host: bool) -> String {
+    runs.iter()
+        .map(|r| {
+            if with_host {
+                format!("{} {} {}", r.flight, r.host, r.outcome.word())
+            } else {
+                format!("{}.{} {}", r.flight, r.job, r.outcome.word())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -28,6 +28,17 @@ impl Outcome {
         }
     }
 
+    /// The outcome as a word, as JSON spells it.
+    pub const fn word(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Broken => "broken",
+            Outcome::Running => "running",
+            Outcome::Other => "other",
+        }
+    }
+
     /// One column of a sparkline: failures stand tall, passes low, so a
     /// run of failures reads as a wall.
     pub const fn glyph(self) -> char {

@@ -15,6 +15,7 @@ pub mod host;
 pub mod hosts;
 pub mod messages;
 pub mod palette;
+mod report;
 pub mod runvars;
 pub mod sort_menu;
 pub mod status;
@@ -99,6 +100,7 @@ pub fn render_app(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         .render(area, buf),
         Some(Overlay::Palette(p)) => palette::PaletteWidget { view: p, ctx }.render(area, buf),
         Some(Overlay::Sort(m)) => sort_menu::SortMenuWidget { view: m, ctx }.render(area, buf),
+        Some(Overlay::Report(r)) => report::ReportWidget { view: r, ctx }.render(area, buf),
         Some(Overlay::Confirm(c)) => palette::ConfirmWidget {
             view: c,
             settings: &app.settings,

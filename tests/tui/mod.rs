@@ -11,6 +11,7 @@ use hostlife::db::worker::{self, Answer, Reply, Request};
 use hostlife::lifecycle::Failure;
 use hostlife::lifecycle::Task;
 use hostlife::lifecycle::TaskLabel;
+use hostlife::lifecycle::blame::Blame;
 use hostlife::lifecycle::call::TaskRef;
 use hostlife::lifecycle::call::{RecordOutcome, WipePlan};
 use hostlife::lifecycle::health::{Health, Outcome};
@@ -82,6 +83,57 @@ fn task(taskid: i32, kind: &str, refkey: &str, user: Option<&str>, live: bool) -
 
 pub fn operator() -> Task {
     task(12, "static", "ian@osstest", Some("ian"), true)
+}
+
+/// "Was it the host?" for a job on h1, made up: a host that fails well
+/// above the fleet while the same job passes elsewhere.
+pub fn blame_of(flight: i32, job: &str) -> Blame {
+    use hostlife::lifecycle::blame::{self, HostBlame, Run, Tally};
+    let run = |flight: i32, job: &str, host: &str, status: &str| Run {
+        flight,
+        job: job.into(),
+        host: host.into(),
+        outcome: Outcome::of(status),
+    };
+    let recent = vec![
+        run(99, "test-amd64-xl", "h1", "fail"),
+        run(98, "test-amd64-pair", "h1", "broken"),
+        run(97, "build-c", "h1", "fail"),
+        run(96, "build-b", "h1", "pass"),
+    ];
+    let same_job = vec![
+        run(99, job, "fiano0", "pass"),
+        run(98, job, "italia0", "pass"),
+    ];
+    let fleet = Tally {
+        failed: 4,
+        ended: 50,
+    };
+    let recent_tally = Tally::of(recent.iter().map(|r| &r.outcome));
+    let same_job_tally = Tally::of(same_job.iter().map(|r| &r.outcome));
+    let (verdict, line) = blame::judge("h1 (host)", recent_tally, same_job_tally, &[98, 99], fleet);
+    Blame {
+        flight,
+        job: job.into(),
+        status: "fail".into(),
+        failed_step: Some((3, "ts-xen-install".into(), "fail".into())),
+        fleet,
+        hosts: vec![HostBlame {
+            ident: "host".into(),
+            host: "h1".into(),
+            before: vec![hostlife::lifecycle::suspects::Predecessor {
+                flight: 99,
+                job: "test-amd64-pair".into(),
+                relation: hostlife::lifecycle::Relation::Prep,
+            }],
+            recent,
+            recent_tally,
+            same_job,
+            same_job_tally,
+            verdict,
+            line,
+        }],
+    }
 }
 
 /// A host's health from its newest jobs' statuses (oldest first).
@@ -384,6 +436,11 @@ pub fn reply(request: &Request) -> Reply {
                 Some((h.host, health))
             })
             .collect())),
+        Request::Blame { flight, job } => Reply::Blame {
+            result: Ok(blame_of(flight, &job)),
+            flight,
+            job,
+        },
         Request::SuspectHosts => Reply::SuspectHosts(Ok(hosts()
             .into_iter()
             .filter(|h| h.health.as_ref().is_some_and(|h| h.suspect))
