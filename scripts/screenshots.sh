@@ -164,6 +164,14 @@ wait_for "┌ Runvars "
 wait_gone "loading…"
 shot runvars
 
+# "Was it the host?" for that job.
+keys b
+wait_for "┌ Was it the host? "
+wait_gone "loading…"
+shot blame
+keys Escape
+wait_gone "┌ Was it the host? "
+
 # Back to the host, then its history.
 keys Escape
 wait_for "┌ $HOST "

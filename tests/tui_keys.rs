@@ -765,14 +765,14 @@ fn b_asks_whether_it_was_the_host() {
     let (mut app, _) = loaded_app(false);
     let effects = press(&mut app, [ch('j'), key(KeyCode::Enter)]);
     serve(&mut app, effects);
-    let effects = press(&mut app, [ch('b')]);
-    assert_eq!(
-        requests(&effects),
-        [Request::Blame {
+    let blame_a = || {
+        vec![Request::Blame {
             flight: 100,
-            job: "build-a".into()
+            job: "build-a".into(),
         }]
-    );
+    };
+    let effects = press(&mut app, [ch('b')]);
+    assert_eq!(requests(&effects), blame_a());
     let Some(Overlay::Report(r)) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
@@ -802,11 +802,5 @@ fn b_asks_whether_it_was_the_host() {
     let effects = press(&mut app, [key(KeyCode::Enter)]);
     serve(&mut app, effects);
     let effects = press(&mut app, [ch('b')]);
-    assert_eq!(
-        requests(&effects),
-        [Request::Blame {
-            flight: 100,
-            job: "build-a".into()
-        }]
-    );
+    assert_eq!(requests(&effects), blame_a());
 }
