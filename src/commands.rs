@@ -115,13 +115,6 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), CommandError> {
     emit(&text)
 }
 
-/// The wall clock, in osstest's epoch seconds.
-fn now_epoch() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Write a command's output. `print!` panics when the reader has gone
 /// (`hostlife history h | head`); a pipe closed early is how such output
 /// is meant to end, so it ends the command quietly instead.
@@ -137,61 +130,62 @@ fn emit(text: &str) -> Result<(), CommandError> {
     }
 }
 
-fn print_upgrade(report: &upgrade::Report) {
+fn print_upgrade(report: &upgrade::Report) -> Result<(), CommandError> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     if report.dry_run {
-        println!("-- db upgrade --dry-run, as {}", report.owner);
+        let _ = writeln!(out, "-- db upgrade --dry-run, as {}", report.owner);
         for note in &report.notes {
-            println!("-- {note}");
+            let _ = writeln!(out, "-- {note}");
         }
         if report.nothing_to_do() {
-            println!("-- nothing to do");
+            out.push_str("-- nothing to do\n");
         }
         for step in &report.steps {
-            println!("-- {}", step.what);
-            let (begin, end) = if step.concurrent {
-                ("", "")
-            } else {
-                ("BEGIN;\n", "COMMIT;\n")
-            };
-            print!("{begin}");
-            for sql in &step.sql {
-                println!("{};", sql.trim_end().trim_end_matches(';'));
+            let _ = writeln!(out, "-- {}", step.what);
+            if !step.concurrent {
+                out.push_str("BEGIN;\n");
             }
-            print!("{end}");
+            for sql in &step.sql {
+                let _ = writeln!(out, "{};", sql.trim_end().trim_end_matches(';'));
+            }
+            if !step.concurrent {
+                out.push_str("COMMIT;\n");
+            }
         }
-        return;
+        return emit(&out);
     }
     for step in &report.steps {
-        println!("done: {}", step.what);
+        let _ = writeln!(out, "done: {}", step.what);
     }
     for note in &report.notes {
-        println!("note: {note}");
+        let _ = writeln!(out, "note: {note}");
     }
     if report.nothing_to_do() {
-        println!("nothing to do: host_lifecycle and hostlife's indexes are present");
+        out.push_str("nothing to do: host_lifecycle and hostlife's indexes are present\n");
     }
+    emit(&out)
 }
 
 fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), CommandError> {
     if json {
         return print_json(outcome);
     }
-    match outcome {
-        RecordOutcome::Nested => println!("nested host: nothing recorded"),
+    emit(&match outcome {
+        RecordOutcome::Nested => "nested host: nothing recorded\n".to_owned(),
         RecordOutcome::Unchanged {
             runvar_name,
             runvar,
-        } => println!("unchanged: {runvar_name} = {}", escape(runvar)),
+        } => format!("unchanged: {runvar_name} = {}\n", escape(runvar)),
         RecordOutcome::OutOfJob { lcseq, taskid } => {
-            println!("recorded out-of-job use by task {taskid} (lcseq {lcseq})");
+            format!("recorded out-of-job use by task {taskid} (lcseq {lcseq})\n")
         }
         RecordOutcome::Recorded {
             runvar_name,
             runvar,
             ..
-        } => println!("{runvar_name} = {}", escape(runvar)),
-    }
-    Ok(())
+        } => format!("{runvar_name} = {}\n", escape(runvar)),
+    })
 }
 
 /// Run a command other than the browser and the demo.
@@ -215,13 +209,12 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             if json {
                 return print_json(&outcome);
             }
-            println!(
-                "wiped {}: removed {}, kept {}",
+            emit(&format!(
+                "wiped {}: removed {}, kept {}\n",
                 escape(&call.host),
                 hostlife::lifecycle::count(outcome.deleted, "row"),
                 outcome.kept
-            );
-            Ok(())
+            ))
         }
         Command::Decode {
             runvar,
@@ -269,7 +262,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             Ok(())
         }
         Command::Hosts { json } => {
-            let now = now_epoch();
+            let now = hostlife::timefmt::now();
             let hosts = read(&mut connect(db, false)?, |tx| {
                 let mut hosts = read::hosts(tx)?;
                 let names: Vec<String> = hosts.iter().map(|h| h.host.clone()).collect();
@@ -335,7 +328,8 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             }
             let since = since_days.map(|days| {
                 // osstest's times are `integer`: clamp to what fits.
-                i32::try_from(now_epoch() - i64::from(days) * 86_400).unwrap_or(i32::MIN)
+                i32::try_from(hostlife::timefmt::now() - i64::from(days) * 86_400)
+                    .unwrap_or(i32::MIN)
             });
             let trials = read(&mut connect(db, false)?, |tx| {
                 hostlife::db::insight::trials(tx, host.as_deref(), since)
@@ -370,8 +364,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             if json {
                 return print_json(&report);
             }
-            print_upgrade(&report);
-            Ok(())
+            print_upgrade(&report)
         }
         Command::DbSeed { cfg, json } => {
             let resolved = resolve(db.db, false)?;

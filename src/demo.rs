@@ -16,12 +16,6 @@ const DBNAME: &str = "osstest";
 /// (`sim::after::end_at`).
 const DEMO_SPAN: i64 = 2 * 86_400;
 
-fn now_epoch() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 fn setup_failed(
     what: &str,
 ) -> impl FnOnce(hostlife::db::cluster::ClusterError) -> CommandError + '_ {
@@ -39,7 +33,7 @@ fn finish_lab(
 ) -> Result<Vec<String>, CommandError> {
     let mut client = hostlife::db::connect_blocking(db)
         .map_err(|e| setup_failed("cannot connect to the demo database")(e.into()))?;
-    hostlife::sim::after::end_at(&mut client, now_epoch())?;
+    hostlife::sim::after::end_at(&mut client, hostlife::timefmt::now())?;
     Ok(hostlife::sim::after::allocate_to_operator(
         &mut client,
         operator,
@@ -64,7 +58,7 @@ pub fn run(args: &DemoArgs, tui: &TuiArgs) -> Result<(), CommandError> {
     eprintln!("hostlife demo: simulating an osstest lab through the recorder…");
     let mut cfg = SeedConfig::scale(Scale::Medium);
     // Recent simulated times, so that ages in the browser look fresh.
-    cfg.epoch = now_epoch() - DEMO_SPAN;
+    cfg.epoch = hostlife::timefmt::now() - DEMO_SPAN;
     crate::seed::seed(&hostlife::db::connect::Connector::plain(db.clone()), &cfg)?;
     let settings = tui.app_settings(format!("demo cluster {}", cluster.dir().display()));
     let mine = finish_lab(&db, &settings.operator_task)?;

@@ -2,6 +2,13 @@
 //! stores times as integer seconds; this is the only conversion needed, so
 //! it is done here rather than with a date crate.
 
+/// The wall clock in epoch seconds, as osstest counts time.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// `YYYY-MM-DD HH:MM` in UTC.
 pub fn utc_minutes(epoch: i64) -> String {
     let days = epoch.div_euclid(86_400);

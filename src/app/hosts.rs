@@ -161,7 +161,8 @@ pub fn cells(h: &HostSummary, now: Option<i64>) -> [String; N] {
         Column::Live if h.live_tasks > 0 => format!("● {}", h.live_tasks),
         Column::Live => "○".to_owned(),
         Column::Host => h.host.clone(),
-        Column::Suspect => yes(health(h, |h| h.suspect) == Some(true), "!"),
+        Column::Suspect if health(h, |h| h.suspect) == Some(true) => "!".to_owned(),
+        Column::Suspect => String::new(),
         Column::Share => match (&h.sharetype, h.shares) {
             (Some(s), Some(n)) => format!("{s} ×{n}"),
             (Some(s), None) => s.clone(),
@@ -191,10 +192,6 @@ pub fn cells(h: &HostSummary, now: Option<i64>) -> [String; N] {
             (None, _) => String::new(),
         },
     })
-}
-
-fn yes(on: bool, mark: &str) -> String {
-    if on { mark.to_owned() } else { String::new() }
 }
 
 /// A host's flags as the table shows them: the prefixes every lab uses
@@ -253,6 +250,12 @@ pub struct HostsView {
     /// The hosts the suspects ranking reports, and when it arrived.
     suspect_hosts: Option<std::collections::BTreeSet<String>>,
     suspects_at: Option<Instant>,
+}
+
+/// Whether something last read `at` (never: `None`) is due at `now`,
+/// read every `every`.
+fn due(at: Option<Instant>, now: Instant, every: std::time::Duration) -> bool {
+    at.is_none_or(|at| now.saturating_duration_since(at) >= every)
 }
 
 /// How often the suspects ranking is read again for the hosts' marks: it
@@ -379,8 +382,7 @@ impl HostsView {
 
     /// Whether the suspects are due again (see [`SUSPECTS_REFRESH`]).
     pub fn suspects_due(&self, now: Instant) -> bool {
-        self.suspects_at
-            .is_none_or(|at| now.saturating_duration_since(at) >= SUSPECTS_REFRESH)
+        due(self.suspects_at, now, SUSPECTS_REFRESH)
     }
 
     /// Mark the hosts' health with the latest suspects, then sort again
@@ -401,8 +403,7 @@ impl HostsView {
     /// Whether the health is due again: never read, or read longer than
     /// [`HEALTH_REFRESH`] ago.
     pub fn health_due(&self, now: Instant) -> bool {
-        self.health_at
-            .is_none_or(|at| now.saturating_duration_since(at) >= HEALTH_REFRESH)
+        due(self.health_at, now, HEALTH_REFRESH)
     }
 
     /// Filter (case-insensitive substring of the host, share type, a

@@ -8,9 +8,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::Relation;
 use super::health::Outcome;
-use super::suspects::{Predecessor, Use, wilson_lower};
+use super::suspects::{Predecessor, Use, predecessors, wilson_lower};
 
 /// A job's run, as the evidence lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,25 +101,13 @@ pub fn before(uses: &[Use], flight: i32, job: &str) -> Vec<Predecessor> {
         .filter(|i| !i.failed && i.started <= own.first)
         .map(|i| i.started)
         .max();
-    let mut out: Vec<Predecessor> = uses
-        .iter()
-        .filter(|u| !(u.flight == flight && u.job == job))
-        .filter(|u| u.first < own.first && since.is_none_or(|s| u.last >= s))
-        .map(|u| Predecessor {
-            flight: u.flight,
-            job: u.job.clone(),
-            relation: if u.last > own.first {
-                Relation::Share
-            } else if !u.installs.is_empty() {
-                Relation::Prep
-            } else {
-                Relation::Reuse
-            },
-        })
-        .collect();
-    out.sort_by(|a, b| (a.flight, &a.job).cmp(&(b.flight, &b.job)));
-    out.dedup_by(|a, b| a.flight == b.flight && a.job == b.job);
-    out
+    predecessors(
+        uses.iter()
+            .filter(|u| !(u.flight == flight && u.job == job))
+            .filter(|u| u.first < own.first && since.is_none_or(|s| u.last >= s))
+            .map(|u| (u, !u.installs.is_empty())),
+        own.first,
+    )
 }
 
 /// How many of a host's recent jobs must have failed before it is
@@ -264,6 +251,7 @@ fn runs(runs: &[Run], with_host: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::Relation;
     use crate::lifecycle::suspects::Install;
 
     fn used(flight: i32, job: &str, span: (i64, i64), install: Option<bool>) -> Use {

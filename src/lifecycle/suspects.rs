@@ -117,26 +117,15 @@ pub fn trials(uses: &[Use]) -> Vec<Trial> {
         }
         let mut goods_before = 0;
         for (install, by) in attempts {
-            let mut predecessors: Vec<Predecessor> = filed[goods_before]
-                .iter()
-                .filter(|u| {
-                    u.first < install.started && !(u.flight == by.flight && u.job == by.job)
-                })
-                .map(|u| Predecessor {
-                    flight: u.flight,
-                    job: u.job.clone(),
-                    relation: if u.last > install.started {
-                        Relation::Share
-                    } else if installers.contains(&(u.flight, u.job.as_str())) {
-                        Relation::Prep
-                    } else {
-                        Relation::Reuse
-                    },
-                })
-                .collect();
-            predecessors.sort_by(|a, b| (a.flight, &a.job).cmp(&(b.flight, &b.job)));
-            // A job that used the host under two idents is one use.
-            predecessors.dedup_by(|a, b| a.flight == b.flight && a.job == b.job);
+            let predecessors = predecessors(
+                filed[goods_before]
+                    .iter()
+                    .filter(|u| {
+                        u.first < install.started && !(u.flight == by.flight && u.job == by.job)
+                    })
+                    .map(|u| (*u, installers.contains(&(u.flight, u.job.as_str())))),
+                install.started,
+            );
             out.push(Trial {
                 host: host.to_owned(),
                 flight: by.flight,
@@ -151,6 +140,30 @@ pub fn trials(uses: &[Use]) -> Vec<Trial> {
             }
         }
     }
+    out
+}
+
+/// `uses` of a host (each with whether its job installed the host) as
+/// the predecessors of something that began at `at`: a use still running
+/// then shares the host, one whose job installed it prepared it, any
+/// other reused it. By flight and job; a job that used the host under two
+/// idents is one predecessor.
+pub fn predecessors<'a>(uses: impl Iterator<Item = (&'a Use, bool)>, at: i64) -> Vec<Predecessor> {
+    let mut out: Vec<Predecessor> = uses
+        .map(|(u, installed)| Predecessor {
+            flight: u.flight,
+            job: u.job.clone(),
+            relation: if u.last > at {
+                Relation::Share
+            } else if installed {
+                Relation::Prep
+            } else {
+                Relation::Reuse
+            },
+        })
+        .collect();
+    out.sort_by(|a, b| (a.flight, &a.job).cmp(&(b.flight, &b.job)));
+    out.dedup_by(|a, b| a.flight == b.flight && a.job == b.job);
     out
 }
 

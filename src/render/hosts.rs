@@ -75,12 +75,12 @@ fn sparkline(health: &Health, width: u16, t: Theme) -> Line<'static> {
         health.outcomes[skip..]
             .iter()
             .map(|&o| {
-                let status = match o {
-                    Outcome::Pass => "pass",
-                    Outcome::Fail => "fail",
-                    Outcome::Broken => "broken",
-                    Outcome::Running => "running",
-                    Outcome::Other => "blocked",
+                // Ended otherwise (blocked, aborted): muted, as the theme
+                // shows a blocked job.
+                let status = if o == Outcome::Other {
+                    "blocked"
+                } else {
+                    o.word()
                 };
                 Span::styled(o.glyph().to_string(), t.status(status))
             })

@@ -52,10 +52,7 @@ pub fn run(db: Resolved, config: app::Settings, mouse: bool) -> Result<()> {
 
     let started = Instant::now();
     let (mut app, effects) = App::new(config, mouse, started);
-    let unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    app.set_wall_clock(started, unix);
+    app.set_wall_clock(started, crate::timefmt::now());
     app.warn(&warnings);
     let mut history = History::open();
     app.commands = history.load(&mut app);
