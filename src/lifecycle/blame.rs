@@ -197,6 +197,12 @@ impl Blame {
                 self.fleet.rate() * 100.0
             ),
         ];
+        if self.failed_step.is_none() {
+            out.push(
+                "it has no failed step: the verdicts below say how its hosts fare, not why it failed"
+                    .to_owned(),
+            );
+        }
         if self.hosts.is_empty() {
             out.push(String::new());
             out.push("it used no host (no host or *_host runvar)".to_owned());
@@ -360,6 +366,31 @@ mod tests {
                 failed: 2,
                 ended: 3
             }
+        );
+    }
+
+    #[test]
+    fn a_job_that_did_not_fail_says_so() {
+        let b = Blame {
+            flight: 7,
+            job: "test-x".into(),
+            status: "pass".into(),
+            failed_step: None,
+            fleet: Tally {
+                failed: 1,
+                ended: 4,
+            },
+            hosts: Vec::new(),
+        };
+        assert_eq!(
+            b.lines(),
+            [
+                "7.test-x: pass",
+                "fleet: 1 of the 4 jobs that ended in the flights below failed (25.0%)",
+                "it has no failed step: the verdicts below say how its hosts fare, not why it failed",
+                "",
+                "it used no host (no host or *_host runvar)",
+            ]
         );
     }
 }
