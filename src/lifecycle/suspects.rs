@@ -318,12 +318,7 @@ pub fn rank(trials: &[Trial]) -> Report {
     let total = trials.len() as u64;
     let failed = trials.iter().filter(|t| t.failed).count() as u64;
     let all: Vec<&Trial> = trials.iter().collect();
-    let first = rank_jobs(&all);
-    let breakers: BTreeSet<&str> = first
-        .iter()
-        .filter(|s| s.flagged)
-        .map(|s| s.job.as_str())
-        .collect();
+    let breakers: BTreeSet<&str> = flags(&all).into_iter().collect();
     let hosts = host_problems(trials, &breakers);
     let flagged: BTreeSet<&str> = hosts
         .iter()
@@ -346,18 +341,15 @@ pub fn rank(trials: &[Trial]) -> Report {
     }
 }
 
-/// Job names ranked on `trials`, against their failure rate.
+/// The job names that stand out on `trials`, in the order found.
 ///
 /// Names that ran near each other share their trials: a job that often
 /// runs just before the breaker on the same hosts precedes the same
 /// failed installs. So flags are given one at a time, explaining away:
 /// the name with the best score among those the 99% test flags is taken,
 /// the trials it preceded are set aside, and the rest are tested again,
-/// until no name stands out among the installs still unexplained. The
-/// counts each name shows are over all of `trials`.
-fn rank_jobs(trials: &[&Trial]) -> Vec<Suspect> {
-    let failed = trials.iter().filter(|t| t.failed).count() as u64;
-    let base = ratio(failed, trials.len() as u64);
+/// until no name stands out among the installs still unexplained.
+fn flags<'a>(trials: &[&'a Trial]) -> Vec<&'a str> {
     let mut flagged: Vec<&str> = Vec::new();
     let mut pool: Vec<&Trial> = trials.to_vec();
     loop {
@@ -365,18 +357,27 @@ fn rank_jobs(trials: &[&Trial]) -> Vec<Suspect> {
             pool.iter().filter(|t| t.failed).count() as u64,
             pool.len() as u64,
         );
-        let next = tally(&pool)
+        let next = counts(&pool)
             .into_iter()
-            .filter(|(name, a)| {
-                !flagged.contains(name)
-                    && wilson(a.all.failures, a.all.uses, Z_FLAG) > pool_base * MIN_LIFT
+            .filter(|(name, c)| {
+                !flagged.contains(name) && wilson(c.failures, c.uses, Z_FLAG) > pool_base * MIN_LIFT
             })
-            .map(|(name, a)| (wilson_lower(a.all.failures, a.all.uses), name))
+            .map(|(name, c)| (wilson_lower(c.failures, c.uses), name))
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)));
         let Some((_, name)) = next else { break };
         flagged.push(name);
         pool.retain(|t| !t.predecessors.iter().any(|p| p.job == name));
     }
+    flagged
+}
+
+/// Job names ranked on `trials`, against their failure rate: those
+/// [`flags`] finds first, then the rest. The counts each name shows are
+/// over all of `trials`.
+fn rank_jobs(trials: &[&Trial]) -> Vec<Suspect> {
+    let failed = trials.iter().filter(|t| t.failed).count() as u64;
+    let base = ratio(failed, trials.len() as u64);
+    let flagged = flags(trials);
     let mut suspects: Vec<Suspect> = tally(trials)
         .into_iter()
         .filter(|(_, a)| a.all.failures > 0)
@@ -417,6 +418,25 @@ fn rank_jobs(trials: &[&Trial]) -> Vec<Suspect> {
             .then(a.job.cmp(&b.job))
     });
     suspects
+}
+
+/// Each job name's counts over `trials`, once per trial: what [`flags`]
+/// tests, without the relations and evidence [`tally`] keeps.
+fn counts<'a>(trials: &[&'a Trial]) -> HashMap<&'a str, Counts> {
+    let mut acc: HashMap<&str, Counts> = HashMap::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for t in trials {
+        seen.clear();
+        for p in &t.predecessors {
+            if !seen.contains(&p.job.as_str()) {
+                seen.push(&p.job);
+                let c = acc.entry(&p.job).or_default();
+                c.uses += 1;
+                c.failures += u64::from(t.failed);
+            }
+        }
+    }
+    acc
 }
 
 /// Each job name's counts over `trials`.
