@@ -15,6 +15,7 @@ use std::process::Stdio;
 
 use hostlife::db::insight;
 use hostlife::db::testdb::TestDb;
+use hostlife::db::txn::{read_only, read_only_on};
 use hostlife::lifecycle::Relation;
 use hostlife::lifecycle::suspects::{self, Counts};
 use hostlife::sim::{self, Scale, SeedConfig};
@@ -100,7 +101,7 @@ fn hand_db() -> TestDb {
 fn the_trials_of_a_hand_made_lab() {
     use Relation::{Prep, Reuse, Share};
     let db = hand_db();
-    let trials = insight::trials(&mut db.connect(), None, None).unwrap();
+    let trials = insight::trials(&mut db.connect(), None, None, None).unwrap();
     let summary: Vec<Summary<'_>> = trials
         .iter()
         .map(|t| {
@@ -149,9 +150,9 @@ fn the_trials_of_a_hand_made_lab() {
         ]
     );
     // Filters: one host; installs from 600 on.
-    let italia = insight::trials(&mut db.connect(), Some("italia0"), None).unwrap();
+    let italia = insight::trials(&mut db.connect(), None, Some("italia0"), None).unwrap();
     assert_eq!(italia.len(), 3);
-    let late = insight::trials(&mut db.connect(), None, Some(600)).unwrap();
+    let late = insight::trials(&mut db.connect(), None, None, Some(600)).unwrap();
     assert_eq!(
         late.iter()
             .map(|t| (t.flight, t.job.as_str()))
@@ -163,7 +164,7 @@ fn the_trials_of_a_hand_made_lab() {
 #[test]
 fn the_ranking_of_a_hand_made_lab() {
     let db = hand_db();
-    let r = suspects::rank(&insight::trials(&mut db.connect(), None, None).unwrap());
+    let r = suspects::rank(&insight::trials(&mut db.connect(), None, None, None).unwrap());
     assert_eq!((r.trials, r.failed), (5, 2));
     assert!((r.base_rate - 0.4).abs() < 1e-9);
     // test-c: 1 of 1 (shared bari0 during the failed install); the others
@@ -288,7 +289,15 @@ fn the_text_shows_counts_lift_and_evidence() {
 fn the_simulators_planted_causes_are_found() {
     let db = TestDb::new();
     let report = sim::seed(&db.connector(), &SeedConfig::scale(Scale::Medium), &|_| {}).unwrap();
-    let trials = insight::trials(&mut db.connect(), None, None).unwrap();
+    let trials = insight::trials(&mut db.connect(), None, None, None).unwrap();
+    // Read on two connections, as `hostlife suspects` does: the same.
+    let mut client = db.connect();
+    let mut helper = db.connect();
+    let split = read_only(&mut client, None, |tx| {
+        insight::trials(tx, Some(&mut helper), None, None)
+    })
+    .unwrap();
+    assert!(split == trials, "the two-connection read differs");
     let r = suspects::rank(&trials);
     assert!(
         r.trials > 100 && r.failed > 10,
@@ -337,6 +346,58 @@ fn the_simulators_planted_causes_are_found() {
     assert!(*n > first.uses, "{busiest} {n}");
     let busiest = r.suspects.iter().find(|s| s.job == *busiest);
     assert!(busiest.is_none_or(|s| !s.flagged), "{busiest:#?}");
+}
+
+/// The helper connection reads what the caller's snapshot holds, not
+/// what was committed since; a name that is not a snapshot's is refused
+/// before it is sent.
+#[test]
+fn a_helper_reads_on_the_callers_snapshot() {
+    let db = hand_db();
+    let mut client = db.connect();
+    let mut helper = db.connect();
+    let mut writer = db.connect();
+    let status = "SELECT status FROM jobs WHERE flight = 1 AND job = 'test-a'";
+    read_only(&mut client, None, |tx| {
+        let before: String = tx.query_one(status, &[])?.get(0);
+        let snapshot: String = tx.query_one("SELECT pg_export_snapshot()", &[])?.get(0);
+        writer
+            .execute(
+                "UPDATE jobs SET status = 'broken' WHERE flight = 1 AND job = 'test-a'",
+                &[],
+            )
+            .unwrap();
+        let seen: String = read_only_on(&mut helper, &snapshot, |h| {
+            Ok(h.query_one(status, &[])?.get(0))
+        })?;
+        assert_eq!(seen, before);
+        let refused = read_only_on(&mut helper, "1'; SET x = '1", |_| Ok(()));
+        assert!(
+            refused
+                .unwrap_err()
+                .to_string()
+                .contains("not a snapshot name"),
+            "refused"
+        );
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// A helper that cannot join the snapshot (another database: as a
+/// multi-host conninfo might reach another server) only costs time.
+#[test]
+fn a_helper_on_another_database_is_not_used() {
+    let db = hand_db();
+    let other = TestDb::new();
+    let alone = insight::trials(&mut db.connect(), None, None, None).unwrap();
+    let mut helper = other.connect();
+    let split = read_only(&mut db.connect(), None, |tx| {
+        insight::trials(tx, Some(&mut helper), None, None)
+    })
+    .unwrap();
+    assert!(split == alone, "read with a foreign helper differs");
+    assert!(!alone.is_empty());
 }
 
 /// `hostlife ... | head`: the reader goes away, the command ends quietly

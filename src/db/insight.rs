@@ -8,10 +8,12 @@
 
 use std::collections::HashMap;
 
-use postgres::GenericClient;
+use postgres::{Client, GenericClient, Row};
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::error::Result;
 use super::row::RowExt;
+use super::txn;
 use crate::lifecycle::blame::{self, Blame, HostBlame, Run, Tally};
 use crate::lifecycle::health::{Health, Outcome, RECENT_DAYS, RECENT_JOBS};
 use crate::lifecycle::suspects::{self, Install, Trial, Use};
@@ -19,6 +21,7 @@ use crate::lifecycle::suspects::{self, Install, Trial, Use};
 const SPANS: &str = "job spans";
 const INSTALLS: &str = "install steps";
 const IDENTS: &str = "ident runvars";
+const SNAPSHOT: &str = "snapshot export";
 
 /// An ident runvar: it names the host a job used.
 const IDENT: &str = "(r.name = 'host' OR r.name LIKE '%\\_host') AND r.val IS NOT NULL";
@@ -63,6 +66,14 @@ fn installs_query(one_host: bool) -> String {
     )
 }
 
+/// `sql`'s rows, with `host` as `$1` if given.
+fn run(client: &mut impl GenericClient, sql: &str, host: Option<&str>) -> Result<Vec<Row>> {
+    Ok(match host {
+        Some(h) => client.query(sql, &[&h])?,
+        None => client.query(sql, &[])?,
+    })
+}
+
 /// The ident an install step's testid names: `host-install/dst_host(4)`
 /// installs `dst_host`; plain `host-install(2)` (or none) is `host`.
 fn install_ident(testid: Option<&str>) -> &str {
@@ -84,49 +95,88 @@ struct Span {
 /// Three plain reads (the jobs' spans, their install steps, the ident
 /// runvars by `runvars_host_idx`) joined here: joined in the server, or
 /// aggregated into one pass with the installs, the same rows cost it
-/// about a second more at `large`.
+/// about a second more at `large`. With `helper`, a second connection,
+/// the spans (the costliest read, an aggregate over every step) are read
+/// on it while `client` reads the rest: the server works on both at
+/// once, on the caller's snapshot ([`txn::read_only_on`]).
 ///
 /// Sets, for the rest of the caller's transaction, `jit = off` and
 /// `work_mem = 64MB`: the whole-lab read is costed high enough that the
 /// server would spend a second compiling it, and its hash of every job's
 /// steps would spill to disk at the default 4 MB.
-pub fn uses(client: &mut impl GenericClient, host: Option<&str>) -> Result<Vec<Use>> {
-    client.batch_execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")?;
+pub fn uses(
+    client: &mut impl GenericClient,
+    helper: Option<&mut Client>,
+    host: Option<&str>,
+) -> Result<Vec<Use>> {
+    const SETTINGS: &str = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'";
+    client.batch_execute(SETTINGS)?;
     let idents = format!(
         "SELECT r.val, r.flight, r.job, r.name FROM runvars r WHERE {IDENT} {}",
         if host.is_some() { "AND r.val = $1" } else { "" }
     );
     let one = host.is_some();
-    let run = |client: &mut _, sql: &str| -> Result<Vec<postgres::Row>> {
-        Ok(match host {
-            Some(h) => GenericClient::query(client, sql, &[&h])?,
-            None => GenericClient::query(client, sql, &[])?,
-        })
+    let spans_sql = spans_query(one);
+    let (span_rows, install_rows, ident_rows) = match helper {
+        None => (
+            run(client, &spans_sql, host)?,
+            run(client, &installs_query(one), host)?,
+            run(client, &idents, host)?,
+        ),
+        Some(helper) => {
+            let snapshot: String = client
+                .query_one("SELECT pg_export_snapshot()", &[])?
+                .col(SNAPSHOT, 0)?;
+            let (spans, installs, idents) = std::thread::scope(|scope| {
+                let spans = scope.spawn(|| {
+                    txn::read_only_on(helper, &snapshot, |tx| {
+                        tx.batch_execute(SETTINGS)?;
+                        run(tx, &spans_sql, host)
+                    })
+                });
+                let installs = run(client, &installs_query(one), host)?;
+                let idents = run(client, &idents, host)?;
+                let spans = spans
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                Ok::<_, super::error::Error>((spans, installs, idents))
+            })?;
+            // The helper only makes the read faster: if it could not join
+            // the snapshot (it reached another server of a multi-host
+            // conninfo) or failed otherwise, `client` reads the spans.
+            let spans = match spans {
+                Ok(rows) => rows,
+                Err(_) => run(client, &spans_sql, host)?,
+            };
+            (spans, installs, idents)
+        }
     };
-    let span_rows = run(client, &spans_query(one))?;
-    let install_rows = run(client, &installs_query(one))?;
-    let ident_rows = run(client, &idents)?;
-    let mut spans: HashMap<(i32, &str), Span> = HashMap::with_capacity(span_rows.len());
+    // Joined by hand on (flight, job): a Fx hash of an integer and a short
+    // name is several times cheaper than the default SipHash, and columns
+    // are read by position (each query's SELECT list above).
+    let mut spans: FxHashMap<(i32, &str), Span> =
+        FxHashMap::with_capacity_and_hasher(span_rows.len(), FxBuildHasher);
     for r in &span_rows {
         spans.insert(
-            (r.col(SPANS, "flight")?, r.col(SPANS, "job")?),
+            (r.col(SPANS, 0)?, r.col(SPANS, 1)?),
             Span {
-                first: i64::from(r.col::<_, i32>(SPANS, "first")?),
-                last: i64::from(r.col::<_, i32>(SPANS, "last")?),
+                first: i64::from(r.col::<_, i32>(SPANS, 2)?),
+                last: i64::from(r.col::<_, i32>(SPANS, 3)?),
             },
         );
     }
-    let mut installs: HashMap<(i32, &str), Vec<(&str, Install)>> = HashMap::new();
+    let mut installs: FxHashMap<(i32, &str), Vec<(&str, Install)>> =
+        FxHashMap::with_capacity_and_hasher(install_rows.len(), FxBuildHasher);
     for r in &install_rows {
         installs
-            .entry((r.col(INSTALLS, "flight")?, r.col(INSTALLS, "job")?))
+            .entry((r.col(INSTALLS, 0)?, r.col(INSTALLS, 1)?))
             .or_default()
             .push((
-                install_ident(r.col(INSTALLS, "testid")?),
+                install_ident(r.col(INSTALLS, 5)?),
                 Install {
-                    stepno: r.col(INSTALLS, "stepno")?,
-                    started: i64::from(r.col::<_, i32>(INSTALLS, "started")?),
-                    failed: r.col(INSTALLS, "failed")?,
+                    stepno: r.col(INSTALLS, 2)?,
+                    started: i64::from(r.col::<_, i32>(INSTALLS, 3)?),
+                    failed: r.col(INSTALLS, 4)?,
                 },
             ));
     }
@@ -159,13 +209,15 @@ pub fn uses(client: &mut impl GenericClient, host: Option<&str>) -> Result<Vec<U
 
 /// The install trials, on `host` only if given, started at or after
 /// `since` (epoch seconds) if given; paired with their predecessors by
-/// [`crate::lifecycle::suspects::trials`].
+/// [`crate::lifecycle::suspects::trials`]. Read on `helper` too if given
+/// ([`uses`]).
 pub fn trials(
     client: &mut impl GenericClient,
+    helper: Option<&mut Client>,
     host: Option<&str>,
     since: Option<i32>,
 ) -> Result<Vec<Trial>> {
-    let mut trials = suspects::trials(&uses(client, host)?);
+    let mut trials = suspects::trials(&uses(client, helper, host)?);
     if let Some(since) = since {
         trials.retain(|t| t.started >= i64::from(since));
     }
@@ -242,7 +294,7 @@ pub fn host_health(
 /// The hosts `hostlife suspects` reports as problems: flagged (their
 /// installs fail whatever ran before) or stuck (failing now).
 pub fn suspect_hosts(client: &mut impl GenericClient) -> Result<Vec<String>> {
-    let report = suspects::rank(&trials(client, None, None)?);
+    let report = suspects::rank(&trials(client, None, None, None)?);
     Ok(report
         .hosts
         .into_iter()
@@ -293,7 +345,7 @@ pub fn blame(client: &mut impl GenericClient, flight: i32, job: &str) -> Result<
     for r in &idents {
         let ident: String = r.col(BLAME, 0)?;
         let host: String = r.col(BLAME, 1)?;
-        let before = blame::before(&uses(client, Some(&host))?, flight, job);
+        let before = blame::before(&uses(client, None, Some(&host))?, flight, job);
         let (recent, same_job) = host_runs(client, &host, flight, job)?;
         oldest = recent
             .iter()

@@ -7,7 +7,8 @@
 //!   ([`retry`]).
 //! - [`read_only`]: a view. REPEATABLE READ and READ ONLY, so its queries
 //!   see one snapshot and cannot write by mistake; optionally bounded by a
-//!   statement timeout.
+//!   statement timeout. [`read_only_on`] is one on another session's
+//!   snapshot, for reads split across two connections.
 //! - [`rehearse`]: a preview. REPEATABLE READ, always rolled back, so it
 //!   may do what the real call would (create a static task) and leave
 //!   nothing behind.
@@ -134,6 +135,30 @@ pub fn read_only<T>(
         ))?;
     }
     // Dropped, so rolled back: there is nothing to commit.
+    read(&mut tx)
+}
+
+/// Run `read` in a read-only transaction on another session's snapshot:
+/// `snapshot` is what `pg_export_snapshot()` returned in that session's
+/// transaction, which must still be open. Two connections then read the
+/// same data at the same time, each on a server process of its own.
+pub fn read_only_on<T>(
+    client: &mut Client,
+    snapshot: &str,
+    read: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    // Snapshot names are hexadecimal words joined by '-'; anything else
+    // did not come from the server and is not sent to it.
+    if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(Error::Other(format!("not a snapshot name: {snapshot:?}")));
+    }
+    let mut tx = client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()?;
+    // It must be the transaction's first statement.
+    tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))?;
     read(&mut tx)
 }
 

@@ -22,7 +22,9 @@
 //! apart. A host is also reported when its newest installs all failed
 //! ([`CONSECUTIVE_FLAG`] or more in a row): it is failing now.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde::Serialize;
 
@@ -102,7 +104,7 @@ pub fn trials(uses: &[Use]) -> Vec<Trial> {
             .filter(|(i, _)| !i.failed)
             .map(|(i, _)| i.started)
             .collect();
-        let installers: BTreeSet<(i32, &str)> = attempts
+        let installers: FxHashSet<(i32, &str)> = attempts
             .iter()
             .map(|(_, u)| (u.flight, u.job.as_str()))
             .collect();
@@ -422,8 +424,8 @@ fn rank_jobs(trials: &[&Trial]) -> Vec<Suspect> {
 
 /// Each job name's counts over `trials`, once per trial: what [`flags`]
 /// tests, without the relations and evidence [`tally`] keeps.
-fn counts<'a>(trials: &[&'a Trial]) -> HashMap<&'a str, Counts> {
-    let mut acc: HashMap<&str, Counts> = HashMap::new();
+fn counts<'a>(trials: &[&'a Trial]) -> FxHashMap<&'a str, Counts> {
+    let mut acc: FxHashMap<&str, Counts> = FxHashMap::default();
     let mut seen: Vec<&str> = Vec::new();
     for t in trials {
         seen.clear();
@@ -440,8 +442,8 @@ fn counts<'a>(trials: &[&'a Trial]) -> HashMap<&'a str, Counts> {
 }
 
 /// Each job name's counts over `trials`.
-fn tally<'a>(trials: &[&'a Trial]) -> HashMap<&'a str, Acc> {
-    let mut acc: HashMap<&str, Acc> = HashMap::new();
+fn tally<'a>(trials: &[&'a Trial]) -> FxHashMap<&'a str, Acc> {
+    let mut acc: FxHashMap<&str, Acc> = FxHashMap::default();
     for t in trials {
         // A job name counts once per trial, however many of its runs
         // used the host; its relation is the closest one it had. A trial
