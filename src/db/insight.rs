@@ -117,29 +117,32 @@ pub fn uses(
     );
     let one = host.is_some();
     let spans_sql = spans_query(one);
-    let (span_rows, install_rows, ident_rows) = match helper {
-        None => (
-            run(client, &spans_sql, host)?,
-            run(client, &installs_query(one), host)?,
-            run(client, &idents, host)?,
-        ),
+    let (uses, span_rows) = match helper {
+        None => {
+            let spans = run(client, &spans_sql, host)?;
+            let installs = run(client, &installs_query(one), host)?;
+            let idents = run(client, &idents, host)?;
+            (unspanned(&installs, &idents)?, spans)
+        }
         Some(helper) => {
             let snapshot: String = client
                 .query_one("SELECT pg_export_snapshot()", &[])?
                 .col(SNAPSHOT, 0)?;
-            let (spans, installs, idents) = std::thread::scope(|scope| {
+            let (uses, spans) = std::thread::scope(|scope| {
                 let spans = scope.spawn(|| {
                     txn::read_only_on(helper, &snapshot, |tx| {
                         tx.batch_execute(SETTINGS)?;
                         run(tx, &spans_sql, host)
                     })
                 });
+                // The rest of the join while the spans are computed.
                 let installs = run(client, &installs_query(one), host)?;
                 let idents = run(client, &idents, host)?;
+                let uses = unspanned(&installs, &idents)?;
                 let spans = spans
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                Ok::<_, super::error::Error>((spans, installs, idents))
+                Ok::<_, super::error::Error>((uses, spans))
             })?;
             // The helper only makes the read faster: if it could not join
             // the snapshot (it reached another server of a multi-host
@@ -148,26 +151,23 @@ pub fn uses(
                 Ok(rows) => rows,
                 Err(_) => run(client, &spans_sql, host)?,
             };
-            (spans, installs, idents)
+            (uses, spans)
         }
     };
-    // Joined by hand on (flight, job): a Fx hash of an integer and a short
-    // name is several times cheaper than the default SipHash, and columns
-    // are read by position (each query's SELECT list above).
-    let mut spans: FxHashMap<(i32, &str), Span> =
-        FxHashMap::with_capacity_and_hasher(span_rows.len(), FxBuildHasher);
-    for r in &span_rows {
-        spans.insert(
-            (r.col(SPANS, 0)?, r.col(SPANS, 1)?),
-            Span {
-                first: i64::from(r.col::<_, i32>(SPANS, 2)?),
-                last: i64::from(r.col::<_, i32>(SPANS, 3)?),
-            },
-        );
-    }
+    with_spans(uses, &span_rows)
+}
+
+/// The uses the ident runvars name, each with its job's installs of the
+/// host under that ident, their spans not yet known.
+///
+/// Joined by hand on (flight, job), here and in [`with_spans`]: a Fx hash
+/// of an integer and a short name is several times cheaper than the
+/// default SipHash, and columns are read by position (each query's
+/// SELECT list above).
+fn unspanned(install_rows: &[Row], ident_rows: &[Row]) -> Result<Vec<Use>> {
     let mut installs: FxHashMap<(i32, &str), Vec<(&str, Install)>> =
         FxHashMap::with_capacity_and_hasher(install_rows.len(), FxBuildHasher);
-    for r in &install_rows {
+    for r in install_rows {
         installs
             .entry((r.col(INSTALLS, 0)?, r.col(INSTALLS, 1)?))
             .or_default()
@@ -180,31 +180,53 @@ pub fn uses(
                 },
             ));
     }
-    let mut out = Vec::with_capacity(ident_rows.len());
-    for r in &ident_rows {
-        let flight: i32 = r.col(IDENTS, 1)?;
-        let job: &str = r.col(IDENTS, 2)?;
-        // A job with no step started has used nothing yet.
-        let Some(span) = spans.get(&(flight, job)) else {
-            continue;
-        };
-        let ident: &str = r.col(IDENTS, 3)?;
-        out.push(Use {
-            host: r.col(IDENTS, 0)?,
-            flight,
-            job: job.to_owned(),
-            first: span.first,
-            last: span.last,
-            installs: installs
-                .get(&(flight, job))
-                .into_iter()
-                .flatten()
-                .filter(|(i, _)| *i == ident)
-                .map(|(_, install)| *install)
-                .collect(),
-        });
+    ident_rows
+        .iter()
+        .map(|r| {
+            let flight: i32 = r.col(IDENTS, 1)?;
+            let job: &str = r.col(IDENTS, 2)?;
+            let ident: &str = r.col(IDENTS, 3)?;
+            Ok(Use {
+                host: r.col(IDENTS, 0)?,
+                flight,
+                job: job.to_owned(),
+                first: 0,
+                last: 0,
+                installs: installs
+                    .get(&(flight, job))
+                    .into_iter()
+                    .flatten()
+                    .filter(|(i, _)| *i == ident)
+                    .map(|(_, install)| *install)
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// `uses` with their jobs' spans; a job with no step started has used
+/// nothing yet, and is left out.
+fn with_spans(mut uses: Vec<Use>, span_rows: &[Row]) -> Result<Vec<Use>> {
+    let mut spans: FxHashMap<(i32, &str), Span> =
+        FxHashMap::with_capacity_and_hasher(span_rows.len(), FxBuildHasher);
+    for r in span_rows {
+        spans.insert(
+            (r.col(SPANS, 0)?, r.col(SPANS, 1)?),
+            Span {
+                first: i64::from(r.col::<_, i32>(SPANS, 2)?),
+                last: i64::from(r.col::<_, i32>(SPANS, 3)?),
+            },
+        );
     }
-    Ok(out)
+    uses.retain_mut(|u| match spans.get(&(u.flight, u.job.as_str())) {
+        Some(span) => {
+            u.first = span.first;
+            u.last = span.last;
+            true
+        }
+        None => false,
+    });
+    Ok(uses)
 }
 
 /// The install trials, on `host` only if given, started at or after
