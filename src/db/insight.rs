@@ -162,7 +162,7 @@ pub fn uses(
 ///
 /// Joined by hand on (flight, job), here and in [`with_spans`]: a Fx hash
 /// of an integer and a short name is several times cheaper than the
-/// default SipHash, and columns are read by position (each query's
+/// default `SipHash`, and columns are read by position (each query's
 /// SELECT list above).
 fn unspanned(install_rows: &[Row], ident_rows: &[Row]) -> Result<Vec<Use>> {
     let mut installs: FxHashMap<(i32, &str), Vec<(&str, Install)>> =
