@@ -465,9 +465,11 @@ fn the_health_of_a_hand_made_lab() {
     assert_eq!(later["italia0"].failed_installs_recently, 0);
     // The suspects' hosts: five installs flag nobody.
     assert!(
-        insight::suspect_hosts(&mut db.connect())
+        insight::suspects(&mut db.connect())
             .unwrap()
-            .is_empty()
+            .problem_hosts()
+            .next()
+            .is_none()
     );
 }
 

@@ -437,7 +437,7 @@ fn the_hosts_list_comes_first_and_its_counts_after() {
     // follow too.
     let [
         Effect::Request(cid, Request::HostCounts),
-        Effect::Request(_, Request::SuspectHosts),
+        Effect::Request(_, Request::Suspects),
     ] = counts.as_slice()
     else {
         panic!("{counts:?}")
@@ -707,7 +707,7 @@ fn health_and_suspects_follow_the_list_less_often() {
     };
     assert_eq!(hosts.len(), 4);
     assert_eq!(*now, T0_STARTED + 7200, "asked at the wall clock");
-    assert!(matches!(kinds[2], Request::SuspectHosts), "{kinds:?}");
+    assert!(matches!(kinds[2], Request::Suspects), "{kinds:?}");
     let health = |app: &hostlife::app::App, host: &str| {
         app.hosts
             .all()
@@ -803,4 +803,53 @@ fn b_asks_whether_it_was_the_host() {
     serve(&mut app, effects);
     let effects = press(&mut app, [ch('b')]);
     assert_eq!(requests(&effects), blame_a());
+}
+
+/// `!` shows the whole suspects ranking. Before the first has come it
+/// opens loading (asking for one unless the list already has); when it
+/// comes, the overlay and the hosts' marks both have it; `!` again
+/// closes it, and opens it again without a read.
+#[test]
+fn bang_shows_the_whole_suspects_ranking() {
+    let t0 = std::time::Instant::now();
+    let (mut app, effects) = hostlife::app::App::new(config(false), false, t0);
+    let [Effect::Request(id, Request::Hosts)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    // The list has asked for its ranking; it has not come yet.
+    let follow = update(&mut app, answer(*id, reply(&Request::Hosts)));
+    assert!(
+        follow
+            .iter()
+            .any(|e| matches!(e, Effect::Request(_, Request::Suspects))),
+        "{follow:?}"
+    );
+    let effects = press(&mut app, [ch('!')]);
+    assert!(effects.is_empty(), "already asked: {effects:?}");
+    let Some(Overlay::Report(r)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(r.lines().is_empty(), "loading");
+    assert_eq!(app.contexts(), [Scope::Report]);
+    serve(&mut app, follow);
+    let Some(Overlay::Report(r)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    let lines = r.lines();
+    assert_eq!(lines[0], "88 host install trials, 22 failed (25.0%).");
+    let flagged: Vec<&String> = lines.iter().filter(|l| l.starts_with("! ")).collect();
+    assert_eq!(flagged.len(), 2, "{lines:#?}");
+    assert!(flagged[0].starts_with("! test-amd64-pair: 15 of 20 installs"));
+    assert!(flagged[1].starts_with("! italia0: 6 of 8 installs failed"));
+    assert!(app.hosts.suspects.is_some(), "kept for the marks");
+    press(&mut app, [ch('!')]);
+    assert!(app.overlay.is_none());
+    let effects = press(&mut app, [ch('!')]);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(matches!(&app.overlay, Some(Overlay::Report(r)) if !r.lines().is_empty()));
+    // With no ranking and none asked for, `!` asks.
+    app.hosts.suspects = None;
+    press(&mut app, [key(KeyCode::Esc)]);
+    let effects = press(&mut app, [ch('!')]);
+    assert_eq!(requests(&effects), vec![Request::Suspects]);
 }

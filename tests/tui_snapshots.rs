@@ -67,6 +67,19 @@ fn was_it_the_host() {
 }
 
 #[test]
+fn which_jobs_break_hosts() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('!')]);
+    assert!(
+        effects.is_empty(),
+        "the list's ranking is shown: {effects:?}"
+    );
+    snapshot("suspects", &mut app);
+    press(&mut app, [key(KeyCode::PageDown)]);
+    snapshot("suspects_scrolled", &mut app);
+}
+
+#[test]
 fn runvars() {
     let (mut app, _) = loaded_app(false);
     let effects = press(&mut app, [ch(':')]);

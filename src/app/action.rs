@@ -32,6 +32,8 @@ pub enum Action {
     Help,
     Palette,
     Messages,
+    /// The whole suspects ranking.
+    Suspects,
     Quit,
     ToggleMouse,
     Pause,

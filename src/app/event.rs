@@ -7,7 +7,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::db::worker::{self, Request, RequestId};
 
 /// Everything the loop reacts to, from one channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Key(KeyEvent),
     Mouse(MouseEvent),

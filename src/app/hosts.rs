@@ -15,6 +15,7 @@ use super::reaction::{Reaction, Target};
 use super::table::{self, Sortable};
 use crate::lifecycle::health::Health;
 use crate::lifecycle::report::{HostSummary, count_rows, set_health};
+use crate::lifecycle::suspects::Report;
 use crate::lifecycle::{Failure, display, escape};
 
 /// The columns of the hosts table, in display order.
@@ -247,8 +248,9 @@ pub struct HostsView {
     wanted: [u16; N],
     /// When the health last arrived.
     health_at: Option<Instant>,
-    /// The hosts the suspects ranking reports, and when it arrived.
-    suspect_hosts: Option<std::collections::BTreeSet<String>>,
+    /// The latest suspects ranking (the overlay shows it whole; its
+    /// problem hosts are marked here), and when it arrived.
+    pub suspects: Option<Report>,
     suspects_at: Option<Instant>,
 }
 
@@ -363,16 +365,15 @@ impl HostsView {
         None
     }
 
-    /// The hosts the suspects ranking reports, which follow the health
-    /// least often (the ranking reads every install). A failure leaves
-    /// the marks as they were.
+    /// The suspects ranking, which follows the health least often (it
+    /// reads every install). A failure leaves the marks as they were.
     pub fn accept_suspects(
         &mut self,
-        result: Result<Vec<String>, Failure>,
+        result: Result<Report, Failure>,
         now: Instant,
     ) -> Option<Failure> {
         match result {
-            Ok(hosts) => self.suspect_hosts = Some(hosts.into_iter().collect()),
+            Ok(report) => self.suspects = Some(report),
             Err(e) => return Some(e),
         }
         self.suspects_at = Some(now);
@@ -388,12 +389,11 @@ impl HostsView {
     /// Mark the hosts' health with the latest suspects, then sort again
     /// (the marks are a column).
     fn mark_suspects(&mut self) {
-        if let (Loadable::Loaded(hosts), Some(suspects)) =
-            (&mut self.feed.data, &self.suspect_hosts)
-        {
+        if let (Loadable::Loaded(hosts), Some(report)) = (&mut self.feed.data, &self.suspects) {
+            let suspects: std::collections::BTreeSet<&str> = report.problem_hosts().collect();
             for h in hosts {
                 if let Some(health) = &mut h.health {
-                    health.suspect = suspects.contains(&h.host);
+                    health.suspect = suspects.contains(h.host.as_str());
                 }
             }
         }

@@ -161,6 +161,12 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Global,
+        &[ch('!')],
+        Action::Suspects,
+        "which jobs break hosts? (the suspects ranking)",
+    ),
+    bind(
+        C::Global,
         &[ch('m')],
         Action::Messages,
         "the messages of this session",
@@ -431,7 +437,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Messages, &[ch('g')], Action::Top, "newest"),
     bind(
         C::Report,
-        &[code(KeyCode::Esc), ch('q'), ch('b')],
+        &[code(KeyCode::Esc), ch('q'), ch('b'), ch('!')],
         Action::Cancel,
         "close",
     ),
@@ -446,6 +452,18 @@ pub static BINDINGS: &[Binding] = &[
         &[code(KeyCode::Down), ch('j')],
         Action::Down,
         "scroll down",
+    ),
+    bind(
+        C::Report,
+        &[code(KeyCode::PageUp), ctrl('b')],
+        Action::PageUp,
+        "page up",
+    ),
+    bind(
+        C::Report,
+        &[code(KeyCode::PageDown), ctrl('f'), ch(' ')],
+        Action::PageDown,
+        "page down",
     ),
     bind(C::Report, &[ch('g')], Action::Top, "top"),
     bind(

@@ -606,7 +606,7 @@ impl App {
                     return Vec::new();
                 }
                 Reaction::Blame { flight, job } => {
-                    self.overlay = Some(Overlay::Report(report::ReportView::loading(
+                    self.overlay = Some(Overlay::Report(report::ReportView::blame(
                         flight,
                         job.clone(),
                     )));
@@ -698,6 +698,16 @@ impl App {
             Action::Messages => {
                 self.overlay = Some(Overlay::Messages(MessagesView::default()));
                 Vec::new()
+            }
+            Action::Suspects => {
+                let view = report::ReportView::suspects(self.hosts.suspects.as_ref());
+                let ask = view.data.loaded().is_none() && !self.requests.waiting(Slot::Suspects);
+                self.overlay = Some(Overlay::Report(view));
+                if ask {
+                    vec![self.issue(Request::Suspects)]
+                } else {
+                    Vec::new()
+                }
             }
             Action::Refresh => self.refresh(),
             Action::Pause => {
@@ -873,9 +883,9 @@ impl App {
         }
         if self.hosts.feed.loaded().is_some()
             && self.hosts.suspects_due(now)
-            && !self.requests.waiting(Slot::SuspectHosts)
+            && !self.requests.waiting(Slot::Suspects)
         {
-            effects.push(self.issue(Request::SuspectHosts));
+            effects.push(self.issue(Request::Suspects));
         }
         (note, effects)
     }
@@ -888,11 +898,10 @@ impl App {
         result: Result<crate::lifecycle::blame::Blame, crate::lifecycle::Failure>,
     ) -> Option<String> {
         if let Some(Overlay::Report(r)) = &mut self.overlay
-            && r.flight == flight
-            && r.job == job
+            && r.is_blame_of(flight, job)
         {
             r.data = match result {
-                Ok(b) => Loadable::Loaded(b),
+                Ok(b) => Loadable::Loaded(report::Content::Blame(b)),
                 Err(f) => Loadable::Failed(f),
             };
         }
@@ -902,10 +911,22 @@ impl App {
     /// What follows the hosts list: its counts, health and suspects.
     fn hosts_part(&mut self, reply: Reply, now: Instant) -> Option<String> {
         match reply {
-            Reply::SuspectHosts(result) => self
-                .hosts
-                .accept_suspects(result, now)
-                .map(|f| format!("ranking the suspects: {f}")),
+            Reply::Suspects(result) => {
+                // An open ranking overlay waiting for it shows it too.
+                if let Some(Overlay::Report(r)) = &mut self.overlay
+                    && r.subject == report::Subject::Suspects
+                {
+                    r.data = match &result {
+                        Ok(report) => {
+                            Loadable::Loaded(report::Content::Suspects(Box::new(report.clone())))
+                        }
+                        Err(f) => Loadable::Failed(f.clone()),
+                    };
+                }
+                self.hosts
+                    .accept_suspects(result, now)
+                    .map(|f| format!("ranking the suspects: {f}"))
+            }
             Reply::HostHealth(result) => self
                 .hosts
                 .accept_health(result, now)
@@ -930,7 +951,7 @@ impl App {
                 (note, effects) = self.hosts_answered(result, now);
                 note
             }
-            part @ (Reply::HostCounts(_) | Reply::HostHealth(_) | Reply::SuspectHosts(_)) => {
+            part @ (Reply::HostCounts(_) | Reply::HostHealth(_) | Reply::Suspects(_)) => {
                 self.hosts_part(part, now)
             }
             Reply::Host { host, result } => {
@@ -1027,7 +1048,7 @@ fn slot_label(slot: Slot) -> &'static str {
         Slot::Hosts => "hosts list",
         Slot::HostCounts => "row counts",
         Slot::HostHealth => "host health",
-        Slot::SuspectHosts => "suspects",
+        Slot::Suspects => "suspects",
         Slot::Blame => "was it the host?",
         Slot::Host => "host rows",
         Slot::History => "host history",
@@ -1112,7 +1133,7 @@ mod tests {
         let reply = match request {
             Request::HostCounts => Reply::HostCounts(Ok(HashMap::new())),
             Request::HostHealth { .. } => Reply::HostHealth(Ok(HashMap::new())),
-            Request::SuspectHosts => Reply::SuspectHosts(Ok(Vec::new())),
+            Request::Suspects => Reply::Suspects(Ok(crate::lifecycle::suspects::rank(&[]))),
             _ => Reply::Hosts(Ok(Vec::new())),
         };
         Event::Db(worker::Event::Answer(Box::new(Answer { id, reply })))
@@ -1127,7 +1148,7 @@ mod tests {
                     &next,
                     Effect::Request(
                         _,
-                        Request::HostCounts | Request::HostHealth { .. } | Request::SuspectHosts
+                        Request::HostCounts | Request::HostHealth { .. } | Request::Suspects
                     )
                 ),
                 "{next:?}"

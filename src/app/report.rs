@@ -1,5 +1,6 @@
 //! A report overlay: "was it the host?" for a job, asked of the worker
-//! and shown as text lines when it comes.
+//! and shown as text lines when it comes; or the whole suspects ranking,
+//! the latest the hosts list has (it asks for one if it has none yet).
 
 use crossterm::event::KeyEvent;
 
@@ -7,14 +8,30 @@ use super::action::Action;
 use super::keymap::{self, Scope};
 use super::loadable::Loadable;
 use crate::lifecycle::blame::Blame;
+use crate::lifecycle::suspects::Report;
 
-/// The overlay's state: which job, its report once read, how far it is
-/// scrolled.
+/// What a report is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// "Was it the host?" for this job.
+    Blame { flight: i32, job: String },
+    /// Which job names break hosts, and which hosts fail on their own.
+    Suspects,
+}
+
+/// A report, once read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    Blame(Blame),
+    Suspects(Box<Report>),
+}
+
+/// The overlay's state: what it reports on, the report once read, how
+/// far it is scrolled.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReportView {
-    pub flight: i32,
-    pub job: String,
-    pub data: Loadable<Blame>,
+    pub subject: Subject,
+    pub data: Loadable<Content>,
     pub scroll: usize,
 }
 
@@ -26,19 +43,39 @@ pub enum ReportOutcome {
 }
 
 impl ReportView {
-    pub fn loading(flight: i32, job: String) -> ReportView {
+    /// "Was it the host?" for a job, until the worker answers.
+    pub fn blame(flight: i32, job: String) -> ReportView {
         ReportView {
-            flight,
-            job,
+            subject: Subject::Blame { flight, job },
             data: Loadable::Loading,
             scroll: 0,
         }
     }
 
+    /// The suspects ranking: `latest` if there is one, else loading.
+    pub fn suspects(latest: Option<&Report>) -> ReportView {
+        ReportView {
+            subject: Subject::Suspects,
+            data: latest.map_or(Loadable::Loading, |r| {
+                Loadable::Loaded(Content::Suspects(Box::new(r.clone())))
+            }),
+            scroll: 0,
+        }
+    }
+
+    /// Whether this overlay waits for (or shows) the blame of `(flight,
+    /// job)`.
+    pub fn is_blame_of(&self, flight: i32, job: &str) -> bool {
+        matches!(&self.subject, Subject::Blame { flight: f, job: j } if *f == flight && j == job)
+    }
+
     /// The report's lines (none until it comes).
     pub fn lines(&self) -> Vec<String> {
         match &self.data {
-            Loadable::Loaded(b) => b.lines(),
+            Loadable::Loaded(Content::Blame(b)) => b.lines(),
+            Loadable::Loaded(Content::Suspects(r)) => {
+                r.lines().into_iter().map(|(_, line)| line).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -49,9 +86,14 @@ impl ReportView {
             Some(Action::Cancel) => return ReportOutcome::Close,
             Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
             Some(Action::Down) => self.scroll = (self.scroll + 1).min(len.saturating_sub(1)),
+            Some(Action::PageUp) => self.scroll = self.scroll.saturating_sub(PAGE),
+            Some(Action::PageDown) => self.scroll = (self.scroll + PAGE).min(len.saturating_sub(1)),
             Some(Action::Top) => self.scroll = 0,
             _ => {}
         }
         ReportOutcome::Used
     }
 }
+
+/// How many lines a page key scrolls.
+const PAGE: usize = 10;

@@ -286,7 +286,7 @@ pub const HEALTH_QUERY: &str = "SELECT n.host,
 
 /// The health of each of `hosts` at `now` (epoch seconds). `suspect` is
 /// left false: it comes from the suspects ranking, which reads every
-/// install in the database ([`suspect_hosts`]), and is worth doing less
+/// install in the database ([`suspects()`]), and is worth doing less
 /// often than this.
 pub fn host_health(
     client: &mut impl GenericClient,
@@ -313,16 +313,11 @@ pub fn host_health(
         .collect()
 }
 
-/// The hosts `hostlife suspects` reports as problems: flagged (their
-/// installs fail whatever ran before) or stuck (failing now).
-pub fn suspect_hosts(client: &mut impl GenericClient) -> Result<Vec<String>> {
-    let report = suspects::rank(&trials(client, None, None, None)?);
-    Ok(report
-        .hosts
-        .into_iter()
-        .filter(|h| h.flagged || h.stuck)
-        .map(|h| h.host)
-        .collect())
+/// The suspects ranking of every install in the database, as
+/// `hostlife suspects` reports it; on one connection (the browser's
+/// worker has one, and asks for it every ten minutes).
+pub fn suspects(client: &mut impl GenericClient) -> Result<suspects::Report> {
+    Ok(suspects::rank(&trials(client, None, None, None)?))
 }
 
 const BLAME: &str = "blame";

@@ -95,9 +95,10 @@ pub enum Request {
         hosts: Vec<String>,
         now: i64,
     },
-    /// The hosts the suspects ranking reports as problems: it reads every
-    /// install, so it is asked for least often.
-    SuspectHosts,
+    /// The suspects ranking (the hosts list marks the hosts it reports
+    /// as problems): it reads every install, so it is asked for least
+    /// often.
+    Suspects,
     /// "Was it the host?" for a job.
     Blame {
         flight: i32,
@@ -140,7 +141,7 @@ pub enum Slot {
     Hosts,
     HostCounts,
     HostHealth,
-    SuspectHosts,
+    Suspects,
     Blame,
     Host,
     History,
@@ -156,7 +157,7 @@ impl Request {
             Request::Hosts => Slot::Hosts,
             Request::HostCounts => Slot::HostCounts,
             Request::HostHealth { .. } => Slot::HostHealth,
-            Request::SuspectHosts => Slot::SuspectHosts,
+            Request::Suspects => Slot::Suspects,
             Request::Blame { .. } => Slot::Blame,
             Request::Show { .. } => Slot::Host,
             Request::History { .. } => Slot::History,
@@ -175,12 +176,12 @@ impl Request {
 /// A request's answer, typed by its request: each carries what the
 /// request named, so the receiver can tell whether it still wants it, and
 /// the result, so a view gets exactly the data it asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Hosts(Outcome<Vec<HostSummary>>),
     HostCounts(Outcome<HashMap<String, i64>>),
     HostHealth(Outcome<HashMap<String, Health>>),
-    SuspectHosts(Outcome<Vec<String>>),
+    Suspects(Outcome<crate::lifecycle::suspects::Report>),
     Blame {
         flight: i32,
         job: String,
@@ -238,7 +239,7 @@ impl Reply {
             Request::Hosts => Reply::Hosts(Err(f)),
             Request::HostCounts => Reply::HostCounts(Err(f)),
             Request::HostHealth { .. } => Reply::HostHealth(Err(f)),
-            Request::SuspectHosts => Reply::SuspectHosts(Err(f)),
+            Request::Suspects => Reply::Suspects(Err(f)),
             Request::Blame { flight, job } => Reply::Blame {
                 flight,
                 job,
@@ -288,7 +289,7 @@ impl Reply {
             Reply::Hosts(_) => Slot::Hosts,
             Reply::HostCounts(_) => Slot::HostCounts,
             Reply::HostHealth(_) => Slot::HostHealth,
-            Reply::SuspectHosts(_) => Slot::SuspectHosts,
+            Reply::Suspects(_) => Slot::Suspects,
             Reply::Blame { .. } => Slot::Blame,
             Reply::Host { .. } => Slot::Host,
             Reply::History { .. } => Slot::History,
@@ -308,7 +309,7 @@ impl Reply {
             Reply::Hosts(r) => err(r),
             Reply::HostCounts(r) => err(r),
             Reply::HostHealth(r) => err(r),
-            Reply::SuspectHosts(r) => err(r),
+            Reply::Suspects(r) => err(r),
             Reply::Blame { result, .. } => err(result),
             Reply::Host { result, .. } => err(result),
             Reply::History { result, .. } => err(result),
@@ -331,7 +332,7 @@ impl From<Error> for Failure {
 }
 
 /// The answer to one request, by its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub id: RequestId,
     pub reply: Reply,
@@ -345,7 +346,7 @@ pub enum Connection {
 }
 
 /// What the worker reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Boxed: answers carry whole result sets, connection news is small.
     Answer(Box<Answer>),
@@ -863,9 +864,9 @@ fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply
         Request::HostHealth { hosts, now } => Reply::HostHealth(out(read_only(client, |c| {
             crate::db::insight::host_health(c, hosts, *now)
         }))),
-        Request::SuspectHosts => Reply::SuspectHosts(out(read_only(client, |c| {
-            crate::db::insight::suspect_hosts(c)
-        }))),
+        Request::Suspects => {
+            Reply::Suspects(out(read_only(client, |c| crate::db::insight::suspects(c))))
+        }
         Request::Blame { flight, job } => Reply::Blame {
             flight: *flight,
             job: job.clone(),

@@ -22,6 +22,7 @@ pub mod report;
 mod runvar;
 mod suggest;
 pub mod suspects;
+pub mod suspects_text;
 mod text;
 mod view;
 pub mod wipe;

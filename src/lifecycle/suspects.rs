@@ -197,6 +197,17 @@ pub struct Report {
     pub trials_on_flagged_hosts: u64,
 }
 
+impl Report {
+    /// The hosts it reports as problems: flagged (their installs fail
+    /// whatever ran before) or stuck (failing now).
+    pub fn problem_hosts(&self) -> impl Iterator<Item = &str> {
+        self.hosts
+            .iter()
+            .filter(|h| h.flagged || h.stuck)
+            .map(|h| h.host.as_str())
+    }
+}
+
 /// A job name and the trials it preceded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suspect {

@@ -85,6 +85,49 @@ pub fn operator() -> Task {
     task(12, "static", "ian@osstest", Some("ian"), true)
 }
 
+/// The suspects ranking of a made-up lab, ranked by the real code: a
+/// pair test before most failed installs on h1 to h4, a build job before
+/// nearly every install, and italia0, whose installs fail whatever ran
+/// before (its newest four in a row).
+pub fn suspects_report() -> hostlife::lifecycle::suspects::Report {
+    use hostlife::lifecycle::Relation;
+    use hostlife::lifecycle::suspects::{self, Predecessor, Trial};
+    let before = |jobs: &[&str]| -> Vec<Predecessor> {
+        jobs.iter()
+            .map(|j| Predecessor {
+                flight: 90,
+                job: job(j),
+                relation: Relation::Reuse,
+            })
+            .collect()
+    };
+    let mut trials = Vec::new();
+    let mut add = |host: &str, failed: bool, jobs: &[&str]| {
+        let n = trials.len();
+        trials.push(Trial {
+            host: host.into(),
+            flight: 100 + i32::try_from(n).unwrap(),
+            job: job("build-a"),
+            stepno: 2,
+            failed,
+            started: 1_000 * i64::try_from(n).unwrap(),
+            predecessors: before(jobs),
+        });
+    };
+    for (i, host) in ["h1", "h2", "h3", "h4"].iter().cycle().take(80).enumerate() {
+        match i % 8 {
+            0 => add(host, true, &["test-amd64-pair", "build-b"]),
+            1 => add(host, i % 16 != 1, &["test-amd64-pair"]),
+            2 => add(host, i == 2, &["build-c"]),
+            _ => add(host, false, &["build-b"]),
+        }
+    }
+    for i in 0..8 {
+        add("italia0", i != 1 && i != 3, &["build-b"]);
+    }
+    suspects::rank(&trials)
+}
+
 /// "Was it the host?" for a job on h1, made up: a host that fails well
 /// above the fleet while the same job passes elsewhere.
 pub fn blame_of(flight: i32, job: &str) -> Blame {
@@ -441,11 +484,7 @@ pub fn reply(request: &Request) -> Reply {
             flight,
             job,
         },
-        Request::SuspectHosts => Reply::SuspectHosts(Ok(hosts()
-            .into_iter()
-            .filter(|h| h.health.as_ref().is_some_and(|h| h.suspect))
-            .map(|h| h.host)
-            .collect())),
+        Request::Suspects => Reply::Suspects(Ok(suspects_report())),
         Request::Show { host } => Reply::Host {
             host,
             result: Ok(h1_detail()),

@@ -1,0 +1,146 @@
+//! The suspects ranking as lines of words, whole: what the browser's
+//! overlay shows (wrapped to its width) where the CLI prints a table.
+//! Each line stands alone, so a narrow screen wraps it without losing a
+//! number.
+
+use super::suspects::{CONSECUTIVE_FLAG, HostProblem, Report, Suspect};
+
+/// How many failed installs a flagged job name's line names.
+const EVIDENCE_SHOWN: usize = 3;
+
+/// A line's role, for its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    Heading,
+    /// A flagged job name, or a host problem.
+    Flagged,
+    /// The evidence under a line.
+    Detail,
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+impl Report {
+    /// Every job name and every host with a failed install, most suspect
+    /// first, each with its counts.
+    pub fn lines(&self) -> Vec<(Tone, String)> {
+        let mut out = vec![(
+            Tone::Plain,
+            format!(
+                "{} host install trials, {} failed ({}).",
+                self.trials,
+                self.failed,
+                percent(self.base_rate)
+            ),
+        )];
+        if self.trials == 0 {
+            out.push((Tone::Plain, "No ts-host-install step has run yet.".into()));
+            return out;
+        }
+        out.push((Tone::Plain, String::new()));
+        out.push((
+            Tone::Heading,
+            format!(
+                "Job names before failed installs, most suspect first; ! when even the 99% bound \
+                 of the failure rate after them is above {}, the rate of the installs ranked.",
+                percent(self.ranked_base_rate)
+            ),
+        ));
+        if self.trials_on_flagged_hosts > 0 {
+            out.push((
+                Tone::Plain,
+                format!(
+                    "({} trials on the hosts flagged below are left out: their installs fail \
+                     whatever ran before.)",
+                    self.trials_on_flagged_hosts
+                ),
+            ));
+        }
+        if self.suspects.is_empty() {
+            out.push((Tone::Plain, "No failed install had a job before it.".into()));
+        }
+        for s in &self.suspects {
+            out.extend(suspect(s));
+        }
+        out.push((Tone::Plain, String::new()));
+        out.push((
+            Tone::Heading,
+            format!(
+                "Hosts with failed installs, worst first; ! a host problem (its installs that no \
+                 flagged job preceded fail more than elsewhere, by the 99% bound); stuck: its \
+                 newest {CONSECUTIVE_FLAG} or more installs failed in a row."
+            ),
+        ));
+        if self.hosts.is_empty() {
+            out.push((Tone::Plain, "No host has a failed install.".into()));
+        }
+        out.extend(self.hosts.iter().map(host));
+        out
+    }
+}
+
+fn suspect(s: &Suspect) -> Vec<(Tone, String)> {
+    let line = format!(
+        "{} {}: {} of {} installs after it failed ({}, {:.1}× the rate), score {:.2}",
+        if s.flagged { "!" } else { " " },
+        s.job,
+        s.failures,
+        s.uses,
+        percent(s.rate),
+        s.lift,
+        s.score
+    );
+    if !s.flagged {
+        return vec![(Tone::Plain, line)];
+    }
+    let mut evidence: Vec<String> = s
+        .evidence
+        .iter()
+        .take(EVIDENCE_SHOWN)
+        .map(|e| format!("{} → {} {}.{}", e.flight, e.host, e.install_flight, e.job))
+        .collect();
+    let listed = s.evidence.len().min(EVIDENCE_SHOWN) as u64;
+    if s.failures > listed {
+        evidence.push(format!("{} more", s.failures - listed));
+    }
+    vec![
+        (Tone::Flagged, line),
+        (
+            Tone::Detail,
+            format!(
+                "    its run → the install that failed: {}",
+                evidence.join(", ")
+            ),
+        ),
+    ]
+}
+
+fn host(h: &HostProblem) -> (Tone, String) {
+    let now = match h.failing_now {
+        0 => String::new(),
+        n if h.stuck => format!("; stuck: its newest {n} failed in a row"),
+        n => format!("; its newest {n} failed"),
+    };
+    (
+        if h.flagged || h.stuck {
+            Tone::Flagged
+        } else {
+            Tone::Plain
+        },
+        format!(
+            "{} {}: {} of {} installs failed, {} of the {} no flagged job preceded \
+             (score {:.2}), longest run {}{now}",
+            if h.flagged { "!" } else { " " },
+            h.host,
+            h.failed_installs,
+            h.installs,
+            h.unexplained.failures,
+            h.unexplained.uses,
+            h.score,
+            h.consecutive
+        ),
+    )
+}
