@@ -122,7 +122,8 @@ fn host(h: &HostProblem) -> (Tone, String) {
     let now = match h.failing_now {
         0 => String::new(),
         n if h.stuck => format!("; stuck: its newest {n} failed in a row"),
-        n => format!("; its newest {n} failed"),
+        1 => "; its newest failed".to_owned(),
+        n => format!("; its newest {n} failed in a row"),
     };
     (
         if h.flagged || h.stuck {
