@@ -147,6 +147,14 @@ if [ -n "$HOST" ]; then
 fi
 shot hosts
 
+# The whole suspects ranking.
+keys !
+wait_for "┌ Which jobs break hosts? "
+wait_gone "loading…"
+shot suspects
+keys Escape
+wait_gone "┌ Which jobs break hosts? "
+
 # The host: its rows and the listing. Open it through the palette so the
 # host is known whatever the list's order.
 if [ -z "$HOST" ]; then
