@@ -513,16 +513,9 @@ pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String
                 );
             }
         }
-        let shown = 3;
-        let mut ev: Vec<String> = s
-            .evidence
-            .iter()
-            .take(shown)
-            .map(|e| format!("{} → {} {}.{}", e.flight, e.host, e.install_flight, e.job))
-            .collect();
-        let listed = s.evidence.len().min(shown) as u64;
-        if s.failures > listed {
-            ev.push(format!("+{} more", s.failures - listed));
+        let (mut ev, more) = s.evidence_words(3);
+        if more > 0 {
+            ev.push(format!("+{more} more"));
         }
         cells.push(ev.join(", "));
         t.row(cells);

@@ -96,15 +96,9 @@ fn suspect(s: &Suspect) -> Vec<(Tone, String)> {
     if !s.flagged {
         return vec![(Tone::Plain, line)];
     }
-    let mut evidence: Vec<String> = s
-        .evidence
-        .iter()
-        .take(EVIDENCE_SHOWN)
-        .map(|e| format!("{} → {} {}.{}", e.flight, e.host, e.install_flight, e.job))
-        .collect();
-    let listed = s.evidence.len().min(EVIDENCE_SHOWN) as u64;
-    if s.failures > listed {
-        evidence.push(format!("{} more", s.failures - listed));
+    let (mut evidence, more) = s.evidence_words(EVIDENCE_SHOWN);
+    if more > 0 {
+        evidence.push(format!("{more} more"));
     }
     vec![
         (Tone::Flagged, line),
@@ -116,6 +110,21 @@ fn suspect(s: &Suspect) -> Vec<(Tone, String)> {
             ),
         ),
     ]
+}
+
+impl Suspect {
+    /// Its newest `shown` failed installs, each as "its flight → host
+    /// install's flight.job", and how many more it preceded.
+    pub fn evidence_words(&self, shown: usize) -> (Vec<String>, u64) {
+        let words: Vec<String> = self
+            .evidence
+            .iter()
+            .take(shown)
+            .map(|e| format!("{} → {} {}.{}", e.flight, e.host, e.install_flight, e.job))
+            .collect();
+        let more = self.failures.saturating_sub(words.len() as u64);
+        (words, more)
+    }
 }
 
 fn host(h: &HostProblem) -> (Tone, String) {
