@@ -400,6 +400,44 @@ fn a_helper_on_another_database_is_not_used() {
     assert!(!alone.is_empty());
 }
 
+/// A role allowed one connection: `hostlife suspects` cannot open its
+/// helper, says so, and answers on one connection the same.
+#[test]
+fn suspects_on_one_connection_when_no_second_is_allowed() {
+    let db = hand_db();
+    let role = format!("{}_one", db.name());
+    let mut admin = db.admin();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN PASSWORD 'pw' CONNECTION LIMIT 1 IN ROLE osstest_ro"
+        ))
+        .unwrap();
+    let conninfo: Vec<String> = db
+        .read_only_conninfo()
+        .split(' ')
+        .filter(|p| !p.starts_with("password="))
+        .map(|p| {
+            if p.starts_with("user=") {
+                format!("user={role} password=pw")
+            } else {
+                p.to_owned()
+            }
+        })
+        .collect();
+    let conninfo = conninfo.join(" ");
+    assert!(conninfo.contains(&role), "{conninfo}");
+    let both = common::hostlife(&db, &["suspects", "--json"]);
+    let one = common::hostlife_at(&conninfo, &["suspects", "--json"]);
+    admin.batch_execute(&format!("DROP ROLE {role}")).ok();
+    assert!(one.status.success(), "{one:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&one.stdout),
+        String::from_utf8_lossy(&both.stdout)
+    );
+    let err = String::from_utf8_lossy(&one.stderr);
+    assert!(err.contains("reading on one connection"), "{err}");
+}
+
 /// `hostlife ... | head`: the reader goes away, the command ends quietly
 /// (no panic, no message, status 0).
 #[test]
