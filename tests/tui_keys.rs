@@ -853,3 +853,65 @@ fn bang_shows_the_whole_suspects_ranking() {
     let effects = press(&mut app, [ch('!')]);
     assert_eq!(requests(&effects), vec![Request::Suspects]);
 }
+
+/// `e` writes every row the filter keeps, in the sort's order, as CSV
+/// (`E`: JSON), named for the view; the file's outcome is said.
+#[test]
+fn e_exports_the_rows_shown() {
+    let (mut app, _) = loaded_app(false);
+    let shown: Vec<String> = app.hosts.visible().iter().map(|h| h.host.clone()).collect();
+    assert!(shown.len() > 2, "{shown:?}");
+    // Filtered to the hosts with an 'i' in a cell, sorted descending by host.
+    press(&mut app, [ch('/'), ch('i'), key(KeyCode::Enter), ch('S')]);
+    let kept: Vec<String> = app.hosts.visible().iter().map(|h| h.host.clone()).collect();
+    assert!(!kept.is_empty() && kept.len() <= shown.len());
+    let effects = press(&mut app, [ch('e')]);
+    let [
+        Effect::Export {
+            name,
+            content,
+            rows,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        name.starts_with("hostlife-hosts")
+            && std::path::Path::new(name).extension() == Some("csv".as_ref()),
+        "{name}"
+    );
+    assert_eq!(*rows, kept.len());
+    let lines: Vec<&str> = content.lines().collect();
+    assert!(lines[0].contains("host"), "{}", lines[0]);
+    assert_eq!(lines.len(), kept.len() + 1, "{content}");
+    for (line, host) in lines[1..].iter().zip(&kept) {
+        assert!(line.contains(host.as_str()), "{line} for {host}");
+    }
+    let effects = press(&mut app, [ch('E')]);
+    let [Effect::Export { name, content, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        std::path::Path::new(name).extension() == Some("json".as_ref()),
+        "{name}"
+    );
+    let v: serde_json::Value = serde_json::from_str(content).unwrap();
+    let hosts: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(hosts, kept.iter().map(String::as_str).collect::<Vec<_>>());
+    app.exported(name, 3, Ok("/tmp/x.json".into()));
+    let status = |app: &hostlife::app::App| {
+        app.status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    };
+    assert!(status(&app).contains("3 rows written to /tmp/x.json"));
+    app.exported(name, 3, Err(std::io::Error::other("disk full")));
+    assert!(status(&app).contains("not written: disk full"));
+}

@@ -28,6 +28,9 @@ pub enum Action {
     Record,
     /// "Was it the host?" for the selected job.
     Blame,
+    /// Write the table's rows (filtered, sorted) to a file.
+    ExportCsv,
+    ExportJson,
     // Anywhere.
     Help,
     Palette,

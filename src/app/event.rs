@@ -29,5 +29,13 @@ pub enum Effect {
     SetMouse(bool),
     /// Keep a palette command for later sessions.
     Remember(String),
+    /// Write `content` to a new file `name` in the current directory (an
+    /// existing one is left alone); the loop reports back through
+    /// [`crate::app::App::exported`].
+    Export {
+        name: String,
+        content: String,
+        rows: usize,
+    },
     Quit,
 }

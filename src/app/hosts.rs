@@ -598,4 +598,14 @@ impl Sortable for HostsView {
     fn filter_key(&mut self, key: &KeyEvent) {
         HostsView::filter_key(self, key);
     }
+
+    fn rows_shown(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        (
+            Column::ALL.iter().map(|c| c.title()).collect(),
+            self.visible()
+                .into_iter()
+                .map(|h| cells(h, self.now).to_vec())
+                .collect(),
+        )
+    }
 }

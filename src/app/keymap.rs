@@ -217,6 +217,18 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::List, &[ch('s')], Action::Sort, "sort by a column (menu)"),
     bind(C::List, &[ch('S')], Action::ReverseSort, "reverse the sort"),
     bind(
+        C::List,
+        &[ch('e')],
+        Action::ExportCsv,
+        "export the rows (filtered, sorted) as CSV, here",
+    ),
+    bind(
+        C::List,
+        &[ch('E')],
+        Action::ExportJson,
+        "export the rows (filtered, sorted) as JSON, here",
+    ),
+    bind(
         C::Hosts,
         &[code(KeyCode::Enter)],
         Action::Open,

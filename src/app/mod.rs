@@ -24,6 +24,7 @@ pub mod columns;
 pub mod confirm;
 pub mod cursor;
 pub mod event;
+pub mod export;
 pub mod fuzzy;
 pub mod help;
 pub mod history;
@@ -582,6 +583,11 @@ impl App {
             self.open_sort_menu();
             return Vec::new();
         }
+        match action {
+            Some(Action::ExportCsv) => return self.export(export::Format::Csv),
+            Some(Action::ExportJson) => return self.export(export::Format::Json),
+            _ => {}
+        }
         if let Some(action) = action {
             match self.screen_action(action) {
                 Reaction::Ignored if action == Action::Back && !self.stack.is_empty() => {
@@ -659,6 +665,57 @@ impl App {
             }),
             Some(Screen::Runvars(v)) => (v.pane == RunvarPane::Entries).then_some(&v.entries as _),
             Some(Screen::History(v)) => Some(&v.table),
+        }
+    }
+
+    /// What the focused table is, for an export's file name.
+    fn export_subject(&self) -> String {
+        match self.stack.last() {
+            None => "hosts".to_owned(),
+            Some(Screen::Host(v)) => match v.pane {
+                HostPane::Rows => format!("{}-rows", v.host),
+                HostPane::Listing => format!("{}-listing", v.host),
+            },
+            Some(Screen::Runvars(v)) => match &v.source {
+                runvars::RunvarSource::Job { flight, job }
+                | runvars::RunvarSource::Text { flight, job, .. } => {
+                    format!("{flight}.{job}-runvar")
+                }
+            },
+            Some(Screen::History(v)) => format!("{}-history", v.host),
+        }
+    }
+
+    /// Every row the focused table shows (filtered, sorted), written out
+    /// by the loop.
+    fn export(&mut self, format: export::Format) -> Vec<Effect> {
+        let Some(t) = self.focused_table_ref() else {
+            self.say(
+                "this pane has no rows to export (Tab moves to the entries)",
+                false,
+            );
+            return Vec::new();
+        };
+        let (titles, rows) = t.rows_shown();
+        let content = export::render(format, &titles, &rows);
+        let name = export::file_name(&self.export_subject(), format, self.wall_now());
+        vec![Effect::Export {
+            name,
+            content,
+            rows: rows.len(),
+        }]
+    }
+
+    /// The loop wrote an export (or could not).
+    pub fn exported(
+        &mut self,
+        name: &str,
+        rows: usize,
+        result: std::io::Result<std::path::PathBuf>,
+    ) {
+        match result {
+            Ok(path) => self.say(format!("{rows} rows written to {}", path.display()), false),
+            Err(e) => self.say(format!("export {name} not written: {e}"), true),
         }
     }
 

@@ -35,6 +35,9 @@ pub trait Sortable {
     /// A key while the filter input has the keyboard; always used, so
     /// typing never runs a command.
     fn filter_key(&mut self, key: &KeyEvent);
+    /// The columns' headers and every row the filter keeps, in the
+    /// sort's order, whole: what an export writes.
+    fn rows_shown(&self) -> (Vec<&'static str>, Vec<Vec<String>>);
 }
 
 /// The rows of one table with their cursor, filter and sort.
@@ -171,6 +174,13 @@ impl<const N: usize> Sortable for Table<N> {
         // What is shown changed; start at the top.
         self.cursor = Cursor::default();
         self.reindex();
+    }
+
+    fn rows_shown(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        (
+            self.titles.to_vec(),
+            self.shown.iter().map(|&i| self.texts[i].to_vec()).collect(),
+        )
     }
 }
 

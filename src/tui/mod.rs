@@ -7,6 +7,7 @@
 //! draws with [`render::draw`] when the channel is drained. `app` and
 //! `render` stay free of I/O; this is where they meet the terminal.
 
+mod export_file;
 mod input;
 mod recall;
 mod signals;
@@ -122,6 +123,16 @@ impl Io {
                 Effect::Copy(text) => self.screen.copy(&text)?,
                 Effect::SetMouse(on) => self.screen.set_mouse(on)?,
                 Effect::Remember(line) => self.history.append(&line, app),
+                Effect::Export {
+                    name,
+                    content,
+                    rows,
+                } => app.exported(
+                    &name,
+                    rows,
+                    std::env::current_dir()
+                        .and_then(|dir| export_file::write_new(&dir, &name, &content)),
+                ),
                 Effect::Quit => return Ok(true),
             }
         }
