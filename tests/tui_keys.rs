@@ -911,7 +911,7 @@ fn e_exports_the_rows_shown() {
             .map(|s| s.text.clone())
             .unwrap_or_default()
     };
-    assert!(status(&app).contains("3 rows written to /tmp/x.json"));
+    assert!(status(&app).contains("3 rows written to ./x.json"));
     app.exported(name, 3, Err(std::io::Error::other("disk full")));
     assert!(status(&app).contains("not written: disk full"));
 }

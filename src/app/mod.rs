@@ -714,7 +714,20 @@ impl App {
         result: std::io::Result<std::path::PathBuf>,
     ) {
         match result {
-            Ok(path) => self.say(format!("{rows} rows written to {}", path.display()), false),
+            // In the current directory: its name, short enough for the
+            // status line at 80 columns (the messages keep the whole path).
+            Ok(path) => {
+                let file = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |f| f.to_string_lossy().into_owned(),
+                );
+                self.log.push(Message {
+                    at: self.live.now,
+                    text: format!("export: {}", path.display()),
+                    error: false,
+                });
+                self.say(format!("{rows} rows written to ./{file}"), false);
+            }
             Err(e) => self.say(format!("export {name} not written: {e}"), true),
         }
     }
