@@ -160,10 +160,11 @@ pub fn uses(
 /// The uses the ident runvars name, each with its job's installs of the
 /// host under that ident, their spans not yet known.
 ///
-/// Joined by hand on (flight, job), here and in [`with_spans`]: a Fx hash
-/// of an integer and a short name is several times cheaper than the
-/// default `SipHash`, and columns are read by position (each query's
-/// SELECT list above).
+/// Joined by hand on (flight, job), here and in [`with_spans`], with Fx
+/// hashing and columns read by position (each query's SELECT list
+/// above). What it costs is mostly cache misses on the rows' job names,
+/// not hashing (docs/PERFORMANCE.md, "Insight"), which is why it runs
+/// while the helper still computes the spans.
 fn unspanned(install_rows: &[Row], ident_rows: &[Row]) -> Result<Vec<Use>> {
     let mut installs: FxHashMap<(i32, &str), Vec<(&str, Install)>> =
         FxHashMap::with_capacity_and_hasher(install_rows.len(), FxBuildHasher);
