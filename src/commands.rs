@@ -36,8 +36,7 @@ fn connect_to(resolved: &connect::Resolved, write: bool) -> Result<postgres::Cli
     Ok(client)
 }
 
-/// A connection to `resolved`, not probed: a second one for a command
-/// whose first was.
+/// A connection to `resolved`, not probed.
 fn open(resolved: &connect::Resolved) -> Result<postgres::Client, CommandError> {
     connect::connect(resolved).map_err(|e| CommandError::Connect(e.to_string()))
 }
@@ -45,8 +44,7 @@ fn open(resolved: &connect::Resolved) -> Result<postgres::Client, CommandError> 
 /// A connection for `db init` / `db upgrade`, which make the schema the
 /// probe would look for.
 fn connect_unprobed(db: Db<'_>) -> Result<postgres::Client, CommandError> {
-    connect::connect(&resolve(db.db, db.read_only)?)
-        .map_err(|e| CommandError::Connect(e.to_string()))
+    open(&resolve(db.db, db.read_only)?)
 }
 
 /// The database asked for, and whether the session must be read-only.
@@ -343,9 +341,9 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             });
             let resolved = resolve(db.db, db.read_only)?;
             let mut client = connect_to(&resolved, false)?;
-            // The whole lab's read goes faster on two connections; one
-            // host's is small enough for one.
-            // A server with no connection to spare only makes it slower.
+            // The whole lab's read goes faster on two connections (one
+            // host's is small enough for one); a server with no second
+            // connection to spare only makes it slower.
             let mut helper = match host {
                 Some(_) => None,
                 None => connect::connect(&resolved)

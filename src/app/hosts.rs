@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crossterm::event::KeyEvent;
@@ -248,9 +249,9 @@ pub struct HostsView {
     wanted: [u16; N],
     /// When the health last arrived.
     health_at: Option<Instant>,
-    /// The latest suspects ranking (the overlay shows it whole; its
-    /// problem hosts are marked here), and when it arrived.
-    pub suspects: Option<Report>,
+    /// The latest suspects ranking (its problem hosts are marked here;
+    /// the `!` overlay shares it), and when it arrived.
+    pub suspects: Option<Arc<Report>>,
     suspects_at: Option<Instant>,
 }
 
@@ -373,7 +374,7 @@ impl HostsView {
         now: Instant,
     ) -> Option<Failure> {
         match result {
-            Ok(report) => self.suspects = Some(report),
+            Ok(report) => self.suspects = Some(Arc::new(report)),
             Err(e) => return Some(e),
         }
         self.suspects_at = Some(now);

@@ -714,19 +714,16 @@ impl App {
         result: std::io::Result<std::path::PathBuf>,
     ) {
         match result {
-            // In the current directory: its name, short enough for the
-            // status line at 80 columns (the messages keep the whole path).
+            // In the current directory: its name alone is short enough
+            // for the status line at 80 columns.
             Ok(path) => {
-                let file = path.file_name().map_or_else(
-                    || path.display().to_string(),
-                    |f| f.to_string_lossy().into_owned(),
+                let file = path
+                    .file_name()
+                    .map_or_else(|| path.clone().into_os_string(), ToOwned::to_owned);
+                self.say(
+                    format!("{rows} rows written to ./{}", file.to_string_lossy()),
+                    false,
                 );
-                self.log.push(Message {
-                    at: self.live.now,
-                    text: format!("export: {}", path.display()),
-                    error: false,
-                });
-                self.say(format!("{rows} rows written to ./{file}"), false);
             }
             Err(e) => self.say(format!("export {name} not written: {e}"), true),
         }
@@ -770,7 +767,7 @@ impl App {
                 Vec::new()
             }
             Action::Suspects => {
-                let view = report::ReportView::suspects(self.hosts.suspects.as_ref());
+                let view = report::ReportView::suspects(self.hosts.suspects.clone());
                 let ask = view.data.loaded().is_none() && !self.requests.waiting(Slot::Suspects);
                 self.overlay = Some(Overlay::Report(view));
                 if ask {
@@ -982,20 +979,24 @@ impl App {
     fn hosts_part(&mut self, reply: Reply, now: Instant) -> Option<String> {
         match reply {
             Reply::Suspects(result) => {
-                // An open ranking overlay waiting for it shows it too.
+                let failure = self.hosts.accept_suspects(result, now);
+                // An open ranking overlay shows it too, where it was
+                // scrolled; a failure there only while it has nothing else
+                // to show (the status line says it either way).
                 if let Some(Overlay::Report(r)) = &mut self.overlay
                     && r.subject == report::Subject::Suspects
                 {
-                    r.data = match &result {
-                        Ok(report) => {
-                            Loadable::Loaded(report::Content::Suspects(Box::new(report.clone())))
+                    match (&failure, &self.hosts.suspects) {
+                        (None, Some(latest)) => {
+                            r.data = Loadable::Loaded(report::Content::Suspects(latest.clone()));
                         }
-                        Err(f) => Loadable::Failed(f.clone()),
-                    };
+                        (Some(f), _) if r.data.loaded().is_none() => {
+                            r.data = Loadable::Failed(f.clone());
+                        }
+                        _ => {}
+                    }
                 }
-                self.hosts
-                    .accept_suspects(result, now)
-                    .map(|f| format!("ranking the suspects: {f}"))
+                failure.map(|f| format!("ranking the suspects: {f}"))
             }
             Reply::HostHealth(result) => self
                 .hosts

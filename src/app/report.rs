@@ -2,6 +2,8 @@
 //! and shown as text lines when it comes; or the whole suspects ranking,
 //! the latest the hosts list has (it asks for one if it has none yet).
 
+use std::sync::Arc;
+
 use crossterm::event::KeyEvent;
 
 use super::action::Action;
@@ -23,7 +25,8 @@ pub enum Subject {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Content {
     Blame(Blame),
-    Suspects(Box<Report>),
+    /// The hosts list's latest ranking, shared.
+    Suspects(Arc<Report>),
 }
 
 /// The overlay's state: what it reports on, the report once read, how
@@ -53,11 +56,11 @@ impl ReportView {
     }
 
     /// The suspects ranking: `latest` if there is one, else loading.
-    pub fn suspects(latest: Option<&Report>) -> ReportView {
+    pub fn suspects(latest: Option<Arc<Report>>) -> ReportView {
         ReportView {
             subject: Subject::Suspects,
             data: latest.map_or(Loadable::Loading, |r| {
-                Loadable::Loaded(Content::Suspects(Box::new(r.clone())))
+                Loadable::Loaded(Content::Suspects(r))
             }),
             scroll: 0,
         }

@@ -117,12 +117,15 @@ pub fn uses(
     );
     let one = host.is_some();
     let spans_sql = spans_query(one);
+    // The installs and idents, joined into uses still without spans.
+    let rest = |client: &mut _| -> Result<Vec<Use>> {
+        let installs = run(client, &installs_query(one), host)?;
+        unspanned(&installs, &run(client, &idents, host)?)
+    };
     let (uses, span_rows) = match helper {
         None => {
             let spans = run(client, &spans_sql, host)?;
-            let installs = run(client, &installs_query(one), host)?;
-            let idents = run(client, &idents, host)?;
-            (unspanned(&installs, &idents)?, spans)
+            (rest(client)?, spans)
         }
         Some(helper) => {
             let snapshot: String = client
@@ -136,9 +139,7 @@ pub fn uses(
                     })
                 });
                 // The rest of the join while the spans are computed.
-                let installs = run(client, &installs_query(one), host)?;
-                let idents = run(client, &idents, host)?;
-                let uses = unspanned(&installs, &idents)?;
+                let uses = rest(client)?;
                 let spans = spans
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

@@ -123,11 +123,7 @@ pub fn read_only<T>(
     timeout: Option<Duration>,
     read: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
 ) -> Result<T> {
-    let mut tx = client
-        .build_transaction()
-        .read_only(true)
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .start()?;
+    let mut tx = start_read_only(client)?;
     if let Some(timeout) = timeout {
         tx.batch_execute(&format!(
             "SET LOCAL statement_timeout = {}",
@@ -152,14 +148,20 @@ pub fn read_only_on<T>(
     if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
         return Err(Error::Other(format!("not a snapshot name: {snapshot:?}")));
     }
-    let mut tx = client
-        .build_transaction()
-        .read_only(true)
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .start()?;
+    let mut tx = start_read_only(client)?;
     // It must be the transaction's first statement.
     tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))?;
     read(&mut tx)
+}
+
+/// A REPEATABLE READ, READ ONLY transaction, dropped (so rolled back) by
+/// its caller: there is nothing to commit.
+fn start_read_only(client: &mut Client) -> Result<Transaction<'_>> {
+    Ok(client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()?)
 }
 
 /// Run `body` in one repeatable-read snapshot and roll it back whatever
