@@ -78,6 +78,10 @@ pub enum Sub {
     /// before it there, how the host's other recent jobs fared against
     /// the fleet, and how the same job fared on other hosts.
     Blame(BlameArgs),
+    /// A job's report of the tasks that might have affected its hosts:
+    /// per ident and host, every job and task its lifecycle runvar names,
+    /// with how it touched the host and when.
+    Report(ReportArgs),
     /// Create, upgrade or fill a database.
     Db {
         #[command(subcommand)]
@@ -143,6 +147,26 @@ pub struct BlameArgs {
     pub job: String,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The flight.
+    pub flight: i32,
+    /// The job, e.g. test-amd64-amd64-xl.
+    pub job: String,
+    /// text for the terminal, json, csv (one row per line, with the ident
+    /// and host), or html (a standalone page to attach to a bug report).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Csv,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -273,6 +297,7 @@ impl Cli {
             Some(Sub::Hosts(a)) => a.json,
             Some(Sub::Show(a)) => a.json,
             Some(Sub::History(a)) => a.json,
+            Some(Sub::Report(a)) => a.format == ReportFormat::Json,
             Some(Sub::Db {
                 command: DbSub::Seed(a),
             }) => a.json,
@@ -323,6 +348,11 @@ pub enum Command {
         flight: i32,
         job: String,
         json: bool,
+    },
+    Report {
+        flight: i32,
+        job: String,
+        format: ReportFormat,
     },
     DbInit,
     DbUpgrade {
@@ -479,6 +509,11 @@ impl Config {
                 job: a.job,
                 json: a.json,
             },
+            Some(Sub::Report(a)) => Command::Report {
+                flight: a.flight,
+                job: a.job,
+                format: a.format,
+            },
             Some(Sub::Suspects(a)) => Command::Suspects {
                 host: a.host,
                 since_days: a.since,
@@ -541,6 +576,7 @@ impl Command {
             | Command::History { .. }
             | Command::Suspects { .. }
             | Command::Blame { .. }
+            | Command::Report { .. }
             | Command::DbUpgrade { dry_run: true, .. }
             | Command::Demo { .. } => None,
         }

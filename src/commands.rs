@@ -12,7 +12,7 @@ use serde_json::json;
 
 use std::io::IsTerminal;
 
-use crate::cli::{Command, Config, TuiArgs};
+use crate::cli::{Command, Config, ReportFormat, TuiArgs};
 use crate::command_error::CommandError;
 use crate::output;
 use crate::seed::seed;
@@ -374,6 +374,23 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 return print_json(&blame);
             }
             emit(&output::terminal_safe(&output::blame(&blame)))
+        }
+        Command::Report {
+            flight,
+            job,
+            format,
+        } => {
+            let report = read(&mut connect(db, false)?, |tx| {
+                read::job_report(tx, flight, &job)
+            })?;
+            match format {
+                ReportFormat::Json => print_json(&report),
+                ReportFormat::Text => {
+                    emit(&output::terminal_safe(&output::job_report::text(&report)))
+                }
+                ReportFormat::Csv => emit(&output::job_report::csv(&report)),
+                ReportFormat::Html => emit(&output::job_report::html(&report)),
+            }
         }
         Command::DbInit => {
             schema::init(&mut connect_unprobed(db)?)?;

@@ -14,7 +14,8 @@
 //!   clusters and the worker thread the TUI uses. It knows nothing of the
 //!   terminal. The test-database harness (`db::testdb`) exists only with
 //!   the `test-support` feature, for the package's own tests.
-//! - [`timefmt`]: epoch seconds as UTC text.
+//! - [`timefmt`]: epoch seconds as UTC text; [`tabular`]: rows as CSV or
+//!   JSON (the browser's export, the CLI's `--format`).
 //! - [`app`]: the TUI's state per screen and dialog, typed actions, the
 //!   keymap, and `update` (pure, no I/O).
 //! - [`render`]: drawing the `app` state with ratatui; reads, never writes.
@@ -39,5 +40,6 @@ pub mod fuzzing;
 pub mod lifecycle;
 pub mod render;
 pub mod sim;
+pub mod tabular;
 pub mod timefmt;
 pub mod tui;

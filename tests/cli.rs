@@ -663,3 +663,128 @@ fn writes_find_the_primary_when_reads_aim_at_a_standby() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("pinot0"), "{}", stdout(&o));
 }
+
+/// The worked example's build-d after its final call, which found an
+/// operator's static task too, with the steps' times.
+fn report_world(db: &TestDb) -> postgres::Client {
+    let mut c = spec_world(db);
+    for (mode, job, step, task) in [
+        ("selectprep", "build-a", "2", "7"),
+        ("select", "build-a", "5", "7"),
+        ("select", "build-b", "3", "8"),
+    ] {
+        assert!(record(db, mode, job, step, task).status.success());
+    }
+    common::set_live(&mut c, 7, false);
+    common::set_live(&mut c, 8, false);
+    assert!(
+        record(db, "selectprep", "build-c", "3", "9")
+            .status
+            .success()
+    );
+    assert!(
+        record(db, "selectprep", "build-d", "4", "10")
+            .status
+            .success()
+    );
+    c.batch_execute(
+        "INSERT INTO tasks (taskid, type, refkey, username, live)
+              VALUES (20, 'static', 'ian@bench', 'ian', true);
+         UPDATE runvars SET val = '@build-a:2 5 [1] +@build-c:3 +?20'
+          WHERE flight = 100 AND job = 'build-d' AND name = 'host_lifecycle';
+         INSERT INTO runvars VALUES (100, 'build-d', 'host', 'h1', false);
+         UPDATE steps SET started = 1000 * stepno, finished = 1000 * stepno + 500
+          WHERE job = 'build-a';
+         UPDATE jobs SET status = 'fail' WHERE job = 'build-d';",
+    )
+    .unwrap();
+
+    c
+}
+
+/// The job report of the spec's worked example (section 8): per ident
+/// and host, each job with its relation, roles, times and status, the
+/// elided build job, an operator task, and "incomplete" — in text, JSON,
+/// CSV and HTML, from the runvar and the steps, jobs and tasks tables.
+#[test]
+fn report_lists_what_might_have_affected_the_job() {
+    let db = TestDb::new();
+    let mut c = report_world(&db);
+    let o = hostlife(&db, &["report", "100", "build-d", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["job_status"], "fail");
+    let host = &v["hosts"][0];
+    assert_eq!(host["ident"], "host");
+    assert_eq!(host["host"], "h1");
+    assert_eq!(host["runvar"], "@build-a:2 5 [1] +@build-c:3 +?20");
+    assert_eq!(host["incomplete"], false);
+    assert_eq!(
+        host["lines"][0],
+        json!({"kind": "job", "relation": "prep.", "flight": 100, "job": "build-a",
+               "own": false, "roles": ["host"], "prep_started": 2000,
+               "use_started": 5000, "last_ended": 5500, "job_status": "running"})
+    );
+    assert_eq!(host["lines"][1], json!({"kind": "elided", "count": 1}));
+    assert_eq!(host["lines"][2]["job"], "build-c");
+    assert_eq!(host["lines"][2]["relation"], "prep.");
+    assert_eq!(host["lines"][2]["use_started"], json!(null));
+    assert_eq!(host["lines"][3]["kind"], "task");
+    assert_eq!(host["lines"][3]["relation"], "share");
+    assert_eq!(host["lines"][3]["task"]["refkey"], "ian@bench");
+    assert_eq!(host["lines"].as_array().unwrap().len(), 4);
+
+    let text = stdout(&hostlife(&db, &["report", "100", "build-d"]));
+    assert!(text.contains("host = h1\n"), "{text}");
+    let words = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.lines().any(|l| words(l)
+            == "prep. 100 build-a host 1970-01-01 00:33 1970-01-01 01:23 1970-01-01 01:31 running"),
+        "{text}"
+    );
+    assert!(text.contains("1 earlier job elided"), "{text}");
+    assert!(
+        text.contains("task 20: static ian@bench (ian), live"),
+        "{text}"
+    );
+
+    let csv = stdout(&hostlife(
+        &db,
+        &["report", "100", "build-d", "--format", "csv"],
+    ));
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "IDENT,HOST,RELATION,FLIGHT,JOB,ROLES,PREP STARTED,USE STARTED,LAST STEP ENDED,JOB STATUS"
+    );
+    assert!(
+        lines[1].starts_with("host,h1,prep.,100,build-a,host,"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 6, "{csv}");
+
+    let html = stdout(&hostlife(
+        &db,
+        &["report", "100", "build-d", "--format", "html"],
+    ));
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert_eq!(html.matches("<table>").count(), 1, "{html}");
+    assert_eq!(html.matches("<tr class=").count(), 4, "{html}");
+    assert!(html.contains("<td>build-a</td>"), "{html}");
+    assert!(
+        !html.contains("http"),
+        "a standalone page links nowhere: {html}"
+    );
+
+    // The job's own last call was selectprep: incomplete. A job that
+    // does not exist is refused.
+    c.batch_execute(
+        "UPDATE runvars SET val = '@build-a:2 5 @'
+          WHERE flight = 100 AND job = 'build-d' AND name = 'host_lifecycle'",
+    )
+    .unwrap();
+    let text = stdout(&hostlife(&db, &["report", "100", "build-d"]));
+    assert!(text.contains("this job incomplete"), "{text}");
+    let o = hostlife(&db, &["report", "100", "build-zz"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}

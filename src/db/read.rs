@@ -609,3 +609,79 @@ pub fn job_runvars(
     }
     Ok(out)
 }
+
+/// A job's report of the tasks that might have affected its hosts: its
+/// lifecycle runvars decoded and looked up, each with the host its ident
+/// runvar names, and when each named job's last step ended. A job that
+/// does not exist is refused.
+pub fn job_report(
+    client: &mut impl GenericClient,
+    flight: i32,
+    job: &str,
+) -> Result<lifecycle::job_report::JobReport> {
+    const Q: &str = "job report";
+    let status: Option<String> = client
+        .query_opt(
+            "SELECT status FROM jobs WHERE flight = $1 AND job = $2",
+            &[&flight, &job],
+        )?
+        .map(|r| r.col(Q, "status"))
+        .transpose()?;
+    let Some(status) = status else {
+        check_job_known(client, flight, job)?;
+        return Err(Refusal::JobUnknown {
+            flight,
+            job: job.to_owned(),
+        }
+        .into());
+    };
+    let runvars = job_runvars(client, flight, job)?;
+    let idents: Vec<&str> = runvars
+        .iter()
+        .filter_map(|r| r.name.strip_suffix("_lifecycle"))
+        .collect();
+    let mut hosts = std::collections::HashMap::new();
+    for r in client.query(
+        "SELECT name, val FROM runvars WHERE flight = $1 AND job = $2 AND name = ANY($3)",
+        &[&flight, &job, &idents],
+    )? {
+        let val: Option<String> = r.col(Q, "val")?;
+        if let Some(val) = val {
+            hosts.insert(r.col::<_, String>(Q, "name")?, val);
+        }
+    }
+    // Each named job once; its last step's end is read by the steps'
+    // primary key (flight, job, stepno), one index range per job.
+    let mut named: Vec<(i32, &str)> = runvars
+        .iter()
+        .filter_map(|r| r.entries.as_ref().ok())
+        .flatten()
+        .filter_map(|d| match &d.entry.kind {
+            ResolvedKind::Step { flight, job, .. } => Some((*flight, job.as_str())),
+            _ => None,
+        })
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let (flights, jobs): (Vec<i32>, Vec<&str>) = named.into_iter().unzip();
+    let mut last_ended = std::collections::HashMap::new();
+    for r in client.query(
+        "SELECT x.flight, x.job,
+                (SELECT max(s.finished) FROM steps s
+                  WHERE s.flight = x.flight AND s.job = x.job) AS last_ended
+           FROM unnest($1::int[], $2::text[]) AS x(flight, job)",
+        &[&flights, &jobs],
+    )? {
+        if let Some(t) = secs(r.col(Q, "last_ended")?) {
+            last_ended.insert((r.col::<_, i32>(Q, "flight")?, r.col(Q, "job")?), t);
+        }
+    }
+    Ok(lifecycle::job_report::build(
+        flight,
+        job,
+        status,
+        runvars,
+        &hosts,
+        &last_ended,
+    ))
+}

@@ -15,6 +15,7 @@ pub mod display;
 mod escape;
 mod failure;
 pub mod health;
+pub mod job_report;
 pub mod limits;
 mod listing;
 mod refusal;

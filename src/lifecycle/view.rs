@@ -75,13 +75,7 @@ pub fn job_view(entries: &[Resolved]) -> Vec<JobRelation> {
                     } if f == flight && j == job => Some((relation, steps)),
                     _ => None,
                 });
-                let relation = if *prep {
-                    Relation::Prep
-                } else if e.concurrent {
-                    Relation::Share
-                } else {
-                    Relation::Reuse
-                };
+                let relation = relation_of(*prep, e.concurrent);
                 match existing {
                     Some((r, steps)) => {
                         steps.push(*stepno);
@@ -98,11 +92,7 @@ pub fn job_view(entries: &[Resolved]) -> Vec<JobRelation> {
             }
             ResolvedKind::Task { taskid } => out.push(JobRelation::Task {
                 taskid: *taskid,
-                relation: if e.concurrent {
-                    Relation::Share
-                } else {
-                    Relation::Reuse
-                },
+                relation: relation_of(false, e.concurrent),
             }),
             ResolvedKind::Elided { count } => out.push(JobRelation::Elided { count: *count }),
         }
@@ -110,7 +100,19 @@ pub fn job_view(entries: &[Resolved]) -> Vec<JobRelation> {
     out
 }
 
-fn stronger(a: Relation, b: Relation) -> Relation {
+/// How one entry touched the host.
+pub(super) fn relation_of(prep: bool, concurrent: bool) -> Relation {
+    if prep {
+        Relation::Prep
+    } else if concurrent {
+        Relation::Share
+    } else {
+        Relation::Reuse
+    }
+}
+
+/// A job's relation from all its entries: prep. over share over reuse.
+pub(super) fn stronger(a: Relation, b: Relation) -> Relation {
     use Relation::{Prep, Reuse, Share};
     match (a, b) {
         (Prep, _) | (_, Prep) => Prep,

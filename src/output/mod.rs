@@ -1,5 +1,7 @@
 //! How the CLI prints: aligned tables for people, JSON for scripts.
 
+pub mod job_report;
+
 use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthStr as _;
