@@ -64,7 +64,7 @@ pub enum Sub {
     /// Decode a lifecycle runvar into its entries.
     Decode(DecodeArgs),
     /// List every known host.
-    Hosts(JsonArg),
+    Hosts(FormatArg),
     /// Show a host's lifecycle rows and the listing a final call would
     /// compute now.
     Show(HostArg),
@@ -92,18 +92,41 @@ pub enum Sub {
     Demo(DemoArgs),
 }
 
+/// How a read command prints: `--format table|csv|json`, `--json` for
+/// short.
 #[derive(Debug, Args)]
-pub struct JsonArg {
-    /// Print JSON instead of a table.
+pub struct FormatArg {
+    /// table for people; csv (the command's main table, one header line,
+    /// RFC 4180) or json for scripts.
+    #[arg(long, value_enum, default_value = "table", conflicts_with = "json")]
+    pub format: OutFormat,
+    /// The same as --format json.
     #[arg(long)]
     pub json: bool,
+}
+
+impl FormatArg {
+    pub fn get(&self) -> OutFormat {
+        if self.json {
+            OutFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Args)]
 pub struct HostArg {
     pub host: String,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub out: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -116,8 +139,8 @@ pub struct HistoryArgs {
     /// last flight was FLIGHT.
     #[arg(long, value_name = "FLIGHT")]
     pub before: Option<i32>,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub out: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -135,8 +158,8 @@ pub struct SuspectsArgs {
     /// At most this many job names (JSON lists them all).
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub out: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -145,8 +168,8 @@ pub struct BlameArgs {
     pub flight: i32,
     /// The job, e.g. test-amd64-amd64-xl.
     pub job: String,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub out: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +186,8 @@ pub struct ReportArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// The text for people (`table`, as the other reads call it, too).
+    #[value(alias = "table")]
     Text,
     Json,
     Csv,
@@ -226,8 +251,8 @@ pub struct DecodeArgs {
     /// --db or $HOSTLIFE_DB.
     #[arg(long)]
     pub lookup: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub out: FormatArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -293,10 +318,14 @@ impl Cli {
     pub fn wants_json(&self) -> bool {
         match &self.command {
             Some(Sub::Record(a)) => a.json,
-            Some(Sub::Decode(a)) => a.json,
-            Some(Sub::Hosts(a)) => a.json,
-            Some(Sub::Show(a)) => a.json,
-            Some(Sub::History(a)) => a.json,
+            Some(
+                Sub::Decode(DecodeArgs { out, .. })
+                | Sub::Hosts(out)
+                | Sub::Show(HostArg { out, .. })
+                | Sub::History(HistoryArgs { out, .. })
+                | Sub::Suspects(SuspectsArgs { out, .. })
+                | Sub::Blame(BlameArgs { out, .. }),
+            ) => out.get() == OutFormat::Json,
             Some(Sub::Report(a)) => a.format == ReportFormat::Json,
             Some(Sub::Db {
                 command: DbSub::Seed(a),
@@ -322,32 +351,32 @@ pub enum Command {
         runvar: String,
         job: Option<JobRef>,
         lookup: bool,
-        json: bool,
+        format: OutFormat,
     },
     Hosts {
-        json: bool,
+        format: OutFormat,
     },
     Show {
         host: String,
-        json: bool,
+        format: OutFormat,
     },
     History {
         host: String,
         limit: i64,
         before: Option<i32>,
-        json: bool,
+        format: OutFormat,
     },
     Suspects {
         host: Option<String>,
         since_days: Option<u32>,
         by_relation: bool,
         limit: usize,
-        json: bool,
+        format: OutFormat,
     },
     Blame {
         flight: i32,
         job: String,
-        json: bool,
+        format: OutFormat,
     },
     Report {
         flight: i32,
@@ -486,12 +515,12 @@ impl Config {
                 job: job_ref(a.flight, a.job)?,
                 lookup: a.lookup || explicit_db,
                 runvar: a.runvar,
-                json: a.json,
+                format: a.out.get(),
             },
-            Some(Sub::Hosts(a)) => Command::Hosts { json: a.json },
+            Some(Sub::Hosts(a)) => Command::Hosts { format: a.get() },
             Some(Sub::Show(a)) => Command::Show {
                 host: a.host,
-                json: a.json,
+                format: a.out.get(),
             },
             Some(Sub::History(a)) => {
                 if a.limit < 1 {
@@ -501,13 +530,13 @@ impl Config {
                     host: a.host,
                     limit: a.limit,
                     before: a.before,
-                    json: a.json,
+                    format: a.out.get(),
                 }
             }
             Some(Sub::Blame(a)) => Command::Blame {
                 flight: a.flight,
                 job: a.job,
-                json: a.json,
+                format: a.out.get(),
             },
             Some(Sub::Report(a)) => Command::Report {
                 flight: a.flight,
@@ -519,7 +548,7 @@ impl Config {
                 since_days: a.since,
                 by_relation: a.by_relation,
                 limit: a.limit,
-                json: a.json,
+                format: a.out.get(),
             },
             Some(Sub::Db {
                 command: DbSub::Init,

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use std::io::IsTerminal;
 
-use crate::cli::{Command, Config, ReportFormat, TuiArgs};
+use crate::cli::{Command, Config, OutFormat, ReportFormat, TuiArgs};
 use crate::command_error::CommandError;
 use crate::output;
 use crate::seed::seed;
@@ -114,6 +114,21 @@ fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), CommandError> {
     let label = resolved.spec.to_string();
     hostlife::tui::run(resolved, args.app_settings(label), args.mouse)
         .map_err(|e| CommandError::Failed(format!("{e:?}")))
+}
+
+/// A read's answer as asked: JSON of `value`, the table's cells as CSV,
+/// or the text for people (escaped for the terminal).
+fn print_as<T: Serialize>(
+    format: OutFormat,
+    value: &T,
+    table: impl FnOnce() -> output::Table,
+    text: impl FnOnce() -> String,
+) -> Result<(), CommandError> {
+    match format {
+        OutFormat::Json => print_json(value),
+        OutFormat::Csv => emit(&table().csv()),
+        OutFormat::Table => emit(&output::terminal_safe(&text())),
+    }
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<(), CommandError> {
@@ -228,7 +243,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             runvar,
             job,
             lookup,
-            json,
+            format,
         } => {
             let decoded = lifecycle::decode(&runvar).map_err(|e| CommandError::Refused {
                 message: e.to_string(),
@@ -245,31 +260,30 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                     }
                     read::decode_job_runvar(tx, flight, jobname, "(given)", &runvar)
                 })?;
-                return if json {
-                    print_json(&r)
-                } else {
-                    emit(&output::terminal_safe(&output::looked_up(&r)))?;
-                    Ok(())
-                };
+                return print_as(
+                    format,
+                    &r,
+                    || output::looked_up_table(&r),
+                    || output::looked_up(&r),
+                );
             }
             let entries = decoded.resolve(flight, jobname);
-            if json {
-                return print_json(&json!({
+            let incomplete = decoded.sigil.is_some();
+            print_as(
+                format,
+                &json!({
                     "runvar": runvar,
                     "tokens": decoded.tokens,
                     "sigil": decoded.sigil,
                     "entries": entries,
                     "jobs": lifecycle::job_view(&entries),
-                    "incomplete": decoded.sigil.is_some(),
-                }));
-            }
-            emit(&output::terminal_safe(&output::decoded(
-                &entries,
-                decoded.sigil.is_some(),
-            )))?;
-            Ok(())
+                    "incomplete": incomplete,
+                }),
+                || output::decoded_table(&entries),
+                || output::decoded(&entries, incomplete),
+            )
         }
-        Command::Hosts { json } => {
+        Command::Hosts { format } => {
             let now = hostlife::timefmt::now();
             let hosts = read(&mut connect(db, false)?, |tx| {
                 let mut hosts = read::hosts(tx)?;
@@ -278,26 +292,28 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 hostlife::lifecycle::report::set_health(&mut hosts, &health);
                 Ok(hosts)
             })?;
-            if json {
-                return print_json(&hosts);
-            }
-            emit(&output::terminal_safe(&output::hosts(&hosts)))?;
-            Ok(())
+            print_as(
+                format,
+                &hosts,
+                || output::hosts_table(&hosts),
+                || output::hosts(&hosts),
+            )
         }
-        Command::Show { host, json } => {
+        Command::Show { host, format } => {
             hostlife::lifecycle::call::check_lookup_name(&host).map_err(Error::from)?;
             let detail = read(&mut connect(db, false)?, |tx| read::show(tx, &host))?;
-            if json {
-                return print_json(&detail);
-            }
-            emit(&output::terminal_safe(&output::show(&detail)))?;
-            Ok(())
+            print_as(
+                format,
+                &detail,
+                || output::show_table(&detail),
+                || output::show(&detail),
+            )
         }
         Command::History {
             host,
             limit,
             before,
-            json,
+            format,
         } => {
             hostlife::lifecycle::call::check_lookup_name(&host).map_err(Error::from)?;
             let (entries, more) = read(&mut connect(db, false)?, |tx| {
@@ -305,13 +321,18 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             })?;
             // The flight to pass as --before for the next page.
             let next_before = more.then(|| entries.last().map(|e| e.flight)).flatten();
-            if json {
-                return print_json(&json!({
-                    "host": host,
-                    "jobs": entries,
-                    "more": more,
-                    "next_before": next_before,
-                }));
+            if format != OutFormat::Table {
+                return print_as(
+                    format,
+                    &json!({
+                        "host": host,
+                        "jobs": entries,
+                        "more": more,
+                        "next_before": next_before,
+                    }),
+                    || output::history_table(&entries),
+                    String::new,
+                );
             }
             emit(&output::terminal_safe(&output::history(
                 &host, &entries, more,
@@ -329,7 +350,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             since_days,
             by_relation,
             limit,
-            json,
+            format,
         } => {
             if let Some(h) = &host {
                 hostlife::lifecycle::call::check_lookup_name(h).map_err(Error::from)?;
@@ -356,24 +377,28 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 hostlife::db::insight::trials(tx, helper.as_mut(), host.as_deref(), since)
             })?;
             let report = hostlife::lifecycle::suspects::rank(&trials);
-            if json {
-                return print_json(&report);
-            }
-            emit(&output::terminal_safe(&output::suspects(
+            // CSV, as JSON, has every name and every failed install.
+            print_as(
+                format,
                 &report,
-                by_relation,
-                limit,
-            )))?;
-            Ok(())
+                || output::suspects_table(&report, by_relation, usize::MAX, usize::MAX),
+                || output::suspects(&report, by_relation, limit),
+            )
         }
-        Command::Blame { flight, job, json } => {
+        Command::Blame {
+            flight,
+            job,
+            format,
+        } => {
             let blame = read(&mut connect(db, false)?, |tx| {
                 hostlife::db::insight::blame(tx, flight, &job)
             })?;
-            if json {
-                return print_json(&blame);
-            }
-            emit(&output::terminal_safe(&output::blame(&blame)))
+            print_as(
+                format,
+                &blame,
+                || output::blame_table(&blame),
+                || output::blame(&blame),
+            )
         }
         Command::Report {
             flight,

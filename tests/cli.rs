@@ -788,3 +788,106 @@ fn report_lists_what_might_have_affected_the_job() {
     let o = hostlife(&db, &["report", "100", "build-zz"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+/// Split CSV (RFC 4180: quoted fields may hold commas, quotes and line
+/// breaks; records end in CRLF) into records of fields.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut record, mut field) = (vec![], vec![], String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF: {text}");
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (_, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "unterminated: {text}"
+    );
+    records
+}
+
+/// Every read command prints its main table as CSV with --format csv:
+/// a header, then every row, cells whole (a comma quoted), control
+/// characters escaped; `--json` is `--format json`, and both at once is
+/// a usage error.
+#[test]
+fn every_read_takes_format_csv() {
+    let db = TestDb::new();
+    let mut c = report_world(&db);
+    c.batch_execute(
+        "INSERT INTO hostflags VALUES ('h1', 'purpose-build'), ('h1', 'arch-amd64');
+         UPDATE steps SET testid = E'c\\x1b]0;x' WHERE job = 'build-c';",
+    )
+    .unwrap();
+    let csv = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--format", "csv"]);
+        let o = hostlife(&db, &all);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        parse_csv(&stdout(&o))
+    };
+
+    let hosts = csv(&["hosts"]);
+    assert_eq!(hosts[0][0], "HOST");
+    let h1 = hosts.iter().find(|r| r[0] == "h1").unwrap();
+    assert_eq!(h1[3], "arch-amd64,purpose-build");
+    assert_eq!(hosts.len(), 2, "{hosts:?}");
+
+    let show = csv(&["show", "h1"]);
+    assert_eq!(show[0][..2], ["LCSEQ", "TASK"]);
+    assert_eq!(
+        show.len() - 1,
+        usize::try_from(common::count_rows(&mut c)).unwrap()
+    );
+    let c9 = show.iter().find(|r| r[4] == "build-c").unwrap();
+    assert_eq!(c9[10], r"c\e]0;x", "escaped: {c9:?}");
+
+    let history = csv(&["history", "h1"]);
+    assert_eq!(history[0][..3], ["FLIGHT", "JOB", "IDENT"]);
+    assert_eq!(history[1][..3], ["100", "build-d", "host"]);
+    assert_eq!(history[1][6], "@build-a:2 5 [1] +@build-c:3 +?20");
+
+    let decoded = hostlife_offline(&["decode", "@a:2 5 [1]", "--format", "csv"]);
+    let decoded = parse_csv(&decoded);
+    assert_eq!(decoded.len(), 4, "{decoded:?}");
+    assert_eq!(decoded[2][..3], ["(this)", "a", "5"]);
+
+    let blame = csv(&["blame", "100", "build-d"]);
+    assert_eq!(blame[0][..3], ["IDENT", "HOST", "VERDICT"]);
+    assert_eq!(blame[1][..2], ["host", "h1"]);
+
+    let suspects = csv(&["suspects"]);
+    assert_eq!(suspects[0][..2], ["!", "SCORE"]);
+
+    assert_eq!(
+        json(&hostlife(&db, &["hosts", "--format", "json"])),
+        json(&hostlife(&db, &["hosts", "--json"]))
+    );
+    let o = hostlife(&db, &["hosts", "--json", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(64), "{}", stderr(&o));
+}
+
+/// `hostlife` without any database in reach.
+fn hostlife_offline(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_hostlife"))
+        .args(args)
+        .env_remove("HOSTLIFE_DB")
+        .env("PGHOST", "/nonexistent")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    stdout(&o)
+}

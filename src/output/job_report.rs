@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 
 use hostlife::lifecycle::job_report::{HostSection, JobReport, ReportLine};
 use hostlife::lifecycle::{Relation, Task, count, escape};
-use hostlife::tabular;
 use hostlife::timefmt::utc_minutes;
 
 use super::{Table, terminal_safe};
@@ -153,18 +152,21 @@ pub fn text(r: &JobReport) -> String {
 pub fn csv(r: &JobReport) -> String {
     let mut titles = vec!["IDENT", "HOST"];
     titles.extend(HEADER);
-    let mut rows = Vec::new();
+    let mut t = Table::new(&titles);
     for s in &r.hosts {
         for l in s.lines.iter().flatten() {
             let mut row = vec![s.ident.clone(), s.host.clone().unwrap_or_default()];
             row.extend(cells(l));
-            rows.push(row);
+            t.row(row);
         }
     }
-    tabular::render(tabular::Format::Csv, &titles, &rows)
+    t.csv()
 }
 
+/// Markup quoted, and control characters shown escaped as the text does
+/// (the page goes to stdout, which may be a terminal).
 fn html_escape(s: &str) -> String {
+    let s = escape(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

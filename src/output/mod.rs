@@ -12,6 +12,7 @@ use hostlife::lifecycle::report::{
 };
 use hostlife::lifecycle::{self, display, suspects};
 use hostlife::lifecycle::{JobRelation, Resolved, ResolvedKind, escape, escape_owned, job_view};
+use hostlife::tabular;
 use hostlife::timefmt::utc_zoned;
 
 /// Text for the terminal, line by line: whatever came from the database
@@ -33,7 +34,8 @@ pub fn terminal_safe(text: &str) -> String {
 
 /// A plain text table with left-aligned columns, aligned by the width
 /// the terminal gives each character (a CJK character takes two
-/// columns), with every cell escaped.
+/// columns), with every cell escaped; or the same cells, as they are, as
+/// CSV (`--format csv`).
 pub struct Table {
     header: Vec<&'static str>,
     rows: Vec<Vec<String>>,
@@ -48,13 +50,27 @@ impl Table {
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The same cells, whole (no padding, nothing cut), as CSV under the
+    /// titles. Escaped as the table's are: CSV is read on terminals too,
+    /// and only JSON keeps a control character exact.
+    pub fn csv(&self) -> String {
+        tabular::render(tabular::Format::Csv, &self.header, &self.escaped())
+    }
+
+    fn escaped(&self) -> Vec<Vec<String>> {
         self.rows
-            .push(cells.into_iter().map(escape_owned).collect());
+            .iter()
+            .map(|r| r.iter().cloned().map(escape_owned).collect())
+            .collect()
     }
 
     pub fn render(&self) -> String {
+        let shown = self.escaped();
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
-        for row in &self.rows {
+        for row in &shown {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.width());
             }
@@ -74,7 +90,7 @@ impl Table {
             out.push('\n');
         };
         line(&mut out, &mut self.header.iter().copied());
-        for row in &self.rows {
+        for row in &shown {
             line(&mut out, &mut row.iter().map(String::as_str));
         }
         out
@@ -93,7 +109,8 @@ fn when(t: Option<i64>) -> String {
     t.map_or_else(|| "-".to_owned(), utc_zoned)
 }
 
-pub fn hosts(hosts: &[HostSummary]) -> String {
+/// The hosts list's table (also `hosts --format csv`).
+pub fn hosts_table(hosts: &[HostSummary]) -> Table {
     let mut t = Table::new(&[
         "HOST",
         "SHARED",
@@ -137,6 +154,11 @@ pub fn hosts(hosts: &[HostSummary]) -> String {
             when(h.last_activity),
         ]);
     }
+    t
+}
+
+pub fn hosts(hosts: &[HostSummary]) -> String {
+    let t = hosts_table(hosts);
     let live = hosts.iter().filter(|h| h.live_tasks > 0).count();
     let mut out = format!(
         "{}{}, {live} with live tasks",
@@ -158,7 +180,8 @@ fn step_cells(s: Option<&StepInfo>) -> [String; 3] {
     }
 }
 
-pub fn show(d: &HostDetail) -> String {
+/// A host's rows (also `show --format csv`).
+pub fn show_table(d: &HostDetail) -> Table {
     let mut t = Table::new(&[
         "LCSEQ",
         "TASK",
@@ -216,6 +239,11 @@ pub fn show(d: &HostDetail) -> String {
             status,
         ]);
     }
+    t
+}
+
+pub fn show(d: &HostDetail) -> String {
+    let t = show_table(d);
     let kind = if d.build_host {
         " (shared build host)"
     } else {
@@ -356,15 +384,26 @@ pub fn job_view_text(entries: &[Resolved], incomplete: bool) -> String {
     out
 }
 
-pub fn decoded(entries: &[Resolved], incomplete: bool) -> String {
+/// A runvar's entries (also `decode --format csv`).
+pub fn decoded_table(entries: &[Resolved]) -> Table {
     let mut t = Table::new(&ENTRY_HEADER);
     for e in entries {
         t.row(entry_cells(e));
     }
-    format!("{}\n{}", t.render(), job_view_text(entries, incomplete))
+    t
 }
 
-pub fn looked_up(r: &JobRunvar) -> String {
+pub fn decoded(entries: &[Resolved], incomplete: bool) -> String {
+    format!(
+        "{}\n{}",
+        decoded_table(entries).render(),
+        job_view_text(entries, incomplete)
+    )
+}
+
+/// A runvar's entries looked up (also `decode --lookup --format csv`);
+/// no rows when the runvar is malformed.
+pub fn looked_up_table(r: &JobRunvar) -> Table {
     let mut header = ENTRY_HEADER.to_vec();
     header.extend([
         "STEP NAME",
@@ -375,17 +414,13 @@ pub fn looked_up(r: &JobRunvar) -> String {
         "BLESSING",
     ]);
     let mut t = Table::new(&header);
-    let entries = match &r.entries {
-        Ok(e) => e,
-        Err(e) => return format!("{e}\n"),
-    };
     for EntryDetail {
         entry,
         step,
         job_status,
         blessing,
         task,
-    } in entries
+    } in r.entries.iter().flatten()
     {
         let mut cells = entry_cells(entry);
         let [s, testid, status] = step_cells(step.as_ref());
@@ -408,6 +443,15 @@ pub fn looked_up(r: &JobRunvar) -> String {
         }
         t.row(cells);
     }
+    t
+}
+
+pub fn looked_up(r: &JobRunvar) -> String {
+    let entries = match &r.entries {
+        Ok(e) => e,
+        Err(e) => return format!("{e}\n"),
+    };
+    let t = looked_up_table(r);
     let plain: Vec<Resolved> = entries.iter().map(|e| e.entry.clone()).collect();
     format!(
         "{}.{} {} = {}\n{}\n{}",
@@ -464,6 +508,48 @@ fn percent(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// The ranked job names, the first `limit` with up to `evidence` failed
+/// installs each (also `suspects --format csv`, every name and install).
+pub fn suspects_table(
+    r: &suspects::Report,
+    by_relation: bool,
+    limit: usize,
+    evidence: usize,
+) -> Table {
+    let mut header = vec!["!", "SCORE", "RATE", "FAILED/USES", "LIFT", "JOB"];
+    if by_relation {
+        header.extend(["PREP.", "SHARE", "REUSE"]);
+    }
+    header.push("EVIDENCE (FLIGHT → INSTALL THAT FAILED)");
+    let mut t = Table::new(&header);
+    for s in r.suspects.iter().take(limit) {
+        let mut cells = vec![
+            yes(s.flagged, "!"),
+            format!("{:.2}", s.score),
+            percent(s.rate),
+            format!("{}/{}", s.failures, s.uses),
+            format!("{:.1}×", s.lift),
+            s.job.clone(),
+        ];
+        if by_relation {
+            for rel in ["prep.", "share", "reuse"] {
+                cells.push(
+                    s.by_relation
+                        .get(rel)
+                        .map_or_else(|| "-".to_owned(), |c| format!("{}/{}", c.failures, c.uses)),
+                );
+            }
+        }
+        let (mut ev, more) = s.evidence_words(evidence);
+        if more > 0 {
+            ev.push(format!("+{more} more"));
+        }
+        cells.push(ev.join(", "));
+        t.row(cells);
+    }
+    t
+}
+
 /// `hostlife suspects`: the base rate, the job names most suspect first,
 /// then the hosts whose installs fail.
 pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String {
@@ -491,37 +577,7 @@ pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String
             r.trials_on_flagged_hosts
         );
     }
-    let mut header = vec!["", "SCORE", "RATE", "FAILED/USES", "LIFT", "JOB"];
-    if by_relation {
-        header.extend(["PREP.", "SHARE", "REUSE"]);
-    }
-    header.push("EVIDENCE (FLIGHT → INSTALL THAT FAILED)");
-    let mut t = Table::new(&header);
-    for s in r.suspects.iter().take(limit) {
-        let mut cells = vec![
-            yes(s.flagged, "!"),
-            format!("{:.2}", s.score),
-            percent(s.rate),
-            format!("{}/{}", s.failures, s.uses),
-            format!("{:.1}×", s.lift),
-            s.job.clone(),
-        ];
-        if by_relation {
-            for rel in ["prep.", "share", "reuse"] {
-                cells.push(
-                    s.by_relation
-                        .get(rel)
-                        .map_or_else(|| "-".to_owned(), |c| format!("{}/{}", c.failures, c.uses)),
-                );
-            }
-        }
-        let (mut ev, more) = s.evidence_words(3);
-        if more > 0 {
-            ev.push(format!("+{more} more"));
-        }
-        cells.push(ev.join(", "));
-        t.row(cells);
-    }
+    let t = suspects_table(r, by_relation, limit, 3);
     if r.suspects.is_empty() {
         out.push_str("no failed install had a job before it\n");
     } else {
@@ -529,7 +585,7 @@ pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String
         if r.suspects.len() > limit {
             let _ = writeln!(
                 out,
-                "({} more; --limit or --json for all)",
+                "({} more; --limit, --format csv or --json for all)",
                 r.suspects.len() - limit
             );
         }
@@ -548,7 +604,7 @@ fn suspect_hosts(r: &suspects::Report, out: &mut String) {
         suspects::CONSECUTIVE_FLAG
     );
     let mut t = Table::new(&[
-        "",
+        "!",
         "HOST",
         "FAILED/INSTALLS",
         "UNEXPLAINED",
@@ -576,6 +632,62 @@ fn suspect_hosts(r: &suspects::Report, out: &mut String) {
     } else {
         out.push_str(&t.render());
     }
+}
+
+/// One row per host the job used (`blame --format csv`).
+pub fn blame_table(b: &hostlife::lifecycle::blame::Blame) -> Table {
+    let mut t = Table::new(&[
+        "IDENT",
+        "HOST",
+        "VERDICT",
+        "JOBS BEFORE",
+        "HOST FAILED/ENDED",
+        "SAME JOB FAILED/ENDED",
+        "FLEET FAILED/ENDED",
+        "LINE",
+    ]);
+    let tally = |t: hostlife::lifecycle::blame::Tally| format!("{}/{}", t.failed, t.ended);
+    for h in &b.hosts {
+        t.row(vec![
+            h.ident.clone(),
+            h.host.clone(),
+            serde_json::to_value(h.verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            h.before.len().to_string(),
+            tally(h.recent_tally),
+            tally(h.same_job_tally),
+            tally(b.fleet),
+            h.line.clone(),
+        ]);
+    }
+    t
+}
+
+/// One row per job that named the host (`history --format csv`).
+pub fn history_table(entries: &[HistoryEntry]) -> Table {
+    let mut t = Table::new(&[
+        "FLIGHT",
+        "JOB",
+        "IDENT",
+        "JOB STATUS",
+        "BLESSING",
+        "STARTED",
+        "RUNVAR",
+    ]);
+    for e in entries {
+        t.row(vec![
+            e.flight.to_string(),
+            e.job.clone(),
+            e.ident.clone(),
+            e.job_status.clone(),
+            opt(e.blessing.as_ref()),
+            when(e.started),
+            e.runvar.clone().unwrap_or_default(),
+        ]);
+    }
+    t
 }
 
 /// `hostlife blame FLIGHT JOB` (see `Blame::lines`).
