@@ -82,6 +82,10 @@ pub enum Sub {
     /// per ident and host, every job and task its lifecycle runvar names,
     /// with how it touched the host and when.
     Report(ReportArgs),
+    /// A host's timeline: every job that used it as a bar over wall-clock
+    /// time, one lane per job, prep. and outcome shown, installs and
+    /// out-of-job tasks marked; as SVG or HTML to a file, or its bars.
+    Timeline(TimelineArgs),
     /// Create, upgrade or fill a database.
     Db {
         #[command(subcommand)]
@@ -182,6 +186,29 @@ pub struct ReportArgs {
     /// and host), or html (a standalone page to attach to a bug report).
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    pub host: String,
+    /// The window: the DAYS before the host's newest activity.
+    #[arg(long, value_name = "DAYS", default_value_t = 3)]
+    pub days: u32,
+    /// Write the picture as SVG to FILE (replaced whole, or left as it was).
+    #[arg(long, value_name = "FILE", conflicts_with = "html")]
+    pub svg: Option<std::path::PathBuf>,
+    /// Write a standalone HTML page (the picture and its table) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub out: FormatArg,
+}
+
+/// Where `hostlife timeline` draws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picture {
+    Svg(std::path::PathBuf),
+    Html(std::path::PathBuf),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -324,7 +351,8 @@ impl Cli {
                 | Sub::Show(HostArg { out, .. })
                 | Sub::History(HistoryArgs { out, .. })
                 | Sub::Suspects(SuspectsArgs { out, .. })
-                | Sub::Blame(BlameArgs { out, .. }),
+                | Sub::Blame(BlameArgs { out, .. })
+                | Sub::Timeline(TimelineArgs { out, .. }),
             ) => out.get() == OutFormat::Json,
             Some(Sub::Report(a)) => a.format == ReportFormat::Json,
             Some(Sub::Db {
@@ -382,6 +410,12 @@ pub enum Command {
         flight: i32,
         job: String,
         format: ReportFormat,
+    },
+    Timeline {
+        host: String,
+        days: u32,
+        picture: Option<Picture>,
+        format: OutFormat,
     },
     DbInit,
     DbUpgrade {
@@ -538,6 +572,21 @@ impl Config {
                 job: a.job,
                 format: a.out.get(),
             },
+            Some(Sub::Timeline(a)) => {
+                if a.days < 1 {
+                    return Err("--days must be at least 1".into());
+                }
+                Command::Timeline {
+                    picture: match (a.svg, a.html) {
+                        (Some(f), _) => Some(Picture::Svg(f)),
+                        (None, Some(f)) => Some(Picture::Html(f)),
+                        (None, None) => None,
+                    },
+                    host: a.host,
+                    days: a.days,
+                    format: a.out.get(),
+                }
+            }
             Some(Sub::Report(a)) => Command::Report {
                 flight: a.flight,
                 job: a.job,
@@ -606,6 +655,7 @@ impl Command {
             | Command::Suspects { .. }
             | Command::Blame { .. }
             | Command::Report { .. }
+            | Command::Timeline { .. }
             | Command::DbUpgrade { dry_run: true, .. }
             | Command::Demo { .. } => None,
         }

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use std::io::IsTerminal;
 
-use crate::cli::{Command, Config, OutFormat, ReportFormat, TuiArgs};
+use crate::cli::{Command, Config, OutFormat, Picture, ReportFormat, TuiArgs};
 use crate::command_error::CommandError;
 use crate::output;
 use crate::seed::seed;
@@ -114,6 +114,36 @@ fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), CommandError> {
     let label = resolved.spec.to_string();
     hostlife::tui::run(resolved, args.app_settings(label), args.mouse)
         .map_err(|e| CommandError::Failed(format!("{e:?}")))
+}
+
+/// Write `content` to `path` whole: into a new file beside it, then
+/// renamed over it, so a failure leaves what was there.
+fn write_whole(
+    path: &std::path::Path,
+    content: &str,
+    t: &hostlife::lifecycle::timeline::Timeline,
+) -> Result<(), CommandError> {
+    let fail =
+        |e: std::io::Error| CommandError::Failed(format!("cannot write {}: {e}", path.display()));
+    let name = path
+        .file_name()
+        .ok_or_else(|| CommandError::Failed(format!("{}: not a file name", path.display())))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    std::fs::write(&tmp, content)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            fail(e)
+        })?;
+    emit(&format!(
+        "{}: {} drawn to {}\n",
+        escape(&t.host),
+        lifecycle::count(u64::try_from(t.bars.len()).unwrap_or(u64::MAX), "job"),
+        escape(&path.display().to_string())
+    ))
 }
 
 /// A read's answer as asked: JSON of `value`, the table's cells as CSV,
@@ -415,6 +445,27 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 }
                 ReportFormat::Csv => emit(&output::job_report::csv(&report)),
                 ReportFormat::Html => emit(&output::job_report::html(&report)),
+            }
+        }
+        Command::Timeline {
+            host,
+            days,
+            picture,
+            format,
+        } => {
+            hostlife::lifecycle::call::check_lookup_name(&host).map_err(Error::from)?;
+            let t = read(&mut connect(db, false)?, |tx| {
+                hostlife::db::insight::timeline(tx, &host, i64::from(days) * 86_400)
+            })?;
+            match picture {
+                Some(Picture::Svg(path)) => write_whole(&path, &output::timeline::svg(&t), &t),
+                Some(Picture::Html(path)) => write_whole(&path, &output::timeline::html(&t), &t),
+                None => print_as(
+                    format,
+                    &t,
+                    || output::timeline::table(&t),
+                    || output::timeline::text(&t),
+                ),
             }
         }
         Command::DbInit => {

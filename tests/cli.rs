@@ -891,3 +891,67 @@ fn hostlife_offline(args: &[&str]) -> String {
     assert!(o.status.success(), "{args:?}: {}", stderr(&o));
     stdout(&o)
 }
+
+/// A host's timeline from the ident runvars and steps: one lane per job
+/// in order of start, the install marked, an out-of-job task from the
+/// table placed after the row before it; as JSON and as SVG written to a
+/// file whole.
+#[test]
+fn timeline_draws_each_job_in_its_lane() {
+    let db = TestDb::new();
+    let mut c = report_world(&db);
+    c.batch_execute(
+        "INSERT INTO runvars VALUES (100, 'build-a', 'host', 'h1', false),
+                                    (100, 'build-b', 'host', 'h1', false);
+         UPDATE steps SET started = 2500, finished = 2600 WHERE job = 'build-b';
+         UPDATE steps SET started = 4000, finished = 4100, status = 'fail' WHERE job = 'build-d';
+         UPDATE steps SET status = 'pass' WHERE job = 'build-a' AND stepno = 2;",
+    )
+    .unwrap();
+    assert!(
+        hostlife(
+            &db,
+            &["record", "select", "h1", "--static-task", "ian@bench"]
+        )
+        .status
+        .success()
+    );
+    let o = hostlife(&db, &["timeline", "h1", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    let bars: Vec<(u64, &str)> = v["bars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["lane"].as_u64().unwrap(), b["job"].as_str().unwrap()))
+        .collect();
+    assert_eq!(bars, [(0, "build-a"), (1, "build-b"), (2, "build-d")]);
+    assert_eq!(v["bars"][0]["prep_end"], 2500);
+    assert_eq!(v["bars"][0]["end"], 5500);
+    let kinds: Vec<&str> = v["markers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["install", "failed_install", "task"], "{v}");
+    assert_eq!(v["markers"][2]["at"], 4000, "after build-d's row: {v}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("h1.svg");
+    let o = hostlife(&db, &["timeline", "h1", "--svg", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("h1: 3 jobs drawn to "),
+        "{}",
+        stdout(&o)
+    );
+    let svg = std::fs::read_to_string(&file).unwrap();
+    assert!(svg.starts_with("<svg xmlns="), "{svg}");
+    assert!(svg.trim_end().ends_with("</svg>"), "{svg}");
+    assert_eq!(svg.matches("<g class=\"job ").count(), 3, "{svg}");
+    assert_eq!(svg.matches("<rect class=\"prep\"").count(), 2, "{svg}");
+    assert_eq!(svg.matches("<g class=\"marker task\"").count(), 1, "{svg}");
+    assert!(!svg.contains("href"), "self-contained: {svg}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}

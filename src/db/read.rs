@@ -163,7 +163,7 @@ pub fn hosts_listed(client: &mut impl GenericClient) -> Result<Vec<HostSummary>>
 /// Whether the database knows `host` (a resources or `resource_sharing`
 /// row, or lifecycle rows); if not, the refusal to give, with the known
 /// host most like it.
-fn check_host_known(client: &mut impl GenericClient, host: &str) -> Result<()> {
+pub(super) fn check_host_known(client: &mut impl GenericClient, host: &str) -> Result<()> {
     const Q: &str = "host lookup";
     let known: bool = client
         .query_one(

@@ -25,6 +25,7 @@ mod suggest;
 pub mod suspects;
 pub mod suspects_text;
 mod text;
+pub mod timeline;
 mod view;
 pub mod wipe;
 

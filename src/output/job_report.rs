@@ -165,7 +165,7 @@ pub fn csv(r: &JobReport) -> String {
 
 /// Markup quoted, and control characters shown escaped as the text does
 /// (the page goes to stdout, which may be a terminal).
-fn html_escape(s: &str) -> String {
+pub(super) fn html_escape(s: &str) -> String {
     let s = escape(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -1,6 +1,7 @@
 //! How the CLI prints: aligned tables for people, JSON for scripts.
 
 pub mod job_report;
+pub mod timeline;
 
 use std::fmt::Write as _;
 
@@ -58,6 +59,15 @@ impl Table {
     /// and only JSON keeps a control character exact.
     pub fn csv(&self) -> String {
         tabular::render(tabular::Format::Csv, &self.header, &self.escaped())
+    }
+
+    pub fn header(&self) -> &[&'static str] {
+        &self.header
+    }
+
+    /// The cells, escaped as the text shows them.
+    pub fn cells(&self) -> Vec<Vec<String>> {
+        self.escaped()
     }
 
     fn escaped(&self) -> Vec<Vec<String>> {

@@ -1,0 +1,223 @@
+//! A host's timeline: every job that used it in a window of wall-clock
+//! time as a bar from when it had the host to its last step's end, one
+//! lane per job so that overlap shows; its install (prep.) part told from
+//! its use; its outcome; install attempts and operators' out-of-job uses
+//! as markers. Pure: `db::read::timeline` reads the parts, the CLI draws
+//! it as SVG or HTML.
+
+use serde::Serialize;
+
+use super::health::Outcome;
+
+/// One job's time on the host, as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobSpan {
+    pub flight: i32,
+    pub job: String,
+    /// The idents it used the host as (`host`, `src_host`, …).
+    pub idents: Vec<String>,
+    /// When it had the host: the end of its host allocation, else its
+    /// first step's start.
+    pub start: i64,
+    /// The end of its last `ts-host-install*` step, when it installed
+    /// the host: the bar's prep. part runs from `start` to here.
+    pub prep_end: Option<i64>,
+    /// Its last step's end (or start, for a step still going).
+    pub end: i64,
+    pub status: String,
+    /// Its install attempts of the host: when each started, whether it
+    /// failed.
+    pub installs: Vec<(i64, bool)>,
+}
+
+/// An out-of-job use of the host by a task (an operator's, mostly),
+/// from the lifecycle table. The table has no times: it is placed after
+/// the row before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskUse {
+    pub taskid: i32,
+    /// `static ian@node`, while the task row exists.
+    pub label: Option<String>,
+    pub live: bool,
+    /// The start of the step of the lifecycle row before it, if any.
+    pub after: Option<i64>,
+}
+
+/// A bar: one job in its lane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bar {
+    pub lane: usize,
+    #[serde(flatten)]
+    pub span: JobSpan,
+    pub outcome: Outcome,
+    /// Still running: the bar stays open to the window's end.
+    pub open: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkerKind {
+    /// A good install: the host was reinstalled (and its table wiped).
+    Install,
+    FailedInstall,
+    /// An out-of-job use by a task.
+    Task,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Marker {
+    pub at: i64,
+    pub kind: MarkerKind,
+    /// The job's lane for installs; none for tasks.
+    pub lane: Option<usize>,
+    pub label: String,
+}
+
+/// The whole picture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timeline {
+    pub host: String,
+    pub from: i64,
+    pub to: i64,
+    /// Oldest start first, one lane each.
+    pub bars: Vec<Bar>,
+    pub markers: Vec<Marker>,
+    /// Jobs that used the host before the window (not drawn).
+    pub earlier: usize,
+}
+
+/// Lay `jobs` and `tasks` out over `[to - window, to]`, where `to` is the
+/// newest time among them: bars in order of start, one lane each.
+pub fn build(host: &str, mut jobs: Vec<JobSpan>, tasks: Vec<TaskUse>, window: i64) -> Timeline {
+    let to = jobs
+        .iter()
+        .map(|j| j.end)
+        .chain(tasks.iter().filter_map(|t| t.after))
+        .max()
+        .unwrap_or(0);
+    let from = to - window.max(1);
+    let before = jobs.len();
+    jobs.retain(|j| j.end >= from);
+    let earlier = before - jobs.len();
+    jobs.sort_by(|a, b| (a.start, a.flight, &a.job).cmp(&(b.start, b.flight, &b.job)));
+    let mut markers = Vec::new();
+    let bars: Vec<Bar> = jobs
+        .into_iter()
+        .enumerate()
+        .map(|(lane, span)| {
+            for &(at, failed) in &span.installs {
+                markers.push(Marker {
+                    at,
+                    kind: if failed {
+                        MarkerKind::FailedInstall
+                    } else {
+                        MarkerKind::Install
+                    },
+                    lane: Some(lane),
+                    label: format!(
+                        "{} {}.{}",
+                        if failed { "failed install" } else { "install" },
+                        span.flight,
+                        span.job
+                    ),
+                });
+            }
+            let outcome = Outcome::of(&span.status);
+            Bar {
+                lane,
+                open: outcome == Outcome::Running,
+                outcome,
+                span,
+            }
+        })
+        .collect();
+    for t in tasks {
+        let at = t.after.unwrap_or(from).max(from);
+        markers.push(Marker {
+            at,
+            kind: MarkerKind::Task,
+            lane: None,
+            label: format!(
+                "task {}{}{}",
+                t.taskid,
+                t.label.map_or_else(String::new, |l| format!(" {l}")),
+                if t.live { ", live" } else { "" }
+            ),
+        });
+    }
+    markers.sort_by_key(|m| m.at);
+    Timeline {
+        host: host.to_owned(),
+        from,
+        to,
+        bars,
+        markers,
+        earlier,
+    }
+}
+
+impl Bar {
+    /// The bar's end as drawn: open bars reach the window's end.
+    pub fn drawn_end(&self, t: &Timeline) -> i64 {
+        if self.open { t.to } else { self.span.end }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(job: &str, start: i64, end: i64, status: &str) -> JobSpan {
+        JobSpan {
+            flight: 1,
+            job: job.into(),
+            idents: vec!["host".into()],
+            start,
+            prep_end: None,
+            end,
+            status: status.into(),
+            installs: vec![],
+        }
+    }
+
+    #[test]
+    fn lanes_by_start_and_the_window_cuts_old_jobs() {
+        let mut b = span("b", 500, 900, "running");
+        b.installs = vec![(510, true), (600, false)];
+        let t = build(
+            "h1",
+            vec![b, span("a", 100, 700, "pass"), span("old", 10, 20, "fail")],
+            vec![TaskUse {
+                taskid: 9,
+                label: Some("static ian@x".into()),
+                live: true,
+                after: Some(650),
+            }],
+            1000,
+        );
+        assert_eq!((t.from, t.to, t.earlier), (-100, 900, 0));
+        let t2 = build(
+            "h1",
+            vec![span("a", 100, 700, "pass"), span("old", 10, 20, "fail")],
+            vec![],
+            600,
+        );
+        assert_eq!((t2.from, t2.bars.len(), t2.earlier), (100, 1, 1));
+        let jobs: Vec<_> = t
+            .bars
+            .iter()
+            .map(|b| (b.lane, b.span.job.as_str(), b.open))
+            .collect();
+        assert_eq!(jobs, [(0, "old", false), (1, "a", false), (2, "b", true)]);
+        let kinds: Vec<_> = t.markers.iter().map(|m| (m.at, m.kind, m.lane)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (510, MarkerKind::FailedInstall, Some(2)),
+                (600, MarkerKind::Install, Some(2)),
+                (650, MarkerKind::Task, None)
+            ]
+        );
+        assert_eq!(t.markers[2].label, "task 9 static ian@x, live");
+    }
+}
