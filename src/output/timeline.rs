@@ -83,6 +83,22 @@ fn bar_title(b: &Bar) -> String {
     )
 }
 
+/// `h1: 29 jobs from … to … UTC (379 earlier <earlier>)`.
+fn window_words(t: &Timeline, earlier: &str) -> String {
+    format!(
+        "{}: {} from {} to {} UTC{}",
+        t.host,
+        hostlife::lifecycle::count(u64::try_from(t.bars.len()).unwrap_or(u64::MAX), "job"),
+        utc_minutes(t.from),
+        utc_minutes(t.to),
+        if t.earlier > 0 {
+            format!(" ({} earlier: {earlier})", t.earlier)
+        } else {
+            String::new()
+        }
+    )
+}
+
 /// The picture as SVG, `width` by a height that fits every lane.
 #[allow(clippy::too_many_lines, reason = "one drawing, top to bottom")]
 pub fn svg(t: &Timeline) -> String {
@@ -105,18 +121,7 @@ pub fn svg(t: &Timeline) -> String {
         out,
         "<rect class=\"background\" width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
          <text class=\"title\" x=\"{PAD}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">{}</text>",
-        html_escape(&format!(
-            "{}: {} from {} to {} UTC{}",
-            t.host,
-            hostlife::lifecycle::count(u64::try_from(t.bars.len()).unwrap_or(u64::MAX), "job"),
-            utc_minutes(t.from),
-            utc_minutes(t.to),
-            if t.earlier > 0 {
-                format!(" ({} earlier not shown)", t.earlier)
-            } else {
-                String::new()
-            }
-        ))
+        html_escape(&window_words(t, "not shown"))
     );
     // Time axis: ticks and light grid lines.
     let step = tick_step(t.to - t.from);
@@ -320,18 +325,7 @@ pub fn table(t: &Timeline) -> Table {
 
 /// The text: a line about the window, then the bars' table.
 pub fn text(t: &Timeline) -> String {
-    let mut out = format!(
-        "{}: {} from {} to {} UTC{}\n",
-        t.host,
-        hostlife::lifecycle::count(u64::try_from(t.bars.len()).unwrap_or(u64::MAX), "job"),
-        utc_minutes(t.from),
-        utc_minutes(t.to),
-        if t.earlier > 0 {
-            format!("; {} earlier (--days for more)", t.earlier)
-        } else {
-            String::new()
-        }
-    );
+    let mut out = window_words(t, "--days for more") + "\n";
     out.push_str(&table(t).render());
     for m in t.markers.iter().filter(|m| m.kind == MarkerKind::Task) {
         let _ = writeln!(out, "out-of-job: {} (after {})", m.label, utc_minutes(m.at));
