@@ -195,10 +195,10 @@ pub struct TimelineArgs {
     #[arg(long, value_name = "DAYS", default_value_t = 3)]
     pub days: u32,
     /// Write the picture as SVG to FILE (replaced whole, or left as it was).
-    #[arg(long, value_name = "FILE", conflicts_with = "html")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["html", "format", "json"])]
     pub svg: Option<std::path::PathBuf>,
     /// Write a standalone HTML page (the picture and its table) to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["format", "json"])]
     pub html: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub out: FormatArg,

@@ -116,15 +116,10 @@ fn run_tui(db: Option<&str>, args: &TuiArgs) -> Result<(), CommandError> {
         .map_err(|e| CommandError::Failed(format!("{e:?}")))
 }
 
-/// Write `content` to `path` whole: into a new file beside it, then
-/// renamed over it, so a failure leaves what was there.
-fn write_whole(
-    path: &std::path::Path,
-    content: &str,
-    t: &hostlife::lifecycle::timeline::Timeline,
-) -> Result<(), CommandError> {
-    let fail =
-        |e: std::io::Error| CommandError::Failed(format!("cannot write {}: {e}", path.display()));
+/// Write `content` to `path` whole: into a new file beside it, synced,
+/// then renamed over it, so a failure (or a crash) leaves what was there.
+fn write_whole(path: &std::path::Path, content: &str) -> Result<(), CommandError> {
+    use std::io::Write as _;
     let name = path
         .file_name()
         .ok_or_else(|| CommandError::Failed(format!("{}: not a file name", path.display())))?;
@@ -132,18 +127,13 @@ fn write_whole(
     tmp_name.push(name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
-    std::fs::write(&tmp, content)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            fail(e)
-        })?;
-    emit(&format!(
-        "{}: {} drawn to {}\n",
-        escape(&t.host),
-        lifecycle::count(u64::try_from(t.bars.len()).unwrap_or(u64::MAX), "job"),
-        escape(&path.display().to_string())
-    ))
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(content.as_bytes()).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        CommandError::Failed(format!("cannot write {}: {e}", path.display()))
+    })
 }
 
 /// A read's answer as asked: JSON of `value`, the table's cells as CSV,
@@ -351,29 +341,28 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             })?;
             // The flight to pass as --before for the next page.
             let next_before = more.then(|| entries.last().map(|e| e.flight)).flatten();
-            if format != OutFormat::Table {
-                return print_as(
-                    format,
-                    &json!({
-                        "host": host,
-                        "jobs": entries,
-                        "more": more,
-                        "next_before": next_before,
-                    }),
-                    || output::history_table(&entries),
-                    String::new,
-                );
-            }
-            emit(&output::terminal_safe(&output::history(
-                &host, &entries, more,
-            )))?;
-            // Pages hold whole flights: the next starts before the last.
-            if let Some(before) = next_before {
-                emit(&format!(
-                    "older jobs: hostlife history {host} --before {before} --limit {limit}\n"
-                ))?;
-            }
-            Ok(())
+            print_as(
+                format,
+                &json!({
+                    "host": host,
+                    "jobs": entries,
+                    "more": more,
+                    "next_before": next_before,
+                }),
+                || output::history_table(&entries),
+                || {
+                    let mut text = output::history(&host, &entries, more);
+                    // Pages hold whole flights: the next starts before the last.
+                    if let Some(before) = next_before {
+                        use std::fmt::Write as _;
+                        let _ = writeln!(
+                            text,
+                            "older jobs: hostlife history {host} --before {before} --limit {limit}"
+                        );
+                    }
+                    text
+                },
+            )
         }
         Command::Suspects {
             host,
@@ -457,16 +446,25 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             let t = read(&mut connect(db, false)?, |tx| {
                 hostlife::db::insight::timeline(tx, &host, i64::from(days) * 86_400)
             })?;
-            match picture {
-                Some(Picture::Svg(path)) => write_whole(&path, &output::timeline::svg(&t), &t),
-                Some(Picture::Html(path)) => write_whole(&path, &output::timeline::html(&t), &t),
-                None => print_as(
-                    format,
-                    &t,
-                    || output::timeline::table(&t),
-                    || output::timeline::text(&t),
-                ),
-            }
+            let (path, content) = match picture {
+                Some(Picture::Svg(path)) => (path, output::timeline::svg(&t)),
+                Some(Picture::Html(path)) => (path, output::timeline::html(&t)),
+                None => {
+                    return print_as(
+                        format,
+                        &t,
+                        || output::timeline::table(&t),
+                        || output::timeline::text(&t),
+                    );
+                }
+            };
+            write_whole(&path, &content)?;
+            emit(&format!(
+                "{}: {} drawn to {}\n",
+                escape(&t.host),
+                lifecycle::count(u64::try_from(t.bars.len()).unwrap_or(u64::MAX), "job"),
+                escape(&path.display().to_string())
+            ))
         }
         Command::DbInit => {
             schema::init(&mut connect_unprobed(db)?)?;

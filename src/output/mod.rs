@@ -58,7 +58,7 @@ impl Table {
     /// titles. Escaped as the table's are: CSV is read on terminals too,
     /// and only JSON keeps a control character exact.
     pub fn csv(&self) -> String {
-        tabular::render(tabular::Format::Csv, &self.header, &self.escaped())
+        tabular::render(tabular::Format::Csv, &self.header, &self.cells())
     }
 
     pub fn header(&self) -> &[&'static str] {
@@ -67,10 +67,6 @@ impl Table {
 
     /// The cells, escaped as the text shows them.
     pub fn cells(&self) -> Vec<Vec<String>> {
-        self.escaped()
-    }
-
-    fn escaped(&self) -> Vec<Vec<String>> {
         self.rows
             .iter()
             .map(|r| r.iter().cloned().map(escape_owned).collect())
@@ -78,7 +74,7 @@ impl Table {
     }
 
     pub fn render(&self) -> String {
-        let shown = self.escaped();
+        let shown = self.cells();
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
         for row in &shown {
             for (w, cell) in widths.iter_mut().zip(row) {
