@@ -22,6 +22,15 @@ pub enum Action {
     ReverseSort,
     Copy,
     History,
+    /// The host's timeline.
+    Timeline,
+    // In the timeline: the time shown.
+    PanLeft,
+    PanRight,
+    ZoomIn,
+    ZoomOut,
+    /// Show the whole window again.
+    ZoomAll,
     /// Wipe the selected host (after the confirmation).
     Wipe,
     /// Open the palette with a record call for the selection.

@@ -158,6 +158,7 @@ impl HostView {
                 Reaction::Used
             }
             Action::History => Reaction::Open(Target::History(self.host.clone())),
+            Action::Timeline => Reaction::Open(Target::Timeline(self.host.clone())),
             Action::Wipe => Reaction::Wipe(self.host.clone()),
             Action::Record => Reaction::Prefill(self.record_line()),
             Action::Open | Action::Blame => {

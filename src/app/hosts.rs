@@ -522,6 +522,10 @@ impl HostsView {
                 Some(h) => Reaction::Open(Target::History(h.host.clone())),
                 None => Reaction::Used,
             },
+            Action::Timeline => match self.selected() {
+                Some(h) => Reaction::Open(Target::Timeline(h.host.clone())),
+                None => Reaction::Used,
+            },
             Action::Wipe => match self.selected() {
                 Some(h) => Reaction::Wipe(h.host.clone()),
                 None => Reaction::Used,

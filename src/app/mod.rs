@@ -41,6 +41,7 @@ pub mod runvars;
 pub mod screen;
 pub mod sort_menu;
 pub mod table;
+pub mod timeline;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -57,6 +58,7 @@ use confirm::{ConfirmOutcome, ConfirmView, WipePreview, Write};
 pub use event::{Effect, Event};
 use help::{HelpOutcome, HelpView};
 use history::HistoryView;
+use timeline::TimelineView;
 use host::{HostPane, HostView};
 use hosts::HostsView;
 use keymap::Scope;
@@ -281,6 +283,12 @@ impl App {
         self.stack.last().map_or(Scope::Hosts, Screen::context)
     }
 
+    /// Whether the list keys (filter, sort, export) apply: not in the
+    /// timeline, which is a picture with its own moving keys.
+    fn list_keys(&self) -> bool {
+        !matches!(self.stack.last(), Some(Screen::Timeline(_)))
+    }
+
     /// The contexts whose keys apply now, most specific first.
     pub fn contexts(&self) -> Vec<Scope> {
         match &self.overlay {
@@ -291,6 +299,7 @@ impl App {
             Some(Overlay::Sort(_)) => vec![Scope::Sort],
             Some(Overlay::Report(_)) => vec![Scope::Report],
             None if self.focused_table_ref().is_some_and(Sortable::editing) => vec![Scope::Filter],
+            None if !self.list_keys() => vec![self.screen_context(), Scope::Global],
             None => vec![self.screen_context(), Scope::List, Scope::Global],
         }
     }
@@ -466,6 +475,7 @@ impl App {
         let screen = match target {
             Target::Host(host) => Screen::Host(HostView::new(host)),
             Target::History(host) => Screen::History(HistoryView::new(host)),
+            Target::Timeline(host) => Screen::Timeline(TimelineView::new(host)),
             Target::Runvars { flight, job } => {
                 Screen::Runvars(RunvarsView::new(RunvarSource::Job { flight, job }))
             }
@@ -578,7 +588,8 @@ impl App {
             return Vec::new();
         }
         let context = self.screen_context();
-        let action = keymap::lookup(context, &key).or_else(|| keymap::lookup(Scope::List, &key));
+        let action = keymap::lookup(context, &key)
+            .or_else(|| self.list_keys().then(|| keymap::lookup(Scope::List, &key))?);
         if action == Some(Action::Sort) {
             self.open_sort_menu();
             return Vec::new();
@@ -611,6 +622,7 @@ impl App {
                     self.open_palette(line);
                     return Vec::new();
                 }
+                Reaction::Reload => return self.reload(),
                 Reaction::Blame { flight, job } => {
                     self.overlay = Some(Overlay::Report(report::ReportView::blame(
                         flight,
@@ -653,6 +665,7 @@ impl App {
             Some(Screen::Host(v)) => Some(v.focused()),
             Some(Screen::Runvars(v)) => v.focused(),
             Some(Screen::History(v)) => Some(&mut v.table),
+            Some(Screen::Timeline(_)) => None,
         }
     }
 
@@ -665,6 +678,7 @@ impl App {
             }),
             Some(Screen::Runvars(v)) => (v.pane == RunvarPane::Entries).then_some(&v.entries as _),
             Some(Screen::History(v)) => Some(&v.table),
+            Some(Screen::Timeline(_)) => None,
         }
     }
 
@@ -683,6 +697,7 @@ impl App {
                 }
             },
             Some(Screen::History(v)) => format!("{}-history", v.host),
+            Some(Screen::Timeline(v)) => format!("{}-timeline", v.host),
         }
     }
 
@@ -748,6 +763,7 @@ impl App {
             Some(Screen::Host(v)) => v.handle(action, page),
             Some(Screen::Runvars(v)) => v.handle(action, page),
             Some(Screen::History(v)) => v.handle(action, page),
+            Some(Screen::Timeline(v)) => v.handle(action, page),
         }
     }
 
@@ -808,6 +824,7 @@ impl App {
             None => self.hosts.selected().map(|h| h.host.clone()),
             Some(Screen::Host(v)) => Some(v.host.clone()),
             Some(Screen::History(v)) => Some(v.host.clone()),
+            Some(Screen::Timeline(v)) => Some(v.host.clone()),
             Some(Screen::Runvars(_)) => None,
         };
         let mut palette = Palette::new(self.read_only_reason(), &names, selected);
@@ -1045,6 +1062,15 @@ impl App {
                     None => None,
                 }
             }
+            Reply::Timeline { host, days, result } => {
+                match self.stack.iter_mut().rev().find_map(|s| match s {
+                    Screen::Timeline(v) if v.host == host => Some(v),
+                    _ => None,
+                }) {
+                    Some(v) => v.accept(days, result, now).map(|f| f.to_string()),
+                    None => None,
+                }
+            }
             Reply::Blame {
                 flight,
                 job,
@@ -1123,6 +1149,7 @@ fn slot_label(slot: Slot) -> &'static str {
         Slot::Blame => "was it the host?",
         Slot::Host => "host rows",
         Slot::History => "host history",
+        Slot::Timeline => "timeline",
         Slot::Runvars => "runvars",
         Slot::Check => "job check",
         Slot::Plan => "wipe preview",

@@ -7,6 +7,7 @@
 pub enum Target {
     Host(String),
     History(String),
+    Timeline(String),
     Runvars { flight: i32, job: String },
 }
 
@@ -26,4 +27,6 @@ pub enum Reaction {
         flight: i32,
         job: String,
     },
+    /// The screen now wants other data (a wider window): ask again.
+    Reload,
 }

@@ -4,6 +4,7 @@ use super::history::HistoryView;
 use super::host::HostView;
 use super::keymap::Scope;
 use super::runvars::RunvarsView;
+use super::timeline::TimelineView;
 use crate::db::worker::Request;
 
 /// A drill-down screen. The hosts list is always below them.
@@ -16,6 +17,7 @@ pub enum Screen {
     Host(HostView),
     Runvars(RunvarsView),
     History(HistoryView),
+    Timeline(TimelineView),
 }
 
 impl Screen {
@@ -24,6 +26,7 @@ impl Screen {
             Screen::Host(_) => Scope::Host,
             Screen::Runvars(_) => Scope::Runvars,
             Screen::History(_) => Scope::History,
+            Screen::Timeline(_) => Scope::Timeline,
         }
     }
 
@@ -37,6 +40,10 @@ impl Screen {
             Screen::History(v) => Request::History {
                 host: v.host.clone(),
             },
+            Screen::Timeline(v) => Request::Timeline {
+                host: v.host.clone(),
+                days: v.days,
+            },
         }
     }
 
@@ -46,6 +53,7 @@ impl Screen {
             Screen::Host(v) => v.host.clone(),
             Screen::Runvars(v) => v.source.label(),
             Screen::History(v) => format!("history {}", v.host),
+            Screen::Timeline(v) => format!("timeline {}", v.host),
         }
     }
 
@@ -54,6 +62,7 @@ impl Screen {
             Screen::Host(v) => v.feed.updated,
             Screen::Runvars(v) => v.feed.updated,
             Screen::History(v) => v.feed.updated,
+            Screen::Timeline(v) => v.feed.updated,
         }
     }
 }

@@ -51,6 +51,7 @@ use crate::lifecycle::call::{RecordCall, RecordOutcome};
 use crate::lifecycle::call::{WipeCall, WipeOutcome, WipePlan};
 use crate::lifecycle::health::Health;
 use crate::lifecycle::report::{HistoryEntry, HostDetail, HostSummary, JobRunvar};
+use crate::lifecycle::timeline::Timeline;
 
 /// Identifies a request; ids grow, so a larger id is a newer request.
 pub type RequestId = u64;
@@ -110,6 +111,11 @@ pub enum Request {
     History {
         host: String,
     },
+    /// A host's jobs over the `days` before its newest activity.
+    Timeline {
+        host: String,
+        days: i64,
+    },
     JobRunvars {
         flight: i32,
         job: String,
@@ -145,6 +151,7 @@ pub enum Slot {
     Blame,
     Host,
     History,
+    Timeline,
     Runvars,
     Check,
     Plan,
@@ -161,6 +168,7 @@ impl Request {
             Request::Blame { .. } => Slot::Blame,
             Request::Show { .. } => Slot::Host,
             Request::History { .. } => Slot::History,
+            Request::Timeline { .. } => Slot::Timeline,
             Request::JobRunvars { .. } | Request::DecodeRunvar { .. } => Slot::Runvars,
             Request::CheckJob { .. } => Slot::Check,
             Request::PlanWipe(_) | Request::PlanRecord(_) => Slot::Plan,
@@ -196,6 +204,12 @@ pub enum Reply {
     History {
         host: String,
         result: Outcome<(Vec<HistoryEntry>, bool)>,
+    },
+    /// The window asked for is echoed: a wider one replaces a narrower.
+    Timeline {
+        host: String,
+        days: i64,
+        result: Outcome<Timeline>,
     },
     /// For [`Request::JobRunvars`] and [`Request::DecodeRunvar`], echoed.
     Runvars {
@@ -253,6 +267,11 @@ impl Reply {
                 host,
                 result: Err(f),
             },
+            Request::Timeline { host, days } => Reply::Timeline {
+                host,
+                days,
+                result: Err(f),
+            },
             request @ (Request::JobRunvars { .. } | Request::DecodeRunvar { .. }) => {
                 Reply::Runvars {
                     request,
@@ -293,6 +312,7 @@ impl Reply {
             Reply::Blame { .. } => Slot::Blame,
             Reply::Host { .. } => Slot::Host,
             Reply::History { .. } => Slot::History,
+            Reply::Timeline { .. } => Slot::Timeline,
             Reply::Runvars { .. } => Slot::Runvars,
             Reply::JobChecked { .. } => Slot::Check,
             Reply::WipePlan { .. } | Reply::RecordPlan { .. } => Slot::Plan,
@@ -313,6 +333,7 @@ impl Reply {
             Reply::Blame { result, .. } => err(result),
             Reply::Host { result, .. } => err(result),
             Reply::History { result, .. } => err(result),
+            Reply::Timeline { result, .. } => err(result),
             Reply::Runvars { result, .. } => err(result),
             Reply::JobChecked { result, .. } => err(result),
             Reply::WipePlan { result, .. } => err(result),
@@ -882,6 +903,13 @@ fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply
             host: host.clone(),
             result: out(read_only(client, |c| {
                 read::history_page(c, host, HISTORY_LIMIT, None)
+            })),
+        },
+        Request::Timeline { host, days } => Reply::Timeline {
+            host: host.clone(),
+            days: *days,
+            result: out(read_only(client, |c| {
+                crate::db::insight::timeline(c, host, days.saturating_mul(86_400))
             })),
         },
         Request::JobRunvars { flight, job } => Reply::Runvars {

@@ -2,7 +2,8 @@
 //! waits. Each view is a small widget over its state (`impl Widget`),
 //! styled from the one [`Theme`].
 //!
-//! - [`hosts`], [`host`], [`runvars`], [`history`]: the screens.
+//! - [`hosts`], [`host`], [`runvars`], [`history`], [`timeline`]: the
+//!   screens.
 //! - [`palette`] (with the confirmation dialog), [`help`], [`messages`],
 //!   [`sort_menu`]: overlays.
 //! - [`status`]: header, banner and status bar.
@@ -21,6 +22,7 @@ pub mod sort_menu;
 pub mod status;
 pub mod text;
 pub mod theme;
+pub mod timeline;
 
 use std::ops::Range;
 
@@ -86,6 +88,7 @@ pub fn render_app(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Some(Screen::Host(v)) => host::HostWidget { view: v, ctx }.render(areas.body, buf),
         Some(Screen::Runvars(v)) => runvars::RunvarsWidget { view: v, ctx }.render(areas.body, buf),
         Some(Screen::History(v)) => history::HistoryWidget { view: v, ctx }.render(areas.body, buf),
+        Some(Screen::Timeline(v)) => timeline::TimelineWidget { view: v, ctx }.render(areas.body, buf),
     }
     status::StatusBar { app, ctx }.render(areas.status, buf);
     match &app.overlay {
