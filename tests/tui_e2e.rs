@@ -345,6 +345,38 @@ fn filter_drill_in_and_wipe_a_host_from_the_palette() {
     );
 }
 
+/// `t` on a host draws its jobs from the database as lanes, the newest
+/// selected; Enter on one opens its runvars.
+#[test]
+fn the_timeline_draws_the_hosts_jobs_and_opens_one() {
+    let db = TestDb::new();
+    world(&db);
+    db.connect()
+        .batch_execute(
+            "INSERT INTO runvars (flight, job, name, val, synth) VALUES
+                 (200, 'build-amd64', 'host', 'italia0', false),
+                 (200, 'test-amd64-xl', 'host', 'italia0', false)
+             ON CONFLICT DO NOTHING",
+        )
+        .unwrap();
+    let mut tui = Tui::start(&db);
+    tui.wait_for(HOST);
+    tui.send("/ital");
+    tui.send(ENTER);
+    tui.wait_until("the filtered list", |s| !s.contains(OTHERS[0]));
+    tui.send("t");
+    let screen = tui.wait_until("the timeline's lanes", |s| {
+        s.contains(&format!("Timeline of {HOST}"))
+            && s.contains("✓ 200 build-amd64")
+            && s.contains("▶… 200 test-amd64-xl")
+    });
+    assert!(screen.contains("2 jobs in the 3 days"), "{screen}");
+    tui.send(ENTER);
+    tui.wait_for("Runvars 200.test-amd64-xl");
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+}
+
 /// The palette's commands outlive the session: a second browser recalls
 /// the first one's with ↑, from the XDG state directory.
 #[test]

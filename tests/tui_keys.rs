@@ -166,6 +166,76 @@ fn enter_drills_down_and_esc_comes_back() {
     assert!(app.stack.is_empty());
 }
 
+/// `t` opens the timeline of the host under the cursor; Enter follows a
+/// bar to its job; `-` past the whole window asks for twice the days and
+/// an answer for the old window is not shown over it.
+#[test]
+fn the_timeline_follows_bars_and_widens_its_window() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), ch('t')]);
+    assert_eq!(
+        requests(&effects),
+        [Request::Timeline {
+            host: "h1".into(),
+            days: 3,
+        }]
+    );
+    serve(&mut app, effects);
+    assert_eq!(app.contexts(), [Scope::Timeline, Scope::Global]);
+    // The newest job is selected; up twice is build-c.
+    let effects = press(&mut app, [ch('k'), ch('k'), key(KeyCode::Enter)]);
+    assert_eq!(
+        requests(&effects),
+        [Request::JobRunvars {
+            flight: 100,
+            job: job("build-c")
+        }]
+    );
+    serve(&mut app, effects);
+    press(&mut app, [key(KeyCode::Esc)]);
+    let Some(Screen::Timeline(v)) = app.stack.last() else {
+        panic!("back on the timeline: {:?}", app.stack.last());
+    };
+    assert_eq!(
+        v.selected().map(|b| b.span.job.clone()),
+        Some(job("build-c"))
+    );
+    // Filter and export are the lists' keys, not the picture's.
+    assert!(press(&mut app, [ch('/'), ch('e')]).is_empty());
+    let effects = press(&mut app, [ch('-')]);
+    assert_eq!(
+        requests(&effects),
+        [Request::Timeline {
+            host: "h1".into(),
+            days: 6
+        }]
+    );
+    // A refresh asked before the zoom out answers for 3 days: stale,
+    // dropped.
+    let mut stale = h1_timeline();
+    stale.bars.truncate(1);
+    update(
+        &mut app,
+        answer(
+            0,
+            Reply::Timeline {
+                host: "h1".into(),
+                days: 3,
+                result: Ok(stale),
+            },
+        ),
+    );
+    let Some(Screen::Timeline(v)) = app.stack.last() else {
+        panic!("the timeline: {:?}", app.stack.last());
+    };
+    assert_eq!(v.bars().len(), 5);
+    serve(&mut app, effects);
+    let Some(Screen::Timeline(v)) = app.stack.last() else {
+        panic!("the timeline: {:?}", app.stack.last());
+    };
+    assert_eq!((v.days, v.bars().len()), (6, 5));
+}
+
 #[test]
 fn runvar_entries_walk_the_chain_of_jobs() {
     let (mut app, _) = loaded_app(false);

@@ -121,6 +121,18 @@ fn history() {
 }
 
 #[test]
+fn timeline() {
+    let (mut app, _) = loaded_app(false);
+    let effects = press(&mut app, [ch('j'), ch('t')]);
+    snapshot("timeline_loading", &mut app);
+    serve(&mut app, effects);
+    snapshot("timeline", &mut app);
+    // build-d, zoomed in twice about its start, then a step later.
+    press(&mut app, [ch('k'), ch('+'), ch('+'), key(KeyCode::Right)]);
+    snapshot("timeline_zoomed", &mut app);
+}
+
+#[test]
 fn palette() {
     let (mut app, _) = loaded_app(false);
     press(&mut app, [ch(':')]);

@@ -411,12 +411,7 @@ pub static BINDINGS: &[Binding] = &[
         Action::ZoomOut,
         "zoom out (past the window: twice the days)",
     ),
-    bind(
-        C::Timeline,
-        &[ch('0')],
-        Action::ZoomAll,
-        "the whole window",
-    ),
+    bind(C::Timeline, &[ch('0')], Action::ZoomAll, "the whole window"),
     bind(
         C::Timeline,
         &[code(KeyCode::Enter)],
@@ -429,7 +424,12 @@ pub static BINDINGS: &[Binding] = &[
         Action::Blame,
         "was it the host? (this job)",
     ),
-    bind(C::Timeline, &[ch('y')], Action::Copy, "copy the flight and job"),
+    bind(
+        C::Timeline,
+        &[ch('y')],
+        Action::Copy,
+        "copy the flight and job",
+    ),
     bind(C::Timeline, &[code(KeyCode::Esc)], Action::Back, "back"),
     bind(
         C::Filter,

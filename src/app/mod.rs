@@ -58,7 +58,6 @@ use confirm::{ConfirmOutcome, ConfirmView, WipePreview, Write};
 pub use event::{Effect, Event};
 use help::{HelpOutcome, HelpView};
 use history::HistoryView;
-use timeline::TimelineView;
 use host::{HostPane, HostView};
 use hosts::HostsView;
 use keymap::Scope;
@@ -70,6 +69,7 @@ use runvars::{RunvarPane, RunvarSource, RunvarsView};
 use screen::Screen;
 use sort_menu::{SortMenu, SortOutcome};
 use table::Sortable;
+use timeline::TimelineView;
 
 /// What the app needs to know from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -588,8 +588,10 @@ impl App {
             return Vec::new();
         }
         let context = self.screen_context();
-        let action = keymap::lookup(context, &key)
-            .or_else(|| self.list_keys().then(|| keymap::lookup(Scope::List, &key))?);
+        let action = keymap::lookup(context, &key).or_else(|| {
+            self.list_keys()
+                .then(|| keymap::lookup(Scope::List, &key))?
+        });
         if action == Some(Action::Sort) {
             self.open_sort_menu();
             return Vec::new();
@@ -1027,6 +1029,35 @@ impl App {
         }
     }
 
+    /// An answer for a screen about one host: to the newest such screen
+    /// of that host, if one is still open. Moved, not cloned, into it: a
+    /// host's rows are the biggest answer there is.
+    fn host_screen_answered(&mut self, reply: Reply, now: Instant) -> Option<String> {
+        let mut screens = self.stack.iter_mut().rev();
+        let failure = match reply {
+            Reply::Host { host, result } => screens
+                .find_map(|s| match s {
+                    Screen::Host(v) if v.host == host => Some(v),
+                    _ => None,
+                })?
+                .accept(result, now),
+            Reply::History { host, result } => screens
+                .find_map(|s| match s {
+                    Screen::History(v) if v.host == host => Some(v),
+                    _ => None,
+                })?
+                .accept(result, now),
+            Reply::Timeline { host, result, .. } => screens
+                .find_map(|s| match s {
+                    Screen::Timeline(v) if v.host == host => Some(v),
+                    _ => None,
+                })?
+                .accept(result, now),
+            _ => None,
+        };
+        failure.map(|f| f.to_string())
+    }
+
     fn answer(&mut self, answer: Answer) -> Vec<Effect> {
         if !self.requests.accept(&answer, self.live.now) {
             return Vec::new();
@@ -1042,34 +1073,8 @@ impl App {
             part @ (Reply::HostCounts(_) | Reply::HostHealth(_) | Reply::Suspects(_)) => {
                 self.hosts_part(part, now)
             }
-            Reply::Host { host, result } => {
-                // Moved, not cloned, into the screen: a host's rows are
-                // the biggest answer there is.
-                match self.stack.iter_mut().rev().find_map(|s| match s {
-                    Screen::Host(v) if v.host == host => Some(v),
-                    _ => None,
-                }) {
-                    Some(v) => v.accept(result, now).map(|f| f.to_string()),
-                    None => None,
-                }
-            }
-            Reply::History { host, result } => {
-                match self.stack.iter_mut().rev().find_map(|s| match s {
-                    Screen::History(v) if v.host == host => Some(v),
-                    _ => None,
-                }) {
-                    Some(v) => v.accept(result, now).map(|f| f.to_string()),
-                    None => None,
-                }
-            }
-            Reply::Timeline { host, days, result } => {
-                match self.stack.iter_mut().rev().find_map(|s| match s {
-                    Screen::Timeline(v) if v.host == host => Some(v),
-                    _ => None,
-                }) {
-                    Some(v) => v.accept(days, result, now).map(|f| f.to_string()),
-                    None => None,
-                }
+            reply @ (Reply::Host { .. } | Reply::History { .. } | Reply::Timeline { .. }) => {
+                self.host_screen_answered(reply, now)
             }
             Reply::Blame {
                 flight,

@@ -88,7 +88,9 @@ pub fn render_app(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Some(Screen::Host(v)) => host::HostWidget { view: v, ctx }.render(areas.body, buf),
         Some(Screen::Runvars(v)) => runvars::RunvarsWidget { view: v, ctx }.render(areas.body, buf),
         Some(Screen::History(v)) => history::HistoryWidget { view: v, ctx }.render(areas.body, buf),
-        Some(Screen::Timeline(v)) => timeline::TimelineWidget { view: v, ctx }.render(areas.body, buf),
+        Some(Screen::Timeline(v)) => {
+            timeline::TimelineWidget { view: v, ctx }.render(areas.body, buf);
+        }
     }
     status::StatusBar { app, ctx }.render(areas.status, buf);
     match &app.overlay {

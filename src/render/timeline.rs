@@ -41,7 +41,9 @@ struct Scale {
 impl Scale {
     /// The cell `at` falls in; outside `0..width` when off the chart.
     fn col(self, at: i64) -> i64 {
-        (at - self.from).saturating_mul(self.width).div_euclid(self.span)
+        (at - self.from)
+            .saturating_mul(self.width)
+            .div_euclid(self.span)
     }
 
     /// When cell `c` starts.
@@ -231,7 +233,14 @@ fn lane(bar: &Bar, t: &Timeline, scale: Scale, cells: Rect, y: u16, buf: &mut Bu
             MarkerKind::Install => (INSTALL, ctx.theme.ok()),
             MarkerKind::Task => continue,
         };
-        put(buf, cells, y, scale.col(m.at), c, s.add_modifier(ratatui::style::Modifier::REVERSED));
+        put(
+            buf,
+            cells,
+            y,
+            scale.col(m.at),
+            c,
+            s.add_modifier(ratatui::style::Modifier::REVERSED),
+        );
     }
 }
 

@@ -443,6 +443,52 @@ pub fn h1_history() -> Vec<HistoryEntry> {
     ]
 }
 
+/// h1's timeline: a build that installed it (prep. then use), a job that
+/// shared it, a failed install and the install after it, an operator's
+/// out-of-job use, and a job still running.
+pub fn h1_timeline() -> hostlife::lifecycle::timeline::Timeline {
+    use hostlife::lifecycle::timeline::{self, JobSpan, TaskUse};
+    let t = |m: i64| T0_STARTED + m * 60;
+    let span = |short: &str, start, prep: Option<i64>, end, status: &str, installs| JobSpan {
+        flight: 100,
+        job: job(short),
+        idents: vec!["host".to_owned()],
+        start: t(start),
+        prep_end: prep.map(t),
+        end: t(end),
+        status: status.to_owned(),
+        installs,
+    };
+    let jobs = vec![
+        span("build-a", 0, Some(40), 120, "pass", vec![(t(5), false)]),
+        span("build-b", 60, None, 150, "pass", vec![]),
+        span(
+            "build-c",
+            200,
+            Some(225),
+            230,
+            "broken",
+            vec![(t(205), true)],
+        ),
+        span(
+            "build-d",
+            300,
+            Some(330),
+            420,
+            "fail",
+            vec![(t(301), false)],
+        ),
+        span("build-e", 400, None, 480, "running", vec![]),
+    ];
+    let tasks = vec![TaskUse {
+        taskid: 7,
+        label: Some("static ian@osstest".to_owned()),
+        live: true,
+        after: Some(t(160)),
+    }];
+    timeline::build("h1", jobs, tasks, 3 * 86_400)
+}
+
 pub fn h1_wipe_plan() -> WipePlan {
     WipePlan {
         task: operator(),
@@ -492,6 +538,11 @@ pub fn reply(request: &Request) -> Reply {
         Request::History { host } => Reply::History {
             host,
             result: Ok((h1_history(), false)),
+        },
+        Request::Timeline { host, days } => Reply::Timeline {
+            host,
+            days,
+            result: Ok(h1_timeline()),
         },
         Request::JobRunvars { flight, ref job } => {
             let runvars = if *job == self::job("build-d") && flight == 100 {
