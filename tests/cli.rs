@@ -955,3 +955,94 @@ fn timeline_draws_each_job_in_its_lane() {
     assert!(!svg.contains("href"), "self-contained: {svg}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// `[1]` in the worked example's build-d stands for build-b: found again
+/// from the table while build-d's rows are there; once they are gone,
+/// wiped, and by the passing install after build-d when there is one.
+#[test]
+fn elided_placeholder_expands_to_its_jobs_until_wiped() {
+    use hostlife::lifecycle::elided::{Expansion, Reinstall};
+    let db = TestDb::new();
+    let mut c = spec_world(&db);
+    for (mode, job, step, task) in [
+        ("selectprep", "build-a", "2", "7"),
+        ("select", "build-a", "5", "7"),
+        ("select", "build-b", "3", "8"),
+    ] {
+        assert!(record(&db, mode, job, step, task).status.success());
+    }
+    common::set_live(&mut c, 7, false);
+    common::set_live(&mut c, 8, false);
+    assert!(
+        record(&db, "selectprep", "build-c", "3", "9")
+            .status
+            .success()
+    );
+    assert!(
+        record(&db, "selectprep", "build-d", "4", "10")
+            .status
+            .success()
+    );
+    c.batch_execute(
+        "INSERT INTO runvars (flight, job, name, val, synth) VALUES
+             (100, 'build-d', 'host', 'h1', false)",
+    )
+    .unwrap();
+    let e = hostlife::db::insight::elided(&mut c, 100, "build-d", "host_lifecycle", 1).unwrap();
+    assert_eq!(e.host.as_deref(), Some("h1"));
+    let Expansion::Listed { jobs } = &e.expansion else {
+        panic!("{e:?}");
+    };
+    let got: Vec<_> = jobs
+        .iter()
+        .map(|j| (j.flight, j.job.as_str(), j.stepno, j.status.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [(100, "build-b", 3, c_status(&mut c, "build-b").as_deref())]
+    );
+    assert!(e.lines().iter().any(|l| l.contains("100.build-b  step 3")));
+
+    // A runvar of no ident the job has: nothing to look up.
+    let e = hostlife::db::insight::elided(&mut c, 100, "build-d", "src_host_lifecycle", 1).unwrap();
+    assert_eq!(e.expansion, Expansion::NoHost);
+
+    // The rows go (a wipe): wiped, by an unknown hand.
+    c.batch_execute("DELETE FROM host_lifecycle WHERE hostname = 'h1'")
+        .unwrap();
+    let e = hostlife::db::insight::elided(&mut c, 100, "build-d", "host_lifecycle", 1).unwrap();
+    assert_eq!(e.expansion, Expansion::Wiped { by: None });
+
+    // A later job's passing install of h1 after build-d's last step.
+    c.batch_execute(
+        "UPDATE steps SET started = 1000, finished = 1100 WHERE flight = 100 AND job = 'build-d';
+         INSERT INTO flights (flight, blessing, branch) VALUES (101, 'running', 'xen-unstable');
+         INSERT INTO jobs (flight, job, recipe, status) VALUES (101, 'build-e', 'build', 'pass');
+         INSERT INTO steps (flight, job, stepno, step, status, started, finished) VALUES
+             (101, 'build-e', 1, 'ts-host-install-twice', 'pass', 1200, 1500),
+             (101, 'build-e', 2, 'ts-host-install-twice', 'pass', 1600, 1900);
+         INSERT INTO runvars (flight, job, name, val, synth) VALUES
+             (101, 'build-e', 'host', 'h1', false)",
+    )
+    .unwrap();
+    let e = hostlife::db::insight::elided(&mut c, 100, "build-d", "host_lifecycle", 1).unwrap();
+    assert_eq!(
+        e.expansion,
+        Expansion::Wiped {
+            by: Some(Reinstall {
+                flight: 101,
+                job: "build-e".into(),
+                finished: 1500
+            })
+        }
+    );
+}
+
+fn c_status(c: &mut postgres::Client, job: &str) -> Option<String> {
+    c.query_opt(
+        "SELECT status FROM jobs WHERE flight = 100 AND job = $1",
+        &[&job],
+    )
+    .unwrap()
+    .map(|r| r.get(0))
+}

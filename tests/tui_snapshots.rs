@@ -98,6 +98,18 @@ fn runvars() {
     snapshot("runvars", &mut app);
     press(&mut app, [key(KeyCode::Right)]);
     snapshot("runvars_second", &mut app);
+    // Back to host_lifecycle; Enter on its `[1]` lists what it stands for.
+    press(&mut app, [key(KeyCode::Left), ch('j'), ch('j')]);
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Request(_, Request::Elided { count: 1, .. })]
+        ),
+        "{effects:?}"
+    );
+    serve(&mut app, effects);
+    snapshot("runvars_elided", &mut app);
 }
 
 /// Typed text decoded for no job: the own entries are "this job", not a

@@ -315,7 +315,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Runvars,
         &[code(KeyCode::Enter)],
         Action::Open,
-        "follow to that job's runvars",
+        "follow to that job's runvars; on [n], the build jobs it stands for",
     ),
     bind(
         C::Runvars,

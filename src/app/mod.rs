@@ -625,6 +625,17 @@ impl App {
                     return Vec::new();
                 }
                 Reaction::Reload => return self.reload(),
+                Reaction::Expand {
+                    flight,
+                    job,
+                    name,
+                    count,
+                } => {
+                    let view = report::ReportView::elided(flight, job, name, count);
+                    let request = view.request();
+                    self.overlay = Some(Overlay::Report(view));
+                    return request.map(|r| self.issue(r)).into_iter().collect();
+                }
                 Reaction::Blame { flight, job } => {
                     self.overlay = Some(Overlay::Report(report::ReportView::blame(
                         flight,
@@ -1076,6 +1087,17 @@ impl App {
             reply @ (Reply::Host { .. } | Reply::History { .. } | Reply::Timeline { .. }) => {
                 self.host_screen_answered(reply, now)
             }
+            Reply::Elided { request, result } => {
+                if let Some(Overlay::Report(r)) = &mut self.overlay
+                    && r.request().as_ref() == Some(&request)
+                {
+                    r.data = match result {
+                        Ok(e) => Loadable::Loaded(report::Content::Elided(e)),
+                        Err(f) => Loadable::Failed(f),
+                    };
+                }
+                None
+            }
             Reply::Blame {
                 flight,
                 job,
@@ -1155,6 +1177,7 @@ fn slot_label(slot: Slot) -> &'static str {
         Slot::Host => "host rows",
         Slot::History => "host history",
         Slot::Timeline => "timeline",
+        Slot::Elided => "elided jobs",
         Slot::Runvars => "runvars",
         Slot::Check => "job check",
         Slot::Plan => "wipe preview",

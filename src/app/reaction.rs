@@ -27,6 +27,13 @@ pub enum Reaction {
         flight: i32,
         job: String,
     },
+    /// What `[count]` in this runvar stands for.
+    Expand {
+        flight: i32,
+        job: String,
+        name: String,
+        count: u32,
+    },
     /// The screen now wants other data (a wider window): ask again.
     Reload,
 }

@@ -9,7 +9,9 @@ use crossterm::event::KeyEvent;
 use super::action::Action;
 use super::keymap::{self, Scope};
 use super::loadable::Loadable;
+use crate::db::worker::Request;
 use crate::lifecycle::blame::Blame;
+use crate::lifecycle::elided::Elided;
 use crate::lifecycle::suspects::Report;
 
 /// What a report is about.
@@ -19,6 +21,14 @@ pub enum Subject {
     Blame { flight: i32, job: String },
     /// Which job names break hosts, and which hosts fail on their own.
     Suspects,
+    /// The build jobs `[count]` in `(flight, job)`'s runvar `name` stands
+    /// for.
+    Elided {
+        flight: i32,
+        job: String,
+        name: String,
+        count: u32,
+    },
 }
 
 /// A report, once read.
@@ -27,6 +37,7 @@ pub enum Content {
     Blame(Blame),
     /// The hosts list's latest ranking, shared.
     Suspects(Arc<Report>),
+    Elided(Elided),
 }
 
 /// The overlay's state: what it reports on, the report once read, how
@@ -66,6 +77,39 @@ impl ReportView {
         }
     }
 
+    /// `[n]` expanded, until the worker answers.
+    pub fn elided(flight: i32, job: String, name: String, count: u32) -> ReportView {
+        ReportView {
+            subject: Subject::Elided {
+                flight,
+                job,
+                name,
+                count,
+            },
+            data: Loadable::Loading,
+            scroll: 0,
+        }
+    }
+
+    /// The request that reads what this overlay shows, for the reports
+    /// read on their own (a blame's and the suspects' come with theirs).
+    pub fn request(&self) -> Option<Request> {
+        match &self.subject {
+            Subject::Elided {
+                flight,
+                job,
+                name,
+                count,
+            } => Some(Request::Elided {
+                flight: *flight,
+                job: job.clone(),
+                name: name.clone(),
+                count: *count,
+            }),
+            _ => None,
+        }
+    }
+
     /// Whether this overlay waits for (or shows) the blame of `(flight,
     /// job)`.
     pub fn is_blame_of(&self, flight: i32, job: &str) -> bool {
@@ -79,6 +123,7 @@ impl ReportView {
             Loadable::Loaded(Content::Suspects(r)) => {
                 r.lines().into_iter().map(|(_, line)| line).collect()
             }
+            Loadable::Loaded(Content::Elided(e)) => e.lines(),
             _ => Vec::new(),
         }
     }

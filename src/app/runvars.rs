@@ -222,6 +222,27 @@ impl RunvarsView {
         }
     }
 
+    /// The placeholder under the cursor, `[n]`, to be expanded.
+    fn expand(&self) -> Option<Reaction> {
+        let d = self.current()?;
+        let count = match self.pane {
+            RunvarPane::Jobs => match d.view.get(self.jobs.selected)? {
+                JobRelation::Elided { count } => *count,
+                _ => return None,
+            },
+            RunvarPane::Entries => match &d.entries().get(self.entries.selected()?)?.entry.kind {
+                ResolvedKind::Elided { count } => *count,
+                _ => return None,
+            },
+        };
+        Some(Reaction::Expand {
+            flight: d.runvar.flight,
+            job: d.runvar.job.clone(),
+            name: d.runvar.name.clone(),
+            count,
+        })
+    }
+
     pub fn handle(&mut self, action: Action, page: usize) -> Reaction {
         let nj = self.current().map_or(0, |d| d.view.len());
         let moved = match self.pane {
@@ -251,7 +272,10 @@ impl RunvarsView {
                 self.clamp();
                 Reaction::Used
             }
-            Action::Open => self.target().map_or(Reaction::Used, Reaction::Open),
+            Action::Open => self
+                .expand()
+                .or_else(|| self.target().map(Reaction::Open))
+                .unwrap_or(Reaction::Used),
             Action::Blame => {
                 let (RunvarSource::Job { flight, job } | RunvarSource::Text { flight, job, .. }) =
                     &self.source;

@@ -586,3 +586,80 @@ pub fn timeline(
         .collect::<Result<Vec<_>>>()?;
     Ok(timeline::build(host, spans, tasks, window))
 }
+
+const ELIDED: &str = "elided jobs";
+
+/// `[count]` in `(flight, job)`'s runvar `name` expanded: the rows the
+/// listing leaves out, computed again from the host's rows while the
+/// job's are in the table; else the passing install of the host after
+/// the job, which wiped them (spec section 6).
+pub fn elided(
+    client: &mut impl GenericClient,
+    flight: i32,
+    job: &str,
+    name: &str,
+    count: u32,
+) -> Result<crate::lifecycle::elided::Elided> {
+    use crate::lifecycle::elided::{self, Elided, Expansion, Reinstall};
+    let ident = name.strip_suffix("_lifecycle").unwrap_or(name);
+    let host: Option<String> = client
+        .query_opt(
+            "SELECT val FROM runvars WHERE flight = $1 AND job = $2 AND name = $3",
+            &[&flight, &job, &ident],
+        )?
+        .map(|r| r.col(ELIDED, "val"))
+        .transpose()?
+        .flatten();
+    let expansion = match &host {
+        None => Expansion::NoHost,
+        Some(h) => {
+            let rows = super::record::scan(client, h)?;
+            if elided::has_own_rows(&rows, flight, job) {
+                let mut jobs = elided::elided_rows(&rows, flight, job);
+                for j in &mut jobs {
+                    j.status = client
+                        .query_opt(
+                            "SELECT status FROM jobs WHERE flight = $1 AND job = $2",
+                            &[&j.flight, &j.job],
+                        )?
+                        .map(|r| r.col(ELIDED, "status"))
+                        .transpose()?;
+                }
+                Expansion::Listed { jobs }
+            } else {
+                let by = client
+                    .query_opt(
+                        &format!(
+                            "SELECT s.flight, s.job, s.finished
+                               FROM runvars r
+                               JOIN steps s ON s.flight = r.flight AND s.job = r.job
+                              WHERE {IDENT} AND r.val = $1
+                                AND s.step LIKE 'ts-host-install%' AND s.status = 'pass'
+                                AND s.finished >= (SELECT max(coalesce(finished, started))
+                                                     FROM steps WHERE flight = $2 AND job = $3)
+                              ORDER BY s.finished, s.flight, s.job
+                              LIMIT 1"
+                        ),
+                        &[h, &flight, &job],
+                    )?
+                    .map(|r| -> Result<Reinstall> {
+                        Ok(Reinstall {
+                            flight: r.col(ELIDED, "flight")?,
+                            job: r.col(ELIDED, "job")?,
+                            finished: i64::from(r.col::<_, i32>(ELIDED, "finished")?),
+                        })
+                    })
+                    .transpose()?;
+                Expansion::Wiped { by }
+            }
+        }
+    };
+    Ok(Elided {
+        flight,
+        job: job.to_owned(),
+        name: name.to_owned(),
+        host,
+        count,
+        expansion,
+    })
+}

@@ -111,6 +111,13 @@ pub enum Request {
     History {
         host: String,
     },
+    /// `[count]` in `(flight, job)`'s runvar `name`, expanded.
+    Elided {
+        flight: i32,
+        job: String,
+        name: String,
+        count: u32,
+    },
     /// A host's jobs over the `days` before its newest activity.
     Timeline {
         host: String,
@@ -152,6 +159,7 @@ pub enum Slot {
     Host,
     History,
     Timeline,
+    Elided,
     Runvars,
     Check,
     Plan,
@@ -169,6 +177,7 @@ impl Request {
             Request::Show { .. } => Slot::Host,
             Request::History { .. } => Slot::History,
             Request::Timeline { .. } => Slot::Timeline,
+            Request::Elided { .. } => Slot::Elided,
             Request::JobRunvars { .. } | Request::DecodeRunvar { .. } => Slot::Runvars,
             Request::CheckJob { .. } => Slot::Check,
             Request::PlanWipe(_) | Request::PlanRecord(_) => Slot::Plan,
@@ -204,6 +213,11 @@ pub enum Reply {
     History {
         host: String,
         result: Outcome<(Vec<HistoryEntry>, bool)>,
+    },
+    /// For [`Request::Elided`], echoed.
+    Elided {
+        request: Request,
+        result: Outcome<crate::lifecycle::elided::Elided>,
     },
     /// The window asked for is echoed: a wider one replaces a narrower.
     Timeline {
@@ -272,6 +286,10 @@ impl Reply {
                 days,
                 result: Err(f),
             },
+            request @ Request::Elided { .. } => Reply::Elided {
+                request,
+                result: Err(f),
+            },
             request @ (Request::JobRunvars { .. } | Request::DecodeRunvar { .. }) => {
                 Reply::Runvars {
                     request,
@@ -313,6 +331,7 @@ impl Reply {
             Reply::Host { .. } => Slot::Host,
             Reply::History { .. } => Slot::History,
             Reply::Timeline { .. } => Slot::Timeline,
+            Reply::Elided { .. } => Slot::Elided,
             Reply::Runvars { .. } => Slot::Runvars,
             Reply::JobChecked { .. } => Slot::Check,
             Reply::WipePlan { .. } | Reply::RecordPlan { .. } => Slot::Plan,
@@ -334,6 +353,7 @@ impl Reply {
             Reply::Host { result, .. } => err(result),
             Reply::History { result, .. } => err(result),
             Reply::Timeline { result, .. } => err(result),
+            Reply::Elided { result, .. } => err(result),
             Reply::Runvars { result, .. } => err(result),
             Reply::JobChecked { result, .. } => err(result),
             Reply::WipePlan { result, .. } => err(result),
@@ -910,6 +930,17 @@ fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply
             days: *days,
             result: out(read_only(client, |c| {
                 crate::db::insight::timeline(c, host, days.saturating_mul(86_400))
+            })),
+        },
+        Request::Elided {
+            flight,
+            job,
+            name,
+            count,
+        } => Reply::Elided {
+            request: request.clone(),
+            result: out(read_only(client, |c| {
+                crate::db::insight::elided(c, *flight, job, name, *count)
             })),
         },
         Request::JobRunvars { flight, job } => Reply::Runvars {

@@ -32,12 +32,14 @@ pub struct ListingFlags {
     pub own: bool,
 }
 
-/// A computed listing: the runvar items in order, and per scanned row the
-/// flags that decided its entry.
+/// A computed listing: the runvar items in order, per scanned row the
+/// flags that decided its entry, and the rows left out into the `[n]`
+/// placeholder (build-host elision), which the runvar only counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
     pub items: Vec<String>,
     pub flags: Vec<ListingFlags>,
+    pub elided: Vec<usize>,
 }
 
 impl Listing {
@@ -95,6 +97,20 @@ fn push_int(out: &mut String, n: i32) {
     out.push_str(itoa::Buffer::new().format(n));
 }
 
+/// `who` in the runvar's terms: `<flight>.` for another flight, the job
+/// name for another job; reusing the caller's buffer.
+#[inline]
+fn write_who(who: &mut String, flight: Option<i32>, job: Option<&str>) {
+    who.clear();
+    if let Some(f) = flight {
+        push_int(who, f);
+        who.push('.');
+    }
+    if let Some(j) = job {
+        who.push_str(j);
+    }
+}
+
 /// Compute the listing of `rows` (one host's rows in lcseq order) as seen
 /// by the job in `ctx`.
 pub fn listing(rows: &[ScanRow<'_>], ctx: ListingContext<'_>) -> Listing {
@@ -103,8 +119,10 @@ pub fn listing(rows: &[ScanRow<'_>], ctx: ListingContext<'_>) -> Listing {
     let mut flags = Vec::with_capacity(rows.len());
     let mut seen: FxHashSet<Key<'_>> =
         FxHashSet::with_capacity_and_hasher(rows.len(), FxBuildHasher);
-    // The placeholder for elided build jobs: its index and count.
-    let mut elided: Option<(usize, u32)> = None;
+    // The placeholder for elided build jobs (its index), and the rows it
+    // stands for.
+    let mut placeholder: Option<usize> = None;
+    let mut elided = Vec::new();
     // The last item that is not passed over (see `text::is_passed_over`):
     // the only one a bare step may continue.
     let mut last_full: Option<usize> = None;
@@ -164,26 +182,18 @@ pub fn listing(rows: &[ScanRow<'_>], ctx: ListingContext<'_>) -> Listing {
             // Do not elide a use whose prep we showed.
             && !seen.contains(&key(true))
         {
-            if let Some((_, n)) = &mut elided {
-                // The count is written once, at the end: whatever it is,
-                // the placeholder is neither continued nor passed over.
-                *n += 1;
-            } else {
-                elided = Some((items.len(), 1));
+            // The count is written once, at the end: whatever it is, the
+            // placeholder is neither continued nor passed over.
+            elided.push(flags.len() - 1);
+            if placeholder.is_none() {
+                placeholder = Some(items.len());
                 last_full = Some(items.len());
                 items.push("[1]".to_owned());
             }
             continue;
         }
 
-        who.clear();
-        if let Some(f) = other_flight {
-            push_int(&mut who, f);
-            who.push('.');
-        }
-        if let Some(j) = other_job {
-            who.push_str(j);
-        }
+        write_who(&mut who, other_flight, other_job);
         let suffix = if job.ident == DEFAULT_IDENT {
             ""
         } else {
@@ -208,10 +218,14 @@ pub fn listing(rows: &[ScanRow<'_>], ctx: ListingContext<'_>) -> Listing {
         }
         items.push(item);
     }
-    if let Some((at, n)) = elided {
-        items[at] = format!("[{n}]");
+    if let Some(at) = placeholder {
+        items[at] = format!("[{}]", elided.len());
     }
-    Listing { items, flags }
+    Listing {
+        items,
+        flags,
+        elided,
+    }
 }
 
 #[cfg(test)]

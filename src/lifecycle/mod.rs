@@ -11,6 +11,7 @@ pub mod blame;
 pub mod call;
 pub mod decide;
 pub mod display;
+pub mod elided;
 
 mod escape;
 mod failure;

@@ -40,6 +40,7 @@ impl Widget for ReportWidget<'_> {
                 Span::styled(" Which jobs break hosts? ", t.title()),
                 Span::raw("· every install in the database "),
             ]),
+            Subject::Elided { .. } => Line::styled(" Elided build jobs ", t.title()),
         };
         let block = Block::bordered()
             .title(title)
@@ -60,6 +61,9 @@ impl Widget for ReportWidget<'_> {
                 .into_iter()
                 .map(|(tone, line)| (tone_style(tone, t), line))
                 .collect(),
+            Loadable::Loaded(Content::Elided(e)) => {
+                e.lines().into_iter().map(|l| (t.text(), l)).collect()
+            }
             _ => Vec::new(),
         };
         let lines: Vec<Line> = styled

@@ -498,6 +498,37 @@ pub fn h1_wipe_plan() -> WipePlan {
     }
 }
 
+/// `[1]` in build-d's runvar: build-b.
+pub fn elided_of(request: &Request) -> hostlife::lifecycle::elided::Elided {
+    use hostlife::lifecycle::elided::{Elided, ElidedJob, Expansion};
+    let Request::Elided {
+        flight,
+        job,
+        name,
+        count,
+    } = request
+    else {
+        panic!("not an expansion: {request:?}");
+    };
+    Elided {
+        flight: *flight,
+        job: job.clone(),
+        name: name.clone(),
+        host: Some("h1".to_owned()),
+        count: *count,
+        expansion: Expansion::Listed {
+            jobs: vec![ElidedJob {
+                flight: 100,
+                job: self::job("build-b"),
+                ident: "host".to_owned(),
+                stepno: 3,
+                lcseq: 3,
+                status: Some("pass".to_owned()),
+            }],
+        },
+    }
+}
+
 /// The fixture's answer to a request.
 pub fn reply(request: &Request) -> Reply {
     let request = request.clone();
@@ -538,6 +569,10 @@ pub fn reply(request: &Request) -> Reply {
         Request::History { host } => Reply::History {
             host,
             result: Ok((h1_history(), false)),
+        },
+        Request::Elided { .. } => Reply::Elided {
+            result: Ok(elided_of(&request)),
+            request,
         },
         Request::Timeline { host, days } => Reply::Timeline {
             host,
