@@ -188,6 +188,14 @@ wait_for "┌ History of $HOST"
 wait_gone "loading…"
 shot history
 
+# Back to the host, then its timeline.
+keys Escape
+wait_for "┌ $HOST "
+keys t
+wait_for "┌ Timeline of $HOST"
+wait_gone "loading…"
+shot tui-timeline
+
 # The palette, completing a command.
 keys Escape
 wait_for "┌ $HOST "
