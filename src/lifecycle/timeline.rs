@@ -86,6 +86,25 @@ pub struct Timeline {
     pub earlier: usize,
 }
 
+/// The round spans, in seconds, a timeline's axis ticks at: the picture
+/// picks the first that leaves room between its labels.
+pub const TICK_STEPS: [i64; 14] = [
+    60,
+    300,
+    900,
+    1_800,
+    3_600,
+    3 * 3_600,
+    6 * 3_600,
+    12 * 3_600,
+    86_400,
+    2 * 86_400,
+    7 * 86_400,
+    14 * 86_400,
+    28 * 86_400,
+    56 * 86_400,
+];
+
 /// Lay `jobs` and `tasks` out over `[to - window, to]`, where `to` is the
 /// newest time among them: bars in order of start, one lane each.
 pub fn build(host: &str, mut jobs: Vec<JobSpan>, tasks: Vec<TaskUse>, window: i64) -> Timeline {

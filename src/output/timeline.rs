@@ -29,18 +29,7 @@ fn colour(o: Outcome) -> &'static str {
 
 /// Tick spacing: the first of these that gives at most ten ticks.
 fn tick_step(span: i64) -> i64 {
-    const STEPS: [i64; 9] = [
-        600,
-        1_800,
-        3_600,
-        3 * 3_600,
-        6 * 3_600,
-        12 * 3_600,
-        86_400,
-        2 * 86_400,
-        7 * 86_400,
-    ];
-    STEPS
+    hostlife::lifecycle::timeline::TICK_STEPS
         .into_iter()
         .find(|s| span / s <= 10)
         .unwrap_or(30 * 86_400)

@@ -14,7 +14,7 @@ use super::{Ctx, block, placeholder, position, text, window};
 use crate::app::timeline::TimelineView;
 use crate::lifecycle::escape;
 use crate::lifecycle::health::Outcome;
-use crate::lifecycle::timeline::{Bar, MarkerKind, Timeline};
+use crate::lifecycle::timeline::{Bar, MarkerKind, TICK_STEPS, Timeline};
 use crate::timefmt;
 
 pub const PREP: char = '░';
@@ -247,28 +247,12 @@ fn lane(bar: &Bar, t: &Timeline, scale: Scale, cells: Rect, y: u16, buf: &mut Bu
 /// The time axis: a label at each round time, as many as fit; the date
 /// (`MM-DD`) at midnight, the time (`HH:MM`) between.
 fn axis(scale: Scale) -> Line<'static> {
-    const STEPS: [i64; 14] = [
-        60,
-        300,
-        900,
-        1_800,
-        3_600,
-        3 * 3_600,
-        6 * 3_600,
-        12 * 3_600,
-        86_400,
-        2 * 86_400,
-        7 * 86_400,
-        14 * 86_400,
-        28 * 86_400,
-        56 * 86_400,
-    ];
     // A label and room between: "06:00", or "11-29" at midnight.
     const ROOM: i64 = 7;
-    let step = STEPS
+    let step = TICK_STEPS
         .into_iter()
         .find(|s| s * scale.width / scale.span >= ROOM)
-        .unwrap_or(STEPS[STEPS.len() - 1]);
+        .unwrap_or(TICK_STEPS[TICK_STEPS.len() - 1]);
     let mut line = String::new();
     let mut used: i64 = 0;
     let mut at = (scale.from + step - 1).div_euclid(step) * step;
