@@ -1,7 +1,8 @@
 //! The TUI's state and its one state transition, [`update`].
 //!
 //! Each screen keeps its own state ([`hosts`], [`host`], [`runvars`],
-//! [`history`]); dialogs likewise ([`palette`], [`confirm`], [`help`]).
+//! [`history`], [`timeline`]); dialogs likewise ([`palette`], [`confirm`],
+//! [`help`]).
 //! [`App`] only routes: the focused dialog or screen sees a key first and
 //! says whether it used it, then the global keys apply. `update` does no
 //! I/O: it returns [`Effect`]s that the loop in [`crate::tui`] carries out.
