@@ -42,6 +42,27 @@ fn spec_world(db: &TestDb) -> postgres::Client {
     c
 }
 
+/// The spec's worked example up to build-c's selectprep: build-a prepared
+/// and used h1, build-b used it (both tasks since ended), build-c is
+/// preparing it.
+fn worked_example_to_build_c(db: &TestDb, c: &mut postgres::Client) {
+    for (mode, job, step, task) in [
+        ("selectprep", "build-a", "2", "7"),
+        ("select", "build-a", "5", "7"),
+        ("select", "build-b", "3", "8"),
+    ] {
+        let o = record(db, mode, job, step, task);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    common::set_live(c, 7, false);
+    common::set_live(c, 8, false);
+    assert!(
+        record(db, "selectprep", "build-c", "3", "9")
+            .status
+            .success()
+    );
+}
+
 fn record(db: &TestDb, mode: &str, job: &str, step: &str, task: &str) -> Output {
     hostlife(
         db,
@@ -55,21 +76,7 @@ fn record(db: &TestDb, mode: &str, job: &str, step: &str, task: &str) -> Output 
 fn worked_example_through_the_cli() {
     let db = TestDb::new();
     let mut c = spec_world(&db);
-    for (mode, job, step, task) in [
-        ("selectprep", "build-a", "2", "7"),
-        ("select", "build-a", "5", "7"),
-        ("select", "build-b", "3", "8"),
-    ] {
-        let o = record(&db, mode, job, step, task);
-        assert!(o.status.success(), "{}", stderr(&o));
-    }
-    common::set_live(&mut c, 7, false);
-    common::set_live(&mut c, 8, false);
-    assert!(
-        record(&db, "selectprep", "build-c", "3", "9")
-            .status
-            .success()
-    );
+    worked_example_to_build_c(&db, &mut c);
     let o = record(&db, "selectprep", "build-d", "4", "10");
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
@@ -964,20 +971,7 @@ fn elided_placeholder_expands_to_its_jobs_until_wiped() {
     use hostlife::lifecycle::elided::{Expansion, Reinstall};
     let db = TestDb::new();
     let mut c = spec_world(&db);
-    for (mode, job, step, task) in [
-        ("selectprep", "build-a", "2", "7"),
-        ("select", "build-a", "5", "7"),
-        ("select", "build-b", "3", "8"),
-    ] {
-        assert!(record(&db, mode, job, step, task).status.success());
-    }
-    common::set_live(&mut c, 7, false);
-    common::set_live(&mut c, 8, false);
-    assert!(
-        record(&db, "selectprep", "build-c", "3", "9")
-            .status
-            .success()
-    );
+    worked_example_to_build_c(&db, &mut c);
     assert!(
         record(&db, "selectprep", "build-d", "4", "10")
             .status

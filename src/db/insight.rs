@@ -616,14 +616,21 @@ pub fn elided(
             let rows = super::record::scan(client, h)?;
             if elided::has_own_rows(&rows, flight, job) {
                 let mut jobs = elided::elided_rows(&rows, flight, job);
+                // One query for every job's status, not one per job.
+                let flights: Vec<i32> = jobs.iter().map(|j| j.flight).collect();
+                let names: Vec<&str> = jobs.iter().map(|j| j.job.as_str()).collect();
+                let mut status = std::collections::HashMap::new();
+                for r in client.query(
+                    "SELECT j.flight, j.job, j.status
+                       FROM unnest($1::integer[], $2::text[]) AS e(flight, job)
+                       JOIN jobs j ON j.flight = e.flight AND j.job = e.job",
+                    &[&flights, &names],
+                )? {
+                    let key: (i32, String) = (r.col(ELIDED, "flight")?, r.col(ELIDED, "job")?);
+                    status.insert(key, r.col::<_, String>(ELIDED, "status")?);
+                }
                 for j in &mut jobs {
-                    j.status = client
-                        .query_opt(
-                            "SELECT status FROM jobs WHERE flight = $1 AND job = $2",
-                            &[&j.flight, &j.job],
-                        )?
-                        .map(|r| r.col(ELIDED, "status"))
-                        .transpose()?;
+                    j.status = status.remove(&(j.flight, j.job.clone()));
                 }
                 Expansion::Listed { jobs }
             } else {

@@ -46,6 +46,29 @@ pub fn fit(text: &str, width: u16) -> Cow<'_, str> {
     Cow::Owned(cut)
 }
 
+/// [`fit`] from the other end: `text` escaped and cut to `width` columns
+/// from its front, its first one an ellipsis when cut, for names whose
+/// ends tell them apart (`test-amd64-amd64-…`).
+pub fn fit_tail(text: &str, width: u16) -> Cow<'_, str> {
+    let text = escape(text);
+    let width = usize::from(width);
+    if text.width() <= width {
+        return text;
+    }
+    let mut kept = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width.saturating_sub(1) {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    let ellipsis = (width > 0).then_some('…');
+    Cow::Owned(ellipsis.into_iter().chain(kept.into_iter().rev()).collect())
+}
+
 /// The header row, each title fitted to its column, the sorting one with
 /// its arrow.
 pub fn header<const N: usize>(
@@ -217,6 +240,13 @@ pub fn no_cell_style(_: usize, _: usize) -> Option<Style> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tail_cut_keeps_the_end_by_display_width() {
+        assert_eq!(fit_tail("test-amd64-xl", 13), "test-amd64-xl");
+        assert_eq!(fit_tail("test-amd64-xl", 7), "…d64-xl");
+        assert_eq!(fit_tail("ab漢字", 4), "…字");
+    }
 
     #[test]
     fn a_cut_value_ends_in_an_ellipsis_and_is_cut_by_display_width() {

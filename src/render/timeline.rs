@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthStr as _;
 
+use super::columns::fit_tail;
 use super::{Ctx, block, placeholder, position, text, window};
 use crate::app::timeline::TimelineView;
 use crate::lifecycle::escape;
@@ -184,7 +185,7 @@ fn draw_chart(v: &TimelineView, t: &Timeline, area: Rect, buf: &mut Buffer, ctx:
         );
         // Job names share their fronts (`test-amd64-amd64-`): cut there.
         let room = usize::from(lw).saturating_sub(head.width());
-        let label = head + &clip_front(&escape(&bar.span.job), room);
+        let label = head + &fit_tail(&bar.span.job, u16::try_from(room).unwrap_or(u16::MAX));
         let style = if selected {
             ctx.theme.selected()
         } else {
@@ -285,24 +286,6 @@ fn glyph(o: Outcome) -> char {
         Outcome::Running => '…',
         Outcome::Other => '·',
     }
-}
-
-/// `s` cut from the front to `width` columns, marked `…` when cut.
-fn clip_front(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_owned();
-    }
-    let mut kept = Vec::new();
-    let mut used = 1;
-    for c in s.chars().rev() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w > width {
-            break;
-        }
-        used += w;
-        kept.push(c);
-    }
-    std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
 /// The selected job in words: everything its lane draws, whole.
