@@ -972,11 +972,27 @@ fn elided_placeholder_expands_to_its_jobs_until_wiped() {
     let db = TestDb::new();
     let mut c = spec_world(&db);
     worked_example_to_build_c(&db, &mut c);
+    // build-x uses h1 alongside (its task live): build-d's runvar names
+    // it. Its task ends later, after which today's listing would elide
+    // it — but it is not what the `[1]` stood for.
+    c.batch_execute(
+        "INSERT INTO tasks (taskid, type, refkey, live) VALUES (11, 'ownd', 'x', true);
+         INSERT INTO jobs (flight, job, recipe, status) VALUES (100, 'build-x', 'build', 'running');
+         INSERT INTO steps (flight, job, stepno, step, status) VALUES
+             (100, 'build-x', 1, 'ts-xen-build', 'running')",
+    )
+    .unwrap();
+    assert!(record(&db, "select", "build-x", "1", "11").status.success());
     assert!(
         record(&db, "selectprep", "build-d", "4", "10")
             .status
             .success()
     );
+    assert!(
+        common::runvar(&mut c, 100, "build-d", "host_lifecycle")
+            .is_some_and(|r| r.contains("[1]") && r.contains("+build-x:1"))
+    );
+    common::set_live(&mut c, 11, false);
     c.batch_execute(
         "INSERT INTO runvars (flight, job, name, val, synth) VALUES
              (100, 'build-d', 'host', 'h1', false)",

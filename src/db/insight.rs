@@ -600,7 +600,9 @@ pub fn elided(
     name: &str,
     count: u32,
 ) -> Result<crate::lifecycle::elided::Elided> {
+    use crate::lifecycle::ResolvedKind;
     use crate::lifecycle::elided::{self, Elided, Expansion, Reinstall};
+    use crate::lifecycle::report::Decoded;
     let ident = name.strip_suffix("_lifecycle").unwrap_or(name);
     let host: Option<String> = client
         .query_opt(
@@ -615,7 +617,26 @@ pub fn elided(
         Some(h) => {
             let rows = super::record::scan(client, h)?;
             if elided::has_own_rows(&rows, flight, job) {
-                let mut jobs = elided::elided_rows(&rows, flight, job);
+                let runvar: Option<String> = client
+                    .query_opt(
+                        "SELECT val FROM runvars WHERE flight = $1 AND job = $2 AND name = $3",
+                        &[&flight, &job, &name],
+                    )?
+                    .map(|r| r.col(ELIDED, "val"))
+                    .transpose()?
+                    .flatten();
+                let entries = match runvar.map(|v| Decoded::of(&v, flight, job)) {
+                    Some(Decoded::Entries { entries, .. }) => entries,
+                    _ => Vec::new(),
+                };
+                let in_runvar: Vec<(i32, &str)> = entries
+                    .iter()
+                    .filter_map(|e| match &e.kind {
+                        ResolvedKind::Step { flight, job, .. } => Some((*flight, job.as_str())),
+                        _ => None,
+                    })
+                    .collect();
+                let mut jobs = elided::elided_rows(&rows, flight, job, &in_runvar);
                 // One query for every job's status, not one per job.
                 let flights: Vec<i32> = jobs.iter().map(|j| j.flight).collect();
                 let names: Vec<&str> = jobs.iter().map(|j| j.job.as_str()).collect();

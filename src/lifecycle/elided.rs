@@ -2,8 +2,10 @@
 //!
 //! The runvar keeps only the count. While the host's rows are in the
 //! table, the listing is computed again for the job and the rows it
-//! leaves out are the jobs (with today's task liveness, so the count can
-//! differ from the runvar's); once the job's own rows are gone, the host
+//! leaves out are the jobs, less those the runvar names: a job that ran
+//! alongside when the runvar was written is named there, but its task has
+//! ended since and today's listing would leave it out too. (A count that
+//! still differs is said.) Once the job's own rows are gone, the host
 //! was wiped since, and the passing install after the job says when.
 //! Pure: `db::read::elided` reads the parts.
 
@@ -59,8 +61,14 @@ pub struct Elided {
 }
 
 /// The rows of `rows` (one host's, in lcseq order) that the listing for
-/// `(flight, job)` leaves out into its placeholder.
-pub fn elided_rows(rows: &[ScanRow<'_>], flight: i32, job: &str) -> Vec<ElidedJob> {
+/// `(flight, job)` leaves out into its placeholder, but for the jobs its
+/// runvar names (`named`, as flight and job).
+pub fn elided_rows(
+    rows: &[ScanRow<'_>],
+    flight: i32,
+    job: &str,
+    named: &[(i32, &str)],
+) -> Vec<ElidedJob> {
     let l = listing(
         rows,
         ListingContext {
@@ -75,6 +83,9 @@ pub fn elided_rows(rows: &[ScanRow<'_>], flight: i32, job: &str) -> Vec<ElidedJo
         .filter_map(|&i| {
             let r = &rows[i];
             let j = r.job.as_ref()?;
+            if named.contains(&(j.flight, &*j.job)) {
+                return None;
+            }
             Some(ElidedJob {
                 flight: j.flight,
                 job: j.job.to_string(),
@@ -125,7 +136,7 @@ impl Elided {
                 let n = u32::try_from(jobs.len()).unwrap_or(u32::MAX);
                 if n != self.count {
                     out.push(format!(
-                        "the table now gives {n}, not {}: tasks have ended since it was written",
+                        "the table now gives {n}, not {}: its rows have changed since the runvar was written",
                         self.count
                     ));
                 }
@@ -189,7 +200,7 @@ mod tests {
             row(4, 12, "build-c", false),
             row(5, 13, "me", false),
         ];
-        let got: Vec<_> = elided_rows(&rows, 5, "me")
+        let got: Vec<_> = elided_rows(&rows, 5, "me", &[])
             .into_iter()
             .map(|j| (j.job, j.lcseq))
             .collect();
@@ -201,6 +212,13 @@ mod tests {
                 ("me".to_owned(), 5)
             ]
         );
+        // build-c named in the runvar (it ran alongside then): not
+        // among what the placeholder stands for.
+        let named: Vec<_> = elided_rows(&rows, 5, "me", &[(5, "build-c")])
+            .into_iter()
+            .map(|j| j.job)
+            .collect();
+        assert_eq!(named, ["build-a", "me"]);
         assert!(has_own_rows(&rows, 5, "me"));
         assert!(!has_own_rows(&rows, 6, "me"));
     }
