@@ -589,6 +589,24 @@ pub fn timeline(
 
 const ELIDED: &str = "elided jobs";
 
+/// One runvar's value, if the job has it (osstest allows a NULL `val`,
+/// read as none).
+fn runvar_val(
+    client: &mut impl GenericClient,
+    flight: i32,
+    job: &str,
+    name: &str,
+) -> Result<Option<String>> {
+    Ok(client
+        .query_opt(
+            "SELECT val FROM runvars WHERE flight = $1 AND job = $2 AND name = $3",
+            &[&flight, &job, &name],
+        )?
+        .map(|r| r.col(ELIDED, "val"))
+        .transpose()?
+        .flatten())
+}
+
 /// `[count]` in `(flight, job)`'s runvar `name` expanded: the rows the
 /// listing leaves out, computed again from the host's rows while the
 /// job's are in the table; else the passing install of the host after
@@ -604,28 +622,15 @@ pub fn elided(
     use crate::lifecycle::elided::{self, Elided, Expansion, Reinstall};
     use crate::lifecycle::report::Decoded;
     let ident = name.strip_suffix("_lifecycle").unwrap_or(name);
-    let host: Option<String> = client
-        .query_opt(
-            "SELECT val FROM runvars WHERE flight = $1 AND job = $2 AND name = $3",
-            &[&flight, &job, &ident],
-        )?
-        .map(|r| r.col(ELIDED, "val"))
-        .transpose()?
-        .flatten();
+    let host = runvar_val(client, flight, job, ident)?;
     let expansion = match &host {
         None => Expansion::NoHost,
         Some(h) => {
             let rows = super::record::scan(client, h)?;
             if elided::has_own_rows(&rows, flight, job) {
-                let runvar: Option<String> = client
-                    .query_opt(
-                        "SELECT val FROM runvars WHERE flight = $1 AND job = $2 AND name = $3",
-                        &[&flight, &job, &name],
-                    )?
-                    .map(|r| r.col(ELIDED, "val"))
-                    .transpose()?
-                    .flatten();
-                let entries = match runvar.map(|v| Decoded::of(&v, flight, job)) {
+                let entries = match runvar_val(client, flight, job, name)?
+                    .map(|v| Decoded::of(&v, flight, job))
+                {
                     Some(Decoded::Entries { entries, .. }) => entries,
                     _ => Vec::new(),
                 };
