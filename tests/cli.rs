@@ -912,7 +912,8 @@ fn timeline_draws_each_job_in_its_lane() {
                                     (100, 'build-b', 'host', 'h1', false);
          UPDATE steps SET started = 2500, finished = 2600 WHERE job = 'build-b';
          UPDATE steps SET started = 4000, finished = 4100, status = 'fail' WHERE job = 'build-d';
-         UPDATE steps SET status = 'pass' WHERE job = 'build-a' AND stepno = 2;",
+         UPDATE steps SET status = 'pass' WHERE job = 'build-a' AND stepno = 2;
+         UPDATE jobs SET status = 'pass' WHERE job IN ('build-a', 'build-b');",
     )
     .unwrap();
     assert!(
@@ -923,6 +924,32 @@ fn timeline_draws_each_job_in_its_lane() {
         .status
         .success()
     );
+    // The operator's task is live: it holds h1 to now, the window's end.
+    let o = hostlife(&db, &["timeline", "h1", "--json"]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let to = json(&o)["to"].as_u64().unwrap();
+    assert!(now.abs_diff(to) < 60, "{to} is not now: {}", stderr(&o));
+    // Nothing runs and no task is live: the window ends at the newest step.
+    let operator = "(SELECT max(taskid) FROM host_lifecycle WHERE flight IS NULL)";
+    c.batch_execute(&format!(
+        "UPDATE tasks SET live = false WHERE taskid = {operator}"
+    ))
+    .unwrap();
+    let o = hostlife(&db, &["timeline", "h1", "--json"]);
+    assert_eq!(json(&o)["to"], 5500, "{}", stderr(&o));
+    c.batch_execute(&format!(
+        "UPDATE tasks SET live = true WHERE taskid = {operator}"
+    ))
+    .unwrap();
+    // Times as they were, to see the jobs in a window ending now.
+    c.batch_execute(&format!(
+        "UPDATE steps SET started = started + {0}, finished = finished + {0}",
+        to - 6000
+    ))
+    .unwrap();
     let o = hostlife(&db, &["timeline", "h1", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
@@ -933,8 +960,9 @@ fn timeline_draws_each_job_in_its_lane() {
         .map(|b| (b["lane"].as_u64().unwrap(), b["job"].as_str().unwrap()))
         .collect();
     assert_eq!(bars, [(0, "build-a"), (1, "build-b"), (2, "build-d")]);
-    assert_eq!(v["bars"][0]["prep_end"], 2500);
-    assert_eq!(v["bars"][0]["end"], 5500);
+    let shift = to - 6000;
+    assert_eq!(v["bars"][0]["prep_end"], 2500 + shift);
+    assert_eq!(v["bars"][0]["end"], 5500 + shift);
     let kinds: Vec<&str> = v["markers"]
         .as_array()
         .unwrap()
@@ -942,7 +970,12 @@ fn timeline_draws_each_job_in_its_lane() {
         .map(|m| m["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["install", "failed_install", "task"], "{v}");
-    assert_eq!(v["markers"][2]["at"], 4000, "after build-d's row: {v}");
+    assert_eq!(
+        v["markers"][2]["at"],
+        4000 + shift,
+        "after build-d's row: {v}"
+    );
+    assert_eq!(v["markers"][2]["open"], true, "{v}");
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h1.svg");
@@ -959,8 +992,21 @@ fn timeline_draws_each_job_in_its_lane() {
     assert_eq!(svg.matches("<g class=\"job ").count(), 3, "{svg}");
     assert_eq!(svg.matches("<rect class=\"prep\"").count(), 2, "{svg}");
     assert_eq!(svg.matches("<g class=\"marker task\"").count(), 1, "{svg}");
+    assert_eq!(svg.matches("<line class=\"held\"").count(), 1, "{svg}");
     assert!(!svg.contains("href"), "self-contained: {svg}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+    // A running job holds the host to now while its task is live; once
+    // the task has ended (its flight killed), it holds nothing.
+    c.batch_execute("UPDATE jobs SET status = 'running' WHERE job = 'build-d'")
+        .unwrap();
+    let open = |c: &mut postgres::Client, live: bool| {
+        common::set_live(c, 10, live);
+        let v = json(&hostlife(&db, &["timeline", "h1", "--json"]));
+        v["bars"][2]["open"].as_bool().unwrap()
+    };
+    assert!(open(&mut c, true));
+    assert!(!open(&mut c, false));
 }
 
 /// `[1]` in the worked example's build-d stands for build-b: found again

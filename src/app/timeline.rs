@@ -204,13 +204,14 @@ mod tests {
             prep_end: None,
             end,
             status: "pass".into(),
+            live: false,
             installs: vec![],
         }
     }
 
     fn loaded(jobs: Vec<JobSpan>) -> TimelineView {
         let mut v = TimelineView::new("h1".into());
-        let t = timeline::build("h1", jobs, vec![], 86_400);
+        let t = timeline::build("h1", jobs, vec![], 86_400, 0);
         assert_eq!(v.accept(Ok(t), Instant::now()), None);
         v
     }
@@ -229,6 +230,7 @@ mod tests {
             ],
             vec![],
             86_400,
+            0,
         );
         v.accept(Ok(t), Instant::now());
         assert_eq!(v.selected().map(|b| b.span.job.as_str()), Some("a"));

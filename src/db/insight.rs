@@ -488,8 +488,8 @@ const TIMELINE: &str = "host timeline";
 /// runvars name (they survive wipes) with its span, prep. end, status and
 /// install attempts, and the out-of-job task rows the lifecycle table
 /// still has, each placed after the row before it; laid out over the
-/// `window` seconds before the newest of them. A host the database does
-/// not know is refused.
+/// `window` seconds before the newest of them, or before now while one
+/// runs. A host the database does not know is refused.
 pub fn timeline(
     client: &mut impl GenericClient,
     host: &str,
@@ -504,6 +504,9 @@ pub fn timeline(
                    FROM runvars r WHERE {IDENT} AND r.val = $1
                   GROUP BY r.flight, r.job)
              SELECT u.flight, u.job, u.idents, j.status,
+                    EXISTS (SELECT 1 FROM host_lifecycle l JOIN tasks t ON t.taskid = l.taskid
+                             WHERE l.hostname = $1 AND l.flight = u.flight
+                               AND l.job = u.job AND t.live) AS live,
                     coalesce(max(s.finished) FILTER (WHERE s.step LIKE 'ts-hosts-allocate%'),
                              min(s.started)) AS first,
                     max(coalesce(s.finished, s.started)) AS last,
@@ -555,6 +558,7 @@ pub fn timeline(
             prep_end,
             end: i64::from(last.max(first)),
             status: r.col(TIMELINE, "status")?,
+            live: r.col(TIMELINE, "live")?,
             installs,
         });
     }
@@ -584,7 +588,11 @@ pub fn timeline(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(timeline::build(host, spans, tasks, window))
+    // The server's clock: what a running job's bar reaches.
+    let now: i64 = client
+        .query_one("SELECT extract(epoch FROM now())::bigint AS now", &[])?
+        .col(TIMELINE, "now")?;
+    Ok(timeline::build(host, spans, tasks, window, now))
 }
 
 const ELIDED: &str = "elided jobs";

@@ -25,6 +25,10 @@ pub struct JobSpan {
     /// Its last step's end (or start, for a step still going).
     pub end: i64,
     pub status: String,
+    /// A row of it in the lifecycle table has a live task: it holds the
+    /// host now. A job osstest still calls running whose task has ended
+    /// (its flight was killed) does not.
+    pub live: bool,
     /// Its install attempts of the host: when each started, whether it
     /// failed.
     pub installs: Vec<(i64, bool)>,
@@ -50,7 +54,8 @@ pub struct Bar {
     #[serde(flatten)]
     pub span: JobSpan,
     pub outcome: Outcome,
-    /// Still running: the bar stays open to the window's end.
+    /// Still running, its task live: the bar stays open to the window's
+    /// end, which is then now.
     pub open: bool,
 }
 
@@ -71,6 +76,8 @@ pub struct Marker {
     /// The job's lane for installs; none for tasks.
     pub lane: Option<usize>,
     pub label: String,
+    /// A task still live: it holds the host to now, the window's end.
+    pub open: bool,
 }
 
 /// The whole picture.
@@ -105,18 +112,33 @@ pub const TICK_STEPS: [i64; 14] = [
     56 * 86_400,
 ];
 
-/// Lay `jobs` and `tasks` out over `[to - window, to]`, where `to` is the
-/// newest time among them: bars in order of start, one lane each.
-pub fn build(host: &str, mut jobs: Vec<JobSpan>, tasks: Vec<TaskUse>, window: i64) -> Timeline {
-    let to = jobs
+/// Lay `jobs` and `tasks` out over `[to - window, to]`: bars in order of
+/// start, one lane each. `to` is `now` while a job runs with its task
+/// live, or an out-of-job task is live (they hold the host to now), else
+/// the newest time among them, so that a host idle for a while still
+/// shows its last jobs.
+pub fn build(
+    host: &str,
+    mut jobs: Vec<JobSpan>,
+    tasks: Vec<TaskUse>,
+    window: i64,
+    now: i64,
+) -> Timeline {
+    let newest = jobs
         .iter()
         .map(|j| j.end)
         .chain(tasks.iter().filter_map(|t| t.after))
         .max()
         .unwrap_or(0);
+    let running = |j: &JobSpan| j.live && Outcome::of(&j.status) == Outcome::Running;
+    let to = if jobs.iter().any(running) || tasks.iter().any(|t| t.live) {
+        newest.max(now)
+    } else {
+        newest
+    };
     let from = to - window.max(1);
     let before = jobs.len();
-    jobs.retain(|j| j.end >= from);
+    jobs.retain(|j| j.end >= from || running(j));
     let earlier = before - jobs.len();
     jobs.sort_by(|a, b| (a.start, a.flight, &a.job).cmp(&(b.start, b.flight, &b.job)));
     let mut markers = Vec::new();
@@ -139,12 +161,13 @@ pub fn build(host: &str, mut jobs: Vec<JobSpan>, tasks: Vec<TaskUse>, window: i6
                         span.flight,
                         span.job
                     ),
+                    open: false,
                 });
             }
             let outcome = Outcome::of(&span.status);
             Bar {
                 lane,
-                open: outcome == Outcome::Running,
+                open: outcome == Outcome::Running && span.live,
                 outcome,
                 span,
             }
@@ -162,6 +185,7 @@ pub fn build(host: &str, mut jobs: Vec<JobSpan>, tasks: Vec<TaskUse>, window: i6
                 t.label.map_or_else(String::new, |l| format!(" {l}")),
                 if t.live { ", live" } else { "" }
             ),
+            open: t.live,
         });
     }
     markers.sort_by_key(|m| m.at);
@@ -194,6 +218,7 @@ mod tests {
             start,
             prep_end: None,
             end,
+            live: status == "running",
             status: status.into(),
             installs: vec![],
         }
@@ -213,15 +238,57 @@ mod tests {
                 after: Some(650),
             }],
             1000,
+            950,
         );
-        assert_eq!((t.from, t.to, t.earlier), (-100, 900, 0));
+        assert_eq!((t.from, t.to, t.earlier), (-50, 950, 0), "to now: b runs");
         let t2 = build(
             "h1",
             vec![span("a", 100, 700, "pass"), span("old", 10, 20, "fail")],
             vec![],
             600,
+            5000,
         );
-        assert_eq!((t2.from, t2.bars.len(), t2.earlier), (100, 1, 1));
+        assert_eq!(
+            (t2.from, t2.to, t2.bars.len(), t2.earlier),
+            (100, 700, 1, 1),
+            "nothing holds the host: the window ends at its newest activity"
+        );
+        // A job running since long before the window is still drawn.
+        let t3 = build(
+            "h1",
+            vec![
+                span("stuck", 10, 20, "running"),
+                span("a", 100, 700, "pass"),
+            ],
+            vec![],
+            600,
+            5000,
+        );
+        let open: Vec<_> = t3
+            .bars
+            .iter()
+            .map(|b| (b.span.job.as_str(), b.open))
+            .collect();
+        assert_eq!((t3.from, t3.to), (4400, 5000));
+        assert_eq!(open, [("stuck", true)]);
+        assert_eq!(t3.bars[0].drawn_end(&t3), 5000);
+        // Its task has ended (the flight was killed): it holds nothing.
+        let mut dead = span("stuck", 10, 20, "running");
+        dead.live = false;
+        let t4 = build(
+            "h1",
+            vec![dead, span("a", 100, 700, "pass")],
+            vec![],
+            600,
+            5000,
+        );
+        let open: Vec<_> = t4
+            .bars
+            .iter()
+            .map(|b| (b.span.job.as_str(), b.open))
+            .collect();
+        assert_eq!((t4.to, t4.earlier), (700, 1));
+        assert_eq!(open, [("a", false)]);
         let jobs: Vec<_> = t
             .bars
             .iter()
@@ -238,5 +305,6 @@ mod tests {
             ]
         );
         assert_eq!(t.markers[2].label, "task 9 static ian@x, live");
+        assert!(t.markers[2].open && !t.markers[1].open);
     }
 }

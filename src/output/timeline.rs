@@ -68,7 +68,11 @@ fn bar_title(b: &Bar) -> String {
             "; installed the host until {}",
             utc_minutes(p)
         )),
-        if b.open { "; still running" } else { "" }
+        match (b.open, b.outcome) {
+            (true, _) => "; still running",
+            (false, Outcome::Running) => "; no live task of it in the table",
+            _ => "",
+        }
     )
 }
 
@@ -177,8 +181,19 @@ pub fn svg(t: &Timeline) -> String {
                 out,
                 "<g class=\"marker task\">{title}<line x1=\"{x:.1}\" y1=\"{TOP:.1}\" x2=\"{x:.1}\" \
                  y2=\"{plot_bottom:.1}\" stroke=\"#7b3fb0\" stroke-width=\"1.5\" \
-                 stroke-dasharray=\"3 3\"/><text x=\"{x:.1}\" y=\"{:.1}\" fill=\"#7b3fb0\" \
+                 stroke-dasharray=\"3 3\"/>{}<text x=\"{x:.1}\" y=\"{:.1}\" fill=\"#7b3fb0\" \
                  text-anchor=\"middle\">{}</text></g>",
+                // A live task holds the host to now: a line to the end.
+                if m.open {
+                    format!(
+                        "<line class=\"held\" x1=\"{x:.1}\" y1=\"{plot_bottom:.1}\" \
+                         x2=\"{:.1}\" y2=\"{plot_bottom:.1}\" stroke=\"#7b3fb0\" \
+                         stroke-width=\"3\"/>",
+                        x_of(t, t.to)
+                    )
+                } else {
+                    String::new()
+                },
                 plot_bottom + 12.0,
                 html_escape(&m.label)
             ),

@@ -23,8 +23,10 @@ pub const USE: char = '█';
 pub const INSTALL: char = '▲';
 pub const FAILED_INSTALL: char = '✗';
 pub const TASK: char = '│';
+/// A live task holds the host from its mark to now.
+pub const HELD: char = '─';
 
-const LEGEND: &str = "░ prep.  █ use  ▲ install  ✗ failed install  │ task  ◀ ▶ out of view";
+const LEGEND: &str = "░ prep.  █ use  ▲ install  ✗ failed install  │─ task, live  ◀ ▶ out of view";
 
 pub struct TimelineWidget<'a> {
     pub view: &'a TimelineView,
@@ -169,7 +171,13 @@ fn draw_chart(v: &TimelineView, t: &Timeline, area: Rect, buf: &mut Buffer, ctx:
     if !tasks.is_empty() && y < area.bottom() {
         Line::styled("out-of-job tasks", ctx.theme.prep()).render(row(labels, y), buf);
         for m in tasks {
-            put(buf, cells, y, scale.col(m.at), TASK, ctx.theme.prep());
+            let c = scale.col(m.at);
+            if m.open {
+                for h in (c + 1).max(0)..=scale.col(t.to).min(scale.width - 1) {
+                    put(buf, cells, y, h, HELD, ctx.theme.prep());
+                }
+            }
+            put(buf, cells, y, c, TASK, ctx.theme.prep());
         }
         y += 1;
     }
@@ -292,7 +300,15 @@ fn glyph(o: Outcome) -> char {
 pub fn describe(bar: &Bar, t: &Timeline) -> String {
     let s = &bar.span;
     let end = if bar.open {
-        "still running".to_owned()
+        format!(
+            "still running ({} on the host)",
+            timefmt::age(t.to - s.start)
+        )
+    } else if bar.outcome == Outcome::Running {
+        format!(
+            "no live task of it in the table; last step began {}",
+            timefmt::utc_minutes(s.end)
+        )
     } else {
         format!(
             "last step ended {} ({} on the host)",

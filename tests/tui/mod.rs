@@ -457,6 +457,7 @@ pub fn h1_timeline() -> hostlife::lifecycle::timeline::Timeline {
         prep_end: prep.map(t),
         end: t(end),
         status: status.to_owned(),
+        live: status == "running",
         installs,
     };
     let jobs = vec![
@@ -486,7 +487,8 @@ pub fn h1_timeline() -> hostlife::lifecycle::timeline::Timeline {
         live: true,
         after: Some(t(160)),
     }];
-    timeline::build("h1", jobs, tasks, 3 * 86_400)
+    // Now is an hour after build-e's last step began: its bar reaches it.
+    timeline::build("h1", jobs, tasks, 3 * 86_400, t(540))
 }
 
 pub fn h1_wipe_plan() -> WipePlan {
