@@ -1078,7 +1078,16 @@ fn elided_placeholder_expands_to_its_jobs_until_wiped() {
              (101, 'build-e', 1, 'ts-host-install-twice', 'pass', 1200, 1500),
              (101, 'build-e', 2, 'ts-host-install-twice', 'pass', 1600, 1900);
          INSERT INTO runvars (flight, job, name, val, synth) VALUES
-             (101, 'build-e', 'host', 'h1', false)",
+             (101, 'build-e', 'host', 'h1', false);
+         -- A pair job before it had h1 as its src_host, and installed
+         -- its dst_host only: that did not wipe h1.
+         INSERT INTO jobs (flight, job, recipe, status) VALUES (101, 'test-pair', 'pair', 'pass');
+         INSERT INTO steps (flight, job, stepno, step, status, testid, started, finished) VALUES
+             (101, 'test-pair', 1, 'ts-host-install-twice', 'pass', 'host-install/dst_host(1)',
+              1110, 1150);
+         INSERT INTO runvars (flight, job, name, val, synth) VALUES
+             (101, 'test-pair', 'src_host', 'h1', false),
+             (101, 'test-pair', 'dst_host', 'h2', false)",
     )
     .unwrap();
     let e = hostlife::db::insight::elided(&mut c, 100, "build-d", "host_lifecycle", 1).unwrap();

@@ -74,6 +74,11 @@ fn run(client: &mut impl GenericClient, sql: &str, host: Option<&str>) -> Result
     })
 }
 
+/// The ident install step `s`'s testid names, in SQL, as
+/// [`install_ident`]: a pair job installs each of its hosts in a step
+/// of its own.
+const INSTALLED: &str = "coalesce(substring(s.testid FROM '^host-install/([^(]*)'), 'host')";
+
 /// The ident an install step's testid names: `host-install/dst_host(4)`
 /// installs `dst_host`; plain `host-install(2)` (or none) is `host`.
 fn install_ident(testid: Option<&str>) -> &str {
@@ -676,6 +681,7 @@ pub fn elided(
                                JOIN steps s ON s.flight = r.flight AND s.job = r.job
                               WHERE {IDENT} AND r.val = $1
                                 AND s.step LIKE 'ts-host-install%' AND s.status = 'pass'
+                                AND {INSTALLED} = r.name
                                 AND s.finished >= (SELECT max(coalesce(finished, started))
                                                      FROM steps WHERE flight = $2 AND job = $3)
                               ORDER BY s.finished, s.flight, s.job
