@@ -36,6 +36,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "CONN")]
     pub db: Option<String>,
 
+    /// Print tables as records, one per row with a field per line
+    /// (psql's `\x`): auto does so on a terminal too narrow for the
+    /// table; on and off always and never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub expanded: Expanded,
+
     #[command(subcommand)]
     pub command: Option<Sub>,
 
@@ -117,6 +129,13 @@ impl FormatArg {
             self.format
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Expanded {
+    Auto,
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -440,6 +459,8 @@ pub struct Config {
     /// `--read-only`: the session itself is read-only, so the database
     /// refuses any write whatever hostlife's own checks say.
     pub read_only: bool,
+    /// `--expanded`: how tables print.
+    pub expanded: Expanded,
 }
 
 /// Environment lookup, injectable for tests.
@@ -630,6 +651,7 @@ impl Config {
             db: cli.db,
             command,
             read_only,
+            expanded: cli.expanded,
         })
     }
 }

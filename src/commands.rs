@@ -12,7 +12,7 @@ use serde_json::json;
 
 use std::io::IsTerminal;
 
-use crate::cli::{Command, Config, OutFormat, Picture, ReportFormat, TuiArgs};
+use crate::cli::{Command, Config, Expanded, OutFormat, Picture, ReportFormat, TuiArgs};
 use crate::command_error::CommandError;
 use crate::output;
 use crate::seed::seed;
@@ -136,6 +136,24 @@ fn write_whole(path: &std::path::Path, content: &str) -> Result<(), CommandError
     })
 }
 
+/// How tables print for `--expanded`: on auto, as records only when
+/// stdout is a terminal narrower than the table.
+fn table_fit(expanded: Expanded) -> output::Fit {
+    use std::io::IsTerminal as _;
+    let width = || {
+        std::io::stdout()
+            .is_terminal()
+            .then(crossterm::terminal::size)
+            .and_then(Result::ok)
+            .map(|(w, _)| usize::from(w))
+    };
+    match expanded {
+        Expanded::Off => output::Fit::Table,
+        Expanded::On => output::Fit::Records(width()),
+        Expanded::Auto => width().map_or(output::Fit::Table, output::Fit::Width),
+    }
+}
+
 /// A read's answer as asked: JSON of `value`, the table's cells as CSV,
 /// or the text for people (escaped for the terminal).
 fn print_as<T: Serialize>(
@@ -237,6 +255,7 @@ fn print_record(outcome: &RecordOutcome, json: bool) -> Result<(), CommandError>
     reason = "one short arm per command: the dispatch reads best whole"
 )]
 pub fn run(config: Config) -> Result<(), CommandError> {
+    output::set_fit(table_fit(config.expanded));
     let db = Db {
         db: config.db.as_deref(),
         read_only: config.read_only,

@@ -137,6 +137,18 @@ impl Tui {
 
     /// Start with `state` as the XDG state directory.
     fn start_in(conninfo: &str, env: &[(&str, &str)], state: &std::path::Path) -> Tui {
+        Self::spawn(conninfo, env, state, &[])
+    }
+
+    /// Run `hostlife ARGS` in the terminal (a command, not the browser).
+    fn command(db: &TestDb, args: &[&str]) -> Tui {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tui = Self::spawn(&db.conninfo(), &[], dir.path(), args);
+        tui.state_dir = Some(dir);
+        tui
+    }
+
+    fn spawn(conninfo: &str, env: &[(&str, &str)], state: &std::path::Path, args: &[&str]) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -146,6 +158,7 @@ impl Tui {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_hostlife"));
+        cmd.args(args);
         cmd.env("HOSTLIFE_DB", conninfo);
         cmd.env("XDG_STATE_HOME", state);
         for (k, v) in env {
@@ -380,6 +393,27 @@ fn the_timeline_draws_the_hosts_jobs_and_opens_one() {
     tui.wait_for("Runvars 200.test-amd64-xl");
     tui.send("q");
     assert!(tui.wait_exit().success());
+}
+
+/// A table wider than the terminal prints as records (`--expanded`
+/// auto), every cell whole; told to, as the table however wide.
+#[test]
+fn a_command_on_a_narrow_terminal_prints_records() {
+    let db = TestDb::new();
+    world(&db);
+    let mut tui = Tui::command(&db, &["hosts"]);
+    assert!(tui.wait_exit().success());
+    // All the output, as the lines scroll off a 30-line screen.
+    let all = String::from_utf8_lossy(&tui.raw).replace("\r\n", "\n");
+    assert!(all.starts_with("-[ 1 of 3 ]---"), "{all}");
+    assert!(
+        all.contains(&format!("\nHOST             {HOST}\n")),
+        "{all}"
+    );
+    let mut tui = Tui::command(&db, &["hosts", "--expanded", "off"]);
+    assert!(tui.wait_exit().success());
+    let all = String::from_utf8_lossy(&tui.raw).replace("\r\n", "\n");
+    assert!(all.starts_with("HOST "), "{all}");
 }
 
 /// The palette's commands outlive the session: a second browser recalls

@@ -73,13 +73,27 @@ impl Table {
             .collect()
     }
 
+    /// The table as the command line set it to print ([`set_fit`]).
     pub fn render(&self) -> String {
+        self.render_fit(*FIT.get().unwrap_or(&Fit::Table))
+    }
+
+    /// The table, or its rows as records when `fit` says so: a table too
+    /// wide for the terminal wraps every line into an unreadable tangle,
+    /// where records keep every cell whole (psql's `\x auto`).
+    pub fn render_fit(&self, fit: Fit) -> String {
         let shown = self.cells();
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
         for row in &shown {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.width());
             }
+        }
+        let total = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+        match fit {
+            Fit::Records(width) => return self.records(&shown, width),
+            Fit::Width(width) if total > width => return self.records(&shown, Some(width)),
+            Fit::Width(_) | Fit::Table => {}
         }
         let mut out = String::new();
         let line = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
@@ -101,6 +115,89 @@ impl Table {
         }
         out
     }
+
+    /// One record per row, a field per line: its title, then its cell,
+    /// wrapped to `width` under itself; empty cells left out.
+    fn records(&self, shown: &[Vec<String>], width: Option<usize>) -> String {
+        let label = self.header.iter().map(|h| h.width()).max().unwrap_or(0);
+        let room = width.map_or(usize::MAX, |w| w.saturating_sub(label + 2).max(20));
+        let mut out = String::new();
+        for (i, row) in shown.iter().enumerate() {
+            let rule = format!("-[ {} of {} ]", i + 1, shown.len());
+            let fill = width
+                .unwrap_or(80)
+                .min(label + 2 + 40)
+                .saturating_sub(rule.width());
+            out.push_str(&rule);
+            out.extend(std::iter::repeat_n('-', fill.max(3)));
+            out.push('\n');
+            // An empty cell is a field the row does not have.
+            for (title, cell) in self.header.iter().zip(row).filter(|(_, c)| !c.is_empty()) {
+                let mut lines = wrap(cell, room).into_iter();
+                let first = lines.next().unwrap_or_default();
+                let line = format!("{title}{}  {first}", " ".repeat(label - title.width()));
+                out.push_str(line.trim_end());
+                out.push('\n');
+                for more in lines {
+                    let _ = writeln!(out, "{}{more}", " ".repeat(label + 2));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// How tables print: set once by the command line, for every table of
+/// its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// As a table, however wide.
+    Table,
+    /// As records, wrapped to the width if known.
+    Records(Option<usize>),
+    /// As a table if it fits the width, else as records.
+    Width(usize),
+}
+
+static FIT: std::sync::OnceLock<Fit> = std::sync::OnceLock::new();
+
+/// Set how this process's tables print; the first setting stays.
+pub fn set_fit(fit: Fit) {
+    let _ = FIT.set(fit);
+}
+
+/// `text` in lines of at most `room` columns, broken after a space or a
+/// comma where there is one (flag lists are comma-separated).
+fn wrap(text: &str, room: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar as _;
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while rest.width() > room {
+        let mut used = 0;
+        let mut cut = 0;
+        let mut soft = None;
+        for (i, c) in rest.char_indices() {
+            let w = c.width().unwrap_or(0);
+            if used + w > room {
+                break;
+            }
+            used += w;
+            cut = i + c.len_utf8();
+            if c == ' ' || c == ',' {
+                soft = Some(cut);
+            }
+        }
+        // A character wider than the room itself still goes somewhere.
+        let at = soft
+            .unwrap_or(cut)
+            .max(rest.chars().next().map_or(1, char::len_utf8));
+        lines.push(rest[..at].trim_end().to_owned());
+        rest = &rest[at..];
+    }
+    if !rest.is_empty() || lines.is_empty() {
+        lines.push(rest.to_owned());
+    }
+    lines
 }
 
 fn opt<T: ToString>(v: Option<&T>) -> String {
@@ -701,4 +798,55 @@ pub fn blame(b: &hostlife::lifecycle::blame::Blame) -> String {
     let mut out = b.lines().join("\n");
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        let mut t = Table::new(&["HOST", "FLAGS", "LAST JOB"]);
+        t.row(vec![
+            "italia0".into(),
+            "arch-amd64,hvm,purpose-test".into(),
+            "180001.build".into(),
+        ]);
+        t.row(vec!["宽主机".into(), String::new(), "-".into()]);
+        t
+    }
+
+    #[test]
+    fn a_table_too_wide_for_the_width_prints_as_records() {
+        let t = table();
+        let whole = "HOST     FLAGS                        LAST JOB\n\
+                     italia0  arch-amd64,hvm,purpose-test  180001.build\n\
+                     宽主机                                -\n";
+        assert_eq!(t.render_fit(Fit::Table), whole);
+        assert_eq!(t.render_fit(Fit::Width(50)), whole, "it fits");
+        // 20 is the least room a field gets: a narrower terminal wraps.
+        assert_eq!(
+            t.render_fit(Fit::Width(30)),
+            "-[ 1 of 2 ]-------------------\n\
+             HOST      italia0\n\
+             FLAGS     arch-amd64,hvm,\n\
+             \x20         purpose-test\n\
+             LAST JOB  180001.build\n\
+             -[ 2 of 2 ]-------------------\n\
+             HOST      宽主机\n\
+             LAST JOB  -\n"
+        );
+        assert!(
+            t.render_fit(Fit::Records(None))
+                .contains("FLAGS     arch-amd64,hvm,purpose-test\n")
+        );
+    }
+
+    #[test]
+    fn wrap_breaks_after_commas_and_spaces_or_else_anywhere() {
+        assert_eq!(wrap("a,bb,ccc", 5), ["a,bb,", "ccc"]);
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(wrap("宽宽宽", 4), ["宽宽", "宽"]);
+        assert_eq!(wrap("宽", 1), ["宽"], "a character wider than the room");
+        assert_eq!(wrap("", 5), [""]);
+    }
 }
