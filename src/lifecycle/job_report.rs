@@ -10,7 +10,7 @@ use std::hash::BuildHasher;
 use serde::Serialize;
 
 use super::report::{EntryDetail, JobRunvar, Task};
-use super::view::{relation_of as relation, stronger};
+use super::view::{Group, groups};
 use super::{DecodeError, Relation, ResolvedKind};
 
 /// The whole report of one job.
@@ -125,70 +125,62 @@ fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-/// Group the entries by (flight, job) in order of first appearance, as
-/// the per-job view does, with each job's times and status.
+/// The entries grouped as the per-job view groups them, with each job's
+/// roles, times and status.
 fn lines<S: BuildHasher>(
     entries: &[EntryDetail],
     last_ended: &HashMap<(i32, String), i64, S>,
 ) -> Vec<ReportLine> {
-    let mut out: Vec<ReportLine> = Vec::new();
-    // (flight, job) → its line's index, so a long runvar stays linear.
-    let mut index: HashMap<(i32, &str), usize> = HashMap::new();
-    for d in entries {
-        let e = &d.entry;
-        match &e.kind {
-            ResolvedKind::Step {
+    groups(entries.iter().map(|d| &d.entry))
+        .into_iter()
+        .map(|g| match g {
+            Group::Job {
                 flight,
                 job,
-                ident,
-                prep,
                 own,
-                ..
+                relation,
+                members,
             } => {
-                let started = d.step.as_ref().and_then(|s| s.started);
-                let rel = relation(*prep, e.concurrent);
-                let at = *index.entry((*flight, job.as_str())).or_insert_with(|| {
-                    out.push(ReportLine::Job {
-                        relation: rel,
-                        flight: *flight,
-                        job: job.clone(),
-                        own: *own,
-                        roles: Vec::new(),
-                        prep_started: None,
-                        use_started: None,
-                        last_ended: last_ended.get(&(*flight, job.clone())).copied(),
-                        job_status: d.job_status.clone(),
-                    });
-                    out.len() - 1
-                });
-                if let ReportLine::Job {
-                    relation,
-                    roles,
-                    prep_started,
-                    use_started,
-                    ..
-                } = &mut out[at]
-                {
-                    *relation = stronger(*relation, rel);
+                let mut roles: Vec<String> = Vec::new();
+                let (mut prep_started, mut use_started) = (None, None);
+                for d in members.iter().map(|&i| &entries[i]) {
+                    let ResolvedKind::Step { ident, prep, .. } = &d.entry.kind else {
+                        continue;
+                    };
                     if !roles.contains(ident) {
                         roles.push(ident.clone());
                     }
+                    let started = d.step.as_ref().and_then(|s| s.started);
                     if *prep {
-                        *prep_started = earliest(*prep_started, started);
+                        prep_started = earliest(prep_started, started);
                     } else {
-                        *use_started = earliest(*use_started, started);
+                        use_started = earliest(use_started, started);
                     }
                 }
+                ReportLine::Job {
+                    relation,
+                    flight,
+                    job: job.to_owned(),
+                    own,
+                    roles,
+                    prep_started,
+                    use_started,
+                    last_ended: last_ended.get(&(flight, job.to_owned())).copied(),
+                    job_status: entries[members[0]].job_status.clone(),
+                }
             }
-            ResolvedKind::Task { taskid } => out.push(ReportLine::Task {
-                relation: relation(false, e.concurrent),
-                taskid: *taskid,
-                task: d.task.clone(),
-            }),
-            ResolvedKind::Elided { count } => out.push(ReportLine::Elided { count: *count }),
-        }
-    }
-    out
+            Group::Task {
+                taskid,
+                relation,
+                at,
+            } => ReportLine::Task {
+                relation,
+                taskid,
+                task: entries[at].task.clone(),
+            },
+            Group::Elided { count } => ReportLine::Elided { count },
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The per-job view of a runvar: which jobs could have affected this one,
 //! and how (what osstest's job report lists).
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::{Resolved, ResolvedKind};
@@ -52,52 +54,101 @@ pub enum JobRelation {
     },
 }
 
-/// Group resolved entries by (flight, job), in order of first appearance.
-pub fn job_view(entries: &[Resolved]) -> Vec<JobRelation> {
-    let mut out: Vec<JobRelation> = Vec::new();
-    for e in entries {
+/// Entries grouped as the per-job view lists them: each job's entries,
+/// by (flight, job), at its first appearance; each task and placeholder
+/// on its own. The job report groups the same way, with more per line.
+pub(super) enum Group<'a> {
+    Job {
+        flight: i32,
+        job: &'a str,
+        own: bool,
+        /// Of all its entries: prep. over share over reuse.
+        relation: Relation,
+        /// Its entries, as indices into the entries grouped.
+        members: Vec<usize>,
+    },
+    Task {
+        taskid: i32,
+        relation: Relation,
+        at: usize,
+    },
+    Elided {
+        count: u32,
+    },
+}
+
+/// Group `entries` (linear: a long runvar has hundreds of entries).
+pub(super) fn groups<'a>(entries: impl IntoIterator<Item = &'a Resolved>) -> Vec<Group<'a>> {
+    let mut out: Vec<Group<'a>> = Vec::new();
+    // (flight, job) → its group's index.
+    let mut index: HashMap<(i32, &'a str), usize> = HashMap::new();
+    for (i, e) in entries.into_iter().enumerate() {
         match &e.kind {
             ResolvedKind::Step {
                 flight,
                 job,
-                stepno,
                 prep,
                 own,
                 ..
             } => {
-                let existing = out.iter_mut().find_map(|r| match r {
-                    JobRelation::Job {
-                        flight: f,
-                        job: j,
-                        relation,
-                        steps,
-                        ..
-                    } if f == flight && j == job => Some((relation, steps)),
-                    _ => None,
-                });
-                let relation = relation_of(*prep, e.concurrent);
-                match existing {
-                    Some((r, steps)) => {
-                        steps.push(*stepno);
-                        *r = stronger(*r, relation);
-                    }
-                    None => out.push(JobRelation::Job {
+                let rel = relation_of(*prep, e.concurrent);
+                let at = *index.entry((*flight, job.as_str())).or_insert_with(|| {
+                    out.push(Group::Job {
                         flight: *flight,
-                        job: job.clone(),
+                        job,
                         own: *own,
-                        relation,
-                        steps: vec![*stepno],
-                    }),
+                        relation: rel,
+                        members: Vec::new(),
+                    });
+                    out.len() - 1
+                });
+                if let Group::Job {
+                    relation, members, ..
+                } = &mut out[at]
+                {
+                    *relation = stronger(*relation, rel);
+                    members.push(i);
                 }
             }
-            ResolvedKind::Task { taskid } => out.push(JobRelation::Task {
+            ResolvedKind::Task { taskid } => out.push(Group::Task {
                 taskid: *taskid,
                 relation: relation_of(false, e.concurrent),
+                at: i,
             }),
-            ResolvedKind::Elided { count } => out.push(JobRelation::Elided { count: *count }),
+            ResolvedKind::Elided { count } => out.push(Group::Elided { count: *count }),
         }
     }
     out
+}
+
+/// Group resolved entries by (flight, job), in order of first appearance.
+pub fn job_view(entries: &[Resolved]) -> Vec<JobRelation> {
+    let stepno = |i: usize| match entries[i].kind {
+        ResolvedKind::Step { stepno, .. } => Some(stepno),
+        ResolvedKind::Task { .. } | ResolvedKind::Elided { .. } => None,
+    };
+    groups(entries)
+        .into_iter()
+        .map(|g| match g {
+            Group::Job {
+                flight,
+                job,
+                own,
+                relation,
+                members,
+            } => JobRelation::Job {
+                flight,
+                job: job.to_owned(),
+                own,
+                relation,
+                steps: members.into_iter().filter_map(stepno).collect(),
+            },
+            Group::Task {
+                taskid, relation, ..
+            } => JobRelation::Task { taskid, relation },
+            Group::Elided { count } => JobRelation::Elided { count },
+        })
+        .collect()
 }
 
 /// How one entry touched the host.
