@@ -463,7 +463,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         } => {
             hostlife::lifecycle::call::check_lookup_name(&host).map_err(Error::from)?;
             let t = read(&mut connect(db, false)?, |tx| {
-                hostlife::db::insight::timeline(tx, &host, i64::from(days) * 86_400)
+                hostlife::db::timeline::timeline(tx, &host, i64::from(days) * 86_400)
             })?;
             let (path, content) = match picture {
                 Some(Picture::Svg(path)) => (path, output::timeline::svg(&t)),

@@ -899,70 +899,83 @@ fn hostlife_offline(args: &[&str]) -> String {
     stdout(&o)
 }
 
-/// A host's timeline from the ident runvars and steps: one lane per job
-/// in order of start, the install marked, an out-of-job task from the
-/// table placed after the row before it; as JSON and as SVG written to a
-/// file whole.
-#[test]
-fn timeline_draws_each_job_in_its_lane() {
-    let db = TestDb::new();
-    let mut c = report_world(&db);
+/// The worked example's h1 with times: build-a installs it (1000-5500),
+/// build-b (2500), build-c (no step times), build-d's install fails
+/// (4000), build-z has nothing to place it by; an operator's task
+/// uses it after build-d's row, its task live. Returns the operator's
+/// taskid.
+fn timeline_world(db: &TestDb) -> (postgres::Client, i32) {
+    let mut c = report_world(db);
     c.batch_execute(
         "INSERT INTO runvars VALUES (100, 'build-a', 'host', 'h1', false),
-                                    (100, 'build-b', 'host', 'h1', false);
+                                    (100, 'build-b', 'host', 'h1', false),
+                                    (100, 'build-c', 'host', 'h1', false);
+         -- A job with no steps, no row in the table, and a flight not
+         -- started: nothing to place it by.
+         INSERT INTO jobs (flight, job, recipe, status) VALUES (100, 'build-z', 'build', 'queued');
+         INSERT INTO runvars VALUES (100, 'build-z', 'host', 'h1', false);
          UPDATE steps SET started = 2500, finished = 2600 WHERE job = 'build-b';
          UPDATE steps SET started = 4000, finished = 4100, status = 'fail' WHERE job = 'build-d';
          UPDATE steps SET status = 'pass' WHERE job = 'build-a' AND stepno = 2;
-         UPDATE jobs SET status = 'pass' WHERE job IN ('build-a', 'build-b');",
+         UPDATE jobs SET status = 'pass' WHERE job IN ('build-a', 'build-b', 'build-c');",
     )
     .unwrap();
     assert!(
         hostlife(
-            &db,
+            db,
             &["record", "select", "h1", "--static-task", "ian@bench"]
         )
         .status
         .success()
     );
-    // The operator's task is live: it holds h1 to now, the window's end.
-    let o = hostlife(&db, &["timeline", "h1", "--json"]);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+    let operator = c
+        .query_one(
+            "SELECT max(taskid) FROM host_lifecycle WHERE flight IS NULL",
+            &[],
+        )
         .unwrap()
-        .as_secs();
-    let to = json(&o)["to"].as_u64().unwrap();
-    assert!(now.abs_diff(to) < 60, "{to} is not now: {}", stderr(&o));
+        .get(0);
+    (c, operator)
+}
+
+/// A host's timeline from the ident runvars and steps: one lane per job
+/// in order of start, the install marked, a job with no step times and
+/// an out-of-job task from the table placed after the row before them;
+/// as JSON and as SVG written to a file whole.
+#[test]
+fn timeline_draws_each_job_in_its_lane() {
+    let db = TestDb::new();
+    let (mut c, operator) = timeline_world(&db);
     // Nothing runs and no task is live: the window ends at the newest step.
-    let operator = "(SELECT max(taskid) FROM host_lifecycle WHERE flight IS NULL)";
-    c.batch_execute(&format!(
-        "UPDATE tasks SET live = false WHERE taskid = {operator}"
-    ))
-    .unwrap();
-    let o = hostlife(&db, &["timeline", "h1", "--json"]);
-    assert_eq!(json(&o)["to"], 5500, "{}", stderr(&o));
-    c.batch_execute(&format!(
-        "UPDATE tasks SET live = true WHERE taskid = {operator}"
-    ))
-    .unwrap();
-    // Times as they were, to see the jobs in a window ending now.
-    c.batch_execute(&format!(
-        "UPDATE steps SET started = started + {0}, finished = finished + {0}",
-        to - 6000
-    ))
-    .unwrap();
+    common::set_live(&mut c, operator, false);
     let o = hostlife(&db, &["timeline", "h1", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
+    assert_eq!(v["to"], 5500, "{v}");
     let bars: Vec<(u64, &str)> = v["bars"]
         .as_array()
         .unwrap()
         .iter()
         .map(|b| (b["lane"].as_u64().unwrap(), b["job"].as_str().unwrap()))
         .collect();
-    assert_eq!(bars, [(0, "build-a"), (1, "build-b"), (2, "build-d")]);
-    let shift = to - 6000;
-    assert_eq!(v["bars"][0]["prep_end"], 2500 + shift);
-    assert_eq!(v["bars"][0]["end"], 5500 + shift);
+    assert_eq!(
+        bars,
+        [
+            (0, "build-a"),
+            (1, "build-b"),
+            (2, "build-c"),
+            (3, "build-d")
+        ]
+    );
+    assert_eq!(v["bars"][0]["prep_end"], 2500);
+    assert_eq!(v["bars"][0]["end"], 5500);
+    // build-c's steps have no times: it is placed after the table's row
+    // before its own, build-b's.
+    assert_eq!(
+        (&v["bars"][2]["start"], &v["bars"][2]["timed"]),
+        (&2500.into(), &false.into())
+    );
+    assert_eq!(v["unplaced"], 1, "build-z");
     let kinds: Vec<&str> = v["markers"]
         .as_array()
         .unwrap()
@@ -970,40 +983,63 @@ fn timeline_draws_each_job_in_its_lane() {
         .map(|m| m["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["install", "failed_install", "task"], "{v}");
-    assert_eq!(
-        v["markers"][2]["at"],
-        4000 + shift,
-        "after build-d's row: {v}"
-    );
-    assert_eq!(v["markers"][2]["open"], true, "{v}");
+    assert_eq!(v["markers"][2]["at"], 4000, "after build-d's row: {v}");
+    assert_eq!(v["markers"][2]["open"], false, "{v}");
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h1.svg");
     let o = hostlife(&db, &["timeline", "h1", "--svg", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).starts_with("h1: 3 jobs drawn to "),
+        stdout(&o).starts_with("h1: 4 jobs drawn to "),
         "{}",
         stdout(&o)
     );
     let svg = std::fs::read_to_string(&file).unwrap();
     assert!(svg.starts_with("<svg xmlns="), "{svg}");
     assert!(svg.trim_end().ends_with("</svg>"), "{svg}");
-    assert_eq!(svg.matches("<g class=\"job ").count(), 3, "{svg}");
+    assert_eq!(svg.matches("<g class=\"job ").count(), 4, "{svg}");
+    assert!(svg.contains("(1 with no times to place them by)"), "{svg}");
     assert_eq!(svg.matches("<rect class=\"prep\"").count(), 2, "{svg}");
     assert_eq!(svg.matches("<g class=\"marker task\"").count(), 1, "{svg}");
-    assert_eq!(svg.matches("<line class=\"held\"").count(), 1, "{svg}");
     assert!(!svg.contains("href"), "self-contained: {svg}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
 
-    // A running job holds the host to now while its task is live; once
-    // the task has ended (its flight killed), it holds nothing.
+/// While a live task holds the host (an operator's, or a running job's),
+/// the timeline ends now and they reach it; a job osstest still calls
+/// running whose task has ended (its flight killed) holds nothing.
+#[test]
+fn timeline_reaches_now_while_the_host_is_held() {
+    let db = TestDb::new();
+    let (mut c, operator) = timeline_world(&db);
+    let o = hostlife(&db, &["timeline", "h1", "--json"]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let to = json(&o)["to"].as_u64().unwrap();
+    assert!(now.abs_diff(to) < 60, "{to} is not now: {}", stderr(&o));
+    // The steps as if in the last hours, to see them in a window to now.
+    c.batch_execute(&format!(
+        "UPDATE steps SET started = started + {0}, finished = finished + {0}",
+        to - 6000
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("h1.svg");
+    let o = hostlife(&db, &["timeline", "h1", "--svg", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(svg.matches("<line class=\"held\"").count(), 1, "{svg}");
+
+    common::set_live(&mut c, operator, false);
     c.batch_execute("UPDATE jobs SET status = 'running' WHERE job = 'build-d'")
         .unwrap();
     let open = |c: &mut postgres::Client, live: bool| {
         common::set_live(c, 10, live);
         let v = json(&hostlife(&db, &["timeline", "h1", "--json"]));
-        v["bars"][2]["open"].as_bool().unwrap()
+        v["bars"][3]["open"].as_bool().unwrap()
     };
     assert!(open(&mut c, true));
     assert!(!open(&mut c, false));

@@ -205,6 +205,7 @@ mod tests {
             end,
             status: "pass".into(),
             live: false,
+            timed: true,
             installs: vec![],
         }
     }

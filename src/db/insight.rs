@@ -24,7 +24,7 @@ const IDENTS: &str = "ident runvars";
 const SNAPSHOT: &str = "snapshot export";
 
 /// An ident runvar: it names the host a job used.
-const IDENT: &str = "(r.name = 'host' OR r.name LIKE '%\\_host') AND r.val IS NOT NULL";
+pub(super) const IDENT: &str = "(r.name = 'host' OR r.name LIKE '%\\_host') AND r.val IS NOT NULL";
 
 /// Restricts a read of `steps` to the jobs that used host `$1`.
 fn only_host(one_host: bool) -> String {
@@ -81,7 +81,7 @@ const INSTALLED: &str = "coalesce(substring(s.testid FROM '^host-install/([^(]*)
 
 /// The ident an install step's testid names: `host-install/dst_host(4)`
 /// installs `dst_host`; plain `host-install(2)` (or none) is `host`.
-fn install_ident(testid: Option<&str>) -> &str {
+pub(super) fn install_ident(testid: Option<&str>) -> &str {
     testid
         .and_then(|t| t.strip_prefix("host-install/"))
         .map_or("host", |rest| rest.split('(').next().unwrap_or(rest))
@@ -485,119 +485,6 @@ fn fleet_tally(client: &mut impl GenericClient, from: i32, to: i32) -> Result<Ta
         failed: count("failed")?,
         ended: count("ended")?,
     })
-}
-
-const TIMELINE: &str = "host timeline";
-
-/// What `lifecycle::timeline` draws for `host`: every job its ident
-/// runvars name (they survive wipes) with its span, prep. end, status and
-/// install attempts, and the out-of-job task rows the lifecycle table
-/// still has, each placed after the row before it; laid out over the
-/// `window` seconds before the newest of them, or before now while one
-/// runs. A host the database does not know is refused.
-pub fn timeline(
-    client: &mut impl GenericClient,
-    host: &str,
-    window: i64,
-) -> Result<crate::lifecycle::timeline::Timeline> {
-    use crate::lifecycle::timeline::{self, JobSpan, TaskUse};
-    super::read::check_host_known(client, host)?;
-    let jobs = client.query(
-        &format!(
-            "WITH used AS (
-                 SELECT r.flight, r.job, array_agg(r.name::text ORDER BY r.name) AS idents
-                   FROM runvars r WHERE {IDENT} AND r.val = $1
-                  GROUP BY r.flight, r.job)
-             SELECT u.flight, u.job, u.idents, j.status,
-                    EXISTS (SELECT 1 FROM host_lifecycle l JOIN tasks t ON t.taskid = l.taskid
-                             WHERE l.hostname = $1 AND l.flight = u.flight
-                               AND l.job = u.job AND t.live) AS live,
-                    coalesce(max(s.finished) FILTER (WHERE s.step LIKE 'ts-hosts-allocate%'),
-                             min(s.started)) AS first,
-                    max(coalesce(s.finished, s.started)) AS last,
-                    coalesce(array_agg(s.started ORDER BY s.stepno)
-                        FILTER (WHERE s.step LIKE 'ts-host-install%'), '{{}}') AS inst_at,
-                    coalesce(array_agg(s.finished ORDER BY s.stepno)
-                        FILTER (WHERE s.step LIKE 'ts-host-install%'), '{{}}') AS inst_end,
-                    coalesce(array_agg(s.status ORDER BY s.stepno)
-                        FILTER (WHERE s.step LIKE 'ts-host-install%'), '{{}}') AS inst_status,
-                    coalesce(array_agg(s.testid ORDER BY s.stepno)
-                        FILTER (WHERE s.step LIKE 'ts-host-install%'), '{{}}') AS inst_testid
-               FROM used u
-               JOIN jobs j ON j.flight = u.flight AND j.job = u.job
-               JOIN steps s ON s.flight = u.flight AND s.job = u.job AND s.started IS NOT NULL
-              GROUP BY u.flight, u.job, u.idents, j.status"
-        ),
-        &[&host],
-    )?;
-    let mut spans = Vec::with_capacity(jobs.len());
-    for r in &jobs {
-        let first: Option<i32> = r.col(TIMELINE, "first")?;
-        let last: Option<i32> = r.col(TIMELINE, "last")?;
-        let (Some(first), Some(last)) = (first, last) else {
-            continue;
-        };
-        let idents: Vec<String> = r.col(TIMELINE, "idents")?;
-        let at: Vec<i32> = r.col(TIMELINE, "inst_at")?;
-        let end: Vec<Option<i32>> = r.col(TIMELINE, "inst_end")?;
-        let status: Vec<String> = r.col(TIMELINE, "inst_status")?;
-        let testid: Vec<Option<String>> = r.col(TIMELINE, "inst_testid")?;
-        // A pair job installs both its hosts: only this host's installs
-        // (by the ident its testid names) are its prep. here.
-        let mut installs = Vec::new();
-        let mut prep_end = None;
-        for (((at, end), status), testid) in at.into_iter().zip(end).zip(status).zip(testid) {
-            if !idents.iter().any(|i| i == install_ident(testid.as_deref())) {
-                continue;
-            }
-            prep_end = prep_end.max(end.map(i64::from));
-            if matches!(status.as_str(), "pass" | "fail" | "broken") {
-                installs.push((i64::from(at), status != "pass"));
-            }
-        }
-        spans.push(JobSpan {
-            flight: r.col(TIMELINE, "flight")?,
-            job: r.col(TIMELINE, "job")?,
-            idents,
-            start: i64::from(first),
-            prep_end,
-            end: i64::from(last.max(first)),
-            status: r.col(TIMELINE, "status")?,
-            live: r.col(TIMELINE, "live")?,
-            installs,
-        });
-    }
-    let tasks = client
-        .query(
-            "SELECT l.taskid, t.type, t.refkey, coalesce(t.live, false) AS live,
-                    (SELECT s.started FROM host_lifecycle p
-                       JOIN steps s ON s.flight = p.flight AND s.job = p.job
-                                   AND s.stepno = p.stepno
-                      WHERE p.hostname = l.hostname AND p.lcseq < l.lcseq
-                        AND p.flight IS NOT NULL
-                      ORDER BY p.lcseq DESC LIMIT 1) AS after
-               FROM host_lifecycle l LEFT JOIN tasks t ON t.taskid = l.taskid
-              WHERE l.hostname = $1 AND l.flight IS NULL
-              ORDER BY l.lcseq",
-            &[&host],
-        )?
-        .iter()
-        .map(|r| {
-            let kind: Option<String> = r.col(TIMELINE, "type")?;
-            let refkey: Option<String> = r.col(TIMELINE, "refkey")?;
-            Ok(TaskUse {
-                taskid: r.col(TIMELINE, "taskid")?,
-                label: kind.zip(refkey).map(|(k, r)| format!("{k} {r}")),
-                live: r.col(TIMELINE, "live")?,
-                after: r.col::<_, Option<i32>>(TIMELINE, "after")?.map(i64::from),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    // The server's clock: what a running job's bar reaches.
-    let now: i64 = client
-        .query_one("SELECT extract(epoch FROM now())::bigint AS now", &[])?
-        .col(TIMELINE, "now")?;
-    Ok(timeline::build(host, spans, tasks, window, now))
 }
 
 const ELIDED: &str = "elided jobs";

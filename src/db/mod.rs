@@ -32,6 +32,7 @@ pub mod schema;
 pub mod task;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testdb;
+pub mod timeline;
 pub mod txn;
 pub mod upgrade;
 pub mod wipe;

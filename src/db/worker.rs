@@ -929,7 +929,7 @@ fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply
             host: host.clone(),
             days: *days,
             result: out(read_only(client, |c| {
-                crate::db::insight::timeline(c, host, days.saturating_mul(86_400))
+                crate::db::timeline::timeline(c, host, days.saturating_mul(86_400))
             })),
         },
         Request::Elided {

@@ -29,6 +29,10 @@ pub struct JobSpan {
     /// host now. A job osstest still calls running whose task has ended
     /// (its flight was killed) does not.
     pub live: bool,
+    /// Its times are its steps'. Else none of its steps has a time, and
+    /// it is placed (as a point) after the lifecycle row before its own,
+    /// or at its flight's start.
+    pub timed: bool,
     /// Its install attempts of the host: when each started, whether it
     /// failed.
     pub installs: Vec<(i64, bool)>,
@@ -91,6 +95,10 @@ pub struct Timeline {
     pub markers: Vec<Marker>,
     /// Jobs that used the host before the window (not drawn).
     pub earlier: usize,
+    /// Jobs that used the host with no time to place them by: none of
+    /// their steps has one, nor their flight, and the table has no row
+    /// of them (not drawn).
+    pub unplaced: usize,
 }
 
 /// The round spans, in seconds, a timeline's axis ticks at: the picture
@@ -196,6 +204,7 @@ pub fn build(
         bars,
         markers,
         earlier,
+        unplaced: 0,
     }
 }
 
@@ -219,6 +228,7 @@ mod tests {
             prep_end: None,
             end,
             live: status == "running",
+            timed: true,
             status: status.into(),
             installs: vec![],
         }

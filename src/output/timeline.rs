@@ -68,9 +68,11 @@ fn bar_title(b: &Bar) -> String {
             "; installed the host until {}",
             utc_minutes(p)
         )),
-        match (b.open, b.outcome) {
-            (true, _) => "; still running",
-            (false, Outcome::Running) => "; no live task of it in the table",
+        match (b.open, b.span.timed, b.outcome) {
+            (true, ..) => "; still running",
+            (false, false, _) =>
+                "; no step of it has a time: placed by the table's order or its flight's start",
+            (false, true, Outcome::Running) => "; no live task of it in the table",
             _ => "",
         }
     )
@@ -79,13 +81,18 @@ fn bar_title(b: &Bar) -> String {
 /// `h1: 29 jobs from … to … UTC (379 earlier <earlier>)`.
 fn window_words(t: &Timeline, earlier: &str) -> String {
     format!(
-        "{}: {} from {} to {} UTC{}",
+        "{}: {} from {} to {} UTC{}{}",
         t.host,
         hostlife::lifecycle::count(u64::try_from(t.bars.len()).unwrap_or(u64::MAX), "job"),
         utc_minutes(t.from),
         utc_minutes(t.to),
         if t.earlier > 0 {
             format!(" ({} earlier: {earlier})", t.earlier)
+        } else {
+            String::new()
+        },
+        if t.unplaced > 0 {
+            format!(" ({} with no times to place them by)", t.unplaced)
         } else {
             String::new()
         }

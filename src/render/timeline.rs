@@ -3,6 +3,8 @@
 //! host in, its install part (prep.) hatched, coloured and marked by its
 //! outcome. Everything here is arithmetic on the view's state.
 
+use std::fmt::Write as _;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -119,11 +121,12 @@ fn title(v: &TimelineView, ctx: Ctx) -> Line<'static> {
         ctx.theme.title(),
     )];
     if let Some(t) = v.feed.loaded() {
-        let earlier = if t.earlier > 0 {
-            format!(", {} earlier", t.earlier)
-        } else {
-            String::new()
-        };
+        let mut earlier = String::new();
+        for (n, what) in [(t.earlier, "earlier"), (t.unplaced, "with no times")] {
+            if n > 0 {
+                let _ = write!(earlier, ", {n} {what}");
+            }
+        }
         spans.push(Span::raw(format!(
             "· {} in the {} days to {}{earlier} ",
             crate::lifecycle::count(t.bars.len() as u64, "job"),
@@ -303,6 +306,11 @@ pub fn describe(bar: &Bar, t: &Timeline) -> String {
         format!(
             "still running ({} on the host)",
             timefmt::age(t.to - s.start)
+        )
+    } else if !s.timed {
+        format!(
+            "no step of it has a time: placed at {}, by the table's order or its flight's start",
+            timefmt::utc_minutes(s.start)
         )
     } else if bar.outcome == Outcome::Running {
         format!(

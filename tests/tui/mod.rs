@@ -458,6 +458,7 @@ pub fn h1_timeline() -> hostlife::lifecycle::timeline::Timeline {
         end: t(end),
         status: status.to_owned(),
         live: status == "running",
+        timed: true,
         installs,
     };
     let jobs = vec![
