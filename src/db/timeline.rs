@@ -1,5 +1,5 @@
 //! The read behind a host's timeline: every job its ident runvars name
-//! (they survive wipes) with its span, install steps and status, and the
+//! (they survive wipes) or its lifecycle rows do with its span, install steps and status, and the
 //! lifecycle table's out-of-job rows, for the pure
 //! [`crate::lifecycle::timeline`] to lay out.
 
@@ -13,7 +13,7 @@ use crate::lifecycle::timeline::{self, JobSpan, TaskUse, Timeline};
 const TIMELINE: &str = "host timeline";
 
 /// What `lifecycle::timeline` draws for `host`: every job its ident
-/// runvars name (they survive wipes) with its span, prep. end, status and
+/// runvars (they survive wipes) or lifecycle rows name, with its span, prep. end, status and
 /// install attempts, and the out-of-job task rows the lifecycle table
 /// still has, each placed after the row before it; laid out over the
 /// `window` seconds before the newest of them, or before now while one
@@ -38,14 +38,20 @@ pub fn timeline(client: &mut impl GenericClient, host: &str, window: i64) -> Res
     Ok(t)
 }
 
-/// Each job the host's ident runvars name: its status, whether a live
+/// Each job the host's ident runvars or lifecycle rows name: its status, whether a live
 /// task of it holds a row of the table, its span and install steps.
 fn jobs_query() -> String {
     format!(
         "WITH used AS (
-                 SELECT r.flight, r.job, array_agg(r.name::text ORDER BY r.name) AS idents
-                   FROM runvars r WHERE {IDENT} AND r.val = $1
-                  GROUP BY r.flight, r.job)
+                 SELECT flight, job, array_agg(DISTINCT ident ORDER BY ident) AS idents
+                   FROM (SELECT r.flight, r.job, r.name::text AS ident
+                           FROM runvars r WHERE {IDENT} AND r.val = $1
+                         -- The table's rows, while they last, whatever the
+                         -- runvars say.
+                         UNION
+                         SELECT l.flight, l.job, l.ident FROM host_lifecycle l
+                          WHERE l.hostname = $1 AND l.flight IS NOT NULL) e
+                  GROUP BY flight, job)
              SELECT u.flight, u.job, u.idents, j.status, f.started AS flight_started,
                     EXISTS (SELECT 1 FROM host_lifecycle l JOIN tasks t ON t.taskid = l.taskid
                              WHERE l.hostname = $1 AND l.flight = u.flight
