@@ -314,6 +314,20 @@ fn the_simulators_planted_causes_are_found() {
     );
     assert!(first.flagged, "{first:#?}");
     assert!(first.lift > 2.0, "{first:#?}");
+    // Hundreds of names are judged at once: none of the neutral ones is
+    // flagged by chance.
+    let flagged: Vec<&str> = r
+        .suspects
+        .iter()
+        .filter(|s| s.flagged)
+        .map(|s| s.job.as_str())
+        .collect();
+    assert_eq!(
+        flagged,
+        [report.planted.breaker_job],
+        "{:#?}",
+        &r.suspects[..4]
+    );
     for flaky in &report.planted.flaky_hosts {
         let h = r.hosts.iter().find(|h| &h.host == flaky);
         assert!(

@@ -10,11 +10,13 @@
 //! counts where the raw rate is not (one failed trial out of one is a
 //! rate of 100% but a lower bound of 21%), it never exceeds the rate, and
 //! it grows with evidence, so ranking by it puts "often, and many times"
-//! first. A name is flagged when even the stricter 99% bound is above
-//! the base rate of the trials ranked: read pessimistically, installs after it
-//! fail more often than installs do. The stricter bound is for the many
-//! names judged at once: at 95%, one neutral name in twenty would pass by
-//! chance.
+//! first. A name is flagged when even a stricter bound is half again
+//! the base rate of the trials ranked: read pessimistically, installs
+//! after it fail more often than installs do. The stricter bound is for
+//! the many names judged at once: at 95% each, one neutral name in twenty
+//! would pass by chance, so each is tested at 99% divided among all the
+//! names judged (Bonferroni), and a report flags a neutral name by chance
+//! about once in a hundred.
 //!
 //! A host whose installs fail whatever ran before would make every job
 //! that used it look guilty, and a job that breaks hosts would make the
@@ -32,8 +34,31 @@ use super::Relation;
 
 /// The z of a two-sided 95% interval: the score.
 const Z: f64 = 1.96;
-/// The z of a two-sided 99% interval: the flag.
-const Z_FLAG: f64 = 2.576;
+/// The chance, two-sided, that a flag is given by chance, over all the
+/// names (or hosts) judged at once: see [`z_flag`].
+const FLAG_ALPHA: f64 = 0.01;
+
+/// The z a flag needs when `m` names (or hosts) are judged at once: a
+/// two-sided test at [`FLAG_ALPHA`] / `m` (Bonferroni), so that among all
+/// of them a neutral one is flagged by chance once in a hundred reports,
+/// not once in a hundred names. `m` counts those that preceded a failed
+/// install at all: the others cannot be flagged whatever the bound. (A
+/// choice made on the data, so a little less strict than Bonferroni
+/// over every name, where a big lab's many names that never preceded a
+/// failure would raise the bar for a breaker seen only a few times.)
+fn z_flag(m: usize) -> f64 {
+    #[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+    z_upper(FLAG_ALPHA / 2.0 / m.max(1) as f64)
+}
+
+/// The z a standard normal exceeds with chance `p` (0 < p ≤ 0.5), by
+/// Abramowitz and Stegun's 26.2.23, within 4.5e-4: plenty for a
+/// threshold.
+fn z_upper(p: f64) -> f64 {
+    let t = (-2.0 * p.ln()).sqrt();
+    t - (2.515_517 + 0.802_853 * t + 0.010_328 * t * t)
+        / (1.0 + 1.432_788 * t + 0.189_269 * t * t + 0.001_308 * t * t * t)
+}
 
 /// A host install attempt: a `ts-host-install*` step that passed or
 /// failed, and the jobs that used the host since its previous good
@@ -221,7 +246,8 @@ pub struct Suspect {
     pub lift: f64,
     /// The 95% Wilson lower bound of `rate` (see the module's text).
     pub score: f64,
-    /// Whether even the 99% bound is above the base rate.
+    /// Whether even the stricter bound ([`z_flag`]) is half again the
+    /// base rate.
     pub flagged: bool,
     /// The same counts by how it touched the host.
     pub by_relation: BTreeMap<&'static str, Counts>,
@@ -299,7 +325,7 @@ fn ratio(k: u64, n: u64) -> f64 {
 /// 1: a failed install leaves the host's table unwiped, so the next
 /// install's window holds more jobs, and every job is a little more often
 /// before a failure than its share of installs; with thousands of uses
-/// that small bias alone passes the 99% test. Half again as often is a
+/// that small bias alone passes the flag's test. Half again as often is a
 /// difference worth an operator's look.
 pub const MIN_LIFT: f64 = 1.5;
 
@@ -359,7 +385,7 @@ pub fn rank(trials: &[Trial]) -> Report {
 /// Names that ran near each other share their trials: a job that often
 /// runs just before the breaker on the same hosts precedes the same
 /// failed installs. So flags are given one at a time, explaining away:
-/// the name with the best score among those the 99% test flags is taken,
+/// the name with the best score among those the flag's test passes is taken,
 /// the trials it preceded are set aside, and the rest are tested again,
 /// until no name stands out among the installs still unexplained.
 fn flags<'a>(trials: &[&'a Trial]) -> Vec<&'a str> {
@@ -370,11 +396,14 @@ fn flags<'a>(trials: &[&'a Trial]) -> Vec<&'a str> {
             pool.iter().filter(|t| t.failed).count() as u64,
             pool.len() as u64,
         );
-        let next = counts(&pool)
+        let judged: Vec<_> = counts(&pool)
             .into_iter()
-            .filter(|(name, c)| {
-                !flagged.contains(name) && wilson(c.failures, c.uses, Z_FLAG) > pool_base * MIN_LIFT
-            })
+            .filter(|(name, c)| !flagged.contains(name) && c.failures > 0)
+            .collect();
+        let z = z_flag(judged.len());
+        let next = judged
+            .into_iter()
+            .filter(|(_, c)| wilson(c.failures, c.uses, z) > pool_base * MIN_LIFT)
             .map(|(name, c)| (wilson_lower(c.failures, c.uses), name))
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)));
         let Some((_, name)) = next else { break };
@@ -505,7 +534,7 @@ fn closeness(r: Relation) -> u8 {
 /// Every host with a failed install: its counts, and whether it is a
 /// host problem: its installs that none of `breakers` preceded fail more
 /// often than such installs do elsewhere, even read pessimistically (the
-/// 99% bound). Separately, whether it is failing now: its newest
+/// flag's bound, divided among the hosts judged). Separately, whether it is failing now: its newest
 /// [`CONSECUTIVE_FLAG`] installs or more all failed, each leaving its
 /// prep entries behind with no wipe ("total host failure").
 fn host_problems(trials: &[Trial], breakers: &BTreeSet<&str>) -> Vec<HostProblem> {
@@ -523,6 +552,13 @@ fn host_problems(trials: &[Trial], breakers: &BTreeSet<&str>) -> Vec<HostProblem
     for t in trials {
         by_host.entry(&t.host).or_default().push(t);
     }
+    // The hosts judged at once: those with an unexplained failed install.
+    let z = z_flag(
+        by_host
+            .values()
+            .filter(|ts| ts.iter().any(|t| clean(t) && t.failed))
+            .count(),
+    );
     let mut out: Vec<HostProblem> = by_host
         .into_iter()
         .filter_map(|(host, mut ts)| {
@@ -550,7 +586,7 @@ fn host_problems(trials: &[Trial], breakers: &BTreeSet<&str>) -> Vec<HostProblem
                     uses: unexplained,
                 },
                 score: wilson_lower(unexplained_failed, unexplained),
-                flagged: wilson(unexplained_failed, unexplained, Z_FLAG) > base * MIN_LIFT,
+                flagged: wilson(unexplained_failed, unexplained, z) > base * MIN_LIFT,
                 stuck: run >= CONSECUTIVE_FLAG,
             })
         })
@@ -672,8 +708,20 @@ mod tests {
     }
 
     #[test]
+    fn the_flags_bound_is_divided_among_the_names_judged() {
+        for (p, z) in [(0.025, 1.960), (0.005, 2.576), (0.0005, 3.291)] {
+            assert!((z_upper(p) - z).abs() < 1e-3, "{p}: {}", z_upper(p));
+        }
+        assert!((z_flag(1) - 2.576).abs() < 1e-3);
+        assert!((z_flag(10) - 3.291).abs() < 1e-3, "0.0005 each");
+        // 2 of 6 is no evidence among 40 names, as it was alone.
+        assert!(wilson(2, 6, z_flag(1)) > 0.065);
+        assert!(wilson(2, 6, z_flag(40)) < 0.065);
+    }
+
+    #[test]
     fn a_flagged_host_is_left_out_of_the_job_ranking() {
-        let mut trials: Vec<Trial> = (0..20)
+        let mut trials: Vec<Trial> = (0..40)
             .map(|i| trial("good", i, i % 10 == 0, &[("xl", Relation::Reuse)]))
             .collect();
         trials.extend((0..6).map(|i| trial("bad", i, true, &[("xl", Relation::Reuse)])));
@@ -682,7 +730,7 @@ mod tests {
         assert!(r.hosts[0].flagged && r.hosts[0].stuck);
         assert_eq!((r.hosts[0].consecutive, r.hosts[0].failing_now), (6, 6));
         assert_eq!(r.trials_on_flagged_hosts, 6);
-        assert_eq!((r.suspects[0].failures, r.suspects[0].uses), (2, 20));
+        assert_eq!((r.suspects[0].failures, r.suspects[0].uses), (4, 40));
         assert!(!r.suspects[0].flagged);
         assert!((r.ranked_base_rate - 0.1).abs() < 1e-9);
     }
@@ -716,7 +764,7 @@ mod tests {
         assert_eq!(r.suspects[0].job, "pair");
         // On its own counts the companion would be flagged: 52 of 100.
         assert_eq!((buddy.failures, buddy.uses), (30 + 10 + 2, 100));
-        assert!(wilson(buddy.failures, buddy.uses, Z_FLAG) > r.ranked_base_rate * MIN_LIFT);
+        assert!(wilson(buddy.failures, buddy.uses, z_flag(3)) > r.ranked_base_rate * MIN_LIFT);
         assert!(!buddy.flagged, "{buddy:?}");
         assert!(!get("xl").flagged);
         assert!(r.hosts.iter().all(|h| !h.flagged), "{:?}", r.hosts);

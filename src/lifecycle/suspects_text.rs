@@ -44,8 +44,9 @@ impl Report {
         out.push((
             Tone::Heading,
             format!(
-                "Job names before failed installs, most suspect first; ! when even the 99% bound \
-                 of the failure rate after them is above {}, the rate of the installs ranked.",
+                "Job names before failed installs, most suspect first; ! when even the bound of \
+                 the failure rate after them at 99% over all the names judged is half again {}, \
+                 the rate of the installs ranked.",
                 percent(self.ranked_base_rate)
             ),
         ));
@@ -70,7 +71,8 @@ impl Report {
             Tone::Heading,
             format!(
                 "Hosts with failed installs, worst first; ! a host problem (its installs that no \
-                 flagged job preceded fail more than elsewhere, by the 99% bound); stuck: its \
+                 flagged job preceded fail more than elsewhere, by the bound at 99% over all the hosts \
+                 judged); stuck: its \
                  newest {CONSECUTIVE_FLAG} or more installs failed in a row."
             ),
         ));

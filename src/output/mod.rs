@@ -669,8 +669,8 @@ pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String
     let _ = writeln!(
         out,
         "\nJob names before failed installs, most suspect first. SCORE is the 95% lower \
-         bound of the failure rate of the installs after the job; ! when even the 99% bound is above {}, \
-         the rate of the installs ranked.",
+         bound of the failure rate of the installs after the job; ! when even its bound at 99% over \
+         all the names judged is half again {}, the rate of the installs ranked.",
         percent(r.ranked_base_rate)
     );
     if r.trials_on_flagged_hosts > 0 {
@@ -703,7 +703,7 @@ fn suspect_hosts(r: &suspects::Report, out: &mut String) {
         *out,
         "\nHosts with failed installs, worst first. UNEXPLAINED: the installs no flagged job \
          preceded, and how many failed; ! a host problem (those fail more than elsewhere, by \
-         the 99% bound); FAILING NOW: its newest installs failed in a row (\u{2265} {} is a stuck host).",
+         the bound at 99% over all the hosts judged); FAILING NOW: its newest installs failed in a row (\u{2265} {} is a stuck host).",
         suspects::CONSECUTIVE_FLAG
     );
     let mut t = Table::new(&[
