@@ -112,13 +112,16 @@ fn main() {
     let mut times = Times::default();
     let mut last = None;
     for run in 0..=RUNS {
-        let (uses, read) = timed(|| {
+        // The reads `insight::trials` makes: the uses, then the runvars
+        // that name out-of-job tasks.
+        let ((uses, mentions), read) = timed(|| {
             read_only(&mut client, None, |tx| {
-                insight::uses(tx, Some(&mut helper), None)
+                let uses = insight::uses(tx, Some(&mut helper), None)?;
+                Ok((uses, insight::mentions(tx, None)?))
             })
             .expect("uses")
         });
-        let (trials, pairing) = timed(|| suspects::trials(&uses));
+        let (trials, pairing) = timed(|| suspects::trials(&uses, &mentions));
         let (report, ranking) = timed(|| suspects::rank(&trials));
         let hosts: Vec<String> = report.hosts.iter().map(|h| h.host.clone()).collect();
         let now = trials.iter().map(|t| t.started).max().unwrap_or(0);
@@ -136,12 +139,13 @@ fn main() {
             times.health.push(health);
         }
         let pairs = trials.iter().map(|t| t.predecessors.len()).sum::<usize>();
-        last = Some((uses.len(), trials.len(), pairs, report));
+        let tasks = trials.iter().map(|t| t.tasks.len()).sum::<usize>();
+        last = Some((uses.len(), trials.len(), pairs, tasks, report));
     }
-    let (uses, trials, pairs, report) = last.expect("runs");
+    let (uses, trials, pairs, tasks, report) = last.expect("runs");
     println!(
         "{uses} host uses, {trials} trials ({} failed), {pairs} trial-predecessor pairs, \
-         {} job names with a failure, {} hosts with failed installs\n",
+         {tasks} trial-task pairs, {} job names with a failure, {} hosts with failed installs\n",
         report.failed,
         report.suspects.len(),
         report.hosts.len()
@@ -150,7 +154,10 @@ fn main() {
     let total: Vec<Duration> = (0..RUNS)
         .map(|i| times.read[i] + times.pairing[i] + times.ranking[i])
         .collect();
-    row("`db::insight::uses` (the reads)", &times.read);
+    row(
+        "`db::insight::uses` and `mentions` (the reads)",
+        &times.read,
+    );
     row("`suspects::trials` (pairing)", &times.pairing);
     row("`suspects::rank`", &times.ranking);
     row("all three: `hostlife suspects`", &total);

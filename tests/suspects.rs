@@ -222,6 +222,101 @@ fn the_ranking_of_a_hand_made_lab() {
     assert_eq!(hosts, [("bari0", 2, 1, 1, 1), ("italia0", 3, 1, 1, 0)]);
 }
 
+/// A trial as host, flight, and the tasks before it.
+type TaskSummary<'a> = (&'a str, i32, Vec<(i32, &'a str, Relation)>);
+
+/// The hand-made lab's lifecycle runvars naming out-of-job tasks: test-a
+/// (F1, ended 300) names 53; test-pair (F2, ended 500) names 50 on
+/// italia0; test-b's failed install (F3) names 51, live then; test-pair's
+/// failed install of bari0 names 50; test-c (F3), still holding bari0 at
+/// its install, names 52, which may have come after it. Every count by
+/// hand.
+#[test]
+fn out_of_job_tasks_before_installs_counted_by_hand() {
+    use Relation::{Reuse, Share};
+    let db = hand_db();
+    let mut c = db.connect();
+    c.batch_execute(
+        "INSERT INTO tasks (taskid, type, refkey, live) VALUES
+             (50, 'static', 'ian@bench', false), (51, 'static', 'ian@node2', true);
+         INSERT INTO runvars (flight, job, name, val, synth) VALUES
+             (1, 'test-a', 'host_lifecycle', ':1 ?53', false),
+             (2, 'test-pair', 'src_host_lifecycle', '@1.test-a:1 ?53 ?50 :1', false),
+             (3, 'test-b', 'host_lifecycle', '@1.test-a:1 2.test-pair:1 +?51 @:1', false),
+             (3, 'test-pair', 'dst_host_lifecycle', '@2.test-b:1 ?50 @:1', false),
+             (3, 'test-c', 'host_lifecycle', '@2.test-b:1 ?52 :1', false)",
+    )
+    .unwrap();
+    let trials = insight::trials(&mut c, None, None, None).unwrap();
+    let tasks: Vec<TaskSummary<'_>> = trials
+        .iter()
+        .map(|t| {
+            (
+                t.host.as_str(),
+                t.flight,
+                t.tasks
+                    .iter()
+                    .map(|p| (p.taskid, p.task.as_str(), p.relation))
+                    .collect(),
+            )
+        })
+        .collect();
+    let italia = vec![
+        (50, "static ian@bench", Reuse),
+        (51, "static ian@node2", Share),
+        (53, "task 53", Reuse),
+    ];
+    assert_eq!(
+        tasks,
+        [
+            // A passing install's own runvar is written again after it.
+            ("bari0", 2, vec![]),
+            // Its own runvar; not test-c's, written after the install.
+            ("bari0", 3, vec![(50, "static ian@bench", Reuse)]),
+            ("italia0", 1, vec![]),
+            ("italia0", 3, italia.clone()),
+            // F3's failed install did not wipe: the same tasks, through
+            // the runvars of the jobs before it.
+            ("italia0", 4, italia),
+        ]
+    );
+    // One host only: the same trials of it.
+    let one = insight::trials(&mut c, None, Some("bari0"), None).unwrap();
+    assert_eq!(one[1].tasks.len(), 1);
+
+    let r = suspects::rank(&trials);
+    let ranked: Vec<(&str, u64, u64)> = r
+        .tasks
+        .iter()
+        .map(|t| (t.task.as_str(), t.failures, t.uses))
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            ("static ian@bench", 2, 3),
+            ("static ian@node2", 1, 2),
+            ("task 53", 1, 2)
+        ]
+    );
+    assert!((r.tasks[0].lift - (2.0 / 3.0) / 0.4).abs() < 1e-9);
+    assert_eq!(
+        (
+            r.tasks[0].evidence[0].host.as_str(),
+            r.tasks[0].evidence[0].install_flight,
+            r.tasks[0].evidence[0].failed
+        ),
+        ("italia0", 4, false),
+        "newest first"
+    );
+    let out = common::hostlife(&db, &["suspects"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Out-of-job tasks"), "{text}");
+    assert!(
+        text.contains("2/3          1.7×  static ian@bench  italia0 4.test-b ✓"),
+        "{text}"
+    );
+}
+
 #[test]
 fn the_json_names_are_the_documented_ones() {
     let db = hand_db();

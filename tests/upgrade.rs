@@ -198,6 +198,7 @@ fn an_index_left_invalid_by_an_interrupted_build_is_rebuilt() {
         indexes(&mut c, "runvars"),
         vec![
             ("runvars_host_idx".to_owned(), true),
+            ("runvars_lifecycle_tasks_idx".to_owned(), true),
             ("runvars_pkey".to_owned(), true)
         ]
     );

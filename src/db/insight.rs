@@ -14,9 +14,10 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use super::error::Result;
 use super::row::RowExt;
 use super::txn;
+use crate::lifecycle::ResolvedKind;
 use crate::lifecycle::blame::{self, Blame, HostBlame, Run, Tally};
 use crate::lifecycle::health::{Health, Outcome, RECENT_DAYS, RECENT_JOBS};
-use crate::lifecycle::suspects::{self, Install, Trial, Use};
+use crate::lifecycle::suspects::{self, Install, Mentions, Trial, Use};
 
 const SPANS: &str = "job spans";
 const INSTALLS: &str = "install steps";
@@ -246,11 +247,60 @@ pub fn trials(
     host: Option<&str>,
     since: Option<i32>,
 ) -> Result<Vec<Trial>> {
-    let mut trials = suspects::trials(&uses(client, helper, host)?);
+    let uses = uses(client, helper, host)?;
+    let mentions = mentions(client, host)?;
+    let mut trials = suspects::trials(&uses, &mentions);
     if let Some(since) = since {
         trials.retain(|t| t.started >= i64::from(since));
     }
     Ok(trials)
+}
+
+const MENTIONS: &str = "task mentions";
+
+/// The lifecycle runvars that name out-of-job tasks (`?N` entries),
+/// with the host their ident names, on `host` only if given; and what
+/// each task was, while its row exists. Few, and read through
+/// `runvars_lifecycle_tasks_idx`, whose predicate this WHERE repeats.
+/// A runvar hostlife cannot decode is left out: it names nothing sure.
+pub fn mentions(client: &mut impl GenericClient, host: Option<&str>) -> Result<Mentions> {
+    let sql = format!(
+        "SELECT h.val AS host, r.flight, r.job, r.val
+           FROM runvars r
+           JOIN runvars h ON h.flight = r.flight AND h.job = r.job
+                         AND h.name = left(r.name, -length('_lifecycle'))
+          WHERE r.name LIKE '%\\_lifecycle' AND r.val LIKE '%?%'
+            AND h.val IS NOT NULL {}",
+        if host.is_some() { "AND h.val = $1" } else { "" }
+    );
+    let mut mentions = Mentions::default();
+    for r in run(client, &sql, host)? {
+        let (flight, job): (i32, &str) = (r.col(MENTIONS, "flight")?, r.col(MENTIONS, "job")?);
+        let Ok(runvar) = crate::lifecycle::decode(r.col(MENTIONS, "val")?) else {
+            continue;
+        };
+        let tasks = runvar
+            .resolve(flight, job)
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                ResolvedKind::Task { taskid } => Some((taskid, e.concurrent)),
+                _ => None,
+            })
+            .collect();
+        mentions.insert(r.col(MENTIONS, "host")?, flight, job, tasks);
+    }
+    let ids = mentions.taskids();
+    if !ids.is_empty() {
+        for r in client.query(
+            "SELECT taskid, type, refkey FROM tasks WHERE taskid = ANY($1)",
+            &[&ids],
+        )? {
+            let (kind, refkey): (String, String) =
+                (r.col(MENTIONS, "type")?, r.col(MENTIONS, "refkey")?);
+            mentions.label(r.col(MENTIONS, "taskid")?, format!("{kind} {refkey}"));
+        }
+    }
+    Ok(mentions)
 }
 
 const HEALTH: &str = "host health";

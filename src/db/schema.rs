@@ -199,6 +199,13 @@ pub(super) const WANTED: &[Wanted] = &[
         osstest: false,
     },
     Wanted {
+        name: "runvars_lifecycle_tasks_idx",
+        table: "runvars",
+        definition: "(flight, job) WHERE name LIKE '%\\_lifecycle' AND val LIKE '%?%'",
+        why: "the lifecycle runvars that name out-of-job tasks, for `suspects`",
+        osstest: false,
+    },
+    Wanted {
         name: "tasks_live_idx",
         table: "tasks",
         definition: "(taskid) WHERE live",

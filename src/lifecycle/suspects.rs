@@ -74,6 +74,76 @@ pub struct Trial {
     /// When the install started (epoch seconds).
     pub started: i64,
     pub predecessors: Vec<Predecessor>,
+    /// The out-of-job tasks (an operator's, mostly) that used the host
+    /// before it, as the lifecycle runvars of its job or its
+    /// predecessors name them ([`Mentions`]).
+    pub tasks: Vec<TaskPredecessor>,
+}
+
+/// An out-of-job task that used the host before a trial.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskPredecessor {
+    pub taskid: i32,
+    /// `static ian@node`, or `task 42` once the task row is gone.
+    pub task: String,
+    /// Share: it was live when the runvar was written; else reuse.
+    pub relation: Relation,
+}
+
+/// One host's mentions: by the (flight, job) whose runvar names them,
+/// each task with whether it was live when written.
+type ByJob = FxHashMap<(i32, String), Vec<(i32, bool)>>;
+
+/// The out-of-job tasks the lifecycle runvars name, by the host and the
+/// job whose runvar names them: what survives of an operator's use of a
+/// host once its rows are wiped. A runvar lists the host's rows since
+/// its last wipe, so one written before an install names the tasks that
+/// used the host since the previous good install.
+#[derive(Debug, Clone, Default)]
+pub struct Mentions {
+    by_host: FxHashMap<String, ByJob>,
+    labels: FxHashMap<i32, String>,
+}
+
+impl Mentions {
+    /// `(flight, job)`'s runvar for `host` names `tasks`, each with
+    /// whether it was live (concurrent) when written.
+    pub fn insert(&mut self, host: &str, flight: i32, job: &str, tasks: Vec<(i32, bool)>) {
+        self.by_host
+            .entry(host.to_owned())
+            .or_default()
+            .entry((flight, job.to_owned()))
+            .or_default()
+            .extend(tasks);
+    }
+
+    /// What to call task `taskid` (its type and refkey).
+    pub fn label(&mut self, taskid: i32, label: String) {
+        self.labels.insert(taskid, label);
+    }
+
+    /// The taskids named.
+    pub fn taskids(&self) -> Vec<i32> {
+        let mut ids: Vec<i32> = self
+            .by_host
+            .values()
+            .flat_map(|m| m.values().flatten().map(|&(t, _)| t))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn of(&self, host: &str) -> Option<&ByJob> {
+        self.by_host.get(host)
+    }
+
+    fn task_label(&self, taskid: i32) -> String {
+        self.labels
+            .get(&taskid)
+            .cloned()
+            .unwrap_or_else(|| format!("task {taskid}"))
+    }
 }
 
 /// A job's use of a host under one ident: from its first step's start to
@@ -111,7 +181,7 @@ pub struct Install {
 /// epochs it spans (almost always one) and each trial looks only at its
 /// own: linear in the uses, where pairing every trial with every use of
 /// its host is quadratic.
-pub fn trials(uses: &[Use]) -> Vec<Trial> {
+pub fn trials(uses: &[Use], mentions: &Mentions) -> Vec<Trial> {
     let mut by_host: BTreeMap<&str, Vec<&Use>> = BTreeMap::new();
     for u in uses {
         by_host.entry(&u.host).or_default().push(u);
@@ -142,17 +212,25 @@ pub fn trials(uses: &[Use]) -> Vec<Trial> {
                 epoch.push(u);
             }
         }
+        let mentioned = mentions.of(host);
         let mut goods_before = 0;
         for (install, by) in attempts {
+            let before: Vec<&Use> = filed[goods_before]
+                .iter()
+                .filter(|u| {
+                    u.first < install.started && !(u.flight == by.flight && u.job == by.job)
+                })
+                .copied()
+                .collect();
             let predecessors = predecessors(
-                filed[goods_before]
+                before
                     .iter()
-                    .filter(|u| {
-                        u.first < install.started && !(u.flight == by.flight && u.job == by.job)
-                    })
                     .map(|u| (*u, installers.contains(&(u.flight, u.job.as_str())))),
                 install.started,
             );
+            let tasks = mentioned.map_or_else(Vec::new, |m| {
+                task_predecessors(m, mentions, &before, by, install)
+            });
             out.push(Trial {
                 host: host.to_owned(),
                 flight: by.flight,
@@ -161,6 +239,7 @@ pub fn trials(uses: &[Use]) -> Vec<Trial> {
                 failed: install.failed,
                 started: install.started,
                 predecessors,
+                tasks,
             });
             if !install.failed {
                 goods_before += 1;
@@ -168,6 +247,48 @@ pub fn trials(uses: &[Use]) -> Vec<Trial> {
         }
     }
     out
+}
+
+/// The tasks the runvars of `install`'s host name before it: those of
+/// the jobs that used the host before and had ended when it began (a
+/// runvar written later may name tasks that came after), and its own
+/// job's if it failed (written as the install began; a passing install
+/// wipes the table and its job writes its runvar again). By taskid.
+fn task_predecessors(
+    mentioned: &ByJob,
+    mentions: &Mentions,
+    before: &[&Use],
+    by: &Use,
+    install: &Install,
+) -> Vec<TaskPredecessor> {
+    let own = install.failed.then_some(by);
+    let mut named: BTreeMap<i32, bool> = BTreeMap::new();
+    for u in before
+        .iter()
+        .copied()
+        .filter(|u| u.last < install.started)
+        .chain(own)
+    {
+        for &(taskid, live) in mentioned
+            .get(&(u.flight, u.job.clone()))
+            .into_iter()
+            .flatten()
+        {
+            *named.entry(taskid).or_default() |= live;
+        }
+    }
+    named
+        .into_iter()
+        .map(|(taskid, live)| TaskPredecessor {
+            taskid,
+            task: mentions.task_label(taskid),
+            relation: if live {
+                Relation::Share
+            } else {
+                Relation::Reuse
+            },
+        })
+        .collect()
 }
 
 /// `uses` of a host (each with whether its job installed the host) as
@@ -220,6 +341,36 @@ pub struct Report {
     pub hosts: Vec<HostProblem>,
     /// Trials left out of the job ranking because their host is flagged.
     pub trials_on_flagged_hosts: u64,
+    /// The out-of-job tasks before the trials ranked, by what the task
+    /// was (`static ian@node`), highest score first. Counted and scored
+    /// as the job names are, never flagged: they are few, and an
+    /// operator's use of a host before an install is often the repair of
+    /// a host already failing.
+    pub tasks: Vec<TaskSuspect>,
+}
+
+/// An out-of-job task (by its type and refkey) and the trials it
+/// preceded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskSuspect {
+    pub task: String,
+    pub failures: u64,
+    pub uses: u64,
+    pub rate: f64,
+    pub lift: f64,
+    pub score: f64,
+    /// The installs it preceded, newest first, up to [`EVIDENCE`].
+    pub evidence: Vec<TaskEvidence>,
+}
+
+/// An install a task preceded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskEvidence {
+    pub taskid: i32,
+    pub host: String,
+    pub install_flight: i32,
+    pub job: String,
+    pub failed: bool,
 }
 
 impl Report {
@@ -377,7 +528,65 @@ pub fn rank(trials: &[Trial]) -> Report {
         suspects: rank_jobs(&kept),
         hosts,
         trials_on_flagged_hosts: total - kept.len() as u64,
+        tasks: rank_tasks(&kept),
     }
+}
+
+/// A task label's counts while ranking, and its evidence with each
+/// install's start.
+type TaskAcc = (Counts, Vec<(i64, TaskEvidence)>);
+
+/// The tasks before `trials`, by label, scored as job names are.
+fn rank_tasks(trials: &[&Trial]) -> Vec<TaskSuspect> {
+    let base = ratio(
+        trials.iter().filter(|t| t.failed).count() as u64,
+        trials.len() as u64,
+    );
+    let mut by: BTreeMap<&str, TaskAcc> = BTreeMap::new();
+    for t in trials {
+        let mut seen: Vec<&str> = Vec::new();
+        for p in &t.tasks {
+            if seen.contains(&p.task.as_str()) {
+                continue;
+            }
+            seen.push(&p.task);
+            let (c, evidence) = by.entry(&p.task).or_default();
+            c.uses += 1;
+            c.failures += u64::from(t.failed);
+            evidence.push((
+                t.started,
+                TaskEvidence {
+                    taskid: p.taskid,
+                    host: t.host.clone(),
+                    install_flight: t.flight,
+                    job: t.job.clone(),
+                    failed: t.failed,
+                },
+            ));
+        }
+    }
+    let mut out: Vec<TaskSuspect> = by
+        .into_iter()
+        .map(|(task, (c, mut evidence))| {
+            let rate = ratio(c.failures, c.uses);
+            evidence.sort_by_key(|e| std::cmp::Reverse(e.0));
+            TaskSuspect {
+                task: task.to_owned(),
+                failures: c.failures,
+                uses: c.uses,
+                rate,
+                lift: if base > 0.0 { rate / base } else { 0.0 },
+                score: wilson_lower(c.failures, c.uses),
+                evidence: evidence
+                    .into_iter()
+                    .take(EVIDENCE)
+                    .map(|(_, e)| e)
+                    .collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.uses.cmp(&a.uses)));
+    out
 }
 
 /// The job names that stand out on `trials`, in the order found.
@@ -620,6 +829,7 @@ mod tests {
                     relation,
                 })
                 .collect(),
+            tasks: vec![],
         }
     }
 
@@ -805,7 +1015,7 @@ mod tests {
             // Another host's use is never a predecessor here.
             used("g", 6, "x", (0, 1000), &[]),
         ];
-        let trials = trials(&uses);
+        let trials = trials(&uses, &Mentions::default());
         let on_h: Vec<Seen> = trials
             .iter()
             .filter(|t| t.host == "h")

@@ -3,7 +3,7 @@
 //! Each line stands alone, so a narrow screen wraps it without losing a
 //! number.
 
-use super::suspects::{CONSECUTIVE_FLAG, HostProblem, Report, Suspect};
+use super::suspects::{CONSECUTIVE_FLAG, HostProblem, Report, Suspect, TaskSuspect};
 
 /// How many failed installs a flagged job name's line names.
 const EVIDENCE_SHOWN: usize = 3;
@@ -80,7 +80,65 @@ impl Report {
             out.push((Tone::Plain, "No host has a failed install.".into()));
         }
         out.extend(self.hosts.iter().map(host));
+        out.extend(self.task_lines());
         out
+    }
+
+    /// The out-of-job tasks part, when the runvars name any.
+    fn task_lines(&self) -> Vec<(Tone, String)> {
+        if self.tasks.is_empty() {
+            return Vec::new();
+        }
+        let mut out = vec![
+            (Tone::Plain, String::new()),
+            (Tone::Heading, TASKS_HEADING.to_owned()),
+        ];
+        for t in &self.tasks {
+            out.push((
+                Tone::Plain,
+                format!(
+                    "  {}: {} of {} installs after it failed ({}, {:.1}× the rate), score {:.2}",
+                    t.task,
+                    t.failures,
+                    t.uses,
+                    percent(t.rate),
+                    t.lift,
+                    t.score
+                ),
+            ));
+            out.push((
+                Tone::Detail,
+                format!(
+                    "    newest: {}",
+                    t.evidence_words(EVIDENCE_SHOWN).join(", ")
+                ),
+            ));
+        }
+        out
+    }
+}
+
+/// What the tasks part is, for the browser and the CLI alike.
+pub const TASKS_HEADING: &str = "Out-of-job tasks (an operator's, mostly) before installs, as \
+     the lifecycle runvars of the install's job and the jobs before it name them; highest score \
+     first, never flagged: an operator at a host before an install is often repairing it.";
+
+impl TaskSuspect {
+    /// Its newest `shown` installs, each as "host flight.job ✗|✓".
+    pub fn evidence_words(&self, shown: usize) -> Vec<String> {
+        self.evidence
+            .iter()
+            .take(shown)
+            .map(|e| {
+                format!(
+                    "{} {}.{} {}",
+                    e.host,
+                    e.install_flight,
+                    e.job,
+                    if e.failed { "✗" } else { "✓" }
+                )
+            })
+            .collect()
     }
 }
 

@@ -694,7 +694,35 @@ pub fn suspects(r: &suspects::Report, by_relation: bool, limit: usize) -> String
         }
     }
     suspect_hosts(r, &mut out);
+    suspect_tasks(r, &mut out);
     out
+}
+
+/// The out-of-job tasks part of [`suspects`], when the runvars name any.
+fn suspect_tasks(r: &suspects::Report, out: &mut String) {
+    if r.tasks.is_empty() {
+        return;
+    }
+    let _ = writeln!(*out, "\n{}", lifecycle::suspects_text::TASKS_HEADING);
+    let mut t = Table::new(&[
+        "SCORE",
+        "RATE",
+        "FAILED/USES",
+        "LIFT",
+        "TASK",
+        "NEWEST INSTALLS AFTER IT",
+    ]);
+    for s in &r.tasks {
+        t.row(vec![
+            format!("{:.2}", s.score),
+            percent(s.rate),
+            format!("{}/{}", s.failures, s.uses),
+            format!("{:.1}×", s.lift),
+            s.task.clone(),
+            s.evidence_words(3).join(", "),
+        ]);
+    }
+    out.push_str(&t.render());
 }
 
 /// The hosts part of [`suspects`].

@@ -112,6 +112,16 @@ pub fn suspects_report() -> hostlife::lifecycle::suspects::Report {
             failed,
             started: 1_000 * i64::try_from(n).unwrap(),
             predecessors: before(jobs),
+            // An operator looked at the hosts build-c had used.
+            tasks: if jobs.contains(&"build-c") {
+                vec![hostlife::lifecycle::suspects::TaskPredecessor {
+                    taskid: 7,
+                    task: "static ian@osstest".into(),
+                    relation: Relation::Reuse,
+                }]
+            } else {
+                vec![]
+            },
         });
     };
     for (i, host) in ["h1", "h2", "h3", "h4"].iter().cycle().take(80).enumerate() {
