@@ -161,6 +161,47 @@ fn the_trials_of_a_hand_made_lab() {
     );
 }
 
+/// The lifecycle table is a second source while its rows last: a job
+/// whose ident runvar no longer names the host (here test-c, on bari0 by
+/// its runvar, has a row on italia0) is a predecessor there too.
+#[test]
+fn the_tables_rows_name_uses_the_runvars_do_not() {
+    use Relation::{Prep, Reuse, Share};
+    let db = hand_db();
+    let mut c = db.connect();
+    c.batch_execute(
+        "INSERT INTO host_lifecycle (hostname, taskid, flight, job, stepno, ident, isprep)
+         VALUES ('italia0', 9, 3, 'test-c', 1, 'host', false),
+                ('italia0', 9, 3, 'test-c', 1, 'host', false)",
+    )
+    .unwrap();
+    for host in [None, Some("italia0")] {
+        let trials = insight::trials(&mut c, None, host, None).unwrap();
+        let f4 = trials
+            .iter()
+            .find(|t| t.host == "italia0" && t.flight == 4)
+            .unwrap();
+        let before: Vec<(i32, &str, Relation)> = f4
+            .predecessors
+            .iter()
+            .map(|p| (p.flight, p.job.as_str(), p.relation))
+            .collect();
+        assert_eq!(
+            before,
+            [
+                (1, "test-a", Prep),
+                (2, "test-pair", Reuse),
+                (3, "test-b", Prep),
+                // It held the host from 500 to 900: still at 800.
+                (3, "test-c", Share)
+            ],
+            "{host:?}"
+        );
+        // The table adds a use, not a trial.
+        assert_eq!(trials.len(), if host.is_some() { 3 } else { 5 });
+    }
+}
+
 #[test]
 fn the_ranking_of_a_hand_made_lab() {
     let db = hand_db();

@@ -27,12 +27,16 @@ const SNAPSHOT: &str = "snapshot export";
 /// An ident runvar: it names the host a job used.
 pub(super) const IDENT: &str = "(r.name = 'host' OR r.name LIKE '%\\_host') AND r.val IS NOT NULL";
 
-/// Restricts a read of `steps` to the jobs that used host `$1`.
+/// Restricts a read of `steps` to the jobs that used host `$1`, by the
+/// ident runvars or the lifecycle table.
 fn only_host(one_host: bool) -> String {
     if one_host {
         format!(
             "AND (flight, job) IN (SELECT r.flight, r.job FROM runvars r
-                                    WHERE {IDENT} AND r.val = $1)"
+                                    WHERE {IDENT} AND r.val = $1
+                                   UNION
+                                   SELECT l.flight, l.job FROM host_lifecycle l
+                                    WHERE l.hostname = $1 AND l.flight IS NOT NULL)"
         )
     } else {
         String::new()
@@ -117,9 +121,23 @@ pub fn uses(
 ) -> Result<Vec<Use>> {
     const SETTINGS: &str = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'";
     client.batch_execute(SETTINGS)?;
+    // The ident runvars; and the lifecycle table's rows, while they last,
+    // of a job whose runvar no longer names the host (it was changed):
+    // usually none, found by primary key per row kept.
     let idents = format!(
-        "SELECT r.val, r.flight, r.job, r.name FROM runvars r WHERE {IDENT} {}",
-        if host.is_some() { "AND r.val = $1" } else { "" }
+        "SELECT r.val, r.flight, r.job, r.name FROM runvars r WHERE {IDENT} {}
+         UNION ALL
+         SELECT DISTINCT l.hostname, l.flight, l.job, l.ident FROM host_lifecycle l
+          WHERE l.flight IS NOT NULL {}
+            AND NOT EXISTS (SELECT 1 FROM runvars r
+                             WHERE r.flight = l.flight AND r.job = l.job
+                               AND r.name = l.ident AND r.val = l.hostname)",
+        if host.is_some() { "AND r.val = $1" } else { "" },
+        if host.is_some() {
+            "AND l.hostname = $1"
+        } else {
+            ""
+        }
     );
     let one = host.is_some();
     let spans_sql = spans_query(one);
