@@ -653,7 +653,7 @@ fn the_health_of_a_hand_made_lab() {
     assert_eq!(later["italia0"].failed_installs_recently, 0);
     // The suspects' hosts: five installs flag nobody.
     assert!(
-        insight::suspects(&mut db.connect())
+        insight::suspects(&mut db.connect(), None)
             .unwrap()
             .problem_hosts()
             .next()

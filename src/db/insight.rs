@@ -389,10 +389,13 @@ pub fn host_health(
 }
 
 /// The suspects ranking of every install in the database, as
-/// `hostlife suspects` reports it; on one connection (the browser's
-/// worker has one, and asks for it every ten minutes).
-pub fn suspects(client: &mut impl GenericClient) -> Result<suspects::Report> {
-    Ok(suspects::rank(&trials(client, None, None, None)?))
+/// `hostlife suspects` reports it; read on `helper` too if given (the
+/// browser's worker lends it one, and asks every ten minutes).
+pub fn suspects(
+    client: &mut impl GenericClient,
+    helper: Option<&mut Client>,
+) -> Result<suspects::Report> {
+    Ok(suspects::rank(&trials(client, helper, None, None)?))
 }
 
 const BLAME: &str = "blame";

@@ -1,5 +1,7 @@
 //! The database worker: one thread that owns the `postgres::Client`, takes
-//! typed requests tagged with an id and answers each with an event.
+//! typed requests tagged with an id and answers each with an event. (The
+//! suspects ranking borrows a second connection for its read:
+//! `Helper`.)
 //!
 //! The TUI never touches the connection itself, so a slow query or a lost
 //! server cannot freeze the keyboard. Two rules keep views consistent:
@@ -414,6 +416,9 @@ pub struct Worker {
 struct Running {
     /// Cancels the statement running on the worker's connection.
     token: Option<CancelToken>,
+    /// Cancels the statement running on the second connection a read has
+    /// open for the while ([`Helper`]).
+    helper: Option<CancelToken>,
     /// The read now running, if one is, and its slot.
     read: Option<(RequestId, Slot)>,
     /// The read cancelled for a write.
@@ -499,6 +504,9 @@ impl Worker {
                 {
                     r.cancelled = Some(read.0);
                     let _ = token.cancel_query(postgres::NoTls);
+                    if let Some(helper) = &r.helper {
+                        let _ = helper.cancel_query(postgres::NoTls);
+                    }
                 }
             });
         }
@@ -528,7 +536,33 @@ pub fn coalesce(batch: Vec<(RequestId, Request)>) -> Vec<(RequestId, Request)> {
 }
 
 /// How the worker carries out a request on its connection.
-type Execute = fn(&mut Client, &mut Writes, &Request) -> Reply;
+type Execute = fn(&mut Client, &mut Writes, &Helper, &Request) -> Reply;
+
+/// A second connection for a read that goes faster on two (the suspects
+/// ranking: its costliest part is read on the second while the first
+/// reads the rest, on one snapshot). Opened for the read and closed
+/// after it, so a browser holds one connection while idle; a cancel of
+/// the read cancels its statement too.
+struct Helper {
+    config: Connector,
+    running: Shared,
+}
+
+impl Helper {
+    /// `read` given a second connection, or none when one cannot be had
+    /// now (the server's connection limit, say): the read then goes on
+    /// the worker's alone, slower.
+    fn lend<T>(&self, read: impl FnOnce(Option<&mut Client>) -> T) -> T {
+        let mut client = self.config.blocking().ok().and_then(|mut c| {
+            c.batch_execute(SESSION_SETUP).ok()?;
+            Some(c)
+        });
+        lock(&self.running).helper = client.as_ref().map(Client::cancel_token);
+        let out = read(client.as_mut());
+        lock(&self.running).helper = None;
+        out
+    }
+}
 
 struct Runner<S> {
     config: Connector,
@@ -748,11 +782,16 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             (Some(client), _, None) => {
                 let execute = self.execute;
                 let writes = &mut self.writes;
+                let helper = Helper {
+                    config: self.config.clone(),
+                    running: self.running.clone(),
+                };
                 lock(&self.running).read = (!request.is_write()).then_some((id, request.slot()));
                 // The client and the recorder are dropped below if this
                 // unwinds, so nothing half-done is used again.
-                let outcome =
-                    panic::catch_unwind(AssertUnwindSafe(|| execute(client, writes, request)));
+                let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                    execute(client, writes, &helper, request)
+                }));
                 let cancelled = {
                     let mut r = lock(&self.running);
                     r.read = None;
@@ -893,7 +932,7 @@ impl Writes {
     }
 }
 
-fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply {
+fn execute(client: &mut Client, writes: &mut Writes, helper: &Helper, request: &Request) -> Reply {
     fn out<T>(r: Result<T>) -> Outcome<T> {
         r.map_err(Failure::from)
     }
@@ -906,7 +945,9 @@ fn execute(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply
             crate::db::insight::host_health(c, hosts, *now)
         }))),
         Request::Suspects => {
-            Reply::Suspects(out(read_only(client, |c| crate::db::insight::suspects(c))))
+            Reply::Suspects(out(helper.lend(|second| {
+                read_only(client, |c| crate::db::insight::suspects(c, second))
+            })))
         }
         Request::Blame { flight, job } => Reply::Blame {
             flight: *flight,
@@ -1006,11 +1047,65 @@ mod tests {
 
     /// [`execute`], but a request to show host `boom` panics, as a bug
     /// in reading an answer would.
-    fn execute_or_panic(client: &mut Client, writes: &mut Writes, request: &Request) -> Reply {
+    fn execute_or_panic(
+        client: &mut Client,
+        writes: &mut Writes,
+        helper: &Helper,
+        request: &Request,
+    ) -> Reply {
         if matches!(request, Request::Show { host } if host == "boom") {
             panic!("a bug in reading boom");
         }
-        execute(client, writes, request)
+        execute(client, writes, helper, request)
+    }
+
+    /// The suspects ranking borrows a second connection for its read: it
+    /// is there while the read runs (its statement cancelled with the
+    /// read's) and gone after; the answer is the one-connection answer.
+    #[test]
+    fn the_ranking_reads_on_a_second_connection_cancelled_with_it() {
+        let db = TestDb::new();
+        let cfg = crate::sim::SeedConfig::scale(crate::sim::Scale::Small);
+        crate::sim::seed(&db.connector(), &cfg, &|_| {}).unwrap();
+        let running = Shared::default();
+        let helper = Helper {
+            config: Connector::plain(db.config().clone()),
+            running: running.clone(),
+        };
+        let mut client = db.connect();
+        let pid =
+            |c: &mut Client| -> i32 { c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0) };
+        let ours = pid(&mut client);
+        let started = Instant::now();
+        let slept = helper.lend(|second| {
+            let second = second.expect("a second connection");
+            assert_ne!(pid(second), ours);
+            let token = lock(&running)
+                .helper
+                .clone()
+                .expect("its cancel token, while lent");
+            // As the worker's cancel does, from a thread of its own.
+            let cancel = thread::spawn(move || {
+                thread::sleep(Duration::from_millis(200));
+                token.cancel_query(postgres::NoTls)
+            });
+            let slept = second.batch_execute("SELECT pg_sleep(30)");
+            cancel.join().unwrap().unwrap();
+            slept
+        });
+        assert!(slept.is_err(), "the sleep was cancelled");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        assert!(lock(&running).helper.is_none(), "cleared after the read");
+
+        let mut writes = Writes::new(&helper.config);
+        let Reply::Suspects(Ok(lent)) =
+            execute(&mut client, &mut writes, &helper, &Request::Suspects)
+        else {
+            panic!("no ranking")
+        };
+        let alone = crate::db::insight::suspects(&mut db.connect(), None).unwrap();
+        assert!(lent.trials > 10, "{}", lent.trials);
+        assert_eq!(lent, alone);
     }
 
     /// A panic in a request is answered, the connection is replaced, and
