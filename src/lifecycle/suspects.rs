@@ -31,34 +31,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use super::Relation;
-
-/// The z of a two-sided 95% interval: the score.
-const Z: f64 = 1.96;
-/// The chance, two-sided, that a flag is given by chance, over all the
-/// names (or hosts) judged at once: see [`z_flag`].
-const FLAG_ALPHA: f64 = 0.01;
-
-/// The z a flag needs when `m` names (or hosts) are judged at once: a
-/// two-sided test at [`FLAG_ALPHA`] / `m` (Bonferroni), so that among all
-/// of them a neutral one is flagged by chance once in a hundred reports,
-/// not once in a hundred names. `m` counts those that preceded a failed
-/// install at all: the others cannot be flagged whatever the bound. (A
-/// choice made on the data, so a little less strict than Bonferroni
-/// over every name, where a big lab's many names that never preceded a
-/// failure would raise the bar for a breaker seen only a few times.)
-fn z_flag(m: usize) -> f64 {
-    #[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-    z_upper(FLAG_ALPHA / 2.0 / m.max(1) as f64)
-}
-
-/// The z a standard normal exceeds with chance `p` (0 < p ≤ 0.5), by
-/// Abramowitz and Stegun's 26.2.23, within 4.5e-4: plenty for a
-/// threshold.
-fn z_upper(p: f64) -> f64 {
-    let t = (-2.0 * p.ln()).sqrt();
-    t - (2.515_517 + 0.802_853 * t + 0.010_328 * t * t)
-        / (1.0 + 1.432_788 * t + 0.189_269 * t * t + 0.001_308 * t * t * t)
-}
+pub use super::stats::wilson_lower;
+use super::stats::{ratio, wilson, z_flag};
+use super::suspect_tasks::{self, Installed};
+pub use super::suspect_tasks::{Mentions, TaskEvidence, TaskPredecessor, TaskSuspect};
 
 /// A host install attempt: a `ts-host-install*` step that passed or
 /// failed, and the jobs that used the host since its previous good
@@ -78,72 +54,6 @@ pub struct Trial {
     /// before it, as the lifecycle runvars of its job or its
     /// predecessors name them ([`Mentions`]).
     pub tasks: Vec<TaskPredecessor>,
-}
-
-/// An out-of-job task that used the host before a trial.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TaskPredecessor {
-    pub taskid: i32,
-    /// `static ian@node`, or `task 42` once the task row is gone.
-    pub task: String,
-    /// Share: it was live when the runvar was written; else reuse.
-    pub relation: Relation,
-}
-
-/// One host's mentions: by the (flight, job) whose runvar names them,
-/// each task with whether it was live when written.
-type ByJob = FxHashMap<(i32, String), Vec<(i32, bool)>>;
-
-/// The out-of-job tasks the lifecycle runvars name, by the host and the
-/// job whose runvar names them: what survives of an operator's use of a
-/// host once its rows are wiped. A runvar lists the host's rows since
-/// its last wipe, so one written before an install names the tasks that
-/// used the host since the previous good install.
-#[derive(Debug, Clone, Default)]
-pub struct Mentions {
-    by_host: FxHashMap<String, ByJob>,
-    labels: FxHashMap<i32, String>,
-}
-
-impl Mentions {
-    /// `(flight, job)`'s runvar for `host` names `tasks`, each with
-    /// whether it was live (concurrent) when written.
-    pub fn insert(&mut self, host: &str, flight: i32, job: &str, tasks: Vec<(i32, bool)>) {
-        self.by_host
-            .entry(host.to_owned())
-            .or_default()
-            .entry((flight, job.to_owned()))
-            .or_default()
-            .extend(tasks);
-    }
-
-    /// What to call task `taskid` (its type and refkey).
-    pub fn label(&mut self, taskid: i32, label: String) {
-        self.labels.insert(taskid, label);
-    }
-
-    /// The taskids named.
-    pub fn taskids(&self) -> Vec<i32> {
-        let mut ids: Vec<i32> = self
-            .by_host
-            .values()
-            .flat_map(|m| m.values().flatten().map(|&(t, _)| t))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
-
-    fn of(&self, host: &str) -> Option<&ByJob> {
-        self.by_host.get(host)
-    }
-
-    fn task_label(&self, taskid: i32) -> String {
-        self.labels
-            .get(&taskid)
-            .cloned()
-            .unwrap_or_else(|| format!("task {taskid}"))
-    }
 }
 
 /// A job's use of a host under one ident: from its first step's start to
@@ -228,8 +138,20 @@ pub fn trials(uses: &[Use], mentions: &Mentions) -> Vec<Trial> {
                     .map(|u| (*u, installers.contains(&(u.flight, u.job.as_str())))),
                 install.started,
             );
+            // The runvars that name tasks before it: those of the jobs
+            // that used the host before and had ended when it began (a
+            // runvar written later may name tasks that came after), and
+            // its own job's if it failed (written as the install began;
+            // a passing install wipes the table and its job writes its
+            // runvar again).
             let tasks = mentioned.map_or_else(Vec::new, |m| {
-                task_predecessors(m, mentions, &before, by, install)
+                let own = install.failed.then_some(by);
+                let ended = before.iter().copied().filter(|u| u.last < install.started);
+                suspect_tasks::named_by(
+                    m,
+                    mentions,
+                    ended.chain(own).map(|u| (u.flight, u.job.as_str())),
+                )
             });
             out.push(Trial {
                 host: host.to_owned(),
@@ -247,48 +169,6 @@ pub fn trials(uses: &[Use], mentions: &Mentions) -> Vec<Trial> {
         }
     }
     out
-}
-
-/// The tasks the runvars of `install`'s host name before it: those of
-/// the jobs that used the host before and had ended when it began (a
-/// runvar written later may name tasks that came after), and its own
-/// job's if it failed (written as the install began; a passing install
-/// wipes the table and its job writes its runvar again). By taskid.
-fn task_predecessors(
-    mentioned: &ByJob,
-    mentions: &Mentions,
-    before: &[&Use],
-    by: &Use,
-    install: &Install,
-) -> Vec<TaskPredecessor> {
-    let own = install.failed.then_some(by);
-    let mut named: BTreeMap<i32, bool> = BTreeMap::new();
-    for u in before
-        .iter()
-        .copied()
-        .filter(|u| u.last < install.started)
-        .chain(own)
-    {
-        for &(taskid, live) in mentioned
-            .get(&(u.flight, u.job.clone()))
-            .into_iter()
-            .flatten()
-        {
-            *named.entry(taskid).or_default() |= live;
-        }
-    }
-    named
-        .into_iter()
-        .map(|(taskid, live)| TaskPredecessor {
-            taskid,
-            task: mentions.task_label(taskid),
-            relation: if live {
-                Relation::Share
-            } else {
-                Relation::Reuse
-            },
-        })
-        .collect()
 }
 
 /// `uses` of a host (each with whether its job installed the host) as
@@ -349,30 +229,6 @@ pub struct Report {
     pub tasks: Vec<TaskSuspect>,
 }
 
-/// An out-of-job task (by its type and refkey) and the trials it
-/// preceded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TaskSuspect {
-    pub task: String,
-    pub failures: u64,
-    pub uses: u64,
-    pub rate: f64,
-    pub lift: f64,
-    pub score: f64,
-    /// The installs it preceded, newest first, up to [`EVIDENCE`].
-    pub evidence: Vec<TaskEvidence>,
-}
-
-/// An install a task preceded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TaskEvidence {
-    pub taskid: i32,
-    pub host: String,
-    pub install_flight: i32,
-    pub job: String,
-    pub failed: bool,
-}
-
 impl Report {
     /// The hosts it reports as problems: flagged (their installs fail
     /// whatever ran before) or stuck (failing now).
@@ -397,7 +253,7 @@ pub struct Suspect {
     pub lift: f64,
     /// The 95% Wilson lower bound of `rate` (see the module's text).
     pub score: f64,
-    /// Whether even the stricter bound ([`z_flag`]) is half again the
+    /// Whether even the stricter bound (divided among the names judged) is half again the
     /// base rate.
     pub flagged: bool,
     /// The same counts by how it touched the host.
@@ -446,29 +302,6 @@ pub struct HostProblem {
     /// Failing now: [`CONSECUTIVE_FLAG`] or more failed installs in a
     /// row, the newest among them.
     pub stuck: bool,
-}
-
-/// The lower bound of the 95% Wilson score interval for `k` of `n`.
-pub fn wilson_lower(k: u64, n: u64) -> f64 {
-    wilson(k, n, Z)
-}
-
-fn wilson(k: u64, n: u64, z: f64) -> f64 {
-    if n == 0 {
-        return 0.0;
-    }
-    #[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-    let (k, n) = (k as f64, n as f64);
-    let p = k / n;
-    let z2 = z * z;
-    let centre = p + z2 / (2.0 * n);
-    let spread = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - spread) / (1.0 + z2 / n)).max(0.0)
-}
-
-#[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-fn ratio(k: u64, n: u64) -> f64 {
-    if n == 0 { 0.0 } else { k as f64 / n as f64 }
 }
 
 /// How much more often than the installs around them the installs after
@@ -528,65 +361,21 @@ pub fn rank(trials: &[Trial]) -> Report {
         suspects: rank_jobs(&kept),
         hosts,
         trials_on_flagged_hosts: total - kept.len() as u64,
-        tasks: rank_tasks(&kept),
-    }
-}
-
-/// A task label's counts while ranking, and its evidence with each
-/// install's start.
-type TaskAcc = (Counts, Vec<(i64, TaskEvidence)>);
-
-/// The tasks before `trials`, by label, scored as job names are.
-fn rank_tasks(trials: &[&Trial]) -> Vec<TaskSuspect> {
-    let base = ratio(
-        trials.iter().filter(|t| t.failed).count() as u64,
-        trials.len() as u64,
-    );
-    let mut by: BTreeMap<&str, TaskAcc> = BTreeMap::new();
-    for t in trials {
-        let mut seen: Vec<&str> = Vec::new();
-        for p in &t.tasks {
-            if seen.contains(&p.task.as_str()) {
-                continue;
-            }
-            seen.push(&p.task);
-            let (c, evidence) = by.entry(&p.task).or_default();
-            c.uses += 1;
-            c.failures += u64::from(t.failed);
-            evidence.push((
-                t.started,
-                TaskEvidence {
-                    taskid: p.taskid,
-                    host: t.host.clone(),
-                    install_flight: t.flight,
-                    job: t.job.clone(),
+        tasks: suspect_tasks::rank(
+            &kept
+                .iter()
+                .map(|t| Installed {
+                    tasks: &t.tasks,
                     failed: t.failed,
-                },
-            ));
-        }
+                    started: t.started,
+                    host: &t.host,
+                    flight: t.flight,
+                    job: &t.job,
+                })
+                .collect::<Vec<_>>(),
+            EVIDENCE,
+        ),
     }
-    let mut out: Vec<TaskSuspect> = by
-        .into_iter()
-        .map(|(task, (c, mut evidence))| {
-            let rate = ratio(c.failures, c.uses);
-            evidence.sort_by_key(|e| std::cmp::Reverse(e.0));
-            TaskSuspect {
-                task: task.to_owned(),
-                failures: c.failures,
-                uses: c.uses,
-                rate,
-                lift: if base > 0.0 { rate / base } else { 0.0 },
-                score: wilson_lower(c.failures, c.uses),
-                evidence: evidence
-                    .into_iter()
-                    .take(EVIDENCE)
-                    .map(|(_, e)| e)
-                    .collect(),
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.uses.cmp(&a.uses)));
-    out
 }
 
 /// The job names that stand out on `trials`, in the order found.
@@ -915,18 +704,6 @@ mod tests {
         );
         assert_eq!(r.hosts[0].failing_now, 0);
         assert_eq!((r.hosts[1].failing_now, r.hosts[1].consecutive), (0, 1));
-    }
-
-    #[test]
-    fn the_flags_bound_is_divided_among_the_names_judged() {
-        for (p, z) in [(0.025, 1.960), (0.005, 2.576), (0.0005, 3.291)] {
-            assert!((z_upper(p) - z).abs() < 1e-3, "{p}: {}", z_upper(p));
-        }
-        assert!((z_flag(1) - 2.576).abs() < 1e-3);
-        assert!((z_flag(10) - 3.291).abs() < 1e-3, "0.0005 each");
-        // 2 of 6 is no evidence among 40 names, as it was alone.
-        assert!(wilson(2, 6, z_flag(1)) > 0.065);
-        assert!(wilson(2, 6, z_flag(40)) < 0.065);
     }
 
     #[test]
