@@ -253,8 +253,8 @@ pub struct Suspect {
     pub lift: f64,
     /// The 95% Wilson lower bound of `rate` (see the module's text).
     pub score: f64,
-    /// Whether even the stricter bound (divided among the names judged) is half again the
-    /// base rate.
+    /// Whether even the stricter bound (divided among the names judged)
+    /// is half again the base rate.
     pub flagged: bool,
     /// The same counts by how it touched the host.
     pub by_relation: BTreeMap<&'static str, Counts>,
