@@ -1,7 +1,6 @@
 //! The out-of-job tasks (an operator's, mostly) before host installs:
 //! what the lifecycle runvars still say of them once the host's rows are
-//! wiped, and their ranking, as the job names' in
-//! [`super::suspects`]. Pure.
+//! wiped, and how many installs each came before. Pure.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +8,6 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::Relation;
-use super::stats::{ratio, wilson_lower};
 
 /// An out-of-job task that used the host before a trial.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,17 +108,21 @@ pub(super) fn named_by<'a>(
         .collect()
 }
 
-/// An out-of-job task (by its type and refkey) and the trials it
-/// preceded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TaskSuspect {
+/// An out-of-job task (by its type and refkey) and the installs it came
+/// before, as far as the runvars still tell. Counted, not scored: what
+/// keeps a task in a runvar is a table no good install has wiped since,
+/// so the tasks seen are mostly those before installs that failed (on
+/// the simulator's `large` lab, whose operators break nothing, 40-70% of
+/// the installs after each operator's tasks failed, against 9% in all).
+/// A rate of these would blame the operator for the failures that kept
+/// the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskBefore {
     pub task: String,
-    pub failures: u64,
-    pub uses: u64,
-    pub rate: f64,
-    pub lift: f64,
-    pub score: f64,
-    /// The installs it preceded, newest first, a few.
+    /// Installs it came before, and how many of them failed.
+    pub installs: u64,
+    pub failed: u64,
+    /// The installs it came before, newest first, a few.
     pub evidence: Vec<TaskEvidence>,
 }
 
@@ -134,11 +136,11 @@ pub struct TaskEvidence {
     pub failed: bool,
 }
 
-/// A task label's counts while ranking, and its evidence with each
-/// install's start.
+/// A task label's failed and all installs while counting, and its
+/// evidence with each install's start.
 type TaskAcc = ((u64, u64), Vec<(i64, TaskEvidence)>);
 
-/// An install as the tasks' ranking sees it.
+/// An install as the tasks' tally sees it.
 pub(super) struct Installed<'a> {
     pub tasks: &'a [TaskPredecessor],
     pub failed: bool,
@@ -148,11 +150,9 @@ pub(super) struct Installed<'a> {
     pub job: &'a str,
 }
 
-/// The tasks before `trials`, by label, scored as job names are, each
-/// with its newest `shown` installs as evidence.
-pub(super) fn rank(trials: &[Installed<'_>], shown: usize) -> Vec<TaskSuspect> {
-    let failed = trials.iter().filter(|t| t.failed).count() as u64;
-    let base = ratio(failed, trials.len() as u64);
+/// The tasks before `trials`, by label, most installs first, each with
+/// its newest `shown` installs as evidence.
+pub(super) fn tally(trials: &[Installed<'_>], shown: usize) -> Vec<TaskBefore> {
     let mut by: BTreeMap<&str, TaskAcc> = BTreeMap::new();
     for t in trials {
         let mut seen: Vec<&str> = Vec::new();
@@ -176,22 +176,18 @@ pub(super) fn rank(trials: &[Installed<'_>], shown: usize) -> Vec<TaskSuspect> {
             ));
         }
     }
-    let mut out: Vec<TaskSuspect> = by
+    let mut out: Vec<TaskBefore> = by
         .into_iter()
-        .map(|(task, ((failures, uses), mut evidence))| {
-            let rate = ratio(failures, uses);
+        .map(|(task, ((failed, installs), mut evidence))| {
             evidence.sort_by_key(|e| std::cmp::Reverse(e.0));
-            TaskSuspect {
+            TaskBefore {
                 task: task.to_owned(),
-                failures,
-                uses,
-                rate,
-                lift: if base > 0.0 { rate / base } else { 0.0 },
-                score: wilson_lower(failures, uses),
+                installs,
+                failed,
                 evidence: evidence.into_iter().take(shown).map(|(_, e)| e).collect(),
             }
         })
         .collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.uses.cmp(&a.uses)));
+    out.sort_by(|a, b| b.installs.cmp(&a.installs).then(a.task.cmp(&b.task)));
     out
 }

@@ -34,7 +34,7 @@ use super::Relation;
 pub use super::stats::wilson_lower;
 use super::stats::{ratio, wilson, z_flag};
 use super::suspect_tasks::{self, Installed};
-pub use super::suspect_tasks::{Mentions, TaskEvidence, TaskPredecessor, TaskSuspect};
+pub use super::suspect_tasks::{Mentions, TaskBefore, TaskEvidence, TaskPredecessor};
 
 /// A host install attempt: a `ts-host-install*` step that passed or
 /// failed, and the jobs that used the host since its previous good
@@ -140,18 +140,16 @@ pub fn trials(uses: &[Use], mentions: &Mentions) -> Vec<Trial> {
             );
             // The runvars that name tasks before it: those of the jobs
             // that used the host before and had ended when it began (a
-            // runvar written later may name tasks that came after), and
-            // its own job's if it failed (written as the install began;
-            // a passing install wipes the table and its job writes its
-            // runvar again).
+            // runvar written later may name tasks that came after). Not
+            // its own job's, though a failed install's names the tasks
+            // just before it: a passing install wipes the table and its
+            // job writes its runvar again, so only failed installs would
+            // keep theirs, and the tasks would look guilty for being
+            // seen only where installs failed (at `large`, 61-75% of the
+            // installs after each operator's tasks "failed", against 9%).
             let tasks = mentioned.map_or_else(Vec::new, |m| {
-                let own = install.failed.then_some(by);
-                let ended = before.iter().copied().filter(|u| u.last < install.started);
-                suspect_tasks::named_by(
-                    m,
-                    mentions,
-                    ended.chain(own).map(|u| (u.flight, u.job.as_str())),
-                )
+                let ended = before.iter().filter(|u| u.last < install.started);
+                suspect_tasks::named_by(m, mentions, ended.map(|u| (u.flight, u.job.as_str())))
             });
             out.push(Trial {
                 host: host.to_owned(),
@@ -222,11 +220,9 @@ pub struct Report {
     /// Trials left out of the job ranking because their host is flagged.
     pub trials_on_flagged_hosts: u64,
     /// The out-of-job tasks before the trials ranked, by what the task
-    /// was (`static ian@node`), highest score first. Counted and scored
-    /// as the job names are, never flagged: they are few, and an
-    /// operator's use of a host before an install is often the repair of
-    /// a host already failing.
-    pub tasks: Vec<TaskSuspect>,
+    /// was (`static ian@node`), most installs first: counted, never
+    /// scored or flagged ([`TaskBefore`] says why).
+    pub tasks: Vec<TaskBefore>,
 }
 
 impl Report {
@@ -361,7 +357,7 @@ pub fn rank(trials: &[Trial]) -> Report {
         suspects: rank_jobs(&kept),
         hosts,
         trials_on_flagged_hosts: total - kept.len() as u64,
-        tasks: suspect_tasks::rank(
+        tasks: suspect_tasks::tally(
             &kept
                 .iter()
                 .map(|t| Installed {

@@ -3,7 +3,7 @@
 //! Each line stands alone, so a narrow screen wraps it without losing a
 //! number.
 
-use super::suspects::{CONSECUTIVE_FLAG, HostProblem, Report, Suspect, TaskSuspect};
+use super::suspects::{CONSECUTIVE_FLAG, HostProblem, Report, Suspect, TaskBefore};
 
 /// How many failed installs a flagged job name's line names.
 const EVIDENCE_SHOWN: usize = 3;
@@ -97,13 +97,8 @@ impl Report {
             out.push((
                 Tone::Plain,
                 format!(
-                    "  {}: {} of {} installs after it failed ({}, {:.1}× the rate), score {:.2}",
-                    t.task,
-                    t.failures,
-                    t.uses,
-                    percent(t.rate),
-                    t.lift,
-                    t.score
+                    "  {}: before {} installs, {} of them failed",
+                    t.task, t.installs, t.failed
                 ),
             ));
             out.push((
@@ -120,10 +115,12 @@ impl Report {
 
 /// What the tasks part is, for the browser and the CLI alike.
 pub const TASKS_HEADING: &str = "Out-of-job tasks (an operator's, mostly) before installs, as \
-     the lifecycle runvars of the install's job and the jobs before it name them; highest score \
-     first, never flagged: an operator at a host before an install is often repairing it.";
+     the lifecycle runvars of the jobs before each install name them; most installs first. \
+     Counted, not scored: a runvar keeps a task only until a good install wipes the table, so \
+     the tasks seen are mostly those before failed installs, and their failures say nothing of \
+     the task.";
 
-impl TaskSuspect {
+impl TaskBefore {
     /// Its newest `shown` installs, each as "host flight.job ✗|✓".
     pub fn evidence_words(&self, shown: usize) -> Vec<String> {
         self.evidence

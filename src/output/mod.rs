@@ -705,20 +705,16 @@ fn suspect_tasks(r: &suspects::Report, out: &mut String) {
     }
     let _ = writeln!(*out, "\n{}", lifecycle::suspects_text::TASKS_HEADING);
     let mut t = Table::new(&[
-        "SCORE",
-        "RATE",
-        "FAILED/USES",
-        "LIFT",
         "TASK",
+        "INSTALLS AFTER",
+        "FAILED",
         "NEWEST INSTALLS AFTER IT",
     ]);
     for s in &r.tasks {
         t.row(vec![
-            format!("{:.2}", s.score),
-            percent(s.rate),
-            format!("{}/{}", s.failures, s.uses),
-            format!("{:.1}×", s.lift),
             s.task.clone(),
+            s.installs.to_string(),
+            s.failed.to_string(),
             s.evidence_words(3).join(", "),
         ]);
     }
