@@ -121,20 +121,24 @@ pub fn uses(
 ) -> Result<Vec<Use>> {
     const SETTINGS: &str = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'";
     client.batch_execute(SETTINGS)?;
-    // The ident runvars; and the lifecycle table's rows, while they last,
-    // of a job whose runvar no longer names the host (it was changed):
-    // usually none, found by primary key per row kept.
     let idents = format!(
-        "SELECT r.val, r.flight, r.job, r.name FROM runvars r WHERE {IDENT} {}
-         UNION ALL
-         SELECT DISTINCT l.hostname, l.flight, l.job, l.ident FROM host_lifecycle l
-          WHERE l.flight IS NOT NULL {}
-            AND NOT EXISTS (SELECT 1 FROM runvars r
+        "SELECT r.val, r.flight, r.job, r.name FROM runvars r WHERE {IDENT} {}",
+        if host.is_some() { "AND r.val = $1" } else { "" }
+    );
+    // The lifecycle table's rows, while they last, of a job whose ident
+    // runvar no longer names the host (it was changed): usually none,
+    // found by primary key per job and ident kept (70 ms at `large`, while
+    // the helper still reads the spans). A query of its own: as a UNION
+    // with the ident runvars it cost those 200 ms more.
+    let kept = format!(
+        "SELECT l.hostname, l.flight, l.job, l.ident
+           FROM (SELECT DISTINCT hostname, flight, job, ident FROM host_lifecycle
+                  WHERE flight IS NOT NULL {}) l
+          WHERE NOT EXISTS (SELECT 1 FROM runvars r
                              WHERE r.flight = l.flight AND r.job = l.job
                                AND r.name = l.ident AND r.val = l.hostname)",
-        if host.is_some() { "AND r.val = $1" } else { "" },
         if host.is_some() {
-            "AND l.hostname = $1"
+            "AND hostname = $1"
         } else {
             ""
         }
@@ -144,7 +148,9 @@ pub fn uses(
     // The installs and idents, joined into uses still without spans.
     let rest = |client: &mut _| -> Result<Vec<Use>> {
         let installs = run(client, &installs_query(one), host)?;
-        unspanned(&installs, &run(client, &idents, host)?)
+        let idents = run(client, &idents, host)?;
+        let kept = run(client, &kept, host)?;
+        unspanned(&installs, idents.iter().chain(&kept))
     };
     let (uses, span_rows) = match helper {
         None => {
@@ -190,7 +196,10 @@ pub fn uses(
 /// above). What it costs is mostly cache misses on the rows' job names,
 /// not hashing (docs/PERFORMANCE.md, "Insight"), which is why it runs
 /// while the helper still computes the spans.
-fn unspanned(install_rows: &[Row], ident_rows: &[Row]) -> Result<Vec<Use>> {
+fn unspanned<'a>(
+    install_rows: &[Row],
+    ident_rows: impl Iterator<Item = &'a Row>,
+) -> Result<Vec<Use>> {
     let mut installs: FxHashMap<(i32, &str), Vec<(&str, Install)>> =
         FxHashMap::with_capacity_and_hasher(install_rows.len(), FxBuildHasher);
     for r in install_rows {
@@ -207,7 +216,6 @@ fn unspanned(install_rows: &[Row], ident_rows: &[Row]) -> Result<Vec<Use>> {
             ));
     }
     ident_rows
-        .iter()
         .map(|r| {
             let flight: i32 = r.col(IDENTS, 1)?;
             let job: &str = r.col(IDENTS, 2)?;
