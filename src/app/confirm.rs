@@ -85,6 +85,16 @@ impl ConfirmView {
         }
     }
 
+    /// The check again, once the worker is connected again, if it failed
+    /// only for want of a connection (the dialog said it would retry).
+    pub fn recheck(&mut self) -> Option<Request> {
+        let again = match self.write {
+            Write::Wipe(_) => again_if_transient(&mut self.plan),
+            Write::Record(_) => again_if_transient(&mut self.rehearsal),
+        };
+        again.then(|| self.check())
+    }
+
     /// Whether confirming would do something: each write waits for its
     /// check, a refused one cannot be confirmed, and a call that would
     /// change nothing (the sigil is there already) has nothing to confirm.
@@ -113,4 +123,13 @@ impl ConfirmView {
             _ => ConfirmOutcome::Used,
         }
     }
+}
+
+/// Back to loading if `check` failed only for want of a connection.
+fn again_if_transient<T>(check: &mut Loadable<T>) -> bool {
+    let again = matches!(check, Loadable::Failed(f) if f.is_transient());
+    if again {
+        *check = Loadable::Loading;
+    }
+    again
 }

@@ -878,10 +878,10 @@ impl App {
                     task,
                     job: None,
                 };
-                self.overlay = Some(Overlay::Confirm(Box::new(ConfirmView::new(Write::Wipe(
-                    call.clone(),
-                )))));
-                vec![self.issue(Request::PlanWipe(call))]
+                let view = ConfirmView::new(Write::Wipe(call));
+                let check = view.check();
+                self.overlay = Some(Overlay::Confirm(Box::new(view)));
+                vec![self.issue(check)]
             }
             // `goto` jumps: the trail is the hosts list and the host, not
             // every host gone to before.
@@ -942,7 +942,15 @@ impl App {
         self.live.connection = Some(c);
         if was_down && up {
             self.say("reconnected", false);
-            self.refresh()
+            let mut effects = self.refresh();
+            // A write's check that found no connection is asked again, as
+            // its dialog said it would be.
+            if let Some(Overlay::Confirm(c)) = &mut self.overlay
+                && let Some(check) = c.recheck()
+            {
+                effects.push(self.issue(check));
+            }
+            effects
         } else {
             Vec::new()
         }
@@ -1361,5 +1369,54 @@ mod tests {
         );
         answer_hosts(&mut app, first);
         assert_eq!(app.banner(), None);
+    }
+
+    /// The restart race: a wipe's check asked while the worker is between
+    /// retries fails "not connected; retrying"; once the worker is back
+    /// the dialog asks again by itself, and the answer is shown.
+    #[test]
+    fn a_wipe_check_that_found_no_connection_is_asked_again_on_reconnect() {
+        let t0 = Instant::now();
+        let (mut app, first) = app(Duration::from_secs(5), t0);
+        answer_hosts(&mut app, first);
+        let down = Connection::Down {
+            error: "the database system is shutting down".to_owned(),
+            retry_in: Duration::from_secs(1),
+        };
+        assert!(update(&mut app, Event::Db(worker::Event::Connection(down))).is_empty());
+        let mut asked = app.command(Command::Wiped {
+            host: "h1".to_owned(),
+        });
+        let Some(Effect::Request(id, request @ Request::PlanWipe(_))) = asked.pop() else {
+            panic!("no check asked: {asked:?}")
+        };
+        let refused = Reply::failed(
+            request.clone(),
+            crate::lifecycle::Failure::NotConnected {
+                cause: Some("the database system is shutting down".to_owned()),
+                retry_in: Some(Duration::from_secs(1)),
+            },
+        );
+        update(
+            &mut app,
+            Event::Db(worker::Event::Answer(Box::new(Answer {
+                id,
+                reply: refused,
+            }))),
+        );
+        let again = update(
+            &mut app,
+            Event::Db(worker::Event::Connection(Connection::Up)),
+        );
+        assert!(
+            again
+                .iter()
+                .any(|e| matches!(e, Effect::Request(_, r) if *r == request)),
+            "{again:?}"
+        );
+        let Some(Overlay::Confirm(c)) = &app.overlay else {
+            panic!("the dialog closed")
+        };
+        assert_eq!(c.plan, Loadable::Loading);
     }
 }
