@@ -7,8 +7,6 @@
 //! the ranking are pure, in [`crate::lifecycle::suspects`].
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use postgres::{Client, GenericClient, Row};
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -25,7 +23,6 @@ const SPANS: &str = "job spans";
 const INSTALLS: &str = "install steps";
 const IDENTS: &str = "ident runvars";
 const SNAPSHOT: &str = "snapshot export";
-const STEPS_SIZE: &str = "size of steps";
 
 /// An ident runvar: it names the host a job used.
 pub(super) const IDENT: &str = "(r.name = 'host' OR r.name LIKE '%\\_host') AND r.val IS NOT NULL";
@@ -46,67 +43,21 @@ fn only_host(one_host: bool) -> String {
     }
 }
 
-/// Each job's span on its hosts, in parts merged by [`with_spans`]: the
-/// end of `ts-hosts-allocate*` (a job waits there, holding nothing,
-/// until its hosts are free) or else its first step's start, to its last
-/// step's end, from the steps in `blocks` of `steps`. `LIKE` rather than
-/// `starts_with`: over every step it is the faster of the two.
-fn spans_query(one_host: bool, blocks: Blocks) -> String {
+/// Each job's span on its hosts: from the end of `ts-hosts-allocate*` (a
+/// job waits there, holding nothing, until its hosts are free; without
+/// it, its first step's start) to its last step's end. `LIKE` rather
+/// than `starts_with`: over every step it is the faster of the two.
+fn spans_query(one_host: bool) -> String {
     format!(
         "SELECT flight, job,
-                max(finished) FILTER (WHERE step LIKE 'ts-hosts-allocate%') AS allocated,
-                min(started) AS started,
+                coalesce(max(finished) FILTER (WHERE step LIKE 'ts-hosts-allocate%'),
+                         min(started)) AS first,
                 max(coalesce(finished, started)) AS last
            FROM steps
-          WHERE started IS NOT NULL {}{}
+          WHERE started IS NOT NULL {}
           GROUP BY flight, job",
-        blocks.condition(),
         only_host(one_host)
     )
-}
-
-/// A range of `steps`'s blocks (pages), read by a TID range scan: the
-/// spans' aggregate over every step is the costliest read, and in parts
-/// the two connections share it, each taking the next part when free.
-/// A job whose steps lie in two parts has a partial span in each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Blocks {
-    All,
-    Before(u32),
-    Between(u32, u32),
-    From(u32),
-}
-
-impl Blocks {
-    fn condition(self) -> String {
-        let tid = |block: u32| format!("'({block},0)'::tid");
-        match self {
-            Blocks::All => String::new(),
-            Blocks::Before(hi) => format!("AND ctid < {}", tid(hi)),
-            Blocks::Between(lo, hi) => format!("AND ctid >= {} AND ctid < {}", tid(lo), tid(hi)),
-            Blocks::From(lo) => format!("AND ctid >= {}", tid(lo)),
-        }
-    }
-}
-
-/// The whole lab's spans are read in this many parts: enough that the
-/// connection finishing first is not left idle long, few enough that a
-/// job's steps are seldom split.
-const SPAN_PARTS: u32 = 8;
-
-/// `pages` blocks (the table's size when asked: the first part has no
-/// lower bound and the last no upper one, so rows in blocks added since
-/// are read too) in `parts` ranges that cover every block once.
-fn parts(pages: u32, parts: u32) -> Vec<Blocks> {
-    let size = pages / parts.max(1);
-    if size == 0 || parts < 2 {
-        return vec![Blocks::All];
-    }
-    let bounds: Vec<u32> = (1..parts).map(|i| i * size).collect();
-    let mut ranges = vec![Blocks::Before(bounds[0])];
-    ranges.extend(bounds.windows(2).map(|w| Blocks::Between(w[0], w[1])));
-    ranges.push(Blocks::From(bounds[bounds.len() - 1]));
-    ranges
 }
 
 /// The `ts-host-install*` steps that passed or failed.
@@ -141,24 +92,10 @@ pub(super) fn install_ident(testid: Option<&str>) -> &str {
         .map_or("host", |rest| rest.split('(').next().unwrap_or(rest))
 }
 
-/// A job's span, merged from its parts' partial ones.
+/// A job's span.
 struct Span {
-    allocated: Option<i64>,
-    started: i64,
+    first: i64,
     last: i64,
-}
-
-impl Span {
-    fn merge(&mut self, other: &Span) {
-        self.allocated = self.allocated.max(other.allocated);
-        self.started = self.started.min(other.started);
-        self.last = self.last.max(other.last);
-    }
-
-    /// Where the job's use of its hosts begins.
-    fn first(&self) -> i64 {
-        self.allocated.unwrap_or(self.started)
-    }
 }
 
 /// Every job's use of a host under an ident (`host`, `*_host`: the
@@ -170,9 +107,8 @@ impl Span {
 /// aggregated into one pass with the installs, the same rows cost it
 /// about a second more at `large`. With `helper`, a second connection,
 /// the spans (the costliest read, an aggregate over every step) are read
-/// on it while `client` reads the rest, and then by both, a block range
-/// of `steps` at a time ([`Blocks`]): the server works on both at once,
-/// on the caller's snapshot ([`txn::read_only_on`]).
+/// on it while `client` reads the rest: the server works on both at
+/// once, on the caller's snapshot ([`txn::read_only_on`]).
 ///
 /// Sets, for the rest of the caller's transaction, `jit = off` and
 /// `work_mem = 64MB`: the whole-lab read is costed high enough that the
@@ -208,6 +144,7 @@ pub fn uses(
         }
     );
     let one = host.is_some();
+    let spans_sql = spans_query(one);
     // The installs and idents, joined into uses still without spans.
     let rest = |client: &mut _| -> Result<Vec<Use>> {
         let installs = run(client, &installs_query(one), host)?;
@@ -215,79 +152,40 @@ pub fn uses(
         let kept = run(client, &kept, host)?;
         unspanned(&installs, idents.iter().chain(&kept))
     };
-    let Some(helper) = helper else {
-        let spans = run(client, &spans_query(one, Blocks::All), host)?;
-        return with_spans(rest(client)?, &spans);
-    };
-    let snapshot: String = client
-        .query_one("SELECT pg_export_snapshot()", &[])?
-        .col(SNAPSHOT, 0)?;
-    // One host's spans are a few hundred rows: one part.
-    let parts = if one {
-        vec![Blocks::All]
-    } else {
-        let pages: i64 = client
-            .query_one(
-                "SELECT pg_relation_size('steps') / current_setting('block_size')::bigint",
-                &[],
-            )?
-            .col(STEPS_SIZE, 0)?;
-        self::parts(u32::try_from(pages).unwrap_or(u32::MAX), SPAN_PARTS)
-    };
-    let next = AtomicUsize::new(0);
-    let (uses, mut span_rows, its_parts) = std::thread::scope(|scope| {
-        let its_parts = scope.spawn(|| {
-            let mut rows = Vec::new();
-            let mut failed = None;
-            // Failing to join the snapshot (the conninfo's other server)
-            // leaves every part to `client`.
-            let _ = txn::read_only_on(helper, &snapshot, |tx| {
-                tx.batch_execute(SETTINGS)?;
-                failed = take_parts(tx, &parts, &next, host, &mut rows)
-                    .err()
-                    .map(|failed| failed.0);
-                Ok(())
-            });
-            (rows, failed)
-        });
-        // The rest of the join while the helper reads, then parts too.
-        let uses = rest(client)?;
-        let mut rows = Vec::new();
-        take_parts(client, &parts, &next, host, &mut rows).map_err(|failed| failed.1)?;
-        let its_parts = its_parts
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Ok::<_, super::error::Error>((uses, rows, its_parts))
-    })?;
-    // The helper only makes the read faster: a part it failed to read
-    // is read here.
-    let (rows, failed) = its_parts;
-    span_rows.extend(rows);
-    if let Some(blocks) = failed {
-        span_rows.extend(run(client, &spans_query(one, blocks), host)?);
-    }
-    with_spans(uses, &span_rows)
-}
-
-/// Read the next of `parts` nobody has taken (`next` counts them out),
-/// until none is left; a part that failed is named with the error.
-fn take_parts(
-    client: &mut impl GenericClient,
-    parts: &[Blocks],
-    next: &AtomicUsize,
-    host: Option<&str>,
-    rows: &mut Vec<Row>,
-) -> std::result::Result<(), Box<(Blocks, super::error::Error)>> {
-    loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(&blocks) = parts.get(i) else {
-            return Ok(());
-        };
-        match run(client, &spans_query(host.is_some(), blocks), host) {
-            Ok(part) => rows.extend(part),
-            Err(e) => return Err(Box::new((blocks, e))),
+    let (uses, span_rows) = match helper {
+        None => {
+            let spans = run(client, &spans_sql, host)?;
+            (rest(client)?, spans)
         }
-    }
+        Some(helper) => {
+            let snapshot: String = client
+                .query_one("SELECT pg_export_snapshot()", &[])?
+                .col(SNAPSHOT, 0)?;
+            let (uses, spans) = std::thread::scope(|scope| {
+                let spans = scope.spawn(|| {
+                    txn::read_only_on(helper, &snapshot, |tx| {
+                        tx.batch_execute(SETTINGS)?;
+                        run(tx, &spans_sql, host)
+                    })
+                });
+                // The rest of the join while the spans are computed.
+                let uses = rest(client)?;
+                let spans = spans
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                Ok::<_, super::error::Error>((uses, spans))
+            })?;
+            // The helper only makes the read faster: if it could not join
+            // the snapshot (it reached another server of a multi-host
+            // conninfo) or failed otherwise, `client` reads the spans.
+            let spans = match spans {
+                Ok(rows) => rows,
+                Err(_) => run(client, &spans_sql, host)?,
+            };
+            (uses, spans)
+        }
+    };
+    with_spans(uses, &span_rows)
 }
 
 /// The uses the ident runvars name, each with its job's installs of the
@@ -346,21 +244,17 @@ fn with_spans(mut uses: Vec<Use>, span_rows: &[Row]) -> Result<Vec<Use>> {
     let mut spans: FxHashMap<(i32, &str), Span> =
         FxHashMap::with_capacity_and_hasher(span_rows.len(), FxBuildHasher);
     for r in span_rows {
-        let part = Span {
-            allocated: r.col::<_, Option<i32>>(SPANS, 2)?.map(i64::from),
-            started: i64::from(r.col::<_, i32>(SPANS, 3)?),
-            last: i64::from(r.col::<_, i32>(SPANS, 4)?),
-        };
-        match spans.entry((r.col(SPANS, 0)?, r.col(SPANS, 1)?)) {
-            Entry::Occupied(mut o) => o.get_mut().merge(&part),
-            Entry::Vacant(v) => {
-                v.insert(part);
-            }
-        }
+        spans.insert(
+            (r.col(SPANS, 0)?, r.col(SPANS, 1)?),
+            Span {
+                first: i64::from(r.col::<_, i32>(SPANS, 2)?),
+                last: i64::from(r.col::<_, i32>(SPANS, 3)?),
+            },
+        );
     }
     uses.retain_mut(|u| match spans.get(&(u.flight, u.job.as_str())) {
         Some(span) => {
-            u.first = span.first();
+            u.first = span.first;
             u.last = span.last;
             true
         }
@@ -781,41 +675,4 @@ pub fn elided(
         count,
         expansion,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Blocks, parts};
-
-    #[test]
-    fn parts_cover_every_block_once_open_at_both_ends() {
-        assert_eq!(
-            parts(100, 4),
-            [
-                Blocks::Before(25),
-                Blocks::Between(25, 50),
-                Blocks::Between(50, 75),
-                Blocks::From(75),
-            ]
-        );
-        // Blocks past the last bound (pages / parts rounds down, rows
-        // added since the size was asked) are in the last part.
-        assert_eq!(
-            parts(10, 3),
-            [Blocks::Before(3), Blocks::Between(3, 6), Blocks::From(6)]
-        );
-        assert_eq!(parts(3, 8), [Blocks::All]);
-        assert_eq!(parts(0, 8), [Blocks::All]);
-        assert_eq!(parts(100, 1), [Blocks::All]);
-    }
-
-    #[test]
-    fn a_range_is_a_tid_condition() {
-        assert_eq!(Blocks::All.condition(), "");
-        assert_eq!(
-            Blocks::Between(3, 6).condition(),
-            "AND ctid >= '(3,0)'::tid AND ctid < '(6,0)'::tid"
-        );
-        assert_eq!(Blocks::From(6).condition(), "AND ctid >= '(6,0)'::tid");
-    }
 }
