@@ -29,6 +29,7 @@ pub mod suspects;
 pub mod suspects_text;
 mod text;
 pub mod timeline;
+mod trial_names;
 mod view;
 pub mod wipe;
 

@@ -24,9 +24,9 @@
 //! apart. A host is also reported when its newest installs all failed
 //! ([`CONSECUTIVE_FLAG`] or more in a row): it is failing now.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use serde::Serialize;
 
@@ -35,6 +35,7 @@ pub use super::stats::wilson_lower;
 use super::stats::{ratio, wilson, z_flag};
 use super::suspect_tasks::{self, Installed};
 pub use super::suspect_tasks::{Mentions, TaskBefore, TaskEvidence, TaskPredecessor};
+use super::trial_names::{TrialNames, closeness};
 
 /// A host install attempt: a `ts-host-install*` step that passed or
 /// failed, and the jobs that used the host since its previous good
@@ -317,12 +318,14 @@ pub const CONSECUTIVE_FLAG: u64 = 3;
 pub const EVIDENCE: usize = 10;
 
 /// One job name's trials while ranking.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Acc {
     all: Counts,
-    by: BTreeMap<&'static str, Counts>,
-    /// With the failed install's start, to keep the newest.
-    evidence: Vec<(i64, Evidence)>,
+    /// By relation, in [`closeness`] order.
+    by: [Counts; 3],
+    /// The failed installs it preceded: the install's start (to keep the
+    /// newest), the trial's index, the flight of the name's run.
+    evidence: Vec<(i64, usize, i32)>,
 }
 
 /// Rank `trials` (in any order).
@@ -336,37 +339,41 @@ struct Acc {
 pub fn rank(trials: &[Trial]) -> Report {
     let total = trials.len() as u64;
     let failed = trials.iter().filter(|t| t.failed).count() as u64;
-    let all: Vec<&Trial> = trials.iter().collect();
-    let breakers: BTreeSet<&str> = flags(&all).into_iter().collect();
-    let hosts = host_problems(trials, &breakers);
-    let flagged: BTreeSet<&str> = hosts
+    let names = TrialNames::of(trials);
+    let all: Vec<usize> = (0..trials.len()).collect();
+    let breakers = flags(trials, &names, &all);
+    let hosts = host_problems(trials, &names, &breakers);
+    let flagged: FxHashSet<&str> = hosts
         .iter()
         .filter(|h| h.flagged)
         .map(|h| h.host.as_str())
         .collect();
-    let kept: Vec<&Trial> = trials
-        .iter()
-        .filter(|t| !flagged.contains(t.host.as_str()))
+    let kept: Vec<usize> = all
+        .into_iter()
+        .filter(|&i| !flagged.contains(trials[i].host.as_str()))
         .collect();
-    let ranked_failed = kept.iter().filter(|t| t.failed).count() as u64;
+    let ranked_failed = kept.iter().filter(|&&i| trials[i].failed).count() as u64;
     Report {
         trials: total,
         failed,
         base_rate: ratio(failed, total),
         ranked_base_rate: ratio(ranked_failed, kept.len() as u64),
-        suspects: rank_jobs(&kept),
+        suspects: rank_jobs(trials, &names, &kept),
         hosts,
         trials_on_flagged_hosts: total - kept.len() as u64,
         tasks: suspect_tasks::tally(
             &kept
                 .iter()
-                .map(|t| Installed {
-                    tasks: &t.tasks,
-                    failed: t.failed,
-                    started: t.started,
-                    host: &t.host,
-                    flight: t.flight,
-                    job: &t.job,
+                .map(|&i| {
+                    let t = &trials[i];
+                    Installed {
+                        tasks: &t.tasks,
+                        failed: t.failed,
+                        started: t.started,
+                        host: &t.host,
+                        flight: t.flight,
+                        job: &t.job,
+                    }
                 })
                 .collect::<Vec<_>>(),
             EVIDENCE,
@@ -374,7 +381,7 @@ pub fn rank(trials: &[Trial]) -> Report {
     }
 }
 
-/// The job names that stand out on `trials`, in the order found.
+/// The job names that stand out on the trials of `pool`, in the order found.
 ///
 /// Names that ran near each other share their trials: a job that often
 /// runs just before the breaker on the same hosts precedes the same
@@ -382,16 +389,17 @@ pub fn rank(trials: &[Trial]) -> Report {
 /// the name with the best score among those the flag's test passes is taken,
 /// the trials it preceded are set aside, and the rest are tested again,
 /// until no name stands out among the installs still unexplained.
-fn flags<'a>(trials: &[&'a Trial]) -> Vec<&'a str> {
-    let mut flagged: Vec<&str> = Vec::new();
-    let mut pool: Vec<&Trial> = trials.to_vec();
+fn flags(trials: &[Trial], names: &TrialNames<'_>, pool: &[usize]) -> Vec<u32> {
+    let mut flagged: Vec<u32> = Vec::new();
+    let mut pool: Vec<usize> = pool.to_vec();
     loop {
         let pool_base = ratio(
-            pool.iter().filter(|t| t.failed).count() as u64,
+            pool.iter().filter(|&&i| trials[i].failed).count() as u64,
             pool.len() as u64,
         );
-        let judged: Vec<_> = counts(&pool)
-            .into_iter()
+        let counts = counts(trials, names, &pool);
+        let judged: Vec<(u32, Counts)> = (0..)
+            .zip(counts)
             .filter(|(name, c)| !flagged.contains(name) && c.failures > 0)
             .collect();
         let z = z_flag(judged.len());
@@ -399,42 +407,55 @@ fn flags<'a>(trials: &[&'a Trial]) -> Vec<&'a str> {
             .into_iter()
             .filter(|(_, c)| wilson(c.failures, c.uses, z) > pool_base * MIN_LIFT)
             .map(|(name, c)| (wilson_lower(c.failures, c.uses), name))
-            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)));
+            .max_by(|a, b| {
+                a.0.total_cmp(&b.0)
+                    .then(names.name(b.1).cmp(names.name(a.1)))
+            });
         let Some((_, name)) = next else { break };
         flagged.push(name);
-        pool.retain(|t| !t.predecessors.iter().any(|p| p.job == name));
+        pool.retain(|&i| !names.any_before(i, &[name]));
     }
     flagged
 }
 
-/// Job names ranked on `trials`, against their failure rate: those
+/// Job names ranked on the trials of `pool`, against their failure rate: those
 /// [`flags`] finds first, then the rest. The counts each name shows are
-/// over all of `trials`.
-fn rank_jobs(trials: &[&Trial]) -> Vec<Suspect> {
-    let failed = trials.iter().filter(|t| t.failed).count() as u64;
-    let base = ratio(failed, trials.len() as u64);
-    let flagged = flags(trials);
-    let mut suspects: Vec<Suspect> = tally(trials)
-        .into_iter()
+/// over all of them.
+fn rank_jobs(trials: &[Trial], names: &TrialNames<'_>, pool: &[usize]) -> Vec<Suspect> {
+    let failed = pool.iter().filter(|&&i| trials[i].failed).count() as u64;
+    let base = ratio(failed, pool.len() as u64);
+    let flagged = flags(trials, names, pool);
+    let mut suspects: Vec<Suspect> = (0..)
+        .zip(tally(trials, names, pool))
         .filter(|(_, a)| a.all.failures > 0)
-        .map(|(job, mut a)| {
+        .map(|(name, mut a)| {
             let rate = ratio(a.all.failures, a.all.uses);
             let score = wilson_lower(a.all.failures, a.all.uses);
             a.evidence.sort_by_key(|e| std::cmp::Reverse(e.0));
             Suspect {
-                job: job.to_owned(),
+                job: names.name(name).to_owned(),
                 failures: a.all.failures,
                 uses: a.all.uses,
                 rate,
                 lift: if base > 0.0 { rate / base } else { 0.0 },
                 score,
-                flagged: flagged.contains(&job),
-                by_relation: a.by,
+                flagged: flagged.contains(&name),
+                by_relation: RELATIONS
+                    .iter()
+                    .zip(a.by)
+                    .filter(|(_, c)| c.uses > 0)
+                    .map(|(r, c)| (r.label(), c))
+                    .collect(),
                 evidence: a
                     .evidence
                     .into_iter()
                     .take(EVIDENCE)
-                    .map(|(_, e)| e)
+                    .map(|(_, i, flight)| Evidence {
+                        flight,
+                        job: trials[i].job.clone(),
+                        host: trials[i].host.clone(),
+                        install_flight: trials[i].flight,
+                    })
                     .collect(),
             }
         })
@@ -443,7 +464,7 @@ fn rank_jobs(trials: &[&Trial]) -> Vec<Suspect> {
     let order = |s: &Suspect| {
         flagged
             .iter()
-            .position(|&f| f == s.job)
+            .position(|&f| names.name(f) == s.job)
             .unwrap_or(usize::MAX)
     };
     suspects.sort_by(|a, b| {
@@ -456,74 +477,45 @@ fn rank_jobs(trials: &[&Trial]) -> Vec<Suspect> {
     suspects
 }
 
-/// Each job name's counts over `trials`, once per trial: what [`flags`]
-/// tests, without the relations and evidence [`tally`] keeps.
-fn counts<'a>(trials: &[&'a Trial]) -> FxHashMap<&'a str, Counts> {
-    let mut acc: FxHashMap<&str, Counts> = FxHashMap::default();
-    let mut seen: Vec<&str> = Vec::new();
-    for t in trials {
-        seen.clear();
-        for p in &t.predecessors {
-            if !seen.contains(&p.job.as_str()) {
-                seen.push(&p.job);
-                let c = acc.entry(&p.job).or_default();
-                c.uses += 1;
-                c.failures += u64::from(t.failed);
-            }
+/// Each job name's counts over the trials of `pool`, by number: what
+/// [`flags`] tests, without the relations and evidence [`tally`] keeps.
+fn counts(trials: &[Trial], names: &TrialNames<'_>, pool: &[usize]) -> Vec<Counts> {
+    let mut counts = vec![Counts::default(); names.len()];
+    for &i in pool {
+        let failed = u64::from(trials[i].failed);
+        for b in names.of_trial(i) {
+            let c = &mut counts[b.name as usize];
+            c.uses += 1;
+            c.failures += failed;
         }
     }
-    acc
+    counts
 }
 
-/// Each job name's counts over `trials`.
-fn tally<'a>(trials: &[&'a Trial]) -> FxHashMap<&'a str, Acc> {
-    let mut acc: FxHashMap<&str, Acc> = FxHashMap::default();
-    for t in trials {
-        // A job name counts once per trial, however many of its runs
-        // used the host; its relation is the closest one it had. A trial
-        // has a handful of predecessors: a vector beats a map.
-        let mut seen: Vec<(&str, &Predecessor, Relation)> =
-            Vec::with_capacity(t.predecessors.len());
-        for p in &t.predecessors {
-            match seen.iter_mut().find(|(name, ..)| *name == p.job) {
-                Some(e) if closeness(p.relation) > closeness(e.2) => *e = (e.0, p, p.relation),
-                Some(_) => {}
-                None => seen.push((&p.job, p, p.relation)),
-            }
-        }
-        for (name, p, relation) in seen {
-            let a = acc.entry(name).or_default();
-            let by = a.by.entry(relation.label()).or_default();
+/// Each job name's counts over the trials of `pool`, by number: once per
+/// trial, however many of its runs used the host, under the closest
+/// relation it had.
+fn tally(trials: &[Trial], names: &TrialNames<'_>, pool: &[usize]) -> Vec<Acc> {
+    let mut acc = vec![Acc::default(); names.len()];
+    for &i in pool {
+        let t = &trials[i];
+        for b in names.of_trial(i) {
+            let a = &mut acc[b.name as usize];
+            let by = &mut a.by[usize::from(closeness(b.relation))];
             a.all.uses += 1;
             by.uses += 1;
             if t.failed {
                 a.all.failures += 1;
                 by.failures += 1;
-                a.evidence.push((
-                    t.started,
-                    Evidence {
-                        flight: p.flight,
-                        job: t.job.clone(),
-                        host: t.host.clone(),
-                        install_flight: t.flight,
-                    },
-                ));
+                a.evidence.push((t.started, i, b.flight));
             }
         }
     }
     acc
 }
 
-/// Closer relations win when one job name touched a host several ways:
-/// sharing it while it was installed, then having prepared it, then
-/// having used it earlier.
-fn closeness(r: Relation) -> u8 {
-    match r {
-        Relation::Reuse => 0,
-        Relation::Prep => 1,
-        Relation::Share => 2,
-    }
-}
+/// The relations in [`closeness`] order.
+const RELATIONS: [Relation; 3] = [Relation::Reuse, Relation::Prep, Relation::Share];
 
 /// Every host with a failed install: its counts, and whether it is a
 /// host problem: its installs that none of `breakers` preceded fail more
@@ -531,46 +523,54 @@ fn closeness(r: Relation) -> u8 {
 /// flag's bound, divided among the hosts judged). Separately, whether it is failing now: its newest
 /// [`CONSECUTIVE_FLAG`] installs or more all failed, each leaving its
 /// prep entries behind with no wipe ("total host failure").
-fn host_problems(trials: &[Trial], breakers: &BTreeSet<&str>) -> Vec<HostProblem> {
-    let clean = |t: &Trial| {
-        !t.predecessors
-            .iter()
-            .any(|p| breakers.contains(p.job.as_str()))
-    };
-    let (clean_n, clean_failed) = trials
-        .iter()
-        .filter(|t| clean(t))
-        .fold((0, 0), |(n, f), t| (n + 1, f + u64::from(t.failed)));
+fn host_problems(trials: &[Trial], names: &TrialNames<'_>, breakers: &[u32]) -> Vec<HostProblem> {
+    let clean: Vec<bool> = (0..trials.len())
+        .map(|i| !names.any_before(i, breakers))
+        .collect();
+    let (clean_n, clean_failed) = (0..trials.len())
+        .filter(|&i| clean[i])
+        .fold((0, 0), |(n, f), i| (n + 1, f + u64::from(trials[i].failed)));
     let base = ratio(clean_failed, clean_n);
-    let mut by_host: BTreeMap<&str, Vec<&Trial>> = BTreeMap::new();
-    for t in trials {
-        by_host.entry(&t.host).or_default().push(t);
-    }
+    // By host, each host's in install order (as `trials` gives them, so
+    // the sort mostly finds them in order).
+    let mut order: Vec<usize> = (0..trials.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&trials[a], &trials[b]);
+        (a.host.as_str(), a.started, a.flight, a.stepno).cmp(&(
+            b.host.as_str(),
+            b.started,
+            b.flight,
+            b.stepno,
+        ))
+    });
+    let by_host: Vec<&[usize]> = order
+        .chunk_by(|&a, &b| trials[a].host == trials[b].host)
+        .collect();
     // The hosts judged at once: those with an unexplained failed install.
     let z = z_flag(
         by_host
-            .values()
-            .filter(|ts| ts.iter().any(|t| clean(t) && t.failed))
+            .iter()
+            .filter(|ts| ts.iter().any(|&i| clean[i] && trials[i].failed))
             .count(),
     );
     let mut out: Vec<HostProblem> = by_host
         .into_iter()
-        .filter_map(|(host, mut ts)| {
-            ts.sort_by_key(|t| (t.started, t.flight, t.stepno));
+        .filter_map(|ts| {
             let installs = ts.len() as u64;
-            let failed = ts.iter().filter(|t| t.failed).count() as u64;
+            let failed = ts.iter().filter(|&&i| trials[i].failed).count() as u64;
             if failed == 0 {
                 return None;
             }
             let (mut run, mut longest) = (0, 0);
-            for t in &ts {
-                run = if t.failed { run + 1 } else { 0 };
+            for &i in ts {
+                run = if trials[i].failed { run + 1 } else { 0 };
                 longest = longest.max(run);
             }
-            let unexplained = ts.iter().filter(|t| clean(t)).count() as u64;
-            let unexplained_failed = ts.iter().filter(|t| clean(t) && t.failed).count() as u64;
+            let unexplained = ts.iter().filter(|&&i| clean[i]).count() as u64;
+            let unexplained_failed =
+                ts.iter().filter(|&&i| clean[i] && trials[i].failed).count() as u64;
             Some(HostProblem {
-                host: host.to_owned(),
+                host: trials[ts[0]].host.clone(),
                 installs,
                 failed_installs: failed,
                 consecutive: longest,
@@ -636,7 +636,8 @@ mod tests {
         let trials = [
             // h1: pair fails twice after it, passes once without it.
             trial("h1", 10, true, &[("pair", Reuse), ("xl", Reuse)]),
-            trial("h1", 11, true, &[("pair", Prep), ("pair", Reuse)]),
+            // Two runs of pair: it counts once, as the closer (prep.).
+            trial("h1", 11, true, &[("pair", Reuse), ("pair", Prep)]),
             trial("h1", 12, false, &[("xl", Reuse)]),
             // h2: xl before a pass and a failure.
             trial("h2", 10, false, &[("xl", Reuse)]),
