@@ -26,7 +26,8 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::FxHashSet;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde::Serialize;
 
@@ -91,80 +92,87 @@ pub struct Install {
 /// and whose span reaches into epoch `e`, so each use is filed under the
 /// epochs it spans (almost always one) and each trial looks only at its
 /// own: linear in the uses, where pairing every trial with every use of
-/// its host is quadratic.
+/// its host is quadratic. Hosts are independent, so they are paired on
+/// every core.
 pub fn trials(uses: &[Use], mentions: &Mentions) -> Vec<Trial> {
-    let mut by_host: BTreeMap<&str, Vec<&Use>> = BTreeMap::new();
+    let mut by_host: FxHashMap<&str, Vec<&Use>> = FxHashMap::default();
     for u in uses {
         by_host.entry(&u.host).or_default().push(u);
     }
+    let mut hosts: Vec<(&str, Vec<&Use>)> = by_host.into_iter().collect();
+    hosts.sort_unstable_by_key(|(host, _)| *host);
+    hosts
+        .into_par_iter()
+        .flat_map_iter(|(host, uses)| host_trials(host, &uses, mentions))
+        .collect()
+}
+
+/// The trials of one host, from its `uses`.
+fn host_trials(host: &str, uses: &[&Use], mentions: &Mentions) -> Vec<Trial> {
     let mut out = Vec::new();
-    for (host, uses) in by_host {
-        // The attempts in order, each with the use that made it.
-        let mut attempts: Vec<(&Install, &Use)> = uses
-            .iter()
-            .flat_map(|u| u.installs.iter().map(move |i| (i, *u)))
-            .collect();
-        attempts.sort_by_key(|(i, u)| (i.started, u.flight, i.stepno));
-        let good: Vec<i64> = attempts
-            .iter()
-            .filter(|(i, _)| !i.failed)
-            .map(|(i, _)| i.started)
-            .collect();
-        let installers: FxHashSet<(i32, &str)> = attempts
-            .iter()
-            .map(|(_, u)| (u.flight, u.job.as_str()))
-            .collect();
-        // The epoch a moment falls in: how many good installs began at or
-        // before it.
-        let epoch_at = |t: i64| good.partition_point(|&g| g <= t);
-        let mut filed: Vec<Vec<&Use>> = vec![Vec::new(); good.len() + 1];
-        for u in &uses {
-            for epoch in &mut filed[epoch_at(u.first)..=epoch_at(u.last)] {
-                epoch.push(u);
-            }
+    // The attempts in order, each with the use that made it.
+    let mut attempts: Vec<(&Install, &Use)> = uses
+        .iter()
+        .flat_map(|u| u.installs.iter().map(move |i| (i, *u)))
+        .collect();
+    attempts.sort_by_key(|(i, u)| (i.started, u.flight, i.stepno));
+    let good: Vec<i64> = attempts
+        .iter()
+        .filter(|(i, _)| !i.failed)
+        .map(|(i, _)| i.started)
+        .collect();
+    let installers: FxHashSet<(i32, &str)> = attempts
+        .iter()
+        .map(|(_, u)| (u.flight, u.job.as_str()))
+        .collect();
+    // The epoch a moment falls in: how many good installs began at or
+    // before it.
+    let epoch_at = |t: i64| good.partition_point(|&g| g <= t);
+    let mut filed: Vec<Vec<&Use>> = vec![Vec::new(); good.len() + 1];
+    for u in uses {
+        for epoch in &mut filed[epoch_at(u.first)..=epoch_at(u.last)] {
+            epoch.push(u);
         }
-        let mentioned = mentions.of(host);
-        let mut goods_before = 0;
-        for (install, by) in attempts {
-            let before: Vec<&Use> = filed[goods_before]
+    }
+    let mentioned = mentions.of(host);
+    let mut goods_before = 0;
+    for (install, by) in attempts {
+        let before: Vec<&Use> = filed[goods_before]
+            .iter()
+            .filter(|u| u.first < install.started && !(u.flight == by.flight && u.job == by.job))
+            .copied()
+            .collect();
+        let predecessors = predecessors(
+            before
                 .iter()
-                .filter(|u| {
-                    u.first < install.started && !(u.flight == by.flight && u.job == by.job)
-                })
-                .copied()
-                .collect();
-            let predecessors = predecessors(
-                before
-                    .iter()
-                    .map(|u| (*u, installers.contains(&(u.flight, u.job.as_str())))),
-                install.started,
-            );
-            // The runvars that name tasks before it: those of the jobs
-            // that used the host before and had ended when it began (a
-            // runvar written later may name tasks that came after). Not
-            // its own job's, though a failed install's names the tasks
-            // just before it: a passing install wipes the table and its
-            // job writes its runvar again, so only failed installs would
-            // keep theirs, and the tasks would look guilty for being
-            // seen only where installs failed (at `large`, 61-75% of the
-            // installs after each operator's tasks "failed", against 9%).
-            let tasks = mentioned.map_or_else(Vec::new, |m| {
-                let ended = before.iter().filter(|u| u.last < install.started);
-                suspect_tasks::named_by(m, mentions, ended.map(|u| (u.flight, u.job.as_str())))
-            });
-            out.push(Trial {
-                host: host.to_owned(),
-                flight: by.flight,
-                job: by.job.clone(),
-                stepno: install.stepno,
-                failed: install.failed,
-                started: install.started,
-                predecessors,
-                tasks,
-            });
-            if !install.failed {
-                goods_before += 1;
-            }
+                .map(|u| (*u, installers.contains(&(u.flight, u.job.as_str())))),
+            install.started,
+        );
+        // The runvars that name tasks before it: those of the jobs
+        // that used the host before and had ended when it began (a
+        // runvar written later may name tasks that came after). Not
+        // its own job's, though a failed install's names the tasks
+        // just before it: a passing install wipes the table and its
+        // job writes its runvar again, so only failed installs would
+        // keep theirs, and the tasks would look guilty for being
+        // seen only where installs failed (at `large`, 61-75% of the
+        // installs after each operator's tasks "failed", against 9%).
+        let tasks = mentioned.map_or_else(Vec::new, |m| {
+            let ended = before.iter().filter(|u| u.last < install.started);
+            suspect_tasks::named_by(m, mentions, ended.map(|u| (u.flight, u.job.as_str())))
+        });
+        out.push(Trial {
+            host: host.to_owned(),
+            flight: by.flight,
+            job: by.job.clone(),
+            stepno: install.stepno,
+            failed: install.failed,
+            started: install.started,
+            predecessors,
+            tasks,
+        });
+        if !install.failed {
+            goods_before += 1;
         }
     }
     out
