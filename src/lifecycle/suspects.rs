@@ -347,7 +347,11 @@ struct Acc {
 pub fn rank(trials: &[Trial]) -> Report {
     let total = trials.len() as u64;
     let failed = trials.iter().filter(|t| t.failed).count() as u64;
-    let names = TrialNames::of(trials);
+    let names = TrialNames::of(trials.iter().map(|t| {
+        t.predecessors
+            .iter()
+            .map(|p| (p.job.as_str(), p.relation, p.flight))
+    }));
     let all: Vec<usize> = (0..trials.len()).collect();
     let breakers = flags(trials, &names, &all);
     let hosts = host_problems(trials, &names, &breakers);

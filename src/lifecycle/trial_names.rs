@@ -7,7 +7,6 @@
 use rustc_hash::FxHashMap;
 
 use super::Relation;
-use super::suspects::Trial;
 
 /// A job name's place before one trial: the closest way its runs touched
 /// the host, and the run that did.
@@ -29,31 +28,35 @@ pub(super) struct TrialNames<'a> {
 }
 
 impl<'a> TrialNames<'a> {
-    pub(super) fn of(trials: &'a [Trial]) -> Self {
+    /// From each trial's predecessors, as (job name, relation, flight).
+    pub(super) fn of<T, P>(trials: T) -> Self
+    where
+        T: IntoIterator<Item = P>,
+        P: IntoIterator<Item = (&'a str, Relation, i32)>,
+    {
         let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
         let mut names = Vec::new();
-        let mut starts = Vec::with_capacity(trials.len() + 1);
-        let mut before: Vec<Before> =
-            Vec::with_capacity(trials.iter().map(|t| t.predecessors.len()).sum());
-        for t in trials {
+        let mut starts = Vec::new();
+        let mut before: Vec<Before> = Vec::new();
+        for predecessors in trials {
             let start = before.len();
             starts.push(start);
-            for p in &t.predecessors {
-                let name = *numbers.entry(&p.job).or_insert_with(|| {
-                    names.push(p.job.as_str());
+            for (job, relation, flight) in predecessors {
+                let name = *numbers.entry(job).or_insert_with(|| {
+                    names.push(job);
                     u32::try_from(names.len() - 1).unwrap_or(u32::MAX)
                 });
                 // A trial has a handful of predecessors: a scan beats a map.
                 match before[start..].iter_mut().find(|b| b.name == name) {
-                    Some(b) if closeness(p.relation) > closeness(b.relation) => {
-                        b.relation = p.relation;
-                        b.flight = p.flight;
+                    Some(b) if closeness(relation) > closeness(b.relation) => {
+                        b.relation = relation;
+                        b.flight = flight;
                     }
                     Some(_) => {}
                     None => before.push(Before {
                         name,
-                        relation: p.relation,
-                        flight: p.flight,
+                        relation,
+                        flight,
                     }),
                 }
             }
