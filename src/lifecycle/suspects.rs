@@ -36,7 +36,7 @@ pub use super::stats::wilson_lower;
 use super::stats::{ratio, wilson, z_flag};
 use super::suspect_tasks::{self, Installed};
 pub use super::suspect_tasks::{Mentions, TaskBefore, TaskEvidence, TaskPredecessor};
-use super::trial_names::{TrialNames, closeness};
+use super::trial_names::{RELATIONS, TrialNames, closeness};
 
 /// A host install attempt: a `ts-host-install*` step that passed or
 /// failed, and the jobs that used the host since its previous good
@@ -525,9 +525,6 @@ fn tally(trials: &[Trial], names: &TrialNames<'_>, pool: &[usize]) -> Vec<Acc> {
     }
     acc
 }
-
-/// The relations in [`closeness`] order.
-const RELATIONS: [Relation; 3] = [Relation::Reuse, Relation::Prep, Relation::Share];
 
 /// Every host with a failed install: its counts, and whether it is a
 /// host problem: its installs that none of `breakers` preceded fail more

@@ -89,6 +89,10 @@ impl<'a> TrialNames<'a> {
     }
 }
 
+/// The relations, each at its [`closeness`]: an array by relation is
+/// indexed by it.
+pub(super) const RELATIONS: [Relation; 3] = [Relation::Reuse, Relation::Prep, Relation::Share];
+
 /// Closer relations win when one job name touched a host several ways:
 /// sharing it while it was installed, then having prepared it, then
 /// having used it earlier.
@@ -97,5 +101,17 @@ pub(super) fn closeness(r: Relation) -> u8 {
         Relation::Reuse => 0,
         Relation::Prep => 1,
         Relation::Share => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RELATIONS, closeness};
+
+    #[test]
+    fn each_relation_sits_at_its_closeness() {
+        for r in RELATIONS {
+            assert_eq!(RELATIONS[usize::from(closeness(r))], r);
+        }
     }
 }
