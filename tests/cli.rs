@@ -742,6 +742,10 @@ fn report_lists_what_might_have_affected_the_job() {
     assert_eq!(host["lines"].as_array().unwrap().len(), 4);
 
     let text = stdout(&hostlife(&db, &["report", "100", "build-d"]));
+    assert!(
+        text.starts_with("Tasks which might have affected 100.build-d's host(s)\njob "),
+        "{text}"
+    );
     assert!(text.contains("host = h1\n"), "{text}");
     let words = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
@@ -791,6 +795,10 @@ fn report_lists_what_might_have_affected_the_job() {
     )
     .unwrap();
     let text = stdout(&hostlife(&db, &["report", "100", "build-d"]));
+    assert!(
+        text.starts_with("Tasks which might have affected 100.build-d's host(s)\njob "),
+        "{text}"
+    );
     assert!(text.contains("this job incomplete"), "{text}");
     let o = hostlife(&db, &["report", "100", "build-zz"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));

@@ -126,7 +126,16 @@ fn heading(r: &JobReport) -> String {
 }
 
 pub fn text(r: &JobReport) -> String {
-    let mut out = format!("{}\n", escape(&heading(r)));
+    // Two lines, not `heading`'s one: with a long job name that one is over
+    // 80 columns and a terminal breaks it mid-word.
+    let mut out = format!(
+        "{}\n{}\n",
+        escape(&format!(
+            "Tasks which might have affected {}.{}'s host(s)",
+            r.flight, r.job
+        )),
+        escape(&format!("job {}; times UTC", r.job_status))
+    );
     if r.hosts.is_empty() {
         out.push_str("\nno lifecycle runvars: this job recorded no host use\n");
     }
