@@ -118,24 +118,22 @@ fn section_notes(s: &HostSection) -> Vec<String> {
     notes
 }
 
-fn heading(r: &JobReport) -> String {
-    format!(
-        "Tasks which might have affected {}.{}'s host(s) (job {}; times UTC)",
-        r.flight, r.job, r.job_status
+/// The report's title and what it says of the job: one line on a page,
+/// two in a terminal, where with a long job name one line passes 80
+/// columns and breaks mid-word.
+fn heading(r: &JobReport) -> (String, String) {
+    (
+        format!(
+            "Tasks which might have affected {}.{}'s host(s)",
+            r.flight, r.job
+        ),
+        format!("job {}; times UTC", r.job_status),
     )
 }
 
 pub fn text(r: &JobReport) -> String {
-    // Two lines, not `heading`'s one: with a long job name that one is over
-    // 80 columns and a terminal breaks it mid-word.
-    let mut out = format!(
-        "{}\n{}\n",
-        escape(&format!(
-            "Tasks which might have affected {}.{}'s host(s)",
-            r.flight, r.job
-        )),
-        escape(&format!("job {}; times UTC", r.job_status))
-    );
+    let (title, about) = heading(r);
+    let mut out = format!("{}\n{}\n", escape(&title), escape(&about));
     if r.hosts.is_empty() {
         out.push_str("\nno lifecycle runvars: this job recorded no host use\n");
     }
@@ -200,7 +198,8 @@ p.note{font-style:italic}code{font-size:90%}";
 /// A standalone page (no scripts, no links out) to attach to a bug.
 pub fn html(r: &JobReport) -> String {
     let mut out = String::new();
-    let title = html_escape(&heading(r));
+    let (title, about) = heading(r);
+    let title = html_escape(&format!("{title} ({about})"));
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
