@@ -743,7 +743,7 @@ fn report_lists_what_might_have_affected_the_job() {
 
     let text = stdout(&hostlife(&db, &["report", "100", "build-d"]));
     assert!(
-        text.starts_with("Tasks which might have affected 100.build-d's host(s)\njob "),
+        text.starts_with("Tasks which might have affected the host(s) of\n100.build-d\njob "),
         "{text}"
     );
     assert!(text.contains("host = h1\n"), "{text}");
@@ -780,7 +780,7 @@ fn report_lists_what_might_have_affected_the_job() {
     ));
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
     assert!(
-        html.contains("<h1>Tasks which might have affected 100.build-d&#39;s host(s) (job "),
+        html.contains("<h1>Tasks which might have affected the host(s) of 100.build-d (job "),
         "a page's heading is one line: {html}"
     );
     assert_eq!(html.matches("<table>").count(), 1, "{html}");

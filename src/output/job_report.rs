@@ -118,22 +118,22 @@ fn section_notes(s: &HostSection) -> Vec<String> {
     notes
 }
 
-/// The report's title and what it says of the job: one line on a page,
-/// two in a terminal, where with a long job name one line passes 80
-/// columns and breaks mid-word.
-fn heading(r: &JobReport) -> (String, String) {
-    (
-        format!(
-            "Tasks which might have affected {}.{}'s host(s)",
-            r.flight, r.job
-        ),
+/// The report's title, its job and what it says of the job: one line on
+/// a page, a line each in a terminal, where with a long job name one line
+/// passes 80 columns and breaks mid-word.
+fn heading(r: &JobReport) -> [String; 3] {
+    [
+        "Tasks which might have affected the host(s) of".to_owned(),
+        format!("{}.{}", r.flight, r.job),
         format!("job {}; times UTC", r.job_status),
-    )
+    ]
 }
 
 pub fn text(r: &JobReport) -> String {
-    let (title, about) = heading(r);
-    let mut out = format!("{}\n{}\n", escape(&title), escape(&about));
+    let mut out = String::new();
+    for line in heading(r) {
+        let _ = writeln!(out, "{}", escape(&line));
+    }
     if r.hosts.is_empty() {
         out.push_str("\nno lifecycle runvars: this job recorded no host use\n");
     }
@@ -198,8 +198,8 @@ p.note{font-style:italic}code{font-size:90%}";
 /// A standalone page (no scripts, no links out) to attach to a bug.
 pub fn html(r: &JobReport) -> String {
     let mut out = String::new();
-    let (title, about) = heading(r);
-    let title = html_escape(&format!("{title} ({about})"));
+    let [title, job, about] = heading(r);
+    let title = html_escape(&format!("{title} {job} ({about})"));
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
