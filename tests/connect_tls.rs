@@ -471,3 +471,90 @@ fn db_seed_connects_over_tls_as_every_command_does() {
         .get(0);
     assert!(rows > 0, "the seed wrote no lifecycle rows");
 }
+
+/// Over TLS, with a `hostssl`-only role, a newer read for the same view
+/// still cancels the older one stuck behind a lock: the cancel is asked
+/// for through the connection's own settings, TLS included. Only the
+/// newer read is answered.
+#[test]
+fn over_tls_a_newer_read_cancels_the_older() {
+    use hostlife::db::worker::{Event, Reply, Request, Worker};
+    use std::sync::mpsc;
+    let cluster = &server().cluster;
+    cluster
+        .connect("postgres")
+        .unwrap()
+        .batch_execute("CREATE DATABASE canceltls OWNER sslonly")
+        .unwrap();
+    let home = empty_home();
+    let conninfo = format!(
+        "host=localhost port={} user=sslonly dbname=canceltls sslmode=require",
+        server().port
+    );
+    for args in [
+        &["db", "init"][..],
+        &["db", "seed", "--flights", "4", "--hosts", "6"][..],
+    ] {
+        let out = hostlife_in(home.path(), &conninfo, args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut admin = cluster.connect("canceltls").unwrap();
+    let hosts: Vec<String> = admin
+        .query(
+            "SELECT DISTINCT hostname FROM host_lifecycle ORDER BY 1 LIMIT 2",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let (tx, rx) = mpsc::channel();
+    let worker = Worker::spawn_resolved(resolve_in(home.path(), &conninfo).unwrap(), move |e| {
+        tx.send(e).is_ok()
+    })
+    .unwrap();
+    let answer = || loop {
+        if let Event::Answer(a) = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("an answer in time")
+        {
+            return *a;
+        }
+    };
+    let mut hold = cluster.connect("canceltls").unwrap();
+    hold.batch_execute("BEGIN; LOCK TABLE hostflags IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let show = |host: &str| Request::Show { host: host.into() };
+    assert!(worker.send(1, show(&hosts[0])));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity
+              WHERE wait_event_type = 'Lock' AND usename = 'sslonly'",
+            &[],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the read never waited for the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(worker.send(2, show(&hosts[1])));
+    std::thread::sleep(Duration::from_millis(300));
+    hold.batch_execute("COMMIT").unwrap();
+    let a = answer();
+    assert_eq!(a.id, 2, "the older read was not cancelled: {:?}", a.reply);
+    assert!(
+        matches!(&a.reply, Reply::Host { host, result: Ok(_) } if *host == hosts[1]),
+        "{:?}",
+        a.reply
+    );
+}

@@ -17,8 +17,10 @@
 //!   the `test-support` feature only: throwaway databases for tests.
 //! - [`error`]: refusals and failures.
 //! - `row`: reading a column with its real type, never panicking.
-//! - [`worker`]: the thread that owns the TUI's connection.
+//! - [`worker`]: the thread that owns the TUI's connection; [`cancel`]:
+//!   cancelling its statement so that no other is hit.
 
+pub mod cancel;
 pub mod cluster;
 pub mod connect;
 pub mod error;

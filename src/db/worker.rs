@@ -38,7 +38,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use postgres::{CancelToken, Client};
+use postgres::Client;
+
+use super::cancel::Session;
 
 use super::connect::{self, Connector, Resolved};
 use super::probe::{self, Probe};
@@ -407,6 +409,8 @@ pub const THREAD_NAME: &str = "hostlife-db";
 pub struct Worker {
     tx: Sender<(RequestId, Request)>,
     running: Shared,
+    /// Where cancels are asked for from ([`Session::cancel`]).
+    connector: Connector,
 }
 
 /// What the worker's thread is running, shared with its handle, so that a
@@ -414,11 +418,11 @@ pub struct Worker {
 /// it. The read is then run again after the write.
 #[derive(Default)]
 struct Running {
-    /// Cancels the statement running on the worker's connection.
-    token: Option<CancelToken>,
-    /// Cancels the statement running on the second connection a read has
-    /// open for the while ([`Helper`]).
-    helper: Option<CancelToken>,
+    /// The session of the worker's connection.
+    session: Option<Session>,
+    /// The session of the second connection a read has open for the
+    /// while ([`Helper`]).
+    helper: Option<Session>,
     /// The read now running, if one is, and its slot.
     read: Option<(RequestId, Slot)>,
     /// The read cancelled for a write.
@@ -461,6 +465,7 @@ impl Worker {
         let (tx, rx) = mpsc::channel();
         let running = Shared::default();
         let shared = running.clone();
+        let connector = config.clone();
         thread::Builder::new()
             .name(THREAD_NAME.to_owned())
             .spawn(move || {
@@ -469,7 +474,11 @@ impl Worker {
                 runner.running = shared;
                 runner.run(&rx);
             })?;
-        Ok(Worker { tx, running })
+        Ok(Worker {
+            tx,
+            running,
+            connector,
+        })
     }
 
     /// Queue a request. False when the worker has stopped. A write
@@ -493,19 +502,20 @@ impl Worker {
         if sent && worth {
             // On a thread of its own: cancelling opens a connection to the
             // server. The lock is held throughout, so that the worker
-            // cannot move on to the next request while the cancel is on
-            // its way.
+            // cannot move on to the next request before the cancel has
+            // landed, which could then hit that request instead.
             let running = self.running.clone();
+            let connector = self.connector.clone();
             thread::spawn(move || {
                 let mut r = lock(&running);
-                if let (Some(read), Some(token)) = (r.read, r.token.clone())
+                if let (Some(read), Some(session)) = (r.read, r.session.clone())
                     && supersedes(read)
                     && r.cancelled != Some(read.0)
                 {
                     r.cancelled = Some(read.0);
-                    let _ = token.cancel_query(postgres::NoTls);
+                    session.cancel(&connector);
                     if let Some(helper) = &r.helper {
-                        let _ = helper.cancel_query(postgres::NoTls);
+                        helper.cancel(&connector);
                     }
                 }
             });
@@ -553,12 +563,13 @@ impl Helper {
     /// now (the server's connection limit, say): the read then goes on
     /// the worker's alone, slower.
     fn lend<T>(&self, read: impl FnOnce(Option<&mut Client>) -> T) -> T {
-        let mut client = self.config.blocking().ok().and_then(|mut c| {
+        let mut opened = self.config.blocking().ok().and_then(|mut c| {
             c.batch_execute(SESSION_SETUP).ok()?;
-            Some(c)
+            let session = Session::of(&mut c).ok()?;
+            Some((c, session))
         });
-        lock(&self.running).helper = client.as_ref().map(Client::cancel_token);
-        let out = read(client.as_mut());
+        lock(&self.running).helper = opened.as_ref().map(|(_, s)| s.clone());
+        let out = read(opened.as_mut().map(|(c, _)| c));
         lock(&self.running).helper = None;
         out
     }
@@ -674,10 +685,14 @@ impl<S: FnMut(Event) -> bool> Runner<S> {
             .and_then(|mut client| match probe::probe(&mut client) {
                 Ok(p) => Ok((client, p)),
                 Err(e) => Err(format!("probing the database: {e}")),
+            })
+            .and_then(|(mut client, p)| match Session::of(&mut client) {
+                Ok(session) => Ok((client, p, session)),
+                Err(e) => Err(format!("identifying the session: {e}")),
             });
         match connected {
-            Ok((client, probe)) => {
-                lock(&self.running).token = Some(client.cancel_token());
+            Ok((client, probe, session)) => {
+                lock(&self.running).session = Some(session);
                 self.client = Some(client);
                 self.probe = Some(probe.clone());
                 self.down = None;
@@ -1080,17 +1095,22 @@ mod tests {
         let slept = helper.lend(|second| {
             let second = second.expect("a second connection");
             assert_ne!(pid(second), ours);
-            let token = lock(&running)
+            let session = lock(&running)
                 .helper
                 .clone()
-                .expect("its cancel token, while lent");
+                .expect("its session, while lent");
+            assert_eq!(session.pid(), pid(second));
             // As the worker's cancel does, from a thread of its own.
+            let connector = helper.config.clone();
             let cancel = thread::spawn(move || {
                 thread::sleep(Duration::from_millis(200));
-                token.cancel_query(postgres::NoTls)
+                session.cancel(&connector)
             });
             let slept = second.batch_execute("SELECT pg_sleep(30)");
-            cancel.join().unwrap().unwrap();
+            assert_eq!(
+                cancel.join().unwrap(),
+                crate::db::cancel::Cancelled::Signalled
+            );
             slept
         });
         assert!(slept.is_err(), "the sleep was cancelled");

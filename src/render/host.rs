@@ -204,13 +204,13 @@ impl HostWidget<'_> {
             Err(_) => 0,
         };
         let raw = columns::shown_width(&d.detail.listing);
-        table.max(raw) + 2
+        table.max(raw).saturating_add(2)
     }
 
     /// The width the rows pane needs to show its rows whole, borders
     /// included.
     fn rows_width(&self) -> u16 {
-        needed_for(&ROW_COLUMNS, &self.view.rows) + 2
+        needed_for(&ROW_COLUMNS, &self.view.rows).saturating_add(2)
     }
 }
 

@@ -181,6 +181,18 @@ impl Connector {
         })
     }
 
+    /// Send a cancel request packet for `token`'s session, over TLS when
+    /// that session's connection used it. True when it was sent.
+    pub fn cancel_packet(&self, token: &postgres::CancelToken) -> bool {
+        // A connector given to a session that did not use TLS goes
+        // unused: the token remembers how its connection was made.
+        match make_connector(&self.tls) {
+            Ok(tls) => token.cancel_query(tls),
+            Err(_) => token.cancel_query(postgres::NoTls),
+        }
+        .is_ok()
+    }
+
     /// Each host in turn, as libpq; under `sslmode=allow` a host that
     /// refuses plaintext is asked again over TLS.
     fn dial<C>(
