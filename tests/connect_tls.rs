@@ -438,19 +438,21 @@ fn hostlife_in(home: &Path, conninfo: &str, args: &[&str]) -> std::process::Outp
         .expect("run hostlife")
 }
 
-#[test]
-fn db_seed_connects_over_tls_as_every_command_does() {
-    // A database a `hostssl`-only role owns: every connection of the seed
-    // (setup, load, each recording thread) must be encrypted to get in.
+/// A database `dbname` that the `hostssl`-only role owns, filled by
+/// `hostlife db init` and `db seed` as that role (conninfo `options`
+/// added): every connection they open (setup, load, each recording
+/// thread) must be encrypted to get in. Returns the home directory they
+/// ran in and the conninfo.
+fn seeded_over_tls(dbname: &str, options: &str) -> (tempfile::TempDir, String) {
     server()
         .cluster
         .connect("postgres")
         .unwrap()
-        .batch_execute("CREATE DATABASE seedtls OWNER sslonly")
+        .batch_execute(&format!("CREATE DATABASE {dbname} OWNER sslonly"))
         .unwrap();
     let home = empty_home();
     let conninfo = format!(
-        "host=localhost port={} user=sslonly dbname=seedtls",
+        "host=localhost port={} user=sslonly dbname={dbname} {options}",
         server().port
     );
     for args in [
@@ -464,6 +466,12 @@ fn db_seed_connects_over_tls_as_every_command_does() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    (home, conninfo)
+}
+
+#[test]
+fn db_seed_connects_over_tls_as_every_command_does() {
+    let (home, conninfo) = seeded_over_tls("seedtls", "");
     let mut client = connect::connect(&resolve_in(home.path(), &conninfo).unwrap()).unwrap();
     let rows: i64 = client
         .query_one("SELECT count(*) FROM host_lifecycle", &[])
@@ -481,27 +489,7 @@ fn over_tls_a_newer_read_cancels_the_older() {
     use hostlife::db::worker::{Event, Reply, Request, Worker};
     use std::sync::mpsc;
     let cluster = &server().cluster;
-    cluster
-        .connect("postgres")
-        .unwrap()
-        .batch_execute("CREATE DATABASE canceltls OWNER sslonly")
-        .unwrap();
-    let home = empty_home();
-    let conninfo = format!(
-        "host=localhost port={} user=sslonly dbname=canceltls sslmode=require",
-        server().port
-    );
-    for args in [
-        &["db", "init"][..],
-        &["db", "seed", "--flights", "4", "--hosts", "6"][..],
-    ] {
-        let out = hostlife_in(home.path(), &conninfo, args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let (home, conninfo) = seeded_over_tls("canceltls", "sslmode=require");
     let mut admin = cluster.connect("canceltls").unwrap();
     let hosts: Vec<String> = admin
         .query(

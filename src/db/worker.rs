@@ -41,7 +41,6 @@ use std::time::{Duration, Instant};
 use postgres::Client;
 
 use super::cancel::Session;
-
 use super::connect::{self, Connector, Resolved};
 use super::probe::{self, Probe};
 use super::read;
